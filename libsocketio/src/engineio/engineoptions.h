@@ -1,0 +1,96 @@
+#pragma once
+
+#include <SocketIo/socketio_export.h>
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QHostAddress>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <chrono>
+#include <functional>
+
+namespace SocketIo {
+
+/*! Engine.IO error codes, exactly as engine.io's Server.errors (protocol.md 1.5). */
+enum class EngineError {
+    UnknownTransport = 0,
+    UnknownSid = 1,
+    BadHandshakeMethod = 2,
+    BadRequest = 3,
+    Forbidden = 4,
+    UnsupportedProtocolVersion = 5,
+};
+
+/*! engine.io's message for \a code ("Transport unknown", "Session ID unknown", ...). */
+SOCKETIO_EXPORT QString engineErrorMessage(EngineError code);
+
+/*! The HTTP request that opened an Engine.IO session (the handshake GET or the WebSocket
+    upgrade), as socket.io's socket.handshake and allowRequest see it. */
+struct SOCKETIO_EXPORT EngineRequest
+{
+    QByteArray method;
+    QString url;                                   // raw request target, e.g. "/socket.io/?EIO=4&transport=polling"
+    QList<QPair<QByteArray, QByteArray>> headers;  // lower-case names, in order received
+    QUrlQuery query;
+    QHostAddress remoteAddress;
+    quint16 remotePort = 0;
+    bool secure = false;
+    QDateTime time;                                // when the request arrived (UTC)
+
+    QByteArray header(QByteArrayView lowerName) const;
+};
+
+/*! CORS as the npm `cors` package applies it to every engine request (protocol.md 1.10). */
+struct SOCKETIO_EXPORT CorsOptions
+{
+    bool enabled = false;
+    /*! Allowed origins; "*" allows any (and is echoed as "*" unless credentials is set, in which
+        case the request's Origin is echoed). */
+    QStringList origins;
+    bool credentials = false;
+    QStringList methods = {QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("PUT"),
+                           QStringLiteral("PATCH"), QStringLiteral("POST"), QStringLiteral("DELETE")};
+    QStringList allowedHeaders;   // empty: echo Access-Control-Request-Headers
+    QStringList exposedHeaders;
+    int maxAge = -1;              // seconds, -1: not sent
+};
+
+/*! The `cookie` option (engine.io): when enabled, the initial polling response sets it. */
+struct SOCKETIO_EXPORT CookieOptions
+{
+    bool enabled = false;
+    QString name = QStringLiteral("io");
+    QString path = QStringLiteral("/");
+    bool httpOnly = true;
+    QString sameSite = QStringLiteral("Lax");
+    bool secure = false;
+    int maxAge = -1;              // seconds, -1: session cookie
+    QString domain;
+};
+
+/*! Engine.IO server options with engine.io's defaults (protocol.md 1.10). */
+struct SOCKETIO_EXPORT EngineOptions
+{
+    QString path = QStringLiteral("/engine.io/");           // normalised to end with '/'
+    std::chrono::milliseconds pingInterval{25000};
+    std::chrono::milliseconds pingTimeout{20000};
+    std::chrono::milliseconds upgradeTimeout{10000};
+    qint64 maxHttpBufferSize = 1000000;
+    bool pollingEnabled = true;                              // transports: polling
+    bool websocketEnabled = true;                            // transports: websocket
+    bool allowUpgrades = true;
+    CorsOptions cors;
+    CookieOptions cookie;
+    /*! Called for handshakes only (requests without sid). Return an empty string to accept, or
+        the refusal message (sent with code 4, HTTP 403). Runs synchronously on the server's
+        thread. */
+    std::function<QString(const EngineRequest &)> allowRequest;
+};
+
+} // namespace SocketIo

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <SocketIo/engineoptions.h>
+#include <SocketIo/socketio_export.h>
+
+#include <QObject>
+
+#include <memory>
+
+namespace SocketIo {
+
+class EngineSessionPrivate;
+class EngineServer;
+
+/*!
+  One Engine.IO session (engine.io's Socket): a sid, the current transport (polling or websocket,
+  switching once on upgrade), the server-side heartbeat and the outgoing buffer.
+
+  Signals are emitted on the owner's thread. After closed() the session sends and receives
+  nothing and is deleted later by the server.
+*/
+class SOCKETIO_EXPORT EngineSession : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Transport { Polling, WebSocket };
+    Q_ENUM(Transport)
+    enum class State { Open, Closing, Closed };
+    Q_ENUM(State)
+
+    ~EngineSession() override;
+
+    QString id() const;
+    Transport transport() const;
+    /*! "polling" or "websocket". */
+    QString transportName() const;
+    State state() const;
+    bool isUpgraded() const;
+    /*! The request that opened the session. */
+    const EngineRequest &request() const;
+    int protocolVersion() const;   // 4
+
+    /*! Queues a text message (Engine.IO packet 4) with UTF-8 \a data. */
+    void sendText(const QByteArray &utf8);
+    /*! Queues a binary message. */
+    void sendBinary(const QByteArray &bytes);
+    /*! Queues several messages that must stay together and in order (a Socket.IO packet with its
+        attachments): the text first, then each binary. One flush for all of them. */
+    void sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries);
+    /*! Whether a packet sent now would go out at once (polling: a GET is parked; WebSocket:
+        no write pending). Volatile Socket.IO packets are dropped when this is false. */
+    bool isWritable() const;
+
+    /*! Flushes what is queued, then closes with reason "forced close". Idempotent. */
+    void close();
+    /*! Closes immediately without flushing (reason "forced close"). */
+    void abort();
+
+    /*! Bytes received / sent over the session so far (payload bytes, for statistics). */
+    quint64 bytesReceived() const;
+    quint64 bytesSent() const;
+
+Q_SIGNALS:
+    void textMessageReceived(const QByteArray &utf8);
+    void binaryMessageReceived(const QByteArray &bytes);
+    /*! Emitted once when the session ends, with engine.io's reason ("transport close",
+        "transport error", "ping timeout", "parse error", "forced close") and a description. */
+    void closed(const QString &reason, const QString &description);
+    /*! The session switched from polling to WebSocket. */
+    void upgraded();
+    /*! Everything queued so far has been handed to the transport. */
+    void drained();
+
+private:
+    friend class EngineServer;
+    friend class EngineServerPrivate;
+    explicit EngineSession(QObject *parent = nullptr);
+    std::unique_ptr<EngineSessionPrivate> const d_ptr;
+    Q_DECLARE_PRIVATE(EngineSession)
+    Q_DISABLE_COPY(EngineSession)
+};
+
+} // namespace SocketIo

@@ -1,0 +1,54 @@
+// Engine.IO protocol revision 4 packet and polling payload codec (protocol.md 1.2, 1.3).
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QString>
+
+namespace SocketIo::Protocol {
+
+enum class EnginePacketType : quint8 {
+    Open = 0,
+    Close = 1,
+    Ping = 2,
+    Pong = 3,
+    Message = 4,
+    Upgrade = 5,
+    Noop = 6,
+};
+
+/*! One Engine.IO packet. For text packets \c data is UTF-8; for a binary message \c binary is
+    true, \c type is Message and \c data holds the raw bytes. */
+struct EnginePacket
+{
+    EnginePacketType type = EnginePacketType::Message;
+    QByteArray data;
+    bool binary = false;
+
+    static EnginePacket text(EnginePacketType type, const QByteArray &utf8 = {})
+    { return EnginePacket{type, utf8, false}; }
+    static EnginePacket bytes(const QByteArray &raw)
+    { return EnginePacket{EnginePacketType::Message, raw, true}; }
+};
+
+/*! Text form of one packet: "<type digit><data>"; a binary message as "b<base64>". */
+QByteArray encodeEnginePacket(const EnginePacket &packet);
+
+/*! Decodes the text form of one packet (a WebSocket text frame or one payload record).
+    "b<base64>" gives a binary message (padded or unpadded base64 accepted; invalid base64 is an
+    error). Empty input, an unknown type character or invalid UTF-8 is an error. */
+bool decodeEnginePacket(QByteArrayView text, EnginePacket *packet, QString *error = nullptr);
+
+/*! Polling payload: packets joined by the record separator 0x1E, no trailing separator. */
+QByteArray encodePayload(const QList<EnginePacket> &packets);
+
+/*! Byte size of \a packet inside a payload, for splitting at maxPayload. */
+qsizetype encodedPayloadSize(const EnginePacket &packet);
+
+/*! Decodes a polling payload. Decoding stops at the first invalid record: the packets before it
+    are returned in *packets, the function returns false and sets *error. An empty body is an
+    error. */
+bool decodePayload(QByteArrayView payload, QList<EnginePacket> *packets, QString *error = nullptr);
+
+} // namespace SocketIo::Protocol

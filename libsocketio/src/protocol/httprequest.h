@@ -1,0 +1,84 @@
+// Strict, bounded HTTP/1.1 request parser (no IO). The HTTP front feeds it the bytes it reads;
+// the fuzzer feeds it arbitrary bytes.
+#pragma once
+
+#include "limits.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QPair>
+
+namespace SocketIo::Protocol {
+
+struct HttpRequest
+{
+    QByteArray method;                               // "GET", "POST", ... (case-sensitive token)
+    QByteArray target;                               // raw request target, e.g. "/socket.io/?EIO=4&..."
+    QByteArray path;                                 // target up to '?', percent-decoding NOT applied
+    QByteArray query;                                // after '?', without it
+    int versionMinor = 1;                            // HTTP/1.<minor>
+    QList<QPair<QByteArray, QByteArray>> headers;    // names lower-cased, values trimmed, in order
+    QByteArray body;
+
+    /*! First value of header \a lowerName, or a null QByteArray. */
+    QByteArray header(QByteArrayView lowerName) const;
+    bool hasHeader(QByteArrayView lowerName) const;
+    /*! Keep-alive per HTTP/1.1 rules (Connection: close / HTTP/1.0 without keep-alive). */
+    bool keepAlive() const;
+    /*! True for "Upgrade: websocket" with a Connection header containing "upgrade". */
+    bool isWebSocketUpgrade() const;
+};
+
+/*!
+  Incremental parser for one request at a time on a keep-alive connection.
+  Call feed() with newly received bytes; it consumes what it can (pipelined bytes after a complete
+  request stay in the internal buffer for the next request after takeRequest()).
+*/
+class HttpRequestParser
+{
+public:
+    enum class State {
+        NeedMore,       // incomplete
+        HeadComplete,   // head parsed, body still arriving (only reported once, see headComplete())
+        Complete,       // a full request (head + body) is available
+        Error,          // malformed or over a limit: answer errorStatus() and close the connection
+    };
+
+    explicit HttpRequestParser(qint64 maxBodySize = DefaultMaxHttpBufferSize);
+
+    void setMaxBodySize(qint64 maxBodySize);
+    State feed(QByteArrayView bytes);
+    /*! Re-examine buffered bytes (after takeRequest(), for a pipelined request). */
+    State parseBuffered();
+
+    State state() const;
+    /*! The request head once state() >= HeadComplete; the body once Complete. */
+    const HttpRequest &request() const;
+    /*! Takes the complete request and resets for the next one on the same connection. */
+    HttpRequest takeRequest();
+    /*! True if the head announced a body larger than the limit: status 413, connection closes. */
+    bool bodyTooLarge() const;
+    /*! The HTTP status to answer on Error (400, 413, 431, 501, 505). */
+    int errorStatus() const;
+    QByteArray errorString() const;
+    /*! Bytes received after the head that belong to the connection, not the request
+        (used when a WebSocket upgrade request is handed over). */
+    QByteArray takeBuffered();
+
+private:
+    State parseHead();
+    State parseBody();
+
+    qint64 m_maxBodySize;
+    QByteArray m_buffer;
+    HttpRequest m_request;
+    State m_state = State::NeedMore;
+    qint64 m_contentLength = 0;
+    bool m_chunked = false;
+    bool m_bodyTooLarge = false;
+    int m_errorStatus = 0;
+    QByteArray m_error;
+};
+
+} // namespace SocketIo::Protocol

@@ -1,0 +1,41 @@
+// JSON <-> QCborValue, compatible with JavaScript's JSON.parse / JSON.stringify.
+//
+// Socket.IO payloads are "JSON plus binary buffers"; we keep them as QCborValue because it
+// preserves object key order (QJsonObject sorts keys) and can hold byte strings.
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QCborValue>
+#include <QList>
+#include <QString>
+
+namespace SocketIo::Protocol::Json {
+
+/*!
+  Serialises \a value like JSON.stringify (no spaces):
+  - maps keep insertion order; non-string keys are converted to their string form;
+  - strings escape '"', '\\' and every control character U+0000..U+001F (as \b \f \n \r \t or
+    \u00XX), so U+001E can never split a polling payload; other characters are written as UTF-8;
+  - integers without a fraction, doubles in shortest round-trip form as JavaScript prints them
+    (1e+21, 1.5e-7), NaN/Infinity as null, -0 as 0;
+  - undefined becomes null inside arrays and is dropped inside maps (as JS drops undefined members);
+  - byte strings: if \a attachments is non-null, each is replaced by {"_placeholder":true,"num":N}
+    (N counts in depth-first order) and appended to *attachments; if null, written as null.
+  - tags are written as their tagged value.
+*/
+QByteArray write(const QCborValue &value, QList<QByteArray> *attachments = nullptr);
+
+/*!
+  Parses UTF-8 JSON text \a json (any JSON value at top level, surrounding whitespace allowed)
+  like JSON.parse: integers within +-2^53 without fraction or exponent become integer values,
+  other numbers doubles; objects keep key order (a duplicate key keeps the last value).
+  Returns false and sets \a error on any syntax error, invalid UTF-8, or nesting deeper than
+  MaxJsonDepth. Never throws, never crashes on any input.
+*/
+bool read(QByteArrayView json, QCborValue *value, QString *error = nullptr);
+
+/*! True if \a value contains a byte string anywhere (the packet must be sent as binary). */
+bool hasBinary(const QCborValue &value);
+
+} // namespace SocketIo::Protocol::Json
