@@ -45,7 +45,9 @@ public:
         The server takes ownership of \a socket. */
     void handleConnection(QTcpSocket *socket);
 
-    /*! Stops listening and closes every session (reason "forced close"). */
+    /*! Stops listening and closes every session gracefully, like engine.io: queued packets are
+        flushed, a parked polling GET receives the close packet, a WebSocket gets a close frame;
+        each session then ends with reason "forced close". */
     void close();
 
     int clientsCount() const;

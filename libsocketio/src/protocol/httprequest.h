@@ -59,7 +59,13 @@ public:
     HttpRequest takeRequest();
     /*! True if the head announced a body larger than the limit: status 413, connection closes. */
     bool bodyTooLarge() const;
-    /*! The HTTP status to answer on Error (400, 413, 431, 501, 505). */
+    /*! Bytes of the buffered input taken by the current request's head (leading empty lines
+        included), valid once state() >= HeadComplete. The HTTP front uses it to consume exactly
+        the head from a socket it only peeked at. */
+    qsizetype headSize() const;
+    /*! The HTTP status to answer on Error (400, 413, 414, 431, 501, 505). Transfer-Encoding
+        (chunked or any other coding) is refused with 501: Engine.IO clients always send
+        Content-Length. */
     int errorStatus() const;
     QByteArray errorString() const;
     /*! Bytes received after the head that belong to the connection, not the request
@@ -75,6 +81,8 @@ private:
     HttpRequest m_request;
     State m_state = State::NeedMore;
     qint64 m_contentLength = 0;
+    qsizetype m_headSize = 0;
+    qsizetype m_scanPos = 0;   // head bytes already checked, so byte-wise feeding stays linear
     bool m_chunked = false;
     bool m_bodyTooLarge = false;
     int m_errorStatus = 0;

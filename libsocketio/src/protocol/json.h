@@ -22,14 +22,22 @@ namespace SocketIo::Protocol::Json {
   - undefined becomes null inside arrays and is dropped inside maps (as JS drops undefined members);
   - byte strings: if \a attachments is non-null, each is replaced by {"_placeholder":true,"num":N}
     (N counts in depth-first order) and appended to *attachments; if null, written as null.
-  - tags are written as their tagged value.
+  - tags are written as their tagged value;
+  - strings holding a lone UTF-16 surrogate write it as a \uXXXX escape, as JSON.stringify does
+    since ES2019 (UTF-8 cannot carry it);
+  - containers nested deeper than MaxJsonDepth are written as null (read() would refuse them and
+    unbounded recursion could overflow the stack); a top-level undefined is written as null.
 */
 QByteArray write(const QCborValue &value, QList<QByteArray> *attachments = nullptr);
 
 /*!
   Parses UTF-8 JSON text \a json (any JSON value at top level, surrounding whitespace allowed)
   like JSON.parse: integers within +-2^53 without fraction or exponent become integer values,
-  other numbers doubles; objects keep key order (a duplicate key keeps the last value).
+  other numbers doubles (so -0 is the double -0.0 and 2^53+1 becomes 2^53, as in JavaScript);
+  objects keep key order (a duplicate key keeps the last value, at its first position, as in
+  JavaScript; unlike JavaScript, integer-like keys are not moved to the front). A lone surrogate
+  escape ("\uD800") becomes U+FFFD, since the result holds UTF-8; a valid pair becomes its
+  character. Numbers too large for a double become infinity, too small ones 0, as in JavaScript.
   Returns false and sets \a error on any syntax error, invalid UTF-8, or nesting deeper than
   MaxJsonDepth. Never throws, never crashes on any input.
 */

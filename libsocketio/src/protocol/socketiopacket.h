@@ -49,8 +49,41 @@ struct EncodedPacket
   Encodes like socket.io-parser's Encoder: EVENT/ACK whose data contains byte strings are
   re-typed to BINARY_EVENT/BINARY_ACK with "<n>-" and placeholders; namespace written (followed by
   ',') only when it is not "/"; ack id whenever >= 0; JSON through Json::write.
+  Details: BinaryEvent/BinaryAck given in \a packet are treated as Event/Ack (the wire type follows
+  from the data); data that is undefined or null is not written (as the reference's
+  `null != data`); byte strings in other packet types are written as null. An empty namespace
+  counts as "/". A namespace containing ',' cannot be decoded, so the result is then empty (no
+  text). The number of attachments is not limited here: callers keep to MaxAttachments.
 */
 EncodedPacket encodePacket(const Packet &packet);
+
+/*!
+  Builds an EVENT packet: data = [event, ...args]. encodePacket() turns it into BINARY_EVENT when
+  \a args hold byte strings.
+*/
+inline Packet makeEventPacket(const QString &nsp, const QString &event, const QCborArray &args,
+                              qint64 id = -1)
+{
+    QCborArray data = args;
+    data.prepend(event);
+    Packet packet;
+    packet.type = PacketType::Event;
+    packet.nsp = nsp;
+    packet.id = id;
+    packet.data = std::move(data);
+    return packet;
+}
+
+/*! Builds an ACK packet answering ack id \a id with \a args. */
+inline Packet makeAckPacket(const QString &nsp, qint64 id, const QCborArray &args)
+{
+    Packet packet;
+    packet.type = PacketType::Ack;
+    packet.nsp = nsp;
+    packet.id = id;
+    packet.data = args;
+    return packet;
+}
 
 /*! Reserved event names (socket.io-parser RESERVED_EVENTS). */
 bool isReservedEventName(const QString &name);
@@ -58,7 +91,23 @@ bool isReservedEventName(const QString &name);
 /*!
   Incremental decoder, one per connection, mirroring socket.io-parser's Decoder exactly
   (protocol.md 2.2 and 2.3), including its validity table. Feed every Engine.IO message in order.
-  After an error the decoder must be reset (the connection is closed anyway).
+  After an error the decoder must be reset (the connection is closed anyway); until then every
+  call returns Result::Error.
+
+  Reference behaviours kept on purpose, because a JS peer may rely on them:
+  - the header is read with JavaScript's Number(): an empty message or one starting with a
+    whitespace character is a CONNECT to "/"; a digit/whitespace run after the namespace is the
+    ack id ("2 [\"a\"]" has ack id 0); the attachment count may be written "1e1", "0xA", " 2 ";
+  - EVENT and ACK without payload ("2", "42" on the wire) are accepted with data undefined, and
+    numeric event names (`[1,"a"]`) are valid: the Socket.IO layer decides what to do with them;
+  - placeholders in a packet that was not announced as binary are left as they are.
+  Deliberate differences (the reference cannot express or would crash on them):
+  - a text message or namespace that is not valid UTF-8 is refused (Node would have replaced the
+    bytes with U+FFFD);
+  - an ack id that does not fit in 64 bits, or that Number() would read as NaN ("1 2"), is an
+    error, where JavaScript would round or carry NaN;
+  - 0 attachments are refused (as npm socket.io-parser 4.2.7 does);
+  - a placeholder whose num is not an integer is an error (the reference puts undefined there).
 */
 class Decoder
 {
@@ -69,25 +118,36 @@ public:
         Error,      // malformed input, see errorString()
     };
 
+    /*! A decoder refusing binary packets that announce more than \a maxAttachments buffers. */
     explicit Decoder(int maxAttachments = MaxAttachments);
 
+    /*! Feeds one Engine.IO text message (the Socket.IO packet string, UTF-8). Returns Packet for
+        a complete non-binary packet, NeedMore for a binary header, Error otherwise (also while
+        attachments are expected). */
     Result addText(QByteArrayView utf8);
+    /*! Feeds one Engine.IO binary message: the next attachment of the pending binary packet.
+        Returns Packet once the last one arrived and the placeholders were replaced. */
     Result addBinary(const QByteArray &data);
 
     /*! The packet completed by the last call that returned Result::Packet. */
     Packet takePacket();
+    /*! Why the last call returned Result::Error: short, lowercase, e.g. "invalid payload". */
     QString errorString() const;
     /*! True while attachments of a binary packet are still expected. */
     bool isReconstructing() const;
+    /*! Drops any pending packet and error; the decoder is as new. */
     void reset();
 
 private:
+    Result fail(const QString &error);
+
     int m_maxAttachments;
     Packet m_packet;
     int m_expectedAttachments = 0;
     QList<QByteArray> m_buffers;
     QString m_error;
     bool m_reconstructing = false;
+    bool m_failed = false;
 };
 
 } // namespace SocketIo::Protocol

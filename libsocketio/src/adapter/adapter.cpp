@@ -1,0 +1,116 @@
+#include "adapter.h"
+
+#include "socketio/logging_p.h"
+#include "socketio/socket_p.h"
+#include "socketio/util_p.h"
+
+#include <SocketIo/namespace.h>
+#include <SocketIo/remotesocket.h>
+#include <SocketIo/socket.h>
+
+namespace SocketIo {
+
+class AdapterPrivate
+{
+public:
+    Namespace *nsp = nullptr;
+};
+
+Adapter::Adapter(Namespace *nsp)
+    : QObject(nsp), d_ptr(new AdapterPrivate)
+{
+    d_ptr->nsp = nsp;
+}
+
+Adapter::~Adapter() = default;
+
+Namespace *Adapter::nsp() const { return d_func()->nsp; }
+
+void Adapter::init() {}
+void Adapter::close() {}
+
+void Adapter::serverCount(const std::function<void(int)> &callback) const
+{
+    callback(1);
+}
+
+bool Adapter::serverSideEmit(const QCborArray &packet)
+{
+    qCWarning(lcAdapter, "serverSideEmit(\"%s\"): this adapter has no other server nodes; nothing sent",
+              qUtf8Printable(packet.at(0).toString()));
+    return false;
+}
+
+void Adapter::persistSession(const QCborMap &) {}
+
+void Adapter::restoreSession(const QString &, const QString &, const std::function<void(const QCborMap &)> &callback)
+{
+    callback(QCborMap());
+}
+
+EncodedPacket Adapter::encode(const Packet &packet)
+{
+    return Internal::encode(packet);
+}
+
+Socket *Adapter::localSocket(const QString &id) const
+{
+    Q_D(const Adapter);
+    return d->nsp ? d->nsp->socket(id) : nullptr;
+}
+
+bool Adapter::writeToSocket(const QString &id, const Packet &packet, const EncodedPacket &encoded,
+                            const BroadcastFlags &flags)
+{
+    Socket *socket = localSocket(id);
+    if (!socket)
+        return false;
+    QPointer<Socket> guard(socket);
+    if (packet.type == PacketType::Event || packet.type == PacketType::BinaryEvent)
+        SocketPrivate::get(socket)->notifyOutgoing(packet.data);
+    if (!guard)
+        return false;
+    return SocketPrivate::get(guard)->writeEncoded(encoded, flags.isVolatile);
+}
+
+bool Adapter::expectAck(const QString &id, qint64 ackId, const AckCallback &callback)
+{
+    Socket *socket = localSocket(id);
+    if (!socket)
+        return false;
+    SocketPrivate::PendingAck pending;
+    pending.callback = callback;
+    SocketPrivate::get(socket)->acks.insert(ackId, pending);
+    return true;
+}
+
+std::optional<RemoteSocket> Adapter::remoteSocketFor(const QString &id)
+{
+    Socket *socket = localSocket(id);
+    if (!socket)
+        return std::nullopt;
+    return RemoteSocket(this, socket->id(), socket->handshake(), socket->rooms(), socket->data());
+}
+
+void Adapter::joinLocal(const QString &id, const QStringList &rooms)
+{
+    if (Socket *socket = localSocket(id))
+        socket->join(rooms);
+}
+
+void Adapter::leaveLocal(const QString &id, const QStringList &rooms)
+{
+    QPointer<Socket> socket = localSocket(id);
+    for (const QString &room : rooms) {
+        if (socket)
+            socket->leave(room);
+    }
+}
+
+void Adapter::disconnectLocal(const QString &id, bool close)
+{
+    if (Socket *socket = localSocket(id))
+        socket->disconnect(close);
+}
+
+} // namespace SocketIo

@@ -1,0 +1,190 @@
+#pragma once
+
+#include <SocketIo/socketio_export.h>
+
+#include <QByteArray>
+#include <QCborArray>
+#include <QCborMap>
+#include <QCborValue>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace SocketIo {
+
+class Namespace;
+class RemoteSocket;
+class Socket;
+class AdapterPrivate;
+
+/*! Socket.IO packet types (protocol.md 2.1). */
+enum class PacketType {
+    Connect = 0,
+    Disconnect = 1,
+    Event = 2,
+    Ack = 3,
+    ConnectError = 4,
+    BinaryEvent = 5,
+    BinaryAck = 6,
+};
+
+/*!
+  A Socket.IO packet as adapters see it (socket.io-parser's Packet): decoded form, byte strings in
+  place. EVENT data is [name, ...args]. An adapter that relays packets to other nodes serialises
+  this; local delivery encodes it once (Adapter::encode) and writes the same bytes to every
+  recipient.
+*/
+struct SOCKETIO_EXPORT Packet
+{
+    PacketType type = PacketType::Event;
+    QString nsp = QStringLiteral("/");
+    qint64 id = -1;       // ack id, -1: none
+    QCborValue data;      // undefined: none
+};
+
+/*! A packet in wire form: the text of the first Engine.IO message, then one binary message per
+    attachment. */
+struct SOCKETIO_EXPORT EncodedPacket
+{
+    QByteArray text;
+    QList<QByteArray> attachments;
+};
+
+/*! socket.io's BroadcastFlags. */
+struct SOCKETIO_EXPORT BroadcastFlags
+{
+    bool isVolatile = false;   // drop for recipients whose transport is not writable now
+    bool compress = true;      // Engine.IO compress flag (accepted; our engine does not compress)
+    bool local = false;        // this node only (cluster adapters skip the relay)
+    bool broadcast = false;    // emitted through a socket's broadcast operator (sender excluded)
+    std::optional<std::chrono::milliseconds> timeout;   // for acks
+};
+
+/*! socket.io's BroadcastOptions: target rooms (empty: every socket), excluded rooms, flags. */
+struct SOCKETIO_EXPORT BroadcastOptions
+{
+    QSet<QString> rooms;
+    QSet<QString> except;
+    BroadcastFlags flags;
+};
+
+/*!
+  The seam between a namespace and its rooms, the method set of socket.io-adapter's Adapter.
+  One adapter per namespace, created by ServerOptions::adapter (InMemoryAdapter by default) and
+  owned by the namespace. The namespace only talks to its adapter for rooms and broadcasts, so a
+  cluster adapter (Redis) or a session-storing adapter (connection state recovery) replaces it
+  without touching namespace code: derive from InMemoryAdapter, relay to the other nodes, and call
+  the base class for local delivery.
+
+  Everything is called on the namespace's thread. Callbacks may be invoked synchronously (in-memory)
+  or later (cluster); callers must cope with both.
+*/
+class SOCKETIO_EXPORT Adapter : public QObject
+{
+    Q_OBJECT
+public:
+    /*! Called for each acknowledgement of a broadcast-with-ack: the args one client acked with. */
+    using AckCallback = std::function<void(const QCborArray &args)>;
+    /*! Called once per server node with the number of clients a broadcast-with-ack reached. */
+    using ClientCountCallback = std::function<void(int clientCount)>;
+
+    explicit Adapter(SocketIo::Namespace *nsp);
+    ~Adapter() override;
+
+    /*! The namespace this adapter serves (its parent). */
+    SocketIo::Namespace *nsp() const;
+
+    /*! Called once after construction, before any socket joins. */
+    virtual void init();
+    /*! Called when the namespace or the server closes. */
+    virtual void close();
+    /*! Number of server nodes in the cluster (1 for a single node), delivered to \a callback. */
+    virtual void serverCount(const std::function<void(int count)> &callback) const;
+
+    /*! Socket \a id joins \a rooms. */
+    virtual void addAll(const QString &id, const QSet<QString> &rooms) = 0;
+    /*! Socket \a id leaves \a room. */
+    virtual void del(const QString &id, const QString &room) = 0;
+    /*! Socket \a id leaves every room. */
+    virtual void delAll(const QString &id) = 0;
+
+    /*! Sends \a packet to the sockets selected by \a opts. */
+    virtual void broadcast(const SocketIo::Packet &packet, const SocketIo::BroadcastOptions &opts) = 0;
+    /*! Like broadcast(), with packet.id set: reports the number of local recipients through
+        \a clientCountCallback (once per node) and each recipient's ack args through \a ackCallback. */
+    virtual void broadcastWithAck(const SocketIo::Packet &packet, const SocketIo::BroadcastOptions &opts,
+                                  const ClientCountCallback &clientCountCallback,
+                                  const AckCallback &ackCallback) = 0;
+
+    /*! Ids of the local sockets in any of \a rooms (all local sockets when empty). */
+    virtual QSet<QString> sockets(const QSet<QString> &rooms) const = 0;
+    /*! Rooms of local socket \a id (empty if unknown). */
+    virtual QSet<QString> socketRooms(const QString &id) const = 0;
+
+    /*! The sockets selected by \a opts, across the cluster unless opts.flags.local. */
+    virtual void fetchSockets(const SocketIo::BroadcastOptions &opts,
+                              const std::function<void(const QList<SocketIo::RemoteSocket> &)> &callback) = 0;
+    /*! Makes the sockets selected by \a opts join \a rooms. */
+    virtual void addSockets(const SocketIo::BroadcastOptions &opts, const QStringList &rooms) = 0;
+    /*! Makes the sockets selected by \a opts leave \a rooms. */
+    virtual void delSockets(const SocketIo::BroadcastOptions &opts, const QStringList &rooms) = 0;
+    /*! Disconnects the sockets selected by \a opts (and their connection if \a close). */
+    virtual void disconnectSockets(const SocketIo::BroadcastOptions &opts, bool close) = 0;
+
+    /*! Sends [event, ...args] to the other server nodes. The single-node adapter has none, warns and
+        returns false. */
+    virtual bool serverSideEmit(const QCborArray &packet);
+
+    /*! Connection state recovery: stores a disconnected socket's session. No-op here. */
+    virtual void persistSession(const QCborMap &session);
+    /*! Connection state recovery: looks up session \a pid with missed packets after \a offset;
+        \a callback gets an empty map when there is nothing to restore (always, here). */
+    virtual void restoreSession(const QString &pid, const QString &offset,
+                                const std::function<void(const QCborMap &session)> &callback);
+
+    /*! Encodes \a packet once into wire form (what broadcast implementations write to every
+        recipient). */
+    static SocketIo::EncodedPacket encode(const SocketIo::Packet &packet);
+
+Q_SIGNALS:
+    /*! socket.io-adapter's "create-room": \a room got its first member. */
+    void roomCreated(const QString &room);
+    /*! "delete-room": \a room lost its last member. */
+    void roomDeleted(const QString &room);
+    /*! "join-room": socket \a id joined \a room. */
+    void roomJoined(const QString &room, const QString &id);
+    /*! "leave-room": socket \a id left \a room. */
+    void roomLeft(const QString &room, const QString &id);
+
+protected:
+    /*! The local socket \a id of nsp(), or null. */
+    SocketIo::Socket *localSocket(const QString &id) const;
+    /*! Writes the already encoded \a packet to local socket \a id, honouring flags.isVolatile.
+        Also reports the event to the socket's outgoing hook (Socket::eventSent) when \a packet is
+        an EVENT. Returns false if the socket is gone or the packet was dropped. */
+    bool writeToSocket(const QString &id, const SocketIo::Packet &packet,
+                       const SocketIo::EncodedPacket &encoded, const SocketIo::BroadcastFlags &flags);
+    /*! Registers \a callback for the ack with id \a ackId on local socket \a id (for
+        broadcastWithAck). */
+    bool expectAck(const QString &id, qint64 ackId, const AckCallback &callback);
+    /*! Builds the RemoteSocket value of local socket \a id (for fetchSockets). */
+    std::optional<SocketIo::RemoteSocket> remoteSocketFor(const QString &id);
+    /*! Applies join/leave/disconnect to a local socket (for addSockets/delSockets/disconnectSockets). */
+    void joinLocal(const QString &id, const QStringList &rooms);
+    void leaveLocal(const QString &id, const QStringList &rooms);
+    void disconnectLocal(const QString &id, bool close);
+
+private:
+    std::unique_ptr<AdapterPrivate> const d_ptr;
+    Q_DECLARE_PRIVATE(Adapter)
+    Q_DISABLE_COPY(Adapter)
+};
+
+} // namespace SocketIo

@@ -1,0 +1,193 @@
+#include "inmemoryadapter.h"
+
+#include "socketio/logging_p.h"
+
+#include <SocketIo/namespace.h>
+#include <SocketIo/remotesocket.h>
+
+#include <algorithm>
+
+namespace SocketIo {
+
+class InMemoryAdapterPrivate
+{
+public:
+    QHash<QString, QSet<QString>> rooms;   // room → socket ids
+    QHash<QString, QSet<QString>> sids;    // socket id → rooms
+    QHash<QString, quint64> order;         // socket id → join sequence, for a stable delivery order
+    quint64 sequence = 0;
+
+    void removeFromRoom(InMemoryAdapter *q, const QString &room, const QString &id)
+    {
+        auto it = rooms.find(room);
+        if (it == rooms.end())
+            return;
+        if (it->remove(id))
+            Q_EMIT q->roomLeft(room, id);
+        it = rooms.find(room);   // a slot may have changed the table
+        if (it != rooms.end() && it->isEmpty()) {
+            rooms.erase(it);
+            Q_EMIT q->roomDeleted(room);
+        }
+    }
+};
+
+InMemoryAdapter::InMemoryAdapter(Namespace *nsp)
+    : Adapter(nsp), d_ptr(new InMemoryAdapterPrivate)
+{
+}
+
+InMemoryAdapter::~InMemoryAdapter() = default;
+
+void InMemoryAdapter::addAll(const QString &id, const QSet<QString> &rooms)
+{
+    Q_D(InMemoryAdapter);
+    if (!d->sids.contains(id)) {
+        d->sids.insert(id, {});
+        d->order.insert(id, d->sequence++);
+    }
+    for (const QString &room : rooms) {
+        d->sids[id].insert(room);
+        if (!d->rooms.contains(room)) {
+            d->rooms.insert(room, {});
+            Q_EMIT roomCreated(room);
+        }
+        if (!d->rooms[room].contains(id)) {
+            d->rooms[room].insert(id);
+            Q_EMIT roomJoined(room, id);
+        }
+    }
+}
+
+void InMemoryAdapter::del(const QString &id, const QString &room)
+{
+    Q_D(InMemoryAdapter);
+    auto it = d->sids.find(id);
+    if (it != d->sids.end())
+        it->remove(room);
+    d->removeFromRoom(this, room, id);
+}
+
+void InMemoryAdapter::delAll(const QString &id)
+{
+    Q_D(InMemoryAdapter);
+    auto it = d->sids.find(id);
+    if (it == d->sids.end())
+        return;
+    const QSet<QString> rooms = *it;
+    d->sids.erase(it);
+    d->order.remove(id);
+    for (const QString &room : rooms)
+        d->removeFromRoom(this, room, id);
+}
+
+QStringList InMemoryAdapter::selectLocal(const BroadcastOptions &opts) const
+{
+    Q_D(const InMemoryAdapter);
+    QSet<QString> except;
+    for (const QString &room : opts.except) {
+        auto it = d->rooms.constFind(room);
+        if (it != d->rooms.constEnd())
+            except.unite(*it);
+    }
+    QSet<QString> ids;
+    if (!opts.rooms.isEmpty()) {
+        for (const QString &room : opts.rooms) {
+            auto it = d->rooms.constFind(room);
+            if (it == d->rooms.constEnd())
+                continue;
+            for (const QString &id : *it) {
+                if (!except.contains(id))
+                    ids.insert(id);
+            }
+        }
+    } else {
+        for (auto it = d->sids.constBegin(); it != d->sids.constEnd(); ++it) {
+            if (!except.contains(it.key()))
+                ids.insert(it.key());
+        }
+    }
+    QStringList list(ids.begin(), ids.end());
+    std::sort(list.begin(), list.end(), [d](const QString &a, const QString &b) {
+        return d->order.value(a) < d->order.value(b);
+    });
+    // only sockets of this node's namespace
+    list.erase(std::remove_if(list.begin(), list.end(), [this](const QString &id) { return !localSocket(id); }),
+               list.end());
+    return list;
+}
+
+void InMemoryAdapter::broadcast(const Packet &packet, const BroadcastOptions &opts)
+{
+    const EncodedPacket encoded = encode(packet);   // once for every recipient
+    const QStringList ids = selectLocal(opts);
+    for (const QString &id : ids)
+        writeToSocket(id, packet, encoded, opts.flags);
+}
+
+void InMemoryAdapter::broadcastWithAck(const Packet &packet, const BroadcastOptions &opts,
+                                       const ClientCountCallback &clientCountCallback,
+                                       const AckCallback &ackCallback)
+{
+    const EncodedPacket encoded = encode(packet);
+    const QStringList ids = selectLocal(opts);
+    int clientCount = 0;
+    for (const QString &id : ids) {
+        if (!expectAck(id, packet.id, ackCallback))
+            continue;
+        ++clientCount;
+        writeToSocket(id, packet, encoded, opts.flags);
+    }
+    clientCountCallback(clientCount);
+}
+
+QSet<QString> InMemoryAdapter::sockets(const QSet<QString> &rooms) const
+{
+    BroadcastOptions opts;
+    opts.rooms = rooms;
+    const QStringList ids = selectLocal(opts);
+    return QSet<QString>(ids.begin(), ids.end());
+}
+
+QSet<QString> InMemoryAdapter::socketRooms(const QString &id) const
+{
+    return d_func()->sids.value(id);
+}
+
+void InMemoryAdapter::fetchSockets(const BroadcastOptions &opts,
+                                   const std::function<void(const QList<RemoteSocket> &)> &callback)
+{
+    QList<RemoteSocket> list;
+    const QStringList ids = selectLocal(opts);
+    for (const QString &id : ids) {
+        if (auto socket = remoteSocketFor(id))
+            list.append(*socket);
+    }
+    callback(list);
+}
+
+void InMemoryAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)
+{
+    const QStringList ids = selectLocal(opts);
+    for (const QString &id : ids)
+        joinLocal(id, rooms);
+}
+
+void InMemoryAdapter::delSockets(const BroadcastOptions &opts, const QStringList &rooms)
+{
+    const QStringList ids = selectLocal(opts);
+    for (const QString &id : ids)
+        leaveLocal(id, rooms);
+}
+
+void InMemoryAdapter::disconnectSockets(const BroadcastOptions &opts, bool close)
+{
+    const QStringList ids = selectLocal(opts);
+    for (const QString &id : ids)
+        disconnectLocal(id, close);
+}
+
+QHash<QString, QSet<QString>> InMemoryAdapter::rooms() const { return d_func()->rooms; }
+QHash<QString, QSet<QString>> InMemoryAdapter::sids() const { return d_func()->sids; }
+
+} // namespace SocketIo

@@ -1,0 +1,724 @@
+#include "engineserver.h"
+#include "engineserver_p.h"
+
+#include "enginelogging_p.h"
+#include "enginesession_p.h"
+#include "enginetransport_p.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+namespace SocketIo {
+
+using Protocol::HttpRequest;
+using Protocol::HttpRequestParser;
+
+namespace {
+
+// Bytes Qt may buffer per HTTP connection beyond what we consume; TCP flow control holds the
+// rest back (a peer pipelining behind a parked GET cannot make us buffer without bound).
+constexpr qint64 HttpReadBufferSize = 4 * Protocol::MaxHttpHeadSize;
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return QByteArrayLiteral("OK");
+    case 204: return QByteArrayLiteral("No Content");
+    case 400: return QByteArrayLiteral("Bad Request");
+    case 403: return QByteArrayLiteral("Forbidden");
+    case 404: return QByteArrayLiteral("Not Found");
+    case 413: return QByteArrayLiteral("Payload Too Large");
+    case 414: return QByteArrayLiteral("URI Too Long");
+    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
+    case 500: return QByteArrayLiteral("Internal Server Error");
+    case 501: return QByteArrayLiteral("Not Implemented");
+    case 505: return QByteArrayLiteral("HTTP Version Not Supported");
+    default: return QByteArrayLiteral("Unknown");
+    }
+}
+
+// engine.io refuses an Origin matching /[^\t\x20-\x7e\x80-\xff]/ (INVALID_ORIGIN).
+bool hasInvalidHeaderChars(const QByteArray &value)
+{
+    for (char ch : value) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (!(c == '\t' || (c >= 0x20 && c <= 0x7E) || c >= 0x80))
+            return true;
+    }
+    return false;
+}
+
+QString queryValue(const QUrlQuery &query, const QString &key)
+{
+    return query.queryItemValue(key, QUrl::FullyDecoded);
+}
+
+} // namespace
+
+// ---- HttpConnection ------------------------------------------------------------------------
+
+HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, QObject *parent)
+    : QObject(parent), m_socket(socket), m_server(server),
+      m_parser(server->opts().maxHttpBufferSize)
+{
+    socket->setParent(this);
+    socket->setReadBufferSize(HttpReadBufferSize);
+    connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    m_headTimer.setSingleShot(true);
+    m_headTimer.setInterval(HttpHeadTimeout);
+    connect(&m_headTimer, &QTimer::timeout, this, [this] {
+        qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress()
+                         << ": no complete request head within" << HttpHeadTimeout.count() << "s";
+        abort();
+    });
+    m_headTimer.start();
+    QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+}
+
+HttpConnection::~HttpConnection() = default;
+
+void HttpConnection::onReadyRead()
+{
+    if (!m_socket)
+        return;
+    HttpRequestParser::State state;
+    switch (m_mode) {
+    case Mode::PeekHead: {
+        // Only peek: a WebSocket upgrade must reach QWebSocketServer with its head unread.
+        const QByteArray data = m_socket->peek(m_socket->bytesAvailable());
+        if (data.size() > m_peeked) {
+            m_parser.feed(QByteArrayView(data).sliced(m_peeked));
+            m_peeked = data.size();
+        }
+        state = m_parser.state();
+        if (state == HttpRequestParser::State::Error)
+            failParse();
+        else if (state != HttpRequestParser::State::NeedMore)
+            headReceived();
+        return;
+    }
+    case Mode::ReadHead:
+    case Mode::ReadBody: {
+        const QByteArray data = m_socket->readAll();
+        state = data.isEmpty() ? m_parser.parseBuffered() : m_parser.feed(data);
+        if (state == HttpRequestParser::State::Error)
+            failParse();
+        else if (m_mode == Mode::ReadHead && state != HttpRequestParser::State::NeedMore)
+            headReceived();
+        else if (m_mode == Mode::ReadBody && state == HttpRequestParser::State::Complete)
+            dispatch();
+        return;
+    }
+    case Mode::AwaitingResponse:
+    case Mode::Closed:
+        return;
+    }
+}
+
+void HttpConnection::headReceived()
+{
+    m_headTimer.stop();
+    const bool peeked = m_mode == Mode::PeekHead;
+    QPointer<HttpConnection> self(this);
+    if (!m_server->onHead(this, m_parser.request(), peeked) || !self || m_mode == Mode::Closed)
+        return;
+    if (peeked) {
+        // The parser has seen these bytes already; consume them from the socket.
+        m_socket->skip(m_peeked);
+        m_peeked = 0;
+    }
+    m_mode = Mode::ReadBody;
+    if (m_parser.state() == HttpRequestParser::State::Complete)
+        dispatch();
+    else if (m_socket->bytesAvailable())
+        onReadyRead();
+}
+
+void HttpConnection::dispatch()
+{
+    m_mode = Mode::AwaitingResponse;
+    HttpRequest request = m_parser.takeRequest();
+    m_closeAfterResponse = !request.keepAlive();
+    m_server->onRequest(this, std::move(request));
+}
+
+void HttpConnection::failParse()
+{
+    const int status = m_parser.errorStatus();
+    qCInfo(lcEngine) << "bad HTTP request from" << m_socket->peerAddress() << ":" << status
+                     << m_parser.errorString();
+    m_headTimer.stop();
+    respond(status, {{"Content-Type", "text/plain; charset=UTF-8"}},
+            reasonPhrase(status), true);
+}
+
+void HttpConnection::respond(int status, const HttpHeaders &headers, const QByteArray &body,
+                             bool closeAfter)
+{
+    if (m_mode == Mode::Closed || !m_socket)
+        return;
+    const bool close = closeAfter || m_closeAfterResponse;
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    for (const auto &h : headers)
+        out += h.first + ": " + h.second + "\r\n";
+    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    out += close ? QByteArrayLiteral("Connection: close\r\n") : QByteArrayLiteral("Connection: keep-alive\r\n");
+    out += "\r\n";
+    out += body;
+    m_socket->write(out);
+    if (close)
+        finish();
+    else
+        startNextRequest();
+}
+
+void HttpConnection::respondRawAndClose(const QByteArray &bytes)
+{
+    if (m_mode == Mode::Closed || !m_socket)
+        return;
+    m_socket->write(bytes);
+    finish();
+}
+
+void HttpConnection::startNextRequest()
+{
+    const QByteArray leftover = m_parser.takeBuffered();
+    m_parser = HttpRequestParser(m_server->opts().maxHttpBufferSize);
+    m_closeAfterResponse = false;
+    m_peeked = 0;
+    if (leftover.isEmpty()) {
+        m_mode = Mode::PeekHead;
+    } else {
+        m_mode = Mode::ReadHead;
+        m_parser.feed(leftover);
+    }
+    m_headTimer.start();
+    QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+}
+
+void HttpConnection::finish()
+{
+    m_mode = Mode::Closed;
+    m_headTimer.stop();
+    m_socket->disconnectFromHost();
+    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        deleteLater();
+}
+
+void HttpConnection::abort()
+{
+    const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
+    m_mode = Mode::Closed;
+    m_headTimer.stop();
+    if (m_socket)
+        m_socket->abort();
+    if (waiting)
+        Q_EMIT aborted();
+    deleteLater();
+}
+
+QTcpSocket *HttpConnection::takeSocket()
+{
+    QTcpSocket *socket = m_socket;
+    socket->disconnect(this);
+    m_socket = nullptr;
+    m_mode = Mode::Closed;
+    m_headTimer.stop();
+    deleteLater();
+    return socket;
+}
+
+void HttpConnection::onDisconnected()
+{
+    const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
+    m_mode = Mode::Closed;
+    m_headTimer.stop();
+    if (waiting)
+        Q_EMIT aborted();
+    deleteLater();
+}
+
+// ---- EngineServerPrivate -------------------------------------------------------------------
+
+EngineServerPrivate::EngineServerPrivate(EngineServer *q)
+    : q_ptr(q)
+{
+}
+
+EngineServerPrivate::~EngineServerPrivate() = default;
+
+bool EngineServerPrivate::isEnginePath(const QByteArray &path) const
+{
+    // engine.io matches by string prefix of the URL path.
+    return path.startsWith(options.path.toUtf8());
+}
+
+EngineRequest EngineServerPrivate::makeEngineRequest(const HttpRequest &request,
+                                                     QTcpSocket *socket) const
+{
+    EngineRequest r;
+    r.method = request.method;
+    r.url = QString::fromLatin1(request.target);
+    r.headers = request.headers;
+    r.query = QUrlQuery(QString::fromLatin1(request.query));
+    if (socket) {
+        r.remoteAddress = socket->peerAddress();
+        r.remotePort = socket->peerPort();
+    }
+    r.time = QDateTime::currentDateTimeUtc();
+    return r;
+}
+
+EngineServerPrivate::Verdict EngineServerPrivate::verify(const HttpRequest &request,
+                                                         const QUrlQuery &query, bool upgrade,
+                                                         const EngineRequest &engineRequest) const
+{
+    Verdict v;
+    auto refuse = [&v](EngineError code, const QString &context) {
+        v.ok = false;
+        v.code = code;
+        v.context = context;
+        return v;
+    };
+    const QString transport = queryValue(query, QStringLiteral("transport"));
+    const bool transportOk = (transport == QLatin1String("polling") && options.pollingEnabled)
+        || (transport == QLatin1String("websocket") && options.websocketEnabled);
+    if (!transportOk)
+        return refuse(EngineError::UnknownTransport, QStringLiteral("unknown transport \"%1\"").arg(transport));
+    if (hasInvalidHeaderChars(request.header("origin")))
+        return refuse(EngineError::BadRequest, QStringLiteral("INVALID_ORIGIN"));
+    const QString eio = queryValue(query, QStringLiteral("EIO"));
+    if (query.hasQueryItem(QStringLiteral("sid"))) {
+        const QString sid = queryValue(query, QStringLiteral("sid"));
+        EngineSession *session = sessions.value(sid);
+        if (!session)
+            return refuse(EngineError::UnknownSid, QStringLiteral("unknown sid \"%1\"").arg(sid));
+        if (!upgrade && session->transportName() != transport)
+            return refuse(EngineError::BadRequest, QStringLiteral("TRANSPORT_MISMATCH"));
+        if (eio != QLatin1String("4"))
+            return refuse(EngineError::BadRequest, QStringLiteral("PROTOCOL_MISMATCH"));
+        if (upgrade) {
+            if (transport != QLatin1String("websocket"))
+                return refuse(EngineError::BadRequest, QStringLiteral("upgrade with transport=%1").arg(transport));
+            if (!session->d_func()->canProbe())
+                return refuse(EngineError::BadRequest, QStringLiteral("session already upgraded or upgrading"));
+        }
+        v.session = session;
+        return v;
+    }
+    if (request.method != "GET")
+        return refuse(EngineError::BadHandshakeMethod, QStringLiteral("handshake with method %1")
+                                                           .arg(QString::fromLatin1(request.method)));
+    if (transport == QLatin1String("websocket") && !upgrade)
+        return refuse(EngineError::BadRequest, QStringLiteral("TRANSPORT_HANDSHAKE_ERROR"));
+    if (transport == QLatin1String("polling") && upgrade)
+        return refuse(EngineError::BadRequest, QStringLiteral("upgrade with transport=polling"));
+    if (options.allowRequest) {
+        const QString message = options.allowRequest(engineRequest);
+        if (!message.isEmpty()) {
+            refuse(EngineError::Forbidden, QStringLiteral("refused by allowRequest"));
+            v.message = message;
+            return v;
+        }
+    }
+    if (eio != QLatin1String("4"))
+        return refuse(EngineError::UnsupportedProtocolVersion, QStringLiteral("EIO=%1").arg(eio));
+    return v;
+}
+
+void EngineServerPrivate::refuse(HttpConnection *connection, const HttpRequest &request,
+                                 bool upgrade, const Verdict &verdict,
+                                 const EngineRequest &engineRequest)
+{
+    Q_Q(EngineServer);
+    const QString message = verdict.message.isEmpty() ? engineErrorMessage(verdict.code)
+                                                      : verdict.message;
+    qCInfo(lcEngine) << "refused" << (upgrade ? "WebSocket upgrade" : "request") << request.method
+                     << request.target << "code" << int(verdict.code) << message << verdict.context;
+    if (upgrade) {
+        const QByteArray body = message.toUtf8();
+        connection->respondRawAndClose("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
+                                       "Content-type: text/html\r\nContent-Length: "
+                                       + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    } else {
+        HttpHeaders headers = corsHeaders(request);
+        headers.emplaceBack(QByteArray("Content-Type"), "application/json");
+        const QJsonObject json{{QStringLiteral("code"), int(verdict.code)},
+                               {QStringLiteral("message"), message}};
+        connection->respond(verdict.code == EngineError::Forbidden ? 403 : 400, headers,
+                            QJsonDocument(json).toJson(QJsonDocument::Compact));
+    }
+    Q_EMIT q->connectionError(verdict.code, message, engineRequest);
+}
+
+HttpHeaders EngineServerPrivate::corsHeaders(const HttpRequest &request) const
+{
+    const CorsOptions &cors = options.cors;
+    HttpHeaders h;
+    if (!cors.enabled)
+        return h;
+    const bool preflight = request.method == "OPTIONS";
+    const QByteArray origin = request.header("origin");
+    QByteArrayList vary;
+    const bool any = cors.origins.isEmpty()
+        || (cors.origins.size() == 1 && cors.origins.first() == QLatin1String("*"));
+    if (any) {
+        // With credentials a browser refuses "*", so the request's origin is echoed.
+        if (cors.credentials && !origin.isEmpty()) {
+            h.emplaceBack(QByteArray("Access-Control-Allow-Origin"), origin);
+            vary.append("Origin");
+        } else {
+            h.emplaceBack(QByteArray("Access-Control-Allow-Origin"), "*");
+        }
+    } else {
+        if (cors.origins.contains(QString::fromUtf8(origin)))
+            h.emplaceBack(QByteArray("Access-Control-Allow-Origin"), origin);
+        vary.append("Origin");
+    }
+    if (cors.credentials)
+        h.emplaceBack(QByteArray("Access-Control-Allow-Credentials"), "true");
+    if (preflight) {
+        h.emplaceBack(QByteArray("Access-Control-Allow-Methods"), cors.methods.join(QLatin1Char(',')).toUtf8());
+        if (!cors.allowedHeaders.isEmpty()) {
+            h.emplaceBack(QByteArray("Access-Control-Allow-Headers"), cors.allowedHeaders.join(QLatin1Char(',')).toUtf8());
+        } else {
+            const QByteArray requested = request.header("access-control-request-headers");
+            vary.append("Access-Control-Request-Headers");
+            if (!requested.isEmpty())
+                h.emplaceBack(QByteArray("Access-Control-Allow-Headers"), requested);
+        }
+        if (cors.maxAge >= 0)
+            h.emplaceBack(QByteArray("Access-Control-Max-Age"), QByteArray::number(cors.maxAge));
+    }
+    if (!cors.exposedHeaders.isEmpty())
+        h.emplaceBack(QByteArray("Access-Control-Expose-Headers"), cors.exposedHeaders.join(QLatin1Char(',')).toUtf8());
+    if (!vary.isEmpty())
+        h.emplaceBack(QByteArray("Vary"), vary.join(", "));
+    return h;
+}
+
+void EngineServerPrivate::preflight(HttpConnection *connection, const HttpRequest &request)
+{
+    connection->respond(204, corsHeaders(request), {});
+}
+
+QString EngineServerPrivate::generateId()
+{
+    // base64id: 12 random bytes + the low 3 bytes of a counter, base64url: 20 characters.
+    while (true) {
+        QByteArray raw(15, Qt::Uninitialized);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(raw.data()), 3);
+        const quint32 n = idCounter++;
+        raw[12] = char((n >> 16) & 0xFF);
+        raw[13] = char((n >> 8) & 0xFF);
+        raw[14] = char(n & 0xFF);
+        const QString id = QString::fromLatin1(raw.toBase64(QByteArray::Base64UrlEncoding));
+        if (!sessions.contains(id))
+            return id;
+    }
+}
+
+bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &head,
+                                 bool mayUpgrade)
+{
+    if (!isEnginePath(head.path))
+        return true;
+    const bool upgrade = head.method == "GET" && head.isWebSocketUpgrade();
+    const QUrlQuery query(QString::fromLatin1(head.query));
+    if (upgrade) {
+        const EngineRequest engineRequest = makeEngineRequest(head, connection->socket());
+        if (!mayUpgrade) {
+            Verdict v;
+            v.ok = false;
+            v.context = QStringLiteral("WebSocket upgrade pipelined behind another request");
+            refuse(connection, head, true, v, engineRequest);
+            return false;
+        }
+        const Verdict v = verify(head, query, true, engineRequest);
+        if (!v.ok) {
+            refuse(connection, head, true, v, engineRequest);
+            return false;
+        }
+        QTcpSocket *socket = connection->takeSocket();
+        socket->setParent(q_ptr);
+        socket->setReadBufferSize(0);
+        pendingUpgrades.removeIf([](const PendingUpgrade &p) { return p.socket.isNull(); });
+        PendingUpgrade pending;
+        pending.socket = socket;
+        pending.address = socket->peerAddress();
+        pending.port = socket->peerPort();
+        pending.request = engineRequest;
+        pending.sid = v.session ? v.session->id() : QString();
+        pending.supportsBinary = queryValue(query, QStringLiteral("b64")).isEmpty();
+        pendingUpgrades.append(pending);
+        qCDebug(lcEngineWebSocket) << "handing upgrade to QWebSocketServer" << head.target;
+        wsServer->handleConnection(socket);
+        return false;
+    }
+    if (head.method == "POST" && query.hasQueryItem(QStringLiteral("sid"))) {
+        EngineSession *session = sessions.value(queryValue(query, QStringLiteral("sid")));
+        PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr;
+        if (polling && !polling->beginPost(connection)) {
+            qCInfo(lcEnginePolling) << "second concurrent POST on session" << session->id();
+            connection->respond(400, corsHeaders(head), {}, true);
+            session->d_func()->onClose(QStringLiteral("transport error"),
+                                       QStringLiteral("overlap from client"));
+            return false;
+        }
+    }
+    return true;
+}
+
+void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest request)
+{
+    if (!isEnginePath(request.path)) {
+        qCInfo(lcEngine) << "404 for" << request.method << request.path;
+        connection->respond(404, {{"Content-Type", "text/plain; charset=UTF-8"}},
+                            QByteArrayLiteral("Not Found"));
+        return;
+    }
+    // The cors middleware answers preflights before engine.io looks at the request.
+    if (request.method == "OPTIONS" && options.cors.enabled) {
+        preflight(connection, request);
+        return;
+    }
+    const QUrlQuery query(QString::fromLatin1(request.query));
+    const EngineRequest engineRequest = makeEngineRequest(request, connection->socket());
+    const Verdict v = verify(request, query, false, engineRequest);
+    if (!v.ok) {
+        refuse(connection, request, false, v, engineRequest);
+        return;
+    }
+    if (!v.session) {
+        handshakePolling(connection, request, engineRequest);
+        return;
+    }
+    PollingTransport *polling = v.session->d_func()->pollingTransport();
+    if (!polling) {
+        // verify() matched the transport name, so this cannot happen; answer safely anyway.
+        connection->respond(400, corsHeaders(request), {});
+        return;
+    }
+    if (request.method == "GET")
+        polling->handleGet(connection, request);
+    else if (request.method == "POST")
+        polling->handlePost(connection, request);
+    else
+        polling->handleOther(connection, request);
+}
+
+void EngineServerPrivate::handshakePolling(HttpConnection *connection, const HttpRequest &request,
+                                           const EngineRequest &engineRequest)
+{
+    Q_Q(EngineServer);
+    auto *session = new EngineSession(q);
+    auto *transport = new PollingTransport(this, session);
+    const QString id = generateId();
+    session->d_func()->init(this, id, engineRequest, transport);
+    sessions.insert(id, session);
+    sessionOrder.append(session);
+    const CookieOptions &c = options.cookie;
+    if (c.enabled) {
+        QByteArray cookie = c.name.toUtf8() + '=' + id.toLatin1();
+        if (c.maxAge >= 0)
+            cookie += "; Max-Age=" + QByteArray::number(c.maxAge);
+        if (!c.domain.isEmpty())
+            cookie += "; Domain=" + c.domain.toUtf8();
+        if (!c.path.isEmpty())
+            cookie += "; Path=" + c.path.toUtf8();
+        if (c.httpOnly)
+            cookie += "; HttpOnly";
+        if (c.secure)
+            cookie += "; Secure";
+        if (!c.sameSite.isEmpty())
+            cookie += "; SameSite=" + c.sameSite.toUtf8();
+        transport->setNextResponseHeaders({{"Set-Cookie", cookie}});
+    }
+    session->d_func()->sendOpen();
+    QPointer<EngineSession> guard(session);
+    transport->handleGet(connection, request);
+    if (guard)
+        Q_EMIT q->connection(session);
+}
+
+void EngineServerPrivate::onNewTcpConnection()
+{
+    while (QTcpSocket *socket = tcpServer->nextPendingConnection())
+        q_ptr->handleConnection(socket);
+}
+
+void EngineServerPrivate::onWebSocket()
+{
+    Q_Q(EngineServer);
+    while (QWebSocket *ws = wsServer->nextPendingConnection()) {
+        pendingUpgrades.removeIf([](const PendingUpgrade &p) { return p.socket.isNull(); });
+        qsizetype index = -1;
+        for (qsizetype i = 0; i < pendingUpgrades.size(); ++i) {
+            if (pendingUpgrades.at(i).port == ws->peerPort()
+                && pendingUpgrades.at(i).address == ws->peerAddress()) {
+                index = i;
+                break;
+            }
+        }
+        if (index < 0) {
+            qCWarning(lcEngineWebSocket) << "WebSocket without a validated upgrade request; dropped";
+            ws->abort();
+            ws->deleteLater();
+            continue;
+        }
+        const PendingUpgrade pending = pendingUpgrades.takeAt(index);
+        const quint64 max = quint64(qMax<qint64>(options.maxHttpBufferSize, 1));
+        ws->setMaxAllowedIncomingMessageSize(max);
+        ws->setMaxAllowedIncomingFrameSize(max);
+        auto *transport = new WebSocketTransport(ws, pending.supportsBinary, nullptr);
+        if (pending.sid.isEmpty()) {
+            auto *session = new EngineSession(q);
+            const QString id = generateId();
+            session->d_func()->init(this, id, pending.request, transport);
+            sessions.insert(id, session);
+            sessionOrder.append(session);
+            session->d_func()->sendOpen();
+            Q_EMIT q->connection(session);
+            continue;
+        }
+        EngineSession *session = sessions.value(pending.sid);
+        if (!session || !session->d_func()->canProbe()) {
+            // The session closed or another probe won while the handshake ran.
+            qCInfo(lcEngineWebSocket) << "upgrade for" << pending.sid << "no longer possible; closing";
+            transport->close();
+            delete transport;
+            continue;
+        }
+        session->d_func()->startProbe(transport);
+    }
+}
+
+void EngineServerPrivate::removeSession(EngineSession *session)
+{
+    sessions.remove(session->id());
+    sessionOrder.removeOne(session);
+    session->deleteLater();
+}
+
+void EngineServerPrivate::forgetSession(EngineSession *session)
+{
+    if (sessions.value(session->id()) == session)
+        sessions.remove(session->id());
+    sessionOrder.removeOne(session);
+}
+
+// ---- EngineServer --------------------------------------------------------------------------
+
+EngineServer::EngineServer(QObject *parent)
+    : QObject(parent), d_ptr(new EngineServerPrivate(this))
+{
+    Q_D(EngineServer);
+    d->tcpServer = new QTcpServer(this);
+    connect(d->tcpServer, &QTcpServer::newConnection, this, [d] { d->onNewTcpConnection(); });
+    d->wsServer = new QWebSocketServer(QStringLiteral("libsocketio"),
+                                       QWebSocketServer::NonSecureMode, this);
+    connect(d->wsServer, &QWebSocketServer::newConnection, this, [d] { d->onWebSocket(); });
+}
+
+EngineServer::~EngineServer()
+{
+    Q_D(EngineServer);
+    d->tcpServer->close();
+    const QList<EngineSession *> all = d->sessionOrder;
+    d->sessions.clear();
+    d->sessionOrder.clear();
+    qDeleteAll(all);
+}
+
+void EngineServer::setOptions(const EngineOptions &options)
+{
+    Q_D(EngineServer);
+    d->options = options;
+    if (!d->options.path.endsWith(QLatin1Char('/')))
+        d->options.path += QLatin1Char('/');
+    if (!d->options.path.startsWith(QLatin1Char('/')))
+        d->options.path.prepend(QLatin1Char('/'));
+}
+
+EngineOptions EngineServer::options() const
+{
+    Q_D(const EngineServer);
+    return d->options;
+}
+
+bool EngineServer::listen(const QHostAddress &address, quint16 port)
+{
+    Q_D(EngineServer);
+    if (!d->tcpServer->listen(address, port)) {
+        d->errorString = d->tcpServer->errorString();
+        qCWarning(lcEngine) << "listen failed:" << d->errorString;
+        return false;
+    }
+    d->errorString.clear();
+    return true;
+}
+
+bool EngineServer::isListening() const
+{
+    Q_D(const EngineServer);
+    return d->tcpServer->isListening();
+}
+
+quint16 EngineServer::serverPort() const
+{
+    Q_D(const EngineServer);
+    return d->tcpServer->serverPort();
+}
+
+QString EngineServer::errorString() const
+{
+    Q_D(const EngineServer);
+    return d->errorString;
+}
+
+void EngineServer::handleConnection(QTcpSocket *socket)
+{
+    Q_D(EngineServer);
+    if (!socket)
+        return;
+    new HttpConnection(socket, d, this);
+}
+
+void EngineServer::close()
+{
+    Q_D(EngineServer);
+    d->tcpServer->close();
+    // Like engine.io's Server.close(): each session closes gracefully, so a polling client with
+    // a parked GET receives the close packet and a WebSocket client a close frame (the client
+    // reports "transport close", not "transport error"). A polling session with no GET parked
+    // keeps its keep-alive connection until its next GET or the transport's close timeout.
+    const QList<EngineSession *> all = d->sessionOrder;
+    for (EngineSession *session : all)
+        session->close();
+}
+
+int EngineServer::clientsCount() const
+{
+    Q_D(const EngineServer);
+    return int(d->sessions.size());
+}
+
+QList<EngineSession *> EngineServer::sessions() const
+{
+    Q_D(const EngineServer);
+    return d->sessionOrder;
+}
+
+EngineSession *EngineServer::session(const QString &sid) const
+{
+    Q_D(const EngineServer);
+    return d->sessions.value(sid);
+}
+
+} // namespace SocketIo

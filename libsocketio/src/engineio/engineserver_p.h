@@ -1,0 +1,144 @@
+// HTTP front and session table of EngineServer.
+#pragma once
+
+#include "engineserver.h"
+#include "protocol/httprequest.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QTimer>
+
+#include <chrono>
+
+QT_BEGIN_NAMESPACE
+class QTcpServer;
+class QTcpSocket;
+class QWebSocket;
+class QWebSocketServer;
+QT_END_NAMESPACE
+
+namespace SocketIo {
+
+class EngineServerPrivate;
+
+/*! A connection that has not sent a complete request head within this time is closed
+    (slow or idle peers; also the idle limit of keep-alive connections between requests). */
+inline constexpr std::chrono::seconds HttpHeadTimeout{30};
+
+using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
+
+/*!
+  One accepted TCP connection speaking HTTP/1.1. Requests are handled one at a time, so
+  responses are in request order; pipelined bytes wait in the socket (or the parser) until the
+  previous response was written. The head of a request is only peeked at, so that a WebSocket
+  upgrade can be handed to QWebSocketServer with the bytes still unread.
+*/
+class HttpConnection : public QObject
+{
+    Q_OBJECT
+public:
+    HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, QObject *parent);
+    ~HttpConnection() override;
+
+    /*! Writes the response to the current request and goes on with the next one (or closes). */
+    void respond(int status, const HttpHeaders &headers, const QByteArray &body,
+                 bool closeAfter = false);
+    /*! Writes raw bytes and closes the connection (refused WebSocket upgrades). */
+    void respondRawAndClose(const QByteArray &bytes);
+    /*! Closes at once (no response). */
+    void abort();
+    /*! Gives up the socket (handed to QWebSocketServer) and deletes this object later. */
+    QTcpSocket *takeSocket();
+    bool isAwaitingResponse() const { return m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody; }
+    QTcpSocket *socket() const { return m_socket; }
+
+Q_SIGNALS:
+    /*! The peer went away (or the connection was aborted) while a request was unanswered. */
+    void aborted();
+
+private:
+    enum class Mode { PeekHead, ReadHead, ReadBody, AwaitingResponse, Closed };
+
+    void onReadyRead();
+    void onDisconnected();
+    void headReceived();
+    void failParse();
+    void startNextRequest();
+    void dispatch();
+    void finish();
+
+    QTcpSocket *m_socket;
+    EngineServerPrivate *m_server;
+    Protocol::HttpRequestParser m_parser;
+    Mode m_mode = Mode::PeekHead;
+    qsizetype m_peeked = 0;
+    bool m_closeAfterResponse = false;
+    bool m_engineRequest = false;
+    QTimer m_headTimer;
+};
+
+class EngineServerPrivate
+{
+    Q_DECLARE_PUBLIC(EngineServer)
+public:
+    explicit EngineServerPrivate(EngineServer *q);
+    ~EngineServerPrivate();
+
+    // HTTP front callbacks
+    /*! Head of a request complete (body may follow). Returns false if the connection was
+        answered (or handed over) and must not be served further. */
+    bool onHead(HttpConnection *connection, const Protocol::HttpRequest &head, bool mayUpgrade);
+    void onRequest(HttpConnection *connection, Protocol::HttpRequest request);
+
+    void onNewTcpConnection();
+    void onWebSocket();
+
+    // shared with transports and sessions
+    HttpHeaders corsHeaders(const Protocol::HttpRequest &request) const;
+    /*! The session closed: out of the table now, deleted later. */
+    void removeSession(EngineSession *session);
+    /*! The session is being destroyed: drop it from the table without further ado. */
+    void forgetSession(EngineSession *session);
+    const EngineOptions &opts() const { return options; }
+
+    struct Verdict
+    {
+        bool ok = true;
+        EngineError code = EngineError::BadRequest;
+        QString message;
+        QString context;
+        EngineSession *session = nullptr;
+    };
+    Verdict verify(const Protocol::HttpRequest &request, const QUrlQuery &query, bool upgrade,
+                   const EngineRequest &engineRequest) const;
+    EngineRequest makeEngineRequest(const Protocol::HttpRequest &request, QTcpSocket *socket) const;
+    void refuse(HttpConnection *connection, const Protocol::HttpRequest &request, bool upgrade,
+                const Verdict &verdict, const EngineRequest &engineRequest);
+    void handshakePolling(HttpConnection *connection, const Protocol::HttpRequest &request,
+                          const EngineRequest &engineRequest);
+    void preflight(HttpConnection *connection, const Protocol::HttpRequest &request);
+    QString generateId();
+    bool isEnginePath(const QByteArray &path) const;
+
+    struct PendingUpgrade
+    {
+        QPointer<QTcpSocket> socket;
+        QHostAddress address;
+        quint16 port = 0;
+        EngineRequest request;
+        QString sid;          // empty: WebSocket-only handshake
+        bool supportsBinary = true;
+    };
+
+    EngineServer *q_ptr;
+    EngineOptions options;
+    QTcpServer *tcpServer = nullptr;
+    QWebSocketServer *wsServer = nullptr;
+    QHash<QString, EngineSession *> sessions;
+    QList<EngineSession *> sessionOrder;
+    QList<PendingUpgrade> pendingUpgrades;
+    QString errorString;
+    quint32 idCounter = 0;
+};
+
+} // namespace SocketIo

@@ -1,0 +1,302 @@
+#include "enginetransport_p.h"
+
+#include "enginelogging_p.h"
+#include "engineserver_p.h"
+
+#include <QWebSocket>
+
+namespace SocketIo {
+
+using Protocol::EnginePacket;
+using Protocol::EnginePacketType;
+
+namespace {
+// engine.io's closeTimeout: how long a server-initiated close waits for the next GET.
+constexpr std::chrono::seconds PollingCloseTimeout{30};
+// How long a closing WebSocket may take for the closing handshake before it is dropped.
+constexpr std::chrono::seconds WebSocketCloseTimeout{5};
+} // namespace
+
+EngineTransport::~EngineTransport() = default;
+
+// ---- PollingTransport ----------------------------------------------------------------------
+
+PollingTransport::PollingTransport(EngineServerPrivate *server, QObject *parent)
+    : EngineTransport(parent), m_server(server)
+{
+    m_closeTimer.setSingleShot(true);
+    m_closeTimer.setInterval(PollingCloseTimeout);
+    connect(&m_closeTimer, &QTimer::timeout, this, [this] {
+        qCInfo(lcEnginePolling) << "no GET arrived to deliver the close packet; closing anyway";
+        m_shouldClose = false;
+        Q_EMIT closedGracefully();
+    });
+}
+
+PollingTransport::~PollingTransport() = default;
+
+bool PollingTransport::isWritable() const
+{
+    return !m_closed && m_get;
+}
+
+void PollingTransport::setNextResponseHeaders(const HttpHeaders &headers)
+{
+    m_nextHeaders = headers;
+}
+
+void PollingTransport::handleGet(HttpConnection *connection, const Protocol::HttpRequest &request)
+{
+    if (m_get) {
+        qCInfo(lcEnginePolling) << "second concurrent GET on one session: closing it";
+        connection->respond(400, m_server->corsHeaders(request), {});
+        Q_EMIT failed(QStringLiteral("transport error"), QStringLiteral("overlap from client"));
+        return;
+    }
+    m_get = connection;
+    m_getRequest = request;
+    m_getWatch = connect(connection, &HttpConnection::aborted, this, [this] {
+        m_get = nullptr;
+        if (m_closed)
+            return;
+        qCInfo(lcEnginePolling) << "poll connection closed prematurely";
+        Q_EMIT failed(QStringLiteral("transport error"),
+                      QStringLiteral("poll connection closed prematurely"));
+    });
+    Q_EMIT ready();
+    // Nothing was queued: a pending server-side close still has to reach the client.
+    if (m_get == connection && m_shouldClose)
+        send({});
+}
+
+bool PollingTransport::beginPost(HttpConnection *connection)
+{
+    if (m_post && m_post != connection)
+        return false;
+    if (m_post == connection)
+        return true;
+    m_post = connection;
+    m_postWatch = connect(connection, &HttpConnection::aborted, this, [this] {
+        m_post = nullptr;
+        if (m_closed)
+            return;
+        qCInfo(lcEnginePolling) << "data request connection closed prematurely";
+        Q_EMIT failed(QStringLiteral("transport error"),
+                      QStringLiteral("data request connection closed prematurely"));
+    });
+    return true;
+}
+
+void PollingTransport::handlePost(HttpConnection *connection, const Protocol::HttpRequest &request)
+{
+    if (m_post == connection) {
+        disconnect(m_postWatch);
+        m_post = nullptr;
+    }
+    HttpHeaders headers = m_server->corsHeaders(request);
+    // v4 payloads are always text; engine.io refuses binary bodies and drops the session.
+    if (request.header("content-type").toLower().startsWith("application/octet-stream")) {
+        qCInfo(lcEnginePolling) << "POST with Content-Type application/octet-stream refused";
+        connection->respond(400, headers, {});
+        Q_EMIT failed(QStringLiteral("transport error"), QStringLiteral("invalid content-type"));
+        return;
+    }
+    QList<EnginePacket> packets;
+    QString error;
+    const bool ok = Protocol::decodePayload(request.body, &packets, &error);
+    QPointer<HttpConnection> guard(connection);
+    QPointer<PollingTransport> self(this);
+    for (const EnginePacket &packet : std::as_const(packets)) {
+        if (!self || m_closed)
+            break;
+        Q_EMIT packetReceived(packet);
+    }
+    if (self && !m_closed && !ok) {
+        qCInfo(lcEnginePolling) << "invalid payload in POST:" << error;
+        Q_EMIT failed(QStringLiteral("parse error"), error);
+    }
+    if (guard) {
+        headers.emplaceBack(QByteArray("Content-Type"), "text/html");
+        headers.emplaceBack(QByteArray("cache-control"), "no-store");
+        guard->respond(200, headers, QByteArrayLiteral("ok"));
+    }
+}
+
+void PollingTransport::handleOther(HttpConnection *connection, const Protocol::HttpRequest &request)
+{
+    qCInfo(lcEnginePolling) << "method" << request.method << "not allowed on a polling session";
+    connection->respond(500, m_server->corsHeaders(request), {});
+}
+
+void PollingTransport::send(const QList<EnginePacket> &packets)
+{
+    if (!isWritable())
+        return;
+    QList<EnginePacket> all = packets;
+    const bool closing = m_shouldClose;
+    if (closing)
+        all.append(EnginePacket::text(EnginePacketType::Close));
+    respondPayload(Protocol::encodePayload(all));
+    if (closing) {
+        m_shouldClose = false;
+        m_closeTimer.stop();
+        Q_EMIT closedGracefully();
+    }
+}
+
+void PollingTransport::respondPayload(const QByteArray &payload)
+{
+    HttpConnection *connection = m_get;
+    m_get = nullptr;
+    disconnect(m_getWatch);
+    if (!connection)
+        return;
+    HttpHeaders headers = m_server->corsHeaders(m_getRequest);
+    headers.emplaceBack(QByteArray("Content-Type"), "text/plain; charset=UTF-8");
+    headers.emplaceBack(QByteArray("cache-control"), "no-store");
+    headers.append(m_nextHeaders);
+    m_nextHeaders.clear();
+    connection->respond(200, headers, payload);
+}
+
+void PollingTransport::sendNoop()
+{
+    if (isWritable())
+        respondPayload(QByteArrayLiteral("6"));
+}
+
+void PollingTransport::close()
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    m_closeTimer.stop();
+    if (m_get)
+        respondPayload(QByteArrayLiteral("1"));
+    disconnect(m_postWatch);
+}
+
+void PollingTransport::closeGracefully()
+{
+    if (m_closed)
+        return;
+    if (m_get) {
+        m_shouldClose = true;
+        send({});
+    } else if (m_discarded) {
+        Q_EMIT closedGracefully();
+    } else {
+        m_shouldClose = true;
+        m_closeTimer.start();
+    }
+}
+
+void PollingTransport::discard()
+{
+    m_discarded = true;
+    if (m_get)
+        respondPayload(QByteArrayLiteral("6"));
+    m_closed = true;
+    disconnect(m_postWatch);
+}
+
+// ---- WebSocketTransport --------------------------------------------------------------------
+
+WebSocketTransport::WebSocketTransport(QWebSocket *socket, bool supportsBinary, QObject *parent)
+    : EngineTransport(parent), m_socket(socket), m_supportsBinary(supportsBinary)
+{
+    socket->setParent(this);
+    connect(socket, &QWebSocket::textMessageReceived, this, &WebSocketTransport::onText);
+    connect(socket, &QWebSocket::binaryMessageReceived, this, &WebSocketTransport::onBinary);
+    connect(socket, &QWebSocket::disconnected, this, [this] {
+        if (m_closed)
+            return;
+        m_closed = true;
+        const QString why = QStringLiteral("websocket closed (code %1 %2)")
+                                .arg(int(m_socket->closeCode())).arg(m_socket->closeReason());
+        qCInfo(lcEngineWebSocket) << why;
+        Q_EMIT failed(QStringLiteral("transport close"), why);
+    });
+}
+
+WebSocketTransport::~WebSocketTransport()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+        if (m_socket->parent() == this)
+            delete m_socket;
+    }
+}
+
+bool WebSocketTransport::isWritable() const
+{
+    return !m_closed && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void WebSocketTransport::send(const QList<EnginePacket> &packets)
+{
+    if (m_closed)
+        return;
+    for (const EnginePacket &packet : packets) {
+        if (packet.binary && m_supportsBinary)
+            m_socket->sendBinaryMessage(packet.data);
+        else
+            m_socket->sendTextMessage(QString::fromUtf8(Protocol::encodeEnginePacket(packet)));
+    }
+}
+
+void WebSocketTransport::onText(const QString &message)
+{
+    if (m_closed)
+        return;
+    EnginePacket packet;
+    QString error;
+    if (!Protocol::decodeEnginePacket(message.toUtf8(), &packet, &error)) {
+        qCInfo(lcEngineWebSocket) << "invalid packet:" << error;
+        Q_EMIT failed(QStringLiteral("parse error"), error);
+        return;
+    }
+    Q_EMIT packetReceived(packet);
+}
+
+void WebSocketTransport::onBinary(const QByteArray &message)
+{
+    if (m_closed)
+        return;
+    Q_EMIT packetReceived(EnginePacket::bytes(message));
+}
+
+void WebSocketTransport::close()
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    // The socket outlives this transport until the closing handshake is done, otherwise the
+    // close frame would be lost when the session is deleted.
+    QWebSocket *socket = m_socket;
+    socket->disconnect(this);
+    socket->setParent(nullptr);
+    m_socket = nullptr;
+    QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(WebSocketCloseTimeout, socket, [socket] {
+        socket->abort();
+        socket->deleteLater();
+    });
+    if (socket->state() == QAbstractSocket::UnconnectedState)
+        socket->deleteLater();
+    else
+        socket->close(QWebSocketProtocol::CloseCodeNormal);
+}
+
+void WebSocketTransport::closeGracefully()
+{
+    close();
+    Q_EMIT closedGracefully();
+}
+
+void WebSocketTransport::discard()
+{
+    close();
+}
+
+} // namespace SocketIo

@@ -1,0 +1,350 @@
+#include "httprequest.h"
+
+namespace SocketIo::Protocol {
+
+namespace {
+
+// RFC 9110 5.6.2 tchar
+bool isTokenChar(char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isToken(QByteArrayView s)
+{
+    if (s.isEmpty())
+        return false;
+    for (char c : s) {
+        if (!isTokenChar(c))
+            return false;
+    }
+    return true;
+}
+
+// Field values: VCHAR, obs-text, SP, HTAB. DEL (0x7F) is tolerated here so that the engine can
+// refuse such an Origin with its own error (code 3), as engine.io does.
+bool isFieldValueChar(unsigned char c)
+{
+    return c == '\t' || c >= 0x20;
+}
+
+QByteArrayView trimmed(QByteArrayView v)
+{
+    while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
+        v = v.sliced(1);
+    while (!v.isEmpty() && (v.back() == ' ' || v.back() == '\t'))
+        v.chop(1);
+    return v;
+}
+
+bool containsToken(QByteArrayView list, QByteArrayView token)
+{
+    for (QByteArrayView part : QByteArray::fromRawData(list.data(), list.size()).split(',')) {
+        if (trimmed(part).compare(token, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
+// Longest run of empty lines we skip before a request line (RFC 9112 2.2 allows some, clients
+// send a stray CRLF after a POST body).
+constexpr int MaxLeadingEmptyLines = 4;
+
+} // namespace
+
+QByteArray HttpRequest::header(QByteArrayView lowerName) const
+{
+    for (const auto &h : headers) {
+        if (h.first == lowerName)
+            return h.second;
+    }
+    return {};
+}
+
+bool HttpRequest::hasHeader(QByteArrayView lowerName) const
+{
+    for (const auto &h : headers) {
+        if (h.first == lowerName)
+            return true;
+    }
+    return false;
+}
+
+bool HttpRequest::keepAlive() const
+{
+    const QByteArray connection = header("connection");
+    if (versionMinor >= 1)
+        return !containsToken(connection, "close");
+    return containsToken(connection, "keep-alive");
+}
+
+bool HttpRequest::isWebSocketUpgrade() const
+{
+    return containsToken(header("upgrade"), "websocket")
+        && containsToken(header("connection"), "upgrade");
+}
+
+HttpRequestParser::HttpRequestParser(qint64 maxBodySize)
+    : m_maxBodySize(maxBodySize)
+{
+}
+
+void HttpRequestParser::setMaxBodySize(qint64 maxBodySize)
+{
+    m_maxBodySize = maxBodySize;
+}
+
+HttpRequestParser::State HttpRequestParser::feed(QByteArrayView bytes)
+{
+    if (m_state == State::Error)
+        return m_state;
+    m_buffer.append(bytes.data(), bytes.size());
+    return parseBuffered();
+}
+
+HttpRequestParser::State HttpRequestParser::parseBuffered()
+{
+    if (m_state == State::NeedMore)
+        m_state = parseHead();
+    if (m_state == State::HeadComplete)
+        m_state = parseBody();
+    return m_state;
+}
+
+HttpRequestParser::State HttpRequestParser::state() const
+{
+    return m_state;
+}
+
+const HttpRequest &HttpRequestParser::request() const
+{
+    return m_request;
+}
+
+HttpRequest HttpRequestParser::takeRequest()
+{
+    HttpRequest r = std::move(m_request);
+    m_request = HttpRequest();
+    if (m_state == State::Complete)
+        m_state = State::NeedMore;
+    m_contentLength = 0;
+    m_headSize = 0;
+    m_chunked = false;
+    return r;
+}
+
+bool HttpRequestParser::bodyTooLarge() const
+{
+    return m_bodyTooLarge;
+}
+
+qsizetype HttpRequestParser::headSize() const
+{
+    return m_headSize;
+}
+
+int HttpRequestParser::errorStatus() const
+{
+    return m_errorStatus;
+}
+
+QByteArray HttpRequestParser::errorString() const
+{
+    return m_error;
+}
+
+QByteArray HttpRequestParser::takeBuffered()
+{
+    QByteArray b = std::move(m_buffer);
+    m_buffer.clear();
+    return b;
+}
+
+HttpRequestParser::State HttpRequestParser::parseHead()
+{
+    auto fail = [this](int status, const char *why) {
+        m_errorStatus = status;
+        m_error = QByteArray(why);
+        return State::Error;
+    };
+
+    // Skip a few leading empty lines; anything else that is not a request line is an error.
+    qsizetype start = 0;
+    for (int i = 0; i <= MaxLeadingEmptyLines; ++i) {
+        if (m_buffer.size() - start >= 2 && m_buffer[start] == '\r' && m_buffer[start + 1] == '\n') {
+            if (i == MaxLeadingEmptyLines)
+                return fail(400, "too many empty lines before the request line");
+            start += 2;
+            continue;
+        }
+        break;
+    }
+
+    // Everything before the end of head must be free of bare CR / LF; checking the available
+    // bytes early refuses garbage without waiting for the limit.
+    const qsizetype resume = qMax(start, m_scanPos - 3);
+    const qsizetype end = m_buffer.indexOf("\r\n\r\n", resume);
+    const qsizetype scanEnd = end < 0 ? m_buffer.size() : end + 2;
+    for (qsizetype i = qMax(start, m_scanPos - 1); i < scanEnd; ++i) {
+        const char c = m_buffer[i];
+        if (c == '\n' && (i == start || m_buffer[i - 1] != '\r'))
+            return fail(400, "bare LF in request head");
+        if (c == '\r' && i + 1 < m_buffer.size() && m_buffer[i + 1] != '\n')
+            return fail(400, "bare CR in request head");
+    }
+    // Keep the last bytes unverified: a CR at the end may still be followed by its LF.
+    m_scanPos = qMax(start, scanEnd - 1);
+    // Refuse garbage (e.g. a TLS ClientHello) as soon as the method cannot be a token.
+    for (qsizetype i = start; i < m_buffer.size() && m_buffer[i] != ' '; ++i) {
+        if (!isTokenChar(m_buffer[i]) && !(m_buffer[i] == '\r' || m_buffer[i] == '\n'))
+            return fail(400, "invalid method");
+        if (i - start > MaxHttpRequestLineLength)
+            break;
+    }
+    const qsizetype firstLineEnd = m_buffer.indexOf("\r\n", start);
+    if ((firstLineEnd < 0 ? m_buffer.size() - start : firstLineEnd - start) > MaxHttpRequestLineLength)
+        return fail(414, "request line too long");
+    if (end < 0) {
+        if (m_buffer.size() - start > MaxHttpHeadSize)
+            return fail(431, "request head too large");
+        return State::NeedMore;
+    }
+    if (end + 4 - start > MaxHttpHeadSize)
+        return fail(431, "request head too large");
+
+    const QByteArrayView head = QByteArrayView(m_buffer).sliced(start, end - start);
+    QList<QByteArrayView> lines;
+    {
+        qsizetype pos = 0;
+        while (true) {
+            const qsizetype nl = head.indexOf(QByteArrayView("\r\n"), pos);
+            if (nl < 0) {
+                lines.append(head.sliced(pos));
+                break;
+            }
+            lines.append(head.sliced(pos, nl - pos));
+            pos = nl + 2;
+        }
+    }
+    if (lines.size() - 1 > MaxHttpHeaderLines)
+        return fail(431, "too many header lines");
+
+    // request-line = method SP request-target SP HTTP-version
+    const QByteArrayView requestLine = lines.first();
+    const qsizetype sp1 = requestLine.indexOf(' ');
+    const qsizetype sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
+    if (sp1 < 0 || sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0)
+        return fail(400, "malformed request line");
+    const QByteArrayView method = requestLine.first(sp1);
+    const QByteArrayView target = requestLine.sliced(sp1 + 1, sp2 - sp1 - 1);
+    const QByteArrayView version = requestLine.sliced(sp2 + 1);
+    if (!isToken(method))
+        return fail(400, "invalid method");
+    if (target.isEmpty() || target.front() != '/')
+        return fail(400, "request target must be in origin-form");
+    for (char c : target) {
+        if (c <= 0x20 || c >= 0x7F)
+            return fail(400, "invalid character in request target");
+    }
+    if (version.size() != 8 || !version.startsWith("HTTP/") || version[6] != '.'
+        || version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
+        return fail(400, "malformed HTTP version");
+    if (version[5] != '1')
+        return fail(505, "HTTP version not supported");
+
+    HttpRequest request;
+    request.method = method.toByteArray();
+    request.target = target.toByteArray();
+    const qsizetype q = target.indexOf('?');
+    request.path = (q < 0 ? target : target.first(q)).toByteArray();
+    if (q >= 0)
+        request.query = target.sliced(q + 1).toByteArray();
+    request.versionMinor = version[7] - '0';
+
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArrayView line = lines.at(i);
+        if (!line.isEmpty() && (line.front() == ' ' || line.front() == '\t'))
+            return fail(400, "obsolete line folding");
+        const qsizetype colon = line.indexOf(':');
+        if (colon < 0)
+            return fail(400, "header line without colon");
+        const QByteArrayView name = line.first(colon);
+        if (!isToken(name))
+            return fail(400, "invalid header name");
+        const QByteArrayView value = trimmed(line.sliced(colon + 1));
+        for (char c : value) {
+            if (!isFieldValueChar(static_cast<unsigned char>(c)))
+                return fail(400, "invalid character in header value");
+        }
+        request.headers.append({name.toByteArray().toLower(), value.toByteArray()});
+    }
+
+    // Host: exactly one for HTTP/1.1 (RFC 9112 3.2).
+    int hosts = 0;
+    bool haveLength = false;
+    qint64 length = 0;
+    bool haveTransferEncoding = false;
+    for (const auto &h : std::as_const(request.headers)) {
+        if (h.first == "host") {
+            ++hosts;
+        } else if (h.first == "content-length") {
+            // A list ("5, 5") or repeated headers are accepted only if all values agree.
+            for (QByteArrayView part : h.second.split(',')) {
+                part = trimmed(part);
+                if (part.isEmpty() || part.size() > 15)
+                    return fail(part.isEmpty() ? 400 : 413, "invalid Content-Length");
+                qint64 v = 0;
+                for (char c : part) {
+                    if (c < '0' || c > '9')
+                        return fail(400, "invalid Content-Length");
+                    v = v * 10 + (c - '0');
+                }
+                if (haveLength && v != length)
+                    return fail(400, "conflicting Content-Length values");
+                haveLength = true;
+                length = v;
+            }
+        } else if (h.first == "transfer-encoding") {
+            haveTransferEncoding = true;
+            if (containsToken(h.second, "chunked"))
+                m_chunked = true;
+        }
+    }
+    if (request.versionMinor >= 1 && hosts != 1)
+        return fail(400, hosts ? "more than one Host header" : "missing Host header");
+    if (haveTransferEncoding && haveLength)
+        return fail(400, "both Content-Length and Transfer-Encoding");
+    if (haveTransferEncoding)
+        return fail(501, m_chunked ? "chunked request bodies are not supported"
+                                   : "Transfer-Encoding is not supported");
+    if (length > m_maxBodySize) {
+        m_bodyTooLarge = true;
+        return fail(413, "request body too large");
+    }
+
+    m_request = std::move(request);
+    m_contentLength = length;
+    m_headSize = end + 4;
+    m_scanPos = 0;
+    m_buffer.remove(0, end + 4);
+    return State::HeadComplete;
+}
+
+HttpRequestParser::State HttpRequestParser::parseBody()
+{
+    if (m_buffer.size() < m_contentLength)
+        return State::HeadComplete;
+    m_request.body = m_buffer.left(m_contentLength);
+    m_buffer.remove(0, m_contentLength);
+    return State::Complete;
+}
+
+} // namespace SocketIo::Protocol

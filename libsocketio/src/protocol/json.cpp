@@ -1,0 +1,982 @@
+#include "json.h"
+
+#include "limits.h"
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QHash>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+namespace SocketIo::Protocol::Json {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+//
+// The reader does not build QCborArray/QCborMap directly: QCborMap::insert() searches the whole
+// map for the key first, which makes an object with n members cost O(n^2) — a DoS vector with a
+// 1 MB payload. Instead it translates JSON into CBOR bytes in one pass (strings copied once, no
+// per-value allocation) and lets QCborValue::fromCbor() build the tree, which appends without
+// searching. JavaScript's duplicate-key rule (last value wins, at the first key's position) is
+// applied by rewriting the object's bytes when it closes, which only happens for duplicates.
+// ---------------------------------------------------------------------------------------------
+
+constexpr quint8 CborUnsigned = 0;
+constexpr quint8 CborNegative = 1;
+constexpr quint8 CborText = 3;
+constexpr quint8 CborArrayIndefinite = 0x9f;
+constexpr quint8 CborMapIndefinite = 0xbf;
+constexpr quint8 CborBreak = 0xff;
+constexpr quint8 CborFalse = 0xf4;
+constexpr quint8 CborTrue = 0xf5;
+constexpr quint8 CborNull = 0xf6;
+constexpr quint8 CborFloat64 = 0xfb;
+
+// Integers up to 2^53 are exact in a JavaScript number; beyond, JSON.parse rounds to a double.
+constexpr qint64 MaxSafeInteger = qint64(1) << 53;
+
+// Above this many members an object gets a hash index for duplicate detection; below, a linear
+// scan over the few keys is cheaper than hashing.
+constexpr qsizetype LinearKeyScanLimit = 32;
+
+// Length of the strictly valid UTF-8 sequence starting at p (lead byte >= 0x80), 0 if invalid:
+// no overlong forms, no encoded surrogates, nothing above U+10FFFF.
+inline int utf8SequenceLength(const uchar *p, const uchar *end)
+{
+    const uchar c = p[0];
+    auto cont = [&](int i, uchar lo = 0x80, uchar hi = 0xbf) {
+        return p + i < end && p[i] >= lo && p[i] <= hi;
+    };
+    if (c >= 0xc2 && c <= 0xdf)
+        return cont(1) ? 2 : 0;
+    if (c == 0xe0)
+        return cont(1, 0xa0) && cont(2) ? 3 : 0;
+    if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
+        return cont(1) && cont(2) ? 3 : 0;
+    if (c == 0xed)
+        return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+    if (c == 0xf0)
+        return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (c >= 0xf1 && c <= 0xf3)
+        return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (c == 0xf4)
+        return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+}
+
+inline int hexValue(uchar c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+inline bool isJsonSpace(uchar c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+inline bool isDigit(uchar c)
+{
+    return c >= '0' && c <= '9';
+}
+
+class Reader
+{
+public:
+    explicit Reader(QByteArrayView json)
+        : m_begin(reinterpret_cast<const uchar *>(json.data())),
+          m_pos(m_begin),
+          m_end(m_begin + json.size())
+    {
+        // Escape-free JSON becomes CBOR of about the same size.
+        m_out.reserve(json.size() + 16);
+    }
+
+    bool parse(QCborValue *value, QString *error)
+    {
+        skipSpace();
+        if (parseValue(0)) {
+            skipSpace();
+            if (m_pos != m_end)
+                fail("unexpected data after the JSON value");
+        }
+        if (m_error) {
+            if (error)
+                *error = QStringLiteral("%1 at offset %2")
+                                 .arg(QLatin1StringView(m_error))
+                                 .arg(m_errorOffset);
+            return false;
+        }
+        QCborParserError cborError;
+        QCborValue result = QCborValue::fromCbor(m_out, &cborError);
+        if (cborError.error != QCborError::NoError) {
+            // Cannot happen with the bytes we write; refuse rather than return a partial value.
+            if (error)
+                *error = QStringLiteral("internal error: ") + cborError.errorString();
+            return false;
+        }
+        if (value)
+            *value = std::move(result);
+        return true;
+    }
+
+private:
+    struct Member
+    {
+        qsizetype keyStart;     // CBOR head of the key
+        qsizetype keyData;      // key's UTF-8 bytes
+        qsizetype keyLength;
+        qsizetype valueStart;
+        qsizetype valueEnd;
+        qsizetype finalValue;   // member whose value this key ends up with (itself if unique)
+        bool duplicate;         // a later occurrence of an earlier key: dropped on output
+    };
+
+    bool fail(const char *message)
+    {
+        if (!m_error) {
+            m_error = message;
+            m_errorOffset = m_pos - m_begin;
+        }
+        return false;
+    }
+
+    void skipSpace()
+    {
+        while (m_pos < m_end && isJsonSpace(*m_pos))
+            ++m_pos;
+    }
+
+    void appendHead(quint8 major, quint64 n)
+    {
+        char head[9];
+        int size;
+        const char m = char(major << 5);
+        if (n < 24) {
+            head[0] = char(m | char(n));
+            size = 1;
+        } else if (n <= 0xff) {
+            head[0] = char(m | 24);
+            head[1] = char(n);
+            size = 2;
+        } else if (n <= 0xffff) {
+            head[0] = char(m | 25);
+            for (int i = 0; i < 2; ++i)
+                head[1 + i] = char(n >> (8 * (1 - i)));
+            size = 3;
+        } else if (n <= 0xffffffffu) {
+            head[0] = char(m | 26);
+            for (int i = 0; i < 4; ++i)
+                head[1 + i] = char(n >> (8 * (3 - i)));
+            size = 5;
+        } else {
+            head[0] = char(m | 27);
+            for (int i = 0; i < 8; ++i)
+                head[1 + i] = char(n >> (8 * (7 - i)));
+            size = 9;
+        }
+        m_out.append(head, size);
+    }
+
+    void appendDouble(double d)
+    {
+        quint64 bits;
+        std::memcpy(&bits, &d, sizeof bits);
+        char buf[9];
+        buf[0] = char(CborFloat64);
+        for (int i = 0; i < 8; ++i)
+            buf[1 + i] = char(bits >> (8 * (7 - i)));
+        m_out.append(buf, 9);
+    }
+
+    bool parseValue(int depth)
+    {
+        if (m_pos == m_end)
+            return fail("unexpected end of input");
+        switch (*m_pos) {
+        case '{':
+            return parseObject(depth + 1);
+        case '[':
+            return parseArray(depth + 1);
+        case '"':
+            return parseString() >= 0;
+        case 't':
+            return parseLiteral("true", CborTrue);
+        case 'f':
+            return parseLiteral("false", CborFalse);
+        case 'n':
+            return parseLiteral("null", CborNull);
+        default:
+            if (*m_pos == '-' || isDigit(*m_pos))
+                return parseNumber();
+            return fail("unexpected character");
+        }
+    }
+
+    bool parseLiteral(const char *word, quint8 cbor)
+    {
+        const size_t length = std::strlen(word);
+        if (size_t(m_end - m_pos) < length || std::memcmp(m_pos, word, length) != 0)
+            return fail("invalid literal");
+        m_pos += length;
+        m_out.append(char(cbor));
+        return true;
+    }
+
+    bool parseArray(int depth)
+    {
+        if (depth > MaxJsonDepth)
+            return fail("nesting too deep");
+        ++m_pos; // '['
+        m_out.append(char(CborArrayIndefinite));
+        skipSpace();
+        if (m_pos < m_end && *m_pos == ']') {
+            ++m_pos;
+            m_out.append(char(CborBreak));
+            return true;
+        }
+        for (;;) {
+            skipSpace();
+            if (!parseValue(depth))
+                return false;
+            skipSpace();
+            if (m_pos == m_end)
+                return fail("unexpected end of input");
+            if (*m_pos == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (*m_pos == ']') {
+                ++m_pos;
+                m_out.append(char(CborBreak));
+                return true;
+            }
+            return fail("expected ',' or ']'");
+        }
+    }
+
+    bool sameKey(const Member &a, const Member &b) const
+    {
+        return a.keyLength == b.keyLength
+               && std::memcmp(m_out.constData() + a.keyData, m_out.constData() + b.keyData,
+                              size_t(a.keyLength)) == 0;
+    }
+
+    QByteArray keyBytes(const Member &m) const
+    {
+        return QByteArray(m_out.constData() + m.keyData, m.keyLength);
+    }
+
+    bool parseObject(int depth)
+    {
+        if (depth > MaxJsonDepth)
+            return fail("nesting too deep");
+        ++m_pos; // '{'
+        m_out.append(char(CborMapIndefinite));
+        const size_t base = m_members.size();
+        bool hasDuplicates = false;
+        // Built only for large objects: key bytes -> index of the first occurrence in m_members.
+        std::unique_ptr<QHash<QByteArray, size_t>> index;
+
+        skipSpace();
+        if (m_pos < m_end && *m_pos == '}') {
+            ++m_pos;
+            m_out.append(char(CborBreak));
+            return true;
+        }
+        for (;;) {
+            skipSpace();
+            if (m_pos == m_end)
+                return fail("unexpected end of input");
+            if (*m_pos != '"')
+                return fail("expected a string key");
+            Member member;
+            member.keyStart = m_out.size();
+            member.keyLength = parseString();
+            if (member.keyLength < 0)
+                return false;
+            member.keyData = m_out.size() - member.keyLength;
+            skipSpace();
+            if (m_pos == m_end || *m_pos != ':')
+                return fail("expected ':'");
+            ++m_pos;
+            skipSpace();
+            member.valueStart = m_out.size();
+            if (!parseValue(depth))
+                return false;
+            member.valueEnd = m_out.size();
+            member.duplicate = false;
+
+            const size_t self = m_members.size();
+            member.finalValue = qsizetype(self);
+            size_t first = self;
+            if (index) {
+                auto it = index->constFind(keyBytes(member));
+                if (it != index->constEnd())
+                    first = it.value();
+                else
+                    index->insert(keyBytes(member), self);
+            } else {
+                for (size_t i = base; i < self; ++i) {
+                    if (!m_members[i].duplicate && sameKey(m_members[i], member)) {
+                        first = i;
+                        break;
+                    }
+                }
+            }
+            if (first != self) {
+                m_members[first].finalValue = qsizetype(self);
+                member.duplicate = true;
+                hasDuplicates = true;
+            }
+            m_members.push_back(member);
+            if (!index && qsizetype(self - base) >= LinearKeyScanLimit) {
+                index = std::make_unique<QHash<QByteArray, size_t>>();
+                for (size_t i = base; i < m_members.size(); ++i) {
+                    if (!m_members[i].duplicate)
+                        index->insert(keyBytes(m_members[i]), i);
+                }
+            }
+
+            skipSpace();
+            if (m_pos == m_end)
+                return fail("unexpected end of input");
+            if (*m_pos == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (*m_pos == '}') {
+                ++m_pos;
+                break;
+            }
+            return fail("expected ',' or '}'");
+        }
+
+        if (hasDuplicates)
+            rewriteWithoutDuplicates(base);
+        m_members.resize(base);
+        m_out.append(char(CborBreak));
+        return true;
+    }
+
+    // Keeps each key once, at its first position, with the value of its last occurrence.
+    void rewriteWithoutDuplicates(size_t base)
+    {
+        const qsizetype segmentStart = m_members[base].keyStart;
+        QByteArray segment;
+        segment.reserve(m_out.size() - segmentStart);
+        const char *data = m_out.constData();
+        for (size_t i = base; i < m_members.size(); ++i) {
+            const Member &m = m_members[i];
+            if (m.duplicate)
+                continue;
+            const Member &v = m_members[size_t(m.finalValue)];
+            segment.append(data + m.keyStart, m.valueStart - m.keyStart);
+            segment.append(data + v.valueStart, v.valueEnd - v.valueStart);
+        }
+        m_out.truncate(segmentStart);
+        m_out.append(segment);
+    }
+
+    // Parses a JSON string at m_pos and appends it as a CBOR text string; returns the UTF-8
+    // length of its content, or -1 on error.
+    qsizetype parseString()
+    {
+        ++m_pos; // opening quote
+        const uchar *start = m_pos;
+        // Fast path: no escapes, so the content can be copied as it is once its end is known.
+        while (m_pos < m_end) {
+            const uchar c = *m_pos;
+            if (c == '"') {
+                const qsizetype length = m_pos - start;
+                appendHead(CborText, quint64(length));
+                m_out.append(reinterpret_cast<const char *>(start), length);
+                ++m_pos;
+                return length;
+            }
+            if (c == '\\')
+                break;
+            if (c < 0x20) {
+                fail("unescaped control character in string");
+                return -1;
+            }
+            if (c < 0x80) {
+                ++m_pos;
+                continue;
+            }
+            const int n = utf8SequenceLength(m_pos, m_end);
+            if (!n) {
+                fail("invalid UTF-8");
+                return -1;
+            }
+            m_pos += n;
+        }
+        if (m_pos == m_end) {
+            fail("unterminated string");
+            return -1;
+        }
+
+        // Slow path: decode escapes into a scratch buffer.
+        m_scratch.clear();
+        m_scratch.append(reinterpret_cast<const char *>(start), m_pos - start);
+        while (m_pos < m_end) {
+            const uchar c = *m_pos;
+            if (c == '"') {
+                ++m_pos;
+                appendHead(CborText, quint64(m_scratch.size()));
+                m_out.append(m_scratch);
+                return m_scratch.size();
+            }
+            if (c == '\\') {
+                if (!parseEscape())
+                    return -1;
+                continue;
+            }
+            if (c < 0x20) {
+                fail("unescaped control character in string");
+                return -1;
+            }
+            if (c < 0x80) {
+                m_scratch.append(char(c));
+                ++m_pos;
+                continue;
+            }
+            const int n = utf8SequenceLength(m_pos, m_end);
+            if (!n) {
+                fail("invalid UTF-8");
+                return -1;
+            }
+            m_scratch.append(reinterpret_cast<const char *>(m_pos), n);
+            m_pos += n;
+        }
+        fail("unterminated string");
+        return -1;
+    }
+
+    // Reads the four hex digits of a \u escape at m_pos (after "\u"); -1 if malformed.
+    int readHex4()
+    {
+        if (m_end - m_pos < 4)
+            return -1;
+        int value = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int h = hexValue(m_pos[i]);
+            if (h < 0)
+                return -1;
+            value = value * 16 + h;
+        }
+        m_pos += 4;
+        return value;
+    }
+
+    void appendUtf8(char32_t cp)
+    {
+        char buf[4];
+        int n;
+        if (cp < 0x80) {
+            buf[0] = char(cp);
+            n = 1;
+        } else if (cp < 0x800) {
+            buf[0] = char(0xc0 | (cp >> 6));
+            buf[1] = char(0x80 | (cp & 0x3f));
+            n = 2;
+        } else if (cp < 0x10000) {
+            buf[0] = char(0xe0 | (cp >> 12));
+            buf[1] = char(0x80 | ((cp >> 6) & 0x3f));
+            buf[2] = char(0x80 | (cp & 0x3f));
+            n = 3;
+        } else {
+            buf[0] = char(0xf0 | (cp >> 18));
+            buf[1] = char(0x80 | ((cp >> 12) & 0x3f));
+            buf[2] = char(0x80 | ((cp >> 6) & 0x3f));
+            buf[3] = char(0x80 | (cp & 0x3f));
+            n = 4;
+        }
+        m_scratch.append(buf, n);
+    }
+
+    bool parseEscape()
+    {
+        ++m_pos; // backslash
+        if (m_pos == m_end)
+            return fail("unterminated string");
+        const uchar c = *m_pos++;
+        switch (c) {
+        case '"': m_scratch.append('"'); return true;
+        case '\\': m_scratch.append('\\'); return true;
+        case '/': m_scratch.append('/'); return true;
+        case 'b': m_scratch.append('\b'); return true;
+        case 'f': m_scratch.append('\f'); return true;
+        case 'n': m_scratch.append('\n'); return true;
+        case 'r': m_scratch.append('\r'); return true;
+        case 't': m_scratch.append('\t'); return true;
+        case 'u': break;
+        default:
+            --m_pos;
+            return fail("invalid escape");
+        }
+        const int unit = readHex4();
+        if (unit < 0)
+            return fail("invalid \\u escape");
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+            // A high surrogate combines with an immediately following low surrogate escape.
+            if (m_end - m_pos >= 6 && m_pos[0] == '\\' && m_pos[1] == 'u') {
+                const uchar *save = m_pos;
+                m_pos += 2;
+                const int low = readHex4();
+                if (low >= 0xdc00 && low <= 0xdfff) {
+                    appendUtf8(0x10000 + ((char32_t(unit) - 0xd800) << 10) + (char32_t(low) - 0xdc00));
+                    return true;
+                }
+                m_pos = save; // not a pair: the next escape is decoded on its own
+            }
+            appendUtf8(0xfffd);
+            return true;
+        }
+        // JSON.parse accepts lone surrogates, but UTF-8 (and CBOR text) cannot carry them; they
+        // become U+FFFD, as when Node writes such a string as UTF-8.
+        appendUtf8((unit >= 0xdc00 && unit <= 0xdfff) ? char32_t(0xfffd) : char32_t(unit));
+        return true;
+    }
+
+    bool parseNumber()
+    {
+        const uchar *start = m_pos;
+        const bool negative = *m_pos == '-';
+        if (negative)
+            ++m_pos;
+        if (m_pos == m_end || !isDigit(*m_pos))
+            return fail("invalid number");
+        const uchar *intStart = m_pos;
+        if (*m_pos == '0') {
+            ++m_pos;
+            if (m_pos < m_end && isDigit(*m_pos))
+                return fail("leading zero in number");
+        } else {
+            while (m_pos < m_end && isDigit(*m_pos))
+                ++m_pos;
+        }
+        const qsizetype intDigits = m_pos - intStart;
+        bool isInteger = true;
+        if (m_pos < m_end && *m_pos == '.') {
+            isInteger = false;
+            ++m_pos;
+            if (m_pos == m_end || !isDigit(*m_pos))
+                return fail("invalid number");
+            while (m_pos < m_end && isDigit(*m_pos))
+                ++m_pos;
+        }
+        // Decimal exponent of the leading significant digit, for telling overflow from
+        // underflow below; saturated so that absurd exponents cannot overflow it.
+        qint64 magnitude = 0;
+        if (*intStart != '0') {
+            magnitude = intDigits;
+        } else if (!isInteger) {
+            const uchar *f = intStart + 2; // after "0."
+            while (f < m_pos && *f == '0')
+                ++f;
+            magnitude = -(f - intStart - 2);
+        }
+        if (m_pos < m_end && (*m_pos == 'e' || *m_pos == 'E')) {
+            isInteger = false;
+            ++m_pos;
+            bool negativeExponent = false;
+            if (m_pos < m_end && (*m_pos == '+' || *m_pos == '-'))
+                negativeExponent = *m_pos++ == '-';
+            if (m_pos == m_end || !isDigit(*m_pos))
+                return fail("invalid number");
+            qint64 exponent = 0;
+            while (m_pos < m_end && isDigit(*m_pos)) {
+                exponent = qMin<qint64>(exponent * 10 + (*m_pos - '0'), 100000000);
+                ++m_pos;
+            }
+            magnitude += negativeExponent ? -exponent : exponent;
+        }
+
+        // -0 stays a double so that it is still -0 for whoever asks (JSON output is "0").
+        if (isInteger && intDigits <= 16 && !(negative && *intStart == '0')) {
+            qint64 value = 0;
+            for (const uchar *p = intStart; p < m_pos; ++p)
+                value = value * 10 + (*p - '0');
+            if (value <= MaxSafeInteger) {
+                if (negative)
+                    appendHead(CborNegative, quint64(value - 1));
+                else
+                    appendHead(CborUnsigned, quint64(value));
+                return true;
+            }
+        }
+
+        double d = 0;
+        const auto result = std::from_chars(reinterpret_cast<const char *>(start),
+                                            reinterpret_cast<const char *>(m_pos), d);
+        if (result.ec == std::errc::result_out_of_range) {
+            // JSON.parse gives Infinity or 0 here, depending on the magnitude.
+            d = magnitude <= 0 ? 0.0 : std::numeric_limits<double>::infinity();
+            if (negative)
+                d = -d;
+        } else if (result.ec != std::errc() || result.ptr != reinterpret_cast<const char *>(m_pos)) {
+            return fail("invalid number");
+        }
+        appendDouble(d);
+        return true;
+    }
+
+    const uchar *m_begin;
+    const uchar *m_pos;
+    const uchar *m_end;
+    QByteArray m_out;
+    QByteArray m_scratch;
+    std::vector<Member> m_members;
+    const char *m_error = nullptr;
+    qsizetype m_errorOffset = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+// ---------------------------------------------------------------------------------------------
+
+class Writer
+{
+public:
+    explicit Writer(QList<QByteArray> *attachments) : m_attachments(attachments) {}
+
+    QByteArray take() { return std::move(m_out); }
+
+    void writeValue(const QCborValue &value, int depth)
+    {
+        switch (value.type()) {
+        case QCborValue::Integer:
+            writeInteger(value.toInteger());
+            return;
+        case QCborValue::Double:
+            writeDouble(value.toDouble());
+            return;
+        case QCborValue::String:
+            writeString(value.toString());
+            return;
+        case QCborValue::True:
+            m_out.append("true");
+            return;
+        case QCborValue::False:
+            m_out.append("false");
+            return;
+        case QCborValue::ByteArray:
+            writeBytes(value.toByteArray());
+            return;
+        case QCborValue::Array:
+            if (depth >= MaxJsonDepth) {
+                // The reader would refuse it anyway; bounded recursion beats a stack overflow.
+                m_out.append("null");
+                return;
+            }
+            writeArray(value.toArray(), depth + 1);
+            return;
+        case QCborValue::Map:
+            if (depth >= MaxJsonDepth) {
+                m_out.append("null");
+                return;
+            }
+            writeMap(value.toMap(), depth + 1);
+            return;
+        default:
+            if (value.isTag()) {
+                writeValue(value.taggedValue(), depth);
+                return;
+            }
+            // null, undefined (in arrays), simple types, invalid
+            m_out.append("null");
+            return;
+        }
+    }
+
+    void writeString(QStringView s)
+    {
+        // Worst case: every UTF-16 unit becomes a 6-byte \uXXXX escape. Write through a pointer
+        // into pre-sized space, then cut back: no per-character append.
+        const qsizetype old = m_out.size();
+        m_out.resize(old + 2 + s.size() * 6);
+        char *out = m_out.data() + old;
+        char *const begin = out;
+        static const char hex[] = "0123456789abcdef";
+        *out++ = '"';
+        const char16_t *p = s.utf16();
+        const char16_t *const end = p + s.size();
+        while (p < end) {
+            const char16_t c = *p++;
+            if (c < 0x80) {
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    *out++ = char(c);
+                    continue;
+                }
+                *out++ = '\\';
+                switch (c) {
+                case '"': *out++ = '"'; break;
+                case '\\': *out++ = '\\'; break;
+                case '\b': *out++ = 'b'; break;
+                case '\f': *out++ = 'f'; break;
+                case '\n': *out++ = 'n'; break;
+                case '\r': *out++ = 'r'; break;
+                case '\t': *out++ = 't'; break;
+                default:
+                    *out++ = 'u';
+                    *out++ = '0';
+                    *out++ = '0';
+                    *out++ = hex[c >> 4];
+                    *out++ = hex[c & 0xf];
+                }
+            } else if (c < 0x800) {
+                *out++ = char(0xc0 | (c >> 6));
+                *out++ = char(0x80 | (c & 0x3f));
+            } else if (c >= 0xd800 && c <= 0xdfff) {
+                if (c <= 0xdbff && p < end && *p >= 0xdc00 && *p <= 0xdfff) {
+                    const char32_t cp = 0x10000 + ((char32_t(c) - 0xd800) << 10) + (*p++ - 0xdc00);
+                    *out++ = char(0xf0 | (cp >> 18));
+                    *out++ = char(0x80 | ((cp >> 12) & 0x3f));
+                    *out++ = char(0x80 | ((cp >> 6) & 0x3f));
+                    *out++ = char(0x80 | (cp & 0x3f));
+                } else {
+                    // A lone surrogate has no UTF-8 form; JSON.stringify (ES2019) escapes it.
+                    *out++ = '\\';
+                    *out++ = 'u';
+                    *out++ = hex[c >> 12];
+                    *out++ = hex[(c >> 8) & 0xf];
+                    *out++ = hex[(c >> 4) & 0xf];
+                    *out++ = hex[c & 0xf];
+                }
+            } else {
+                *out++ = char(0xe0 | (c >> 12));
+                *out++ = char(0x80 | ((c >> 6) & 0x3f));
+                *out++ = char(0x80 | (c & 0x3f));
+            }
+        }
+        *out++ = '"';
+        m_out.truncate(old + (out - begin));
+    }
+
+private:
+    void writeInteger(qint64 v)
+    {
+        char buf[24];
+        const auto r = std::to_chars(buf, buf + sizeof buf, v);
+        m_out.append(buf, r.ptr - buf);
+    }
+
+    void writeDouble(double d)
+    {
+        if (!std::isfinite(d)) {
+            m_out.append("null");
+            return;
+        }
+        if (d == 0) { // also -0, which JavaScript prints as 0
+            m_out.append('0');
+            return;
+        }
+        // Shortest round-trip digits, then laid out like ECMAScript Number::toString.
+        char sci[40];
+        const auto r = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
+        const char *p = sci;
+        const char *const end = r.ptr;
+        char digits[24];
+        int k = 0;
+        const bool negative = *p == '-';
+        if (negative)
+            ++p;
+        while (p < end && *p != 'e') {
+            if (*p != '.')
+                digits[k++] = *p;
+            ++p;
+        }
+        int exponent = 0;
+        std::from_chars(p + 1 + (p[1] == '+'), end, exponent);
+        const int n = exponent + 1; // position of the decimal point relative to the digits
+
+        char buf[64];
+        char *o = buf;
+        if (negative)
+            *o++ = '-';
+        if (k <= n && n <= 21) {
+            std::memcpy(o, digits, size_t(k));
+            o += k;
+            for (int i = k; i < n; ++i)
+                *o++ = '0';
+        } else if (0 < n && n <= 21) {
+            std::memcpy(o, digits, size_t(n));
+            o += n;
+            *o++ = '.';
+            std::memcpy(o, digits + n, size_t(k - n));
+            o += k - n;
+        } else if (-6 < n && n <= 0) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int i = 0; i < -n; ++i)
+                *o++ = '0';
+            std::memcpy(o, digits, size_t(k));
+            o += k;
+        } else {
+            *o++ = digits[0];
+            if (k > 1) {
+                *o++ = '.';
+                std::memcpy(o, digits + 1, size_t(k - 1));
+                o += k - 1;
+            }
+            *o++ = 'e';
+            *o++ = n - 1 >= 0 ? '+' : '-';
+            o = std::to_chars(o, buf + sizeof buf, std::abs(n - 1)).ptr;
+        }
+        m_out.append(buf, o - buf);
+    }
+
+    void writeBytes(const QByteArray &bytes)
+    {
+        if (!m_attachments) {
+            m_out.append("null");
+            return;
+        }
+        m_out.append("{\"_placeholder\":true,\"num\":");
+        writeInteger(m_attachments->size());
+        m_out.append('}');
+        m_attachments->append(bytes);
+    }
+
+    void writeArray(const QCborArray &array, int depth)
+    {
+        m_out.append('[');
+        bool first = true;
+        for (const QCborValue &v : array) {
+            if (!first)
+                m_out.append(',');
+            first = false;
+            writeValue(v, depth);
+        }
+        m_out.append(']');
+    }
+
+    static bool isDropped(const QCborValue &v)
+    {
+        // JSON.stringify leaves out members whose value is undefined.
+        return v.isUndefined() || v.isInvalid()
+               || (v.isTag() && isDropped(v.taggedValue()));
+    }
+
+    void writeKey(const QCborValue &key)
+    {
+        switch (key.type()) {
+        case QCborValue::String:
+            writeString(key.toString());
+            return;
+        case QCborValue::Integer: {
+            char buf[24];
+            const auto r = std::to_chars(buf, buf + sizeof buf, key.toInteger());
+            writeString(QString::fromLatin1(buf, r.ptr - buf));
+            return;
+        }
+        case QCborValue::Double: {
+            // Reuse the number layout so that 1.5 -> "1.5" and 1e21 -> "1e+21" like JS keys.
+            Writer w(nullptr);
+            w.writeDouble(key.toDouble());
+            writeString(QString::fromLatin1(w.m_out));
+            return;
+        }
+        case QCborValue::True:
+            writeString(u"true");
+            return;
+        case QCborValue::False:
+            writeString(u"false");
+            return;
+        case QCborValue::Null:
+            writeString(u"null");
+            return;
+        case QCborValue::Undefined:
+            writeString(u"undefined");
+            return;
+        default:
+            writeString(key.toDiagnosticNotation());
+            return;
+        }
+    }
+
+    void writeMap(const QCborMap &map, int depth)
+    {
+        m_out.append('{');
+        bool first = true;
+        for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
+            const QCborValue value = it.value();
+            if (isDropped(value))
+                continue;
+            if (!first)
+                m_out.append(',');
+            first = false;
+            writeKey(it.key());
+            m_out.append(':');
+            writeValue(value, depth);
+        }
+        m_out.append('}');
+    }
+
+    QByteArray m_out;
+    QList<QByteArray> *m_attachments;
+};
+
+bool hasBinaryImpl(const QCborValue &value, int depth)
+{
+    switch (value.type()) {
+    case QCborValue::ByteArray:
+        return true;
+    case QCborValue::Array:
+        // Same depth bound as the writer, which writes deeper containers as null.
+        if (depth >= MaxJsonDepth)
+            return false;
+        for (const QCborValue &v : value.toArray()) {
+            if (hasBinaryImpl(v, depth + 1))
+                return true;
+        }
+        return false;
+    case QCborValue::Map: {
+        if (depth >= MaxJsonDepth)
+            return false;
+        const QCborMap map = value.toMap();
+        for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
+            if (hasBinaryImpl(it.value(), depth + 1))
+                return true;
+        }
+        return false;
+    }
+    default:
+        return value.isTag() && hasBinaryImpl(value.taggedValue(), depth);
+    }
+}
+
+} // namespace
+
+QByteArray write(const QCborValue &value, QList<QByteArray> *attachments)
+{
+    Writer writer(attachments);
+    writer.writeValue(value, 0);
+    return writer.take();
+}
+
+bool read(QByteArrayView json, QCborValue *value, QString *error)
+{
+    Reader reader(json);
+    return reader.parse(value, error);
+}
+
+bool hasBinary(const QCborValue &value)
+{
+    return hasBinaryImpl(value, 0);
+}
+
+} // namespace SocketIo::Protocol::Json

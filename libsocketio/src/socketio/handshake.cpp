@@ -1,0 +1,99 @@
+#include "handshake.h"
+
+#include <SocketIo/engineoptions.h>
+
+#include <QCborArray>
+#include <QLocale>
+#include <QUrlQuery>
+
+namespace SocketIo {
+
+QCborMap Handshake::toCbor() const
+{
+    QCborMap map;
+    map.insert(QStringLiteral("headers"), headers);
+    map.insert(QStringLiteral("time"), time);
+    map.insert(QStringLiteral("address"), address);
+    map.insert(QStringLiteral("xdomain"), xdomain);
+    map.insert(QStringLiteral("secure"), secure);
+    map.insert(QStringLiteral("issued"), issued);
+    map.insert(QStringLiteral("url"), url);
+    map.insert(QStringLiteral("query"), query);
+    map.insert(QStringLiteral("auth"), auth);
+    return map;
+}
+
+QJsonObject Handshake::toJson() const
+{
+    return toCbor().toJsonObject();
+}
+
+Handshake Handshake::fromCbor(const QCborMap &map)
+{
+    Handshake h;
+    h.headers = map.value(QStringLiteral("headers")).toMap();
+    h.time = map.value(QStringLiteral("time")).toString();
+    h.address = map.value(QStringLiteral("address")).toString();
+    h.xdomain = map.value(QStringLiteral("xdomain")).toBool();
+    h.secure = map.value(QStringLiteral("secure")).toBool();
+    const QCborValue issued = map.value(QStringLiteral("issued"));
+    h.issued = issued.isDouble() ? qint64(issued.toDouble()) : issued.toInteger();
+    h.url = map.value(QStringLiteral("url")).toString();
+    h.query = map.value(QStringLiteral("query")).toMap();
+    h.auth = map.value(QStringLiteral("auth")).toMap();
+    return h;
+}
+
+Handshake Handshake::fromRequest(const EngineRequest &request, const QCborMap &auth)
+{
+    Handshake h;
+    for (const auto &header : request.headers) {
+        const QString name = QString::fromLatin1(header.first).toLower();
+        const QString value = QString::fromUtf8(header.second);
+        const QCborValue existing = h.headers.value(name);
+        if (existing.isString()) {
+            const QString separator = name == QLatin1String("cookie") ? QStringLiteral("; ") : QStringLiteral(", ");
+            h.headers.insert(name, QString(existing.toString() + separator + value));
+        } else {
+            h.headers.insert(name, value);
+        }
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    h.time = jsDateString(now);
+    h.address = request.remoteAddress.toString();
+    h.xdomain = !request.header("origin").isEmpty();
+    h.secure = request.secure;
+    h.issued = now.toMSecsSinceEpoch();
+    h.url = request.url;
+    const auto items = request.query.queryItems(QUrl::FullyDecoded);
+    for (const auto &item : items) {
+        const QCborValue existing = h.query.value(item.first);
+        if (existing.isString()) {
+            h.query.insert(item.first, QCborArray{existing, item.second});
+        } else if (existing.isArray()) {
+            QCborArray list = existing.toArray();
+            list.append(item.second);
+            h.query.insert(item.first, list);
+        } else {
+            h.query.insert(item.first, item.second);
+        }
+    }
+    h.auth = auth;
+    return h;
+}
+
+QString Handshake::jsDateString(const QDateTime &dateTime)
+{
+    const QLocale c = QLocale::c();
+    return QString(c.toString(dateTime.toUTC(), QStringLiteral("ddd MMM dd yyyy HH:mm:ss"))
+            + QStringLiteral(" GMT+0000 (Coordinated Universal Time)"));
+}
+
+bool Handshake::operator==(const Handshake &other) const
+{
+    return headers == other.headers && time == other.time && address == other.address
+            && xdomain == other.xdomain && secure == other.secure && issued == other.issued
+            && url == other.url && query == other.query && auth == other.auth;
+}
+
+} // namespace SocketIo

@@ -1,0 +1,237 @@
+#include "namespace.h"
+
+#include "ackreply_p.h"
+#include "logging_p.h"
+#include "namespace_p.h"
+#include "server_p.h"
+#include "serverclient_p.h"
+#include "socket_p.h"
+#include "util_p.h"
+
+#include <SocketIo/ackreply.h>
+#include <SocketIo/adapter.h>
+#include <SocketIo/inmemoryadapter.h>
+#include <SocketIo/socket.h>
+
+namespace SocketIo {
+
+void NamespacePrivate::createAdapter()
+{
+    Q_Q(Namespace);
+    const AdapterFactory factory = ServerPrivate::get(server)->options.adapter;
+    if (factory)
+        adapter = factory(q);
+    if (!adapter)
+        adapter = new InMemoryAdapter(q);
+    if (adapter->parent() != q)
+        adapter->setParent(q);
+    adapter->init();
+}
+
+QList<Middleware> NamespacePrivate::allMiddlewares() const
+{
+    QList<Middleware> fns;
+    if (parent)
+        fns = NamespacePrivate::get(parent)->allMiddlewares();
+    fns += middlewares;
+    return fns;
+}
+
+void NamespacePrivate::add(ServerClient *client, const QCborMap &auth, const std::function<void(Socket *)> &done)
+{
+    Q_Q(Namespace);
+    const Handshake handshake = Handshake::fromRequest(client->session()->request(), auth);
+    Socket *socket = SocketPrivate::create(q, client, handshake);
+    QPointer<Socket> socketGuard(socket);
+    QPointer<ServerClient> clientGuard(client);
+    QPointer<Namespace> nspGuard(q);
+    runMiddlewares(socket, allMiddlewares(), 0,
+                   [socketGuard, clientGuard, nspGuard, done](bool ok, const MiddlewareError &error) {
+        if (!socketGuard || !nspGuard)
+            return;
+        Socket *socket = socketGuard;
+        if (!clientGuard || !clientGuard->isOpen()) {
+            qCDebug(lcServer, "middlewares finished after the connection closed; socket dropped");
+            socket->deleteLater();
+            return;
+        }
+        if (!ok) {
+            Protocol::Packet packet;
+            packet.type = Protocol::PacketType::ConnectError;
+            packet.nsp = nspGuard->name();
+            QCborMap data;
+            data.insert(QStringLiteral("message"), error.message);
+            if (!error.data.isUndefined())
+                data.insert(QStringLiteral("data"), error.data);
+            packet.data = data;
+            clientGuard->writePacket(packet);
+            socket->deleteLater();
+            done(nullptr);
+            return;
+        }
+        NamespacePrivate *d = NamespacePrivate::get(nspGuard);
+        d->sockets.append(socket);
+        d->socketsById.insert(socket->id(), socket);
+        SocketPrivate::get(socket)->onConnect();
+        done(socket);
+        if (!socketGuard || !nspGuard)
+            return;
+        QPointer<Namespace> parent = d->parent;
+        Q_EMIT nspGuard->connection(socket);
+        if (parent && socketGuard)
+            Q_EMIT parent->connection(socket);
+        if (nspGuard && socketGuard && nspGuard->name() == QLatin1String("/") && d->server)
+            Q_EMIT d->server->connection(socket);
+    });
+}
+
+void NamespacePrivate::runMiddlewares(Socket *socket, const QList<Middleware> &fns, int index,
+                                      const std::function<void(bool, const MiddlewareError &)> &done)
+{
+    if (index >= fns.size()) {
+        done(true, MiddlewareError());
+        return;
+    }
+    QPointer<Socket> guard(socket);
+    QPointer<Namespace> nspGuard(q_ptr);
+    fns.at(index)(socket, Next([guard, nspGuard, fns, index, done](bool ok, const MiddlewareError &error) {
+        if (!guard || !nspGuard)
+            return;
+        if (!ok) {
+            done(false, error);
+            return;
+        }
+        NamespacePrivate::get(nspGuard)->runMiddlewares(guard, fns, index + 1, done);
+    }));
+}
+
+void NamespacePrivate::remove(Socket *socket)
+{
+    Q_Q(Namespace);
+    const QString id = SocketPrivate::get(socket)->id;
+    if (socketsById.value(id) != socket)
+        return;
+    socketsById.remove(id);
+    sockets.removeOne(socket);
+    if (parent && sockets.isEmpty() && server && ServerPrivate::get(server)->options.cleanupEmptyChildNamespaces) {
+        QPointer<Namespace> guard(q);
+        // after the socket finished leaving
+        QMetaObject::invokeMethod(q, [guard] {
+            if (!guard || !NamespacePrivate::get(guard)->sockets.isEmpty())
+                return;
+            NamespacePrivate *d = NamespacePrivate::get(guard);
+            qCDebug(lcServer, "removing empty child namespace %s", qUtf8Printable(d->name));
+            d->adapter->close();
+            if (d->server)
+                ServerPrivate::get(d->server)->removeNamespace(guard);
+            if (d->parent)
+                NamespacePrivate::get(d->parent)->children.removeAll(guard);
+            guard->deleteLater();
+        }, Qt::QueuedConnection);
+    }
+}
+
+Namespace::Namespace(Server *server, const QString &name)
+    : QObject(server), d_ptr(new NamespacePrivate)
+{
+    Q_D(Namespace);
+    d->q_ptr = this;
+    d->server = server;
+    d->name = name;
+    setObjectName(name);
+}
+
+Namespace::~Namespace()
+{
+    Q_D(Namespace);
+    // sockets are children: make them leave quietly before the adapter goes
+    const QList<Socket *> sockets = d->sockets;
+    for (Socket *socket : sockets)
+        delete socket;
+    if (d->adapter) {
+        delete d->adapter;
+        d->adapter = nullptr;
+    }
+}
+
+QString Namespace::name() const { return d_func()->name; }
+Server *Namespace::server() const { return d_func()->server; }
+Adapter *Namespace::adapter() const { return d_func()->adapter; }
+Namespace *Namespace::parentNamespace() const { return d_func()->parent; }
+bool Namespace::isParent() const { return d_func()->isParent; }
+
+QList<Namespace *> Namespace::children() const
+{
+    QList<Namespace *> list;
+    for (const QPointer<Namespace> &child : d_func()->children) {
+        if (child)
+            list.append(child);
+    }
+    return list;
+}
+
+void Namespace::use(const Middleware &middleware)
+{
+    d_func()->middlewares.append(middleware);
+}
+
+QList<Socket *> Namespace::sockets() const { return d_func()->sockets; }
+Socket *Namespace::socket(const QString &id) const { return d_func()->socketsById.value(id); }
+int Namespace::socketCount() const { return int(d_func()->sockets.size()); }
+
+BroadcastOperator Namespace::all() const { return BroadcastOperator(const_cast<Namespace *>(this)); }
+BroadcastOperator Namespace::to(const QString &room) const { return all().to(room); }
+BroadcastOperator Namespace::to(const QStringList &rooms) const { return all().to(rooms); }
+BroadcastOperator Namespace::in(const QString &room) const { return all().to(room); }
+BroadcastOperator Namespace::in(const QStringList &rooms) const { return all().to(rooms); }
+BroadcastOperator Namespace::except(const QString &room) const { return all().except(room); }
+BroadcastOperator Namespace::except(const QStringList &rooms) const { return all().except(rooms); }
+BroadcastOperator Namespace::local() const { return all().local(); }
+BroadcastOperator Namespace::asVolatile() const { return all().asVolatile(); }
+BroadcastOperator Namespace::compress(bool compress) const { return all().compress(compress); }
+BroadcastOperator Namespace::timeout(std::chrono::milliseconds timeout) const { return all().timeout(timeout); }
+
+bool Namespace::emitEvent(const QString &event, const QCborArray &args) { return all().emitEvent(event, args); }
+bool Namespace::emitEvent(const QString &event, std::initializer_list<QCborValue> args)
+{
+    return all().emitEvent(event, Internal::toCbor(args));
+}
+bool Namespace::emitEvent(const QString &event, const QJsonArray &args)
+{
+    return all().emitEvent(event, Internal::toCbor(args));
+}
+bool Namespace::emitEvent(const QString &event, const QVariantList &args)
+{
+    return all().emitEvent(event, Internal::toCbor(args));
+}
+bool Namespace::send(const QCborArray &args) { return all().send(args); }
+
+AckReply *Namespace::emitWithAck(const QString &event, const QCborArray &args, std::chrono::milliseconds timeout)
+{
+    return all().timeout(timeout).emitWithAck(event, args);
+}
+
+void Namespace::fetchSockets(const QObject *context,
+                             const std::function<void(const QList<RemoteSocket> &)> &callback) const
+{
+    all().fetchSockets(context, callback);
+}
+
+void Namespace::socketsJoin(const QStringList &rooms) { all().socketsJoin(rooms); }
+void Namespace::socketsLeave(const QStringList &rooms) { all().socketsLeave(rooms); }
+void Namespace::disconnectSockets(bool close) { all().disconnectSockets(close); }
+
+bool Namespace::serverSideEmit(const QString &event, const QCborArray &args)
+{
+    Q_D(Namespace);
+    if (event == QLatin1String("connect") || event == QLatin1String("connection")
+        || event == QLatin1String("new_namespace")) {
+        qCWarning(lcServer, "serverSideEmit: \"%s\" is a reserved event name; nothing sent", qUtf8Printable(event));
+        return false;
+    }
+    if (!d->adapter)
+        return false;
+    return d->adapter->serverSideEmit(Internal::eventData(event, args));
+}
+
+} // namespace SocketIo

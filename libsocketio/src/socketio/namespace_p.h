@@ -1,0 +1,52 @@
+#pragma once
+
+#include <SocketIo/namespace.h>
+#include <SocketIo/server.h>
+
+#include <QCborMap>
+#include <QHash>
+#include <QList>
+#include <QPointer>
+#include <QRegularExpression>
+
+#include <functional>
+
+namespace SocketIo {
+
+class ServerClient;
+
+class NamespacePrivate
+{
+public:
+    Namespace *q_ptr = nullptr;
+    Server *server = nullptr;
+    QString name;
+    Adapter *adapter = nullptr;
+    QList<Middleware> middlewares;
+    QList<Socket *> sockets;                 // connected, in order
+    QHash<QString, Socket *> socketsById;
+    qint64 nextAckId = 0;
+
+    bool isParent = false;
+    NamespaceMatcher matcher;               // parents only
+    QPointer<Namespace> parent;             // children only
+    QList<QPointer<Namespace>> children;    // parents only
+
+    static NamespacePrivate *get(Namespace *nsp) { return nsp->d_func(); }
+
+    void createAdapter();
+    qint64 allocateAckId() { return nextAckId++; }
+    /*! Every middleware that applies: the parent's first (children), then our own. */
+    QList<Middleware> allMiddlewares() const;
+    /*! Creates a socket for \a client, runs the middlewares, then connects it or refuses with
+        CONNECT_ERROR. \a done gets the socket on success. */
+    void add(ServerClient *client, const QCborMap &auth, const std::function<void(Socket *)> &done);
+    void runMiddlewares(Socket *socket, const QList<Middleware> &fns, int index,
+                        const std::function<void(bool, const MiddlewareError &)> &done);
+    /*! A socket left. */
+    void remove(Socket *socket);
+
+    Q_DECLARE_PUBLIC(Namespace)
+};
+
+} // namespace SocketIo

@@ -1,0 +1,255 @@
+#include "serverclient_p.h"
+
+#include "logging_p.h"
+#include "namespace_p.h"
+#include "server_p.h"
+#include "socket_p.h"
+#include "util_p.h"
+
+#include <SocketIo/namespace.h>
+#include <SocketIo/server.h>
+#include <SocketIo/socket.h>
+
+namespace SocketIo {
+
+ServerClient::ServerClient(Server *server, EngineSession *session)
+    : QObject(session), m_server(server), m_session(session)
+{
+    connect(session, &EngineSession::textMessageReceived, this, &ServerClient::onText);
+    connect(session, &EngineSession::binaryMessageReceived, this, &ServerClient::onBinary);
+    connect(session, &EngineSession::closed, this, &ServerClient::onClosed);
+
+    m_connectTimer.setSingleShot(true);
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        if (m_nsps.isEmpty()) {
+            qCDebug(lcServer, "session %s joined no namespace within connectTimeout; closing",
+                    qUtf8Printable(m_session ? m_session->id() : QString()));
+            close();
+        }
+    });
+    m_connectTimer.start(ServerPrivate::get(server)->options.connectTimeout);
+}
+
+ServerClient::~ServerClient()
+{
+    // the session is going away without a closed() we saw: let the sockets leave
+    if (!m_closed)
+        onClose(DisconnectReason::ForcedClose, QString());
+}
+
+bool ServerClient::isOpen() const
+{
+    return !m_closed && m_session && m_session->state() == EngineSession::State::Open;
+}
+
+bool ServerClient::writePacket(const Protocol::Packet &packet, bool isVolatile)
+{
+    if (!isOpen())
+        return false;
+    const Protocol::EncodedPacket encoded = Protocol::encodePacket(packet);
+    return writeEncoded(EncodedPacket{encoded.text, encoded.attachments}, isVolatile);
+}
+
+bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
+{
+    if (!isOpen())
+        return false;
+    if (isVolatile && !m_session->isWritable()) {
+        qCDebug(lcServer, "volatile packet dropped: transport not writable");
+        return false;
+    }
+    if (encoded.attachments.isEmpty())
+        m_session->sendText(encoded.text);
+    else
+        m_session->sendMessages(encoded.text, encoded.attachments);
+    return true;
+}
+
+void ServerClient::onText(const QByteArray &utf8)
+{
+    if (m_closed)
+        return;
+    switch (m_decoder.addText(utf8)) {
+    case Protocol::Decoder::Result::NeedMore:
+        break;
+    case Protocol::Decoder::Result::Packet:
+        onDecoded(m_decoder.takePacket());
+        break;
+    case Protocol::Decoder::Result::Error:
+        onDecodeError(m_decoder.errorString());
+        break;
+    }
+}
+
+void ServerClient::onBinary(const QByteArray &bytes)
+{
+    if (m_closed)
+        return;
+    switch (m_decoder.addBinary(bytes)) {
+    case Protocol::Decoder::Result::NeedMore:
+        break;
+    case Protocol::Decoder::Result::Packet:
+        onDecoded(m_decoder.takePacket());
+        break;
+    case Protocol::Decoder::Result::Error:
+        onDecodeError(m_decoder.errorString());
+        break;
+    }
+}
+
+void ServerClient::onDecoded(const Protocol::Packet &packet)
+{
+    const QString nsp = packet.nsp;
+    if (packet.type == Protocol::PacketType::Connect) {
+        if (m_nsps.contains(nsp) || m_connecting.contains(nsp)) {
+            qCWarning(lcServer, "session %s: duplicate CONNECT for %s; closing the connection",
+                      qUtf8Printable(m_session->id()), qUtf8Printable(nsp));
+            close();
+            return;
+        }
+        connectNamespace(nsp, packet.data.isMap() ? packet.data.toMap() : QCborMap());
+        return;
+    }
+    if (packet.type == Protocol::PacketType::ConnectError) {
+        qCWarning(lcServer, "session %s: CONNECT_ERROR from a client; closing the connection",
+                  qUtf8Printable(m_session->id()));
+        close();
+        return;
+    }
+    const QPointer<Socket> socket = m_nsps.value(nsp);
+    if (!socket) {
+        qCWarning(lcServer, "session %s: packet type %d for namespace %s not joined; closing the connection",
+                  qUtf8Printable(m_session->id()), int(packet.type), qUtf8Printable(nsp));
+        close();
+        return;
+    }
+    SocketPrivate::get(socket)->onPacket(packet);
+}
+
+void ServerClient::onDecodeError(const QString &error)
+{
+    qCWarning(lcServer, "session %s: invalid Socket.IO packet (%s); closing the connection",
+              qUtf8Printable(m_session ? m_session->id() : QString()), qUtf8Printable(error));
+    const auto sockets = m_nsps.values();
+    for (const QPointer<Socket> &socket : sockets) {
+        if (socket)
+            SocketPrivate::get(socket)->onError(error);
+    }
+    m_decoder.reset();
+    if (m_session)
+        m_session->close();
+}
+
+void ServerClient::connectNamespace(const QString &name, const QCborMap &auth)
+{
+    if (!m_server)
+        return;
+    ServerPrivate *server = ServerPrivate::get(m_server);
+    Namespace *existing = server->nsps.value(name);
+    if (existing) {
+        doConnect(existing, auth);
+        return;
+    }
+    m_connecting.insert(name);
+    QPointer<ServerClient> guard(this);
+    server->checkNamespace(name, auth, 0, [guard, name, auth](Namespace *nsp) {
+        if (!guard)
+            return;
+        guard->m_connecting.remove(name);
+        if (!guard->isOpen())
+            return;
+        if (!nsp) {
+            qCDebug(lcServer, "CONNECT to unknown namespace %s refused", qUtf8Printable(name));
+            guard->refuseConnect(name, QStringLiteral("Invalid namespace"));
+            return;
+        }
+        guard->doConnect(nsp, auth);
+    });
+}
+
+void ServerClient::doConnect(Namespace *nsp, const QCborMap &auth)
+{
+    const QString name = nsp->name();
+    m_connecting.insert(name);
+    QPointer<ServerClient> guard(this);
+    NamespacePrivate::get(nsp)->add(this, auth, [guard, name](Socket *socket) {
+        if (!guard)
+            return;
+        guard->m_connecting.remove(name);
+        if (!socket)
+            return;
+        guard->m_nsps.insert(name, socket);
+        guard->m_connectTimer.stop();
+    });
+}
+
+void ServerClient::refuseConnect(const QString &nsp, const QString &message, const QCborValue &data)
+{
+    Protocol::Packet packet;
+    packet.type = Protocol::PacketType::ConnectError;
+    packet.nsp = nsp;
+    QCborMap payload;
+    payload.insert(QStringLiteral("message"), message);
+    if (!data.isUndefined())
+        payload.insert(QStringLiteral("data"), data);
+    packet.data = payload;
+    writePacket(packet);
+}
+
+void ServerClient::close()
+{
+    if (m_closed)
+        return;
+    if (m_session && m_session->state() == EngineSession::State::Open)
+        m_session->close();
+    onClose(DisconnectReason::ForcedServerClose, QString());
+}
+
+void ServerClient::disconnectAll()
+{
+    const auto sockets = m_nsps.values();
+    for (const QPointer<Socket> &socket : sockets) {
+        if (socket)
+            socket->disconnect(false);
+    }
+    m_nsps.clear();
+    close();
+}
+
+void ServerClient::removeSocket(Socket *socket)
+{
+    for (auto it = m_nsps.begin(); it != m_nsps.end();) {
+        if (it.value() == socket || it.value().isNull())
+            it = m_nsps.erase(it);
+        else
+            ++it;
+    }
+}
+
+void ServerClient::onClosed(const QString &reason, const QString &description)
+{
+    bool known = false;
+    DisconnectReason r = disconnectReasonFromString(reason, &known);
+    if (!known)
+        qCDebug(lcServer, "unknown engine close reason \"%s\"", qUtf8Printable(reason));
+    onClose(r, description);
+}
+
+void ServerClient::onClose(DisconnectReason reason, const QString &description)
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    m_connectTimer.stop();
+    const auto sockets = m_nsps.values();
+    m_nsps.clear();
+    for (const QPointer<Socket> &socket : sockets) {
+        if (socket)
+            SocketPrivate::get(socket)->onClose(reason, description);
+    }
+    m_decoder.reset();
+    if (m_server)
+        ServerPrivate::get(m_server)->clients.removeAll(QPointer<ServerClient>(this));
+}
+
+} // namespace SocketIo

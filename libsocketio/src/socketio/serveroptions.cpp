@@ -1,0 +1,10 @@
+#include "serveroptions.h"
+
+namespace SocketIo {
+
+ServerOptions::ServerOptions()
+{
+    path = QStringLiteral("/socket.io/");
+}
+
+} // namespace SocketIo

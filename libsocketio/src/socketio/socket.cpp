@@ -1,0 +1,439 @@
+#include "socket.h"
+
+#include "ackreply_p.h"
+#include "logging_p.h"
+#include "message_p.h"
+#include "namespace_p.h"
+#include "serverclient_p.h"
+#include "socket_p.h"
+#include "util_p.h"
+
+#include <SocketIo/ackreply.h>
+#include <SocketIo/adapter.h>
+#include <SocketIo/namespace.h>
+
+namespace SocketIo {
+
+Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const Handshake &handshake)
+{
+    auto *socket = new Socket(nsp);
+    SocketPrivate *d = socket->d_func();
+    d->id = Internal::generateBase64Id();
+    d->nsp = nsp;
+    d->client = client;
+    d->handshake = handshake;
+    return socket;
+}
+
+void SocketPrivate::onConnect()
+{
+    connected = true;
+    nsp->adapter()->addAll(id, {id});
+    Protocol::Packet packet;
+    packet.type = Protocol::PacketType::Connect;
+    QCborMap data;
+    data.insert(QStringLiteral("sid"), id);
+    packet.data = data;
+    sendPacket(packet, false);
+}
+
+void SocketPrivate::onPacket(const Protocol::Packet &packet)
+{
+    switch (packet.type) {
+    case Protocol::PacketType::Event:
+    case Protocol::PacketType::BinaryEvent:
+        onEvent(packet);
+        break;
+    case Protocol::PacketType::Ack:
+    case Protocol::PacketType::BinaryAck:
+        onAck(packet);
+        break;
+    case Protocol::PacketType::Disconnect:
+        onClose(DisconnectReason::ClientNamespaceDisconnect);
+        break;
+    default:
+        // CONNECT and CONNECT_ERROR are handled (as violations) by the client
+        break;
+    }
+}
+
+void SocketPrivate::onEvent(const Protocol::Packet &packet)
+{
+    Q_Q(Socket);
+    const QCborArray data = packet.data.toArray();
+    QString event;
+    if (!data.isEmpty()) {
+        const QCborValue name = data.at(0);
+        if (name.isString())
+            event = name.toString();
+        else if (name.isInteger())
+            event = QString::number(name.toInteger());
+        else if (name.isDouble())
+            event = QString::number(name.toDouble(), 'g', 17);
+    }
+    QCborArray rest;
+    for (qsizetype i = 1; i < data.size(); ++i)
+        rest.append(data.at(i));
+    const Message message = MessagePrivate::create(q, event, rest, packet.id);
+
+    QPointer<Socket> guard(q);
+    Q_EMIT q->eventReceived(message);
+    if (!guard || !connected)
+        return;
+    runMiddlewares(message, 0, [guard, message](bool ok, const MiddlewareError &error) {
+        if (!guard)
+            return;
+        SocketPrivate *d = SocketPrivate::get(guard);
+        if (!ok) {
+            d->onError(error.message, error.data);
+            return;
+        }
+        if (!d->connected) {
+            qCDebug(lcServer, "event \"%s\" after disconnection ignored", qUtf8Printable(message.event()));
+            return;
+        }
+        d->dispatch(message);
+    });
+}
+
+void SocketPrivate::runMiddlewares(const Message &message, int index,
+                                   const std::function<void(bool, const MiddlewareError &)> &done)
+{
+    Q_Q(Socket);
+    if (index >= middlewares.size()) {
+        done(true, MiddlewareError());
+        return;
+    }
+    const PacketMiddleware fn = middlewares.at(index);
+    QPointer<Socket> guard(q);
+    fn(message, Next([guard, message, index, done](bool ok, const MiddlewareError &error) {
+        if (!guard)
+            return;
+        if (!ok) {
+            done(false, error);
+            return;
+        }
+        SocketPrivate::get(guard)->runMiddlewares(message, index + 1, done);
+    }));
+}
+
+void SocketPrivate::dispatch(const Message &message)
+{
+    Q_Q(Socket);
+    auto it = handlers.find(message.event());
+    if (it == handlers.end())
+        return;
+    // prune handlers whose context died, then call a copy (handlers may add or remove handlers)
+    it->erase(std::remove_if(it->begin(), it->end(), [](const Handler &h) { return h.context.isNull(); }),
+              it->end());
+    const QList<Handler> list = *it;
+    QPointer<Socket> guard(q);
+    for (const Handler &h : list) {
+        if (!guard)
+            return;
+        if (h.context && h.handler)
+            h.handler(message);
+    }
+}
+
+void SocketPrivate::onAck(const Protocol::Packet &packet)
+{
+    auto it = acks.find(packet.id);
+    if (it == acks.end()) {
+        qCDebug(lcServer, "ack with unknown id %lld ignored", static_cast<long long>(packet.id));
+        return;
+    }
+    const PendingAck pending = it.value();
+    acks.erase(it);
+    if (pending.callback)
+        pending.callback(packet.data.toArray());
+}
+
+void SocketPrivate::onError(const QString &message, const QCborValue &errorData)
+{
+    Q_Q(Socket);
+    Q_EMIT q->errorOccurred(message, errorData);
+}
+
+void SocketPrivate::onClose(DisconnectReason reason, const QString &description)
+{
+    Q_Q(Socket);
+    if (!connected)
+        return;
+    QPointer<Socket> guard(q);
+    Q_EMIT q->disconnecting(reason, description);
+    if (!guard)
+        return;
+    if (nsp && nsp->adapter())
+        nsp->adapter()->delAll(id);
+    connected = false;
+    if (client)
+        client->removeSocket(q);
+    if (nsp)
+        NamespacePrivate::get(nsp)->remove(q);
+    // pending acks: single emits fail with "socket has been disconnected", broadcast acks are forgotten
+    const auto pending = std::exchange(acks, {});
+    for (const PendingAck &p : pending) {
+        if (p.onDisconnect)
+            p.onDisconnect();
+    }
+    if (!guard)
+        return;
+    Q_EMIT q->disconnected(reason, description);
+    if (guard)
+        q->deleteLater();
+}
+
+bool SocketPrivate::sendPacket(Protocol::Packet packet, bool isVolatile)
+{
+    if (!client)
+        return false;
+    packet.nsp = nsp->name();
+    return client->writePacket(packet, isVolatile);
+}
+
+bool SocketPrivate::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
+{
+    if (!client || !connected)
+        return false;
+    return client->writeEncoded(encoded, isVolatile);
+}
+
+void SocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
+{
+    Protocol::Packet packet;
+    packet.type = Protocol::PacketType::Ack;
+    packet.id = ackId;
+    packet.data = args;
+    sendPacket(packet, false);
+}
+
+void SocketPrivate::notifyOutgoing(const QCborValue &eventData)
+{
+    Q_Q(Socket);
+    const QCborArray data = eventData.toArray();
+    if (data.isEmpty())
+        return;
+    QCborArray args;
+    for (qsizetype i = 1; i < data.size(); ++i)
+        args.append(data.at(i));
+    Q_EMIT q->eventSent(data.at(0).toString(), args);
+}
+
+bool SocketPrivate::emitEvent(const QString &event, const QCborArray &args, Socket::EmitFlags flags)
+{
+    if (Internal::refuseReservedEvent(event, "Socket::emitEvent"))
+        return false;
+    if (!connected) {
+        qCDebug(lcServer, "emit \"%s\" on a disconnected socket ignored", qUtf8Printable(event));
+        return false;
+    }
+    Protocol::Packet packet;
+    packet.type = Protocol::PacketType::Event;
+    packet.data = Internal::eventData(event, args);
+    QPointer<Socket> guard(q_ptr);
+    notifyOutgoing(packet.data);
+    if (!guard)
+        return false;
+    return sendPacket(packet, flags.testFlag(Socket::Volatile));
+}
+
+AckReply *SocketPrivate::emitWithAck(const QString &event, const QCborArray &args,
+                                     std::chrono::milliseconds timeout, Socket::EmitFlags flags)
+{
+    Q_Q(Socket);
+    AckReply *reply = AckReplyPrivate::create();
+    AckReplyPrivate *r = AckReplyPrivate::get(reply);
+    if (Internal::refuseReservedEvent(event, "Socket::emitWithAck")) {
+        r->finishLater(AckReply::Error::NotSent);
+        return reply;
+    }
+    if (!connected) {
+        r->finishLater(AckReply::Error::Disconnected);
+        return reply;
+    }
+    const qint64 ackId = NamespacePrivate::get(nsp)->allocateAckId();
+    Protocol::Packet packet;
+    packet.type = Protocol::PacketType::Event;
+    packet.id = ackId;
+    packet.data = Internal::eventData(event, args);
+
+    QPointer<AckReply> replyGuard(reply);
+    PendingAck pending;
+    pending.callback = [replyGuard](const QCborArray &ackArgs) {
+        if (replyGuard)
+            AckReplyPrivate::get(replyGuard)->finish(AckReply::Error::NoError, ackArgs);
+    };
+    pending.onDisconnect = [replyGuard] {
+        if (replyGuard)
+            AckReplyPrivate::get(replyGuard)->finishLater(AckReply::Error::Disconnected);
+    };
+    acks.insert(ackId, pending);
+    QPointer<Socket> guard(q);
+    r->cleanup = [guard, ackId] {
+        if (guard)
+            SocketPrivate::get(guard)->acks.remove(ackId);
+    };
+    if (timeout > std::chrono::milliseconds::zero())
+        r->startTimer(timeout);
+
+    notifyOutgoing(packet.data);
+    if (guard)
+        sendPacket(packet, flags.testFlag(Socket::Volatile));
+    return reply;
+}
+
+Socket::Socket(QObject *parent)
+    : QObject(parent), d_ptr(new SocketPrivate)
+{
+    d_ptr->q_ptr = this;
+}
+
+Socket::~Socket()
+{
+    Q_D(Socket);
+    // deleted while still connected (e.g. the namespace is destroyed): leave quietly
+    if (d->connected) {
+        d->connected = false;
+        if (d->nsp && d->nsp->adapter())
+            d->nsp->adapter()->delAll(d->id);
+        if (d->client)
+            d->client->removeSocket(this);
+        if (d->nsp)
+            NamespacePrivate::get(d->nsp)->remove(this);
+    }
+}
+
+QString Socket::id() const { return d_func()->id; }
+Namespace *Socket::nsp() const { return d_func()->nsp; }
+Handshake Socket::handshake() const { return d_func()->handshake; }
+EngineSession *Socket::conn() const
+{
+    Q_D(const Socket);
+    return d->client ? d->client->session() : nullptr;
+}
+bool Socket::isConnected() const { return d_func()->connected; }
+bool Socket::isRecovered() const { return false; }
+QCborValue Socket::data() const { return d_func()->data; }
+void Socket::setData(const QCborValue &data) { d_func()->data = data; }
+
+QSet<QString> Socket::rooms() const
+{
+    Q_D(const Socket);
+    if (!d->nsp || !d->nsp->adapter())
+        return {};
+    return d->nsp->adapter()->socketRooms(d->id);
+}
+
+void Socket::join(const QString &room)
+{
+    join(QStringList{room});
+}
+
+void Socket::join(const QStringList &rooms)
+{
+    Q_D(Socket);
+    if (!d->connected) {
+        qCDebug(lcServer, "join on a disconnected socket ignored");
+        return;
+    }
+    d->nsp->adapter()->addAll(d->id, QSet<QString>(rooms.begin(), rooms.end()));
+}
+
+void Socket::leave(const QString &room)
+{
+    Q_D(Socket);
+    if (!d->connected)
+        return;
+    d->nsp->adapter()->del(d->id, room);
+}
+
+bool Socket::emitEvent(const QString &event, const QCborArray &args, EmitFlags flags)
+{
+    return d_func()->emitEvent(event, args, flags);
+}
+
+bool Socket::emitEvent(const QString &event, std::initializer_list<QCborValue> args, EmitFlags flags)
+{
+    return emitEvent(event, Internal::toCbor(args), flags);
+}
+
+bool Socket::emitEvent(const QString &event, const QJsonArray &args, EmitFlags flags)
+{
+    return emitEvent(event, Internal::toCbor(args), flags);
+}
+
+bool Socket::emitEvent(const QString &event, const QVariantList &args, EmitFlags flags)
+{
+    return emitEvent(event, Internal::toCbor(args), flags);
+}
+
+bool Socket::send(const QCborArray &args, EmitFlags flags)
+{
+    return emitEvent(QStringLiteral("message"), args, flags);
+}
+
+AckReply *Socket::emitWithAck(const QString &event, const QCborArray &args, std::chrono::milliseconds timeout,
+                              EmitFlags flags)
+{
+    return d_func()->emitWithAck(event, args, timeout, flags);
+}
+
+AckReply *Socket::emitWithAck(const QString &event, std::initializer_list<QCborValue> args,
+                              std::chrono::milliseconds timeout, EmitFlags flags)
+{
+    return emitWithAck(event, Internal::toCbor(args), timeout, flags);
+}
+
+void Socket::on(const QString &event, const QObject *context, const EventHandler &handler)
+{
+    Q_D(Socket);
+    if (!context) {
+        qCWarning(lcServer, "Socket::on(\"%s\"): a context object is required; handler ignored",
+                  qUtf8Printable(event));
+        return;
+    }
+    d->handlers[event].append(SocketPrivate::Handler{QPointer<const QObject>(context), handler});
+}
+
+void Socket::off(const QString &event)
+{
+    d_func()->handlers.remove(event);
+}
+
+void Socket::use(const PacketMiddleware &middleware)
+{
+    d_func()->middlewares.append(middleware);
+}
+
+BroadcastOperator Socket::broadcast() const
+{
+    Q_D(const Socket);
+    BroadcastOptions options;
+    options.except.insert(d->id);
+    options.flags.broadcast = true;
+    return BroadcastOperator(d->nsp, options);
+}
+
+BroadcastOperator Socket::to(const QString &room) const { return broadcast().to(room); }
+BroadcastOperator Socket::to(const QStringList &rooms) const { return broadcast().to(rooms); }
+BroadcastOperator Socket::in(const QString &room) const { return broadcast().to(room); }
+BroadcastOperator Socket::except(const QString &room) const { return broadcast().except(room); }
+
+void Socket::disconnect(bool close)
+{
+    Q_D(Socket);
+    if (!d->connected)
+        return;
+    if (close) {
+        if (d->client)
+            d->client->disconnectAll();
+        return;
+    }
+    Protocol::Packet packet;
+    packet.type = Protocol::PacketType::Disconnect;
+    d->sendPacket(packet, false);
+    d->onClose(DisconnectReason::ServerNamespaceDisconnect);
+}
+
+} // namespace SocketIo

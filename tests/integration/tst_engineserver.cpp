@@ -1,0 +1,961 @@
+// Engine.IO v4 server over loopback: raw HTTP peers (RawHttpClient) and QWebSocket peers.
+#include "rawhttpclient.h"
+
+#include <SocketIo/engineserver.h>
+#include <SocketIo/enginesession.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkInterface>
+#include <QSignalSpy>
+#include <QTest>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+#include <memory>
+
+using namespace SocketIo;
+
+Q_DECLARE_METATYPE(SocketIo::EngineError)
+Q_DECLARE_METATYPE(SocketIo::EngineRequest)
+
+namespace {
+
+/*! A QWebSocket peer that records what it receives. */
+struct WsPeer
+{
+    std::unique_ptr<QWebSocket> ws = std::make_unique<QWebSocket>();
+    QStringList texts;
+    QList<QByteArray> binaries;
+
+    WsPeer()
+    {
+        QObject::connect(ws.get(), &QWebSocket::textMessageReceived, ws.get(),
+                         [this](const QString &m) { texts.append(m); });
+        QObject::connect(ws.get(), &QWebSocket::binaryMessageReceived, ws.get(),
+                         [this](const QByteArray &m) { binaries.append(m); });
+    }
+    bool open(quint16 port, const QString &query)
+    {
+        ws->open(QUrl(QStringLiteral("ws://127.0.0.1:%1/engine.io/?%2").arg(port).arg(query)));
+        return QTest::qWaitFor([this] { return ws->state() == QAbstractSocket::ConnectedState; }, 5000);
+    }
+    bool waitText(int count = 1) { return QTest::qWaitFor([&] { return texts.size() >= count; }, 5000); }
+    bool waitClosed() { return QTest::qWaitFor([this] { return ws->state() == QAbstractSocket::UnconnectedState; }, 5000); }
+};
+
+} // namespace
+
+class tst_EngineServer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void pollingHandshakeSendsOpenPacket();
+    void handshakeWithoutUpgradesWhenDisallowed();
+    void errorMatrix_data();
+    void errorMatrix();
+    void disabledTransportIsUnknown();
+    void otherPathsGet404AndConnectionStaysUsable();
+    void pipelinedRequestsAreAnsweredInOrder();
+    void messagesAndBinaryOverPolling();
+    void parkedGetIsFlushedWhenSending();
+    void oversizePostGets413AndSessionSurvives();
+    void otherMethodWithSidGets500();
+    void optionsWithoutCorsIsABadHandshake();
+    void concurrentGetClosesSession();
+    void concurrentPostClosesSession();
+    void abortedGetClosesSession();
+    void octetStreamPostClosesSession();
+    void invalidPayloadIsParseError();
+    void closePacketInPostClosesSession();
+    void serverCloseAnswersParkedGet();
+    void serverCloseAnswersNextGet();
+    void webSocketOnlyHandshake();
+    void webSocketCloseAndParseErrors_data();
+    void webSocketCloseAndParseErrors();
+    void webSocketOversizeFrameCloses();
+    void webSocketUpgradeRefusals_data();
+    void webSocketUpgradeRefusals();
+    void upgradeSequence();
+    void upgradeProbeWithWrongPacketIsClosed();
+    void upgradeTimeoutClosesProbeOnly();
+    void heartbeatPingsAndPongRestartsTimer();
+    void heartbeatTimeoutClosesSession();
+    void clientPingIsInvalidHeartbeatDirection();
+    void corsAnyOrigin();
+    void corsAllowListWithCredentials();
+    void corsPreflight();
+    void cookieIsSetOnHandshake();
+    void allowRequestSeesTheRequest();
+    void dualStackListens_data();
+    void dualStackListens();
+    void badInputLeavesOtherSessionsAlone();
+    void serverCloseClosesAllSessions();
+
+private:
+    EngineServer *startServer(const EngineOptions &options = {});
+    QString handshake(RawHttpClient &client, QJsonObject *open = nullptr);
+    bool connectClient(RawHttpClient &client);
+    QByteArray target(const QString &sid, const QByteArray &transport = "polling") const;
+
+    EngineServer *m_server = nullptr;
+};
+
+void tst_EngineServer::initTestCase()
+{
+    qRegisterMetaType<SocketIo::EngineSession *>();
+    qRegisterMetaType<SocketIo::EngineError>();
+    qRegisterMetaType<SocketIo::EngineRequest>();
+}
+
+void tst_EngineServer::init()
+{
+    m_server = nullptr;
+}
+
+void tst_EngineServer::cleanup()
+{
+    delete m_server;
+    m_server = nullptr;
+}
+
+EngineServer *tst_EngineServer::startServer(const EngineOptions &options)
+{
+    delete m_server;
+    m_server = new EngineServer;
+    m_server->setOptions(options);
+    if (!m_server->listen(QHostAddress::Any, 0))
+        qFatal("listen failed");
+    return m_server;
+}
+
+bool tst_EngineServer::connectClient(RawHttpClient &client)
+{
+    return client.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+}
+
+QByteArray tst_EngineServer::target(const QString &sid, const QByteArray &transport) const
+{
+    return "/engine.io/?EIO=4&transport=" + transport + "&sid=" + sid.toLatin1();
+}
+
+QString tst_EngineServer::handshake(RawHttpClient &client, QJsonObject *open)
+{
+    const RawHttpResponse r = client.request("GET", "/engine.io/?EIO=4&transport=polling&t=abc");
+    if (r.status != 200 || !r.body.startsWith('0'))
+        return {};
+    const QJsonObject o = QJsonDocument::fromJson(r.body.mid(1)).object();
+    if (open)
+        *open = o;
+    return o.value(QStringLiteral("sid")).toString();
+}
+
+void tst_EngineServer::pollingHandshakeSendsOpenPacket()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const RawHttpResponse r = client.request("GET", "/engine.io/?EIO=4&transport=polling");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("content-type"), QByteArray("text/plain; charset=UTF-8"));
+    QCOMPARE(r.header("cache-control"), QByteArray("no-store"));
+    QVERIFY(!r.hasHeader("set-cookie"));
+    QVERIFY(r.body.startsWith('0'));
+    const QJsonObject o = QJsonDocument::fromJson(r.body.mid(1)).object();
+    QStringList keys = o.keys();
+    keys.sort();
+    QCOMPARE(keys, (QStringList{u"maxPayload"_qs, u"pingInterval"_qs, u"pingTimeout"_qs, u"sid"_qs, u"upgrades"_qs}));
+    QCOMPARE(o.value(u"sid"_qs).toString().size(), 20);
+    QCOMPARE(o.value(u"upgrades"_qs).toArray(), QJsonArray{u"websocket"_qs});
+    QCOMPARE(o.value(u"pingInterval"_qs).toInt(), 25000);
+    QCOMPARE(o.value(u"pingTimeout"_qs).toInt(), 20000);
+    QCOMPARE(o.value(u"maxPayload"_qs).toInt(), 1000000);
+    QCOMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QCOMPARE(session->id(), o.value(u"sid"_qs).toString());
+    QCOMPARE(session->transportName(), u"polling"_qs);
+    QCOMPARE(m_server->clientsCount(), 1);
+    QCOMPARE(m_server->session(session->id()), session);
+}
+
+void tst_EngineServer::handshakeWithoutUpgradesWhenDisallowed()
+{
+    EngineOptions o;
+    o.allowUpgrades = false;
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    QJsonObject open;
+    QVERIFY(!handshake(client, &open).isEmpty());
+    QCOMPARE(open.value(u"upgrades"_qs).toArray(), QJsonArray());
+}
+
+void tst_EngineServer::errorMatrix_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("query");       // "SID" is replaced by a live session id
+    QTest::addColumn<QList<QByteArray>>("headers");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+
+    const QList<QByteArray> none;
+    QTest::newRow("unknown transport") << QByteArray("GET") << QByteArray("EIO=4&transport=foo") << none << 400 << 0 << u"Transport unknown"_qs;
+    QTest::newRow("missing transport") << QByteArray("GET") << QByteArray("EIO=4") << none << 400 << 0 << u"Transport unknown"_qs;
+    QTest::newRow("transport checked before sid") << QByteArray("GET") << QByteArray("EIO=4&transport=foo&sid=nope") << none << 400 << 0 << u"Transport unknown"_qs;
+    QTest::newRow("invalid origin characters") << QByteArray("GET") << QByteArray("EIO=4&transport=polling") << QList<QByteArray>{"Origin: http://a\x7f"} << 400 << 3 << u"Bad request"_qs;
+    QTest::newRow("unknown sid") << QByteArray("GET") << QByteArray("EIO=4&transport=polling&sid=nope") << none << 400 << 1 << u"Session ID unknown"_qs;
+    QTest::newRow("transport mismatch") << QByteArray("GET") << QByteArray("EIO=4&transport=websocket&sid=SID") << none << 400 << 3 << u"Bad request"_qs;
+    QTest::newRow("protocol mismatch with sid") << QByteArray("GET") << QByteArray("EIO=3&transport=polling&sid=SID") << none << 400 << 3 << u"Bad request"_qs;
+    QTest::newRow("handshake with POST") << QByteArray("POST") << QByteArray("EIO=4&transport=polling") << none << 400 << 2 << u"Bad handshake method"_qs;
+    QTest::newRow("websocket handshake without upgrade") << QByteArray("GET") << QByteArray("EIO=4&transport=websocket") << none << 400 << 3 << u"Bad request"_qs;
+    QTest::newRow("allowRequest refuses") << QByteArray("GET") << QByteArray("EIO=4&transport=polling") << QList<QByteArray>{"X-Deny: 1"} << 403 << 4 << u"Go away"_qs;
+    QTest::newRow("allowRequest before version check") << QByteArray("GET") << QByteArray("EIO=3&transport=polling") << QList<QByteArray>{"X-Deny: 1"} << 403 << 4 << u"Go away"_qs;
+    QTest::newRow("EIO 3") << QByteArray("GET") << QByteArray("EIO=3&transport=polling") << none << 400 << 5 << u"Unsupported protocol version"_qs;
+    QTest::newRow("EIO missing") << QByteArray("GET") << QByteArray("transport=polling") << none << 400 << 5 << u"Unsupported protocol version"_qs;
+    QTest::newRow("EIO not a number") << QByteArray("GET") << QByteArray("EIO=abc&transport=polling") << none << 400 << 5 << u"Unsupported protocol version"_qs;
+}
+
+void tst_EngineServer::errorMatrix()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, query);
+    QFETCH(QList<QByteArray>, headers);
+    QFETCH(int, status);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+
+    EngineOptions o;
+    o.allowRequest = [](const EngineRequest &r) {
+        return r.header("x-deny").isEmpty() ? QString() : u"Go away"_qs;
+    };
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    QVERIFY(!sid.isEmpty());
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    query.replace("SID", sid.toLatin1());
+    const RawHttpResponse r = client.request(method, "/engine.io/?" + query, {}, headers);
+    QCOMPARE(r.status, status);
+    QCOMPARE(r.header("content-type"), QByteArray("application/json"));
+    const QJsonObject body = QJsonDocument::fromJson(r.body).object();
+    QCOMPARE(body.value(u"code"_qs).toInt(), code);
+    QCOMPARE(body.value(u"message"_qs).toString(), message);
+    QCOMPARE(r.body, QJsonDocument(QJsonObject{{u"code"_qs, code}, {u"message"_qs, message}}).toJson(QJsonDocument::Compact));
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(errors.first().at(0).value<EngineError>(), EngineError(code));
+    QCOMPARE(errors.first().at(1).toString(), message);
+    // The connection stays usable (keep-alive) after an error answer.
+    QCOMPARE(client.request("GET", "/elsewhere").status, 404);
+}
+
+void tst_EngineServer::disabledTransportIsUnknown()
+{
+    EngineOptions o;
+    o.pollingEnabled = false;
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const RawHttpResponse r = client.request("GET", "/engine.io/?EIO=4&transport=polling");
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.body, QByteArray(R"({"code":0,"message":"Transport unknown"})"));
+}
+
+void tst_EngineServer::otherPathsGet404AndConnectionStaysUsable()
+{
+    startServer();
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    QCOMPARE(client.request("GET", "/other?EIO=4&transport=polling").status, 404);
+    QCOMPARE(client.request("POST", "/engine.i", "abc").status, 404);
+    QVERIFY(!handshake(client).isEmpty());
+}
+
+void tst_EngineServer::pipelinedRequestsAreAnsweredInOrder()
+{
+    startServer();
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QByteArray host = "Host: x\r\n";
+    client.sendRaw("GET /nothing HTTP/1.1\r\n" + host + "\r\n"
+                   "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\n" + host + "\r\n"
+                   "GET /engine.io/?EIO=4&transport=foo HTTP/1.1\r\n" + host + "\r\n");
+    QCOMPARE(client.waitForResponse().status, 404);
+    const RawHttpResponse second = client.waitForResponse();
+    QCOMPARE(second.status, 200);
+    QVERIFY(second.body.startsWith("0{"));
+    QCOMPARE(client.waitForResponse().status, 400);
+}
+
+void tst_EngineServer::messagesAndBinaryOverPolling()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    QSignalSpy binaries(session, &EngineSession::binaryMessageReceived);
+    QSignalSpy drained(session, &EngineSession::drained);
+
+    session->sendText("hello");
+    session->sendBinary(QByteArray("\x01\x02\x03\x04", 4));
+    session->sendMessages("x", {QByteArray("\xff", 1)});
+    RawHttpResponse r = client.request("GET", target(sid));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("4hello\x1e" "bAQIDBA==\x1e" "4x\x1e" "b/w=="));
+    QCOMPARE(drained.size(), 1);
+    QVERIFY(session->bytesSent() > 0);
+
+    r = client.request("POST", target(sid), "4hi\x1e" "bAQID\x1e" "4caf\xc3\xa9", {"Content-Type: text/plain;charset=UTF-8"});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("ok"));
+    QCOMPARE(r.header("content-type"), QByteArray("text/html"));
+    QCOMPARE(texts.size(), 2);
+    QCOMPARE(texts.at(0).at(0).toByteArray(), QByteArray("hi"));
+    QCOMPARE(texts.at(1).at(0).toByteArray(), QByteArray("caf\xc3\xa9"));
+    QCOMPARE(binaries.size(), 1);
+    QCOMPARE(binaries.at(0).at(0).toByteArray(), QByteArray("\x01\x02\x03", 3));
+    QVERIFY(session->bytesReceived() > 0);
+}
+
+void tst_EngineServer::parkedGetIsFlushedWhenSending()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QVERIFY(!session->isWritable());
+    client.sendRequest("GET", target(sid));
+    QTRY_VERIFY(session->isWritable());
+    QCOMPARE(client.pendingResponses(), 0);
+    session->sendText("late");
+    const RawHttpResponse r = client.waitForResponse();
+    QCOMPARE(r.body, QByteArray("4late"));
+    QVERIFY(!session->isWritable());
+}
+
+void tst_EngineServer::oversizePostGets413AndSessionSurvives()
+{
+    EngineOptions o;
+    o.maxHttpBufferSize = 100;
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    QJsonObject open;
+    const QString sid = handshake(client, &open);
+    QCOMPARE(open.value(u"maxPayload"_qs).toInt(), 100);
+    const RawHttpResponse r = client.request("POST", target(sid), "4" + QByteArray(200, 'a'));
+    QCOMPARE(r.status, 413);
+    QVERIFY(m_server->session(sid));
+    QCOMPARE(m_server->session(sid)->state(), EngineSession::State::Open);
+    RawHttpClient other;
+    QVERIFY(connectClient(other));
+    QCOMPARE(other.request("POST", target(sid), "4" + QByteArray(99, 'a')).status, 200);
+}
+
+void tst_EngineServer::otherMethodWithSidGets500()
+{
+    startServer();
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    QCOMPARE(client.request("PUT", target(sid), "x").status, 500);
+    QCOMPARE(client.request("DELETE", target(sid)).status, 500);
+    QVERIFY(m_server->session(sid));
+}
+
+void tst_EngineServer::optionsWithoutCorsIsABadHandshake()
+{
+    // Without cors there is no preflight handler: OPTIONS is an ordinary request (as in Node).
+    startServer();
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const RawHttpResponse r = client.request("OPTIONS", "/engine.io/?EIO=4&transport=polling");
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.body, QByteArray(R"({"code":2,"message":"Bad handshake method"})"));
+    const QString sid = handshake(client);
+    QCOMPARE(client.request("OPTIONS", target(sid)).status, 500);
+}
+
+void tst_EngineServer::concurrentGetClosesSession()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a, b;
+    QVERIFY(connectClient(a));
+    QVERIFY(connectClient(b));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    a.sendRequest("GET", target(sid));
+    QTRY_VERIFY(session->isWritable());
+    const RawHttpResponse second = b.request("GET", target(sid));
+    QCOMPARE(second.status, 400);
+    const RawHttpResponse first = a.waitForResponse();
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.body, QByteArray("1"));
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"transport error"_qs);
+    QCOMPARE(m_server->session(sid), nullptr);
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray(R"({"code":1,"message":"Session ID unknown"})"));
+}
+
+void tst_EngineServer::concurrentPostClosesSession()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a, b;
+    QVERIFY(connectClient(a));
+    QVERIFY(connectClient(b));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    // The first POST announces 10 bytes and sends only 2: it is still in flight.
+    a.sendRaw("POST " + target(sid) + " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n4a");
+    // A round trip on another connection lets the server read what was sent before it.
+    RawHttpClient c;
+    QVERIFY(connectClient(c));
+    QCOMPARE(c.request("GET", "/elsewhere").status, 404);
+    const RawHttpResponse second = b.request("POST", target(sid), "4b");
+    QCOMPARE(second.status, 400);
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"transport error"_qs);
+}
+
+void tst_EngineServer::abortedGetClosesSession()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a, b;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    QVERIFY(connectClient(b));
+    b.sendRequest("GET", target(sid));
+    QTRY_VERIFY(session->isWritable());
+    b.abort();
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"transport error"_qs);
+    QCOMPARE(m_server->clientsCount(), 0);
+}
+
+void tst_EngineServer::octetStreamPostClosesSession()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QSignalSpy closed(connections.first().first().value<EngineSession *>(), &EngineSession::closed);
+    const RawHttpResponse r = a.request("POST", target(sid), "4abc", {"Content-Type: application/octet-stream"});
+    QCOMPARE(r.status, 400);
+    QVERIFY(r.body.isEmpty());
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"transport error"_qs);
+}
+
+void tst_EngineServer::invalidPayloadIsParseError()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    QSignalSpy closed(session, &EngineSession::closed);
+    QCOMPARE(a.request("POST", target(sid), "4ok\x1e" "9bad").status, 200);
+    QCOMPARE(texts.size(), 1);
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"parse error"_qs);
+}
+
+void tst_EngineServer::closePacketInPostClosesSession()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a, b;
+    QVERIFY(connectClient(a));
+    QVERIFY(connectClient(b));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    a.sendRequest("GET", target(sid));
+    QTRY_VERIFY(session->isWritable());
+    QCOMPARE(b.request("POST", target(sid), "1").status, 200);
+    QCOMPARE(a.waitForResponse().body, QByteArray("6"));
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"transport close"_qs);
+    QCOMPARE(b.request("GET", target(sid)).status, 400);
+}
+
+void tst_EngineServer::serverCloseAnswersParkedGet()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QPointer<EngineSession> session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    a.sendRequest("GET", target(sid));
+    QTRY_VERIFY(session->isWritable());
+    session->close();
+    QCOMPARE(a.waitForResponse().body, QByteArray("1"));
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"forced close"_qs);
+    QTRY_VERIFY(session.isNull());   // deleted later by the server
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray(R"({"code":1,"message":"Session ID unknown"})"));
+}
+
+void tst_EngineServer::serverCloseAnswersNextGet()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    session->sendText("bye");
+    session->close();
+    QCOMPARE(session->state(), EngineSession::State::Closing);
+    QCOMPARE(closed.size(), 0);
+    // The queued message is flushed first, then the close packet reaches the next GET.
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("4bye"));
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("1"));
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"forced close"_qs);
+}
+
+void tst_EngineServer::webSocketOnlyHandshake()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QVERIFY(peer.waitText());
+    QVERIFY(peer.texts.first().startsWith(u'0'));
+    const QJsonObject o = QJsonDocument::fromJson(peer.texts.first().mid(1).toUtf8()).object();
+    QCOMPARE(o.value(u"upgrades"_qs).toArray(), QJsonArray());
+    QCOMPARE(o.size(), 5);
+    QCOMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QCOMPARE(session->id(), o.value(u"sid"_qs).toString());
+    QCOMPARE(session->transportName(), u"websocket"_qs);
+    QVERIFY(session->isWritable());
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    QSignalSpy binaries(session, &EngineSession::binaryMessageReceived);
+    peer.ws->sendTextMessage(u"4hello"_qs);
+    peer.ws->sendBinaryMessage(QByteArray("\x00\x01", 2));
+    QTRY_COMPARE(binaries.size(), 1);
+    QCOMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toByteArray(), QByteArray("hello"));
+    QCOMPARE(binaries.first().first().toByteArray(), QByteArray("\x00\x01", 2));
+    session->sendText("back");
+    session->sendBinary(QByteArray("\x07", 1));
+    QVERIFY(peer.waitText(2));
+    QCOMPARE(peer.texts.at(1), u"4back"_qs);
+    QTRY_COMPARE(peer.binaries.size(), 1);
+    QCOMPARE(peer.binaries.first(), QByteArray("\x07", 1));
+    QCOMPARE(session->request().query.queryItemValue(u"transport"_qs), u"websocket"_qs);
+}
+
+void tst_EngineServer::webSocketCloseAndParseErrors_data()
+{
+    QTest::addColumn<QString>("frame");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("close packet") << u"1"_qs << u"transport close"_qs;
+    QTest::newRow("unknown packet type") << u"9x"_qs << u"parse error"_qs;
+    QTest::newRow("empty text frame") << QString() << u"parse error"_qs;
+    QTest::newRow("invalid base64") << u"b!!"_qs << u"parse error"_qs;
+}
+
+void tst_EngineServer::webSocketCloseAndParseErrors()
+{
+    QFETCH(QString, frame);
+    QFETCH(QString, reason);
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QTRY_COMPARE(connections.size(), 1);
+    QSignalSpy closed(connections.first().first().value<EngineSession *>(), &EngineSession::closed);
+    peer.ws->sendTextMessage(frame);
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), reason);
+    QVERIFY(peer.waitClosed());
+}
+
+void tst_EngineServer::webSocketOversizeFrameCloses()
+{
+    EngineOptions o;
+    o.maxHttpBufferSize = 100;
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QTRY_COMPARE(connections.size(), 1);
+    QSignalSpy closed(connections.first().first().value<EngineSession *>(), &EngineSession::closed);
+    peer.ws->sendTextMessage(u"4"_qs + QString(300, u'a'));
+    QTRY_COMPARE(closed.size(), 1);
+    QVERIFY(peer.waitClosed());
+}
+
+void tst_EngineServer::webSocketUpgradeRefusals_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("unknown sid") << QByteArray("EIO=4&transport=websocket&sid=nope") << QByteArray("Session ID unknown");
+    QTest::newRow("unknown transport") << QByteArray("EIO=4&transport=carrier-pigeon") << QByteArray("Transport unknown");
+    QTest::newRow("upgrade with transport polling") << QByteArray("EIO=4&transport=polling") << QByteArray("Bad request");
+    QTest::newRow("EIO 3") << QByteArray("EIO=3&transport=websocket") << QByteArray("Unsupported protocol version");
+}
+
+void tst_EngineServer::webSocketUpgradeRefusals()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(QByteArray, message);
+    startServer();
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const RawHttpResponse r = client.request("GET", "/engine.io/?" + query, {},
+        {"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+         "Sec-WebSocket-Version: 13"});
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.header("connection"), QByteArray("close"));
+    QCOMPARE(r.body, message);
+    QVERIFY(client.waitForDisconnected());
+    QCOMPARE(errors.size(), 1);
+}
+
+void tst_EngineServer::upgradeSequence()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a, b;
+    QVERIFY(connectClient(a));
+    QVERIFY(connectClient(b));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy upgraded(session, &EngineSession::upgraded);
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket&sid="_qs + sid));
+    // A second WebSocket for the same sid while the first probes is refused.
+    RawHttpClient c;
+    QVERIFY(connectClient(c));
+    const RawHttpResponse second = c.request("GET", target(sid, "websocket"), {},
+        {"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+         "Sec-WebSocket-Version: 13"});
+    QCOMPARE(second.status, 400);
+
+    peer.ws->sendTextMessage(u"2probe"_qs);
+    QVERIFY(peer.waitText());
+    QCOMPARE(peer.texts.first(), u"3probe"_qs);
+    // The parked GET is released with a noop.
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("6"));
+    QCOMPARE(session->transportName(), u"polling"_qs);
+    peer.ws->sendTextMessage(u"5"_qs);
+    QTRY_COMPARE(upgraded.size(), 1);
+    QVERIFY(session->isUpgraded());
+    QCOMPARE(session->transportName(), u"websocket"_qs);
+    peer.ws->sendTextMessage(u"4over ws"_qs);
+    QTRY_COMPARE(texts.size(), 1);
+    session->sendText("reply");
+    QVERIFY(peer.waitText(2));
+    QCOMPARE(peer.texts.at(1), u"4reply"_qs);
+    // Polling with that sid is now a transport mismatch.
+    const RawHttpResponse late = b.request("GET", target(sid));
+    QCOMPARE(late.status, 400);
+    QCOMPARE(late.body, QByteArray(R"({"code":3,"message":"Bad request"})"));
+    QCOMPARE(b.request("POST", target(sid), "4x").status, 400);
+    // Another WebSocket for an upgraded session is refused as well.
+    RawHttpClient d;
+    QVERIFY(connectClient(d));
+    QCOMPARE(d.request("GET", target(sid, "websocket"), {},
+        {"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+         "Sec-WebSocket-Version: 13"}).status, 400);
+    QCOMPARE(session->state(), EngineSession::State::Open);
+}
+
+void tst_EngineServer::upgradeProbeWithWrongPacketIsClosed()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket&sid="_qs + sid));
+    peer.ws->sendTextMessage(u"4not a probe"_qs);
+    QVERIFY(peer.waitClosed());
+    QCOMPARE(session->state(), EngineSession::State::Open);
+    QCOMPARE(session->transportName(), u"polling"_qs);
+    // The session can try again.
+    WsPeer again;
+    QVERIFY(again.open(m_server->serverPort(), u"EIO=4&transport=websocket&sid="_qs + sid));
+    again.ws->sendTextMessage(u"2probe"_qs);
+    QVERIFY(again.waitText());
+    QCOMPARE(again.texts.first(), u"3probe"_qs);
+}
+
+void tst_EngineServer::upgradeTimeoutClosesProbeOnly()
+{
+    EngineOptions o;
+    o.upgradeTimeout = std::chrono::milliseconds(200);
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket&sid="_qs + sid));
+    QVERIFY(peer.waitClosed());
+    QCOMPARE(session->state(), EngineSession::State::Open);
+    session->sendText("still here");
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("4still here"));
+}
+
+void tst_EngineServer::heartbeatPingsAndPongRestartsTimer()
+{
+    EngineOptions o;
+    o.pingInterval = std::chrono::milliseconds(100);
+    o.pingTimeout = std::chrono::milliseconds(200);
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    WsPeer peer;
+    QObject::connect(peer.ws.get(), &QWebSocket::textMessageReceived, peer.ws.get(),
+                     [&peer](const QString &m) { if (m == u"2"_qs) peer.ws->sendTextMessage(u"3"_qs); });
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QTRY_COMPARE(connections.size(), 1);
+    QSignalSpy closed(connections.first().first().value<EngineSession *>(), &EngineSession::closed);
+    // Several ping rounds: answered pongs keep the session alive well past pingInterval+pingTimeout.
+    QTRY_VERIFY_WITH_TIMEOUT(peer.texts.count(u"2"_qs) >= 4, 5000);
+    QCOMPARE(closed.size(), 0);
+}
+
+void tst_EngineServer::heartbeatTimeoutClosesSession()
+{
+    EngineOptions o;
+    o.pingInterval = std::chrono::milliseconds(100);
+    o.pingTimeout = std::chrono::milliseconds(100);
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QSignalSpy closed(connections.first().first().value<EngineSession *>(), &EngineSession::closed);
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("2"));
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"ping timeout"_qs);
+}
+
+void tst_EngineServer::clientPingIsInvalidHeartbeatDirection()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QSignalSpy closed(connections.first().first().value<EngineSession *>(), &EngineSession::closed);
+    QCOMPARE(a.request("POST", target(sid), "2").status, 200);
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"transport error"_qs);
+}
+
+void tst_EngineServer::corsAnyOrigin()
+{
+    EngineOptions o;
+    o.cors.enabled = true;
+    o.cors.origins = {u"*"_qs};
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const RawHttpResponse r = a.request("GET", "/engine.io/?EIO=4&transport=polling", {}, {"Origin: https://x.example"});
+    QCOMPARE(r.header("access-control-allow-origin"), QByteArray("*"));
+    QVERIFY(!r.hasHeader("access-control-allow-credentials"));
+    // Error answers carry CORS headers too, so browsers can read them.
+    const RawHttpResponse e = a.request("GET", "/engine.io/?EIO=4&transport=nope", {}, {"Origin: https://x.example"});
+    QCOMPARE(e.header("access-control-allow-origin"), QByteArray("*"));
+}
+
+void tst_EngineServer::corsAllowListWithCredentials()
+{
+    EngineOptions o;
+    o.cors.enabled = true;
+    o.cors.origins = {u"https://admin.socket.io"_qs, u"https://b.example"_qs};
+    o.cors.credentials = true;
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    RawHttpResponse r = a.request("GET", "/engine.io/?EIO=4&transport=polling", {}, {"Origin: https://admin.socket.io"});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("access-control-allow-origin"), QByteArray("https://admin.socket.io"));
+    QCOMPARE(r.header("access-control-allow-credentials"), QByteArray("true"));
+    QCOMPARE(r.header("vary"), QByteArray("Origin"));
+    r = a.request("GET", "/engine.io/?EIO=4&transport=polling", {}, {"Origin: https://evil.example"});
+    QCOMPARE(r.status, 200);   // processed; the browser blocks it
+    QVERIFY(!r.hasHeader("access-control-allow-origin"));
+    QCOMPARE(r.header("vary"), QByteArray("Origin"));
+}
+
+void tst_EngineServer::corsPreflight()
+{
+    EngineOptions o;
+    o.cors.enabled = true;
+    o.cors.origins = {u"https://admin.socket.io"_qs};
+    o.cors.credentials = true;
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const RawHttpResponse r = a.request("OPTIONS", "/engine.io/?EIO=4&transport=polling", {},
+        {"Origin: https://admin.socket.io", "Access-Control-Request-Method: POST",
+         "Access-Control-Request-Headers: content-type,x-custom"});
+    QCOMPARE(r.status, 204);
+    QCOMPARE(r.header("access-control-allow-origin"), QByteArray("https://admin.socket.io"));
+    QCOMPARE(r.header("access-control-allow-credentials"), QByteArray("true"));
+    QCOMPARE(r.header("access-control-allow-methods"), QByteArray("GET,HEAD,PUT,PATCH,POST,DELETE"));
+    QCOMPARE(r.header("access-control-allow-headers"), QByteArray("content-type,x-custom"));
+    QCOMPARE(r.header("vary"), QByteArray("Origin, Access-Control-Request-Headers"));
+    QCOMPARE(r.header("content-length"), QByteArray("0"));
+    QVERIFY(r.body.isEmpty());
+}
+
+void tst_EngineServer::cookieIsSetOnHandshake()
+{
+    EngineOptions o;
+    o.cookie.enabled = true;
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const RawHttpResponse r = a.request("GET", "/engine.io/?EIO=4&transport=polling");
+    const QString sid = QJsonDocument::fromJson(r.body.mid(1)).object().value(u"sid"_qs).toString();
+    QCOMPARE(r.header("set-cookie"), "io=" + sid.toLatin1() + "; Path=/; HttpOnly; SameSite=Lax");
+    // Only the handshake response sets it.
+    QVERIFY(!a.request("POST", target(sid), "4x").hasHeader("set-cookie"));
+}
+
+void tst_EngineServer::allowRequestSeesTheRequest()
+{
+    EngineRequest seen;
+    EngineOptions o;
+    o.allowRequest = [&seen](const EngineRequest &r) { seen = r; return QString(); };
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QVERIFY(!sid.isEmpty());
+    QCOMPARE(seen.method, QByteArray("GET"));
+    QCOMPARE(seen.url, u"/engine.io/?EIO=4&transport=polling&t=abc"_qs);
+    QCOMPARE(seen.query.queryItemValue(u"t"_qs), u"abc"_qs);
+    QVERIFY(!seen.header("host").isEmpty());
+    QCOMPARE(seen.remoteAddress.isLoopback(), true);
+    // Not consulted for requests with a sid.
+    seen = {};
+    QCOMPARE(a.request("POST", target(sid), "4x").status, 200);
+    QVERIFY(seen.method.isEmpty());
+}
+
+void tst_EngineServer::dualStackListens_data()
+{
+    QTest::addColumn<QHostAddress>("address");
+    QTest::newRow("IPv4 loopback") << QHostAddress(QHostAddress::LocalHost);
+    QTest::newRow("IPv6 loopback") << QHostAddress(QHostAddress::LocalHostIPv6);
+}
+
+void tst_EngineServer::dualStackListens()
+{
+    QFETCH(QHostAddress, address);
+    startServer();
+    RawHttpClient a;
+    if (!a.connectToHost(address, m_server->serverPort(), 2000)) {
+        if (address.protocol() == QAbstractSocket::IPv6Protocol)
+            QSKIP("no IPv6 loopback on this machine");
+        QFAIL("cannot connect");
+    }
+    QVERIFY(!handshake(a).isEmpty());
+}
+
+void tst_EngineServer::badInputLeavesOtherSessionsAlone()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient good;
+    QVERIFY(connectClient(good));
+    const QString sid = handshake(good);
+
+    const QList<QPair<QByteArray, int>> attacks{
+        {"HELLO THERE\r\n\r\n", 400},
+        {"GET / HTTP/1.1\nHost: x\n\n", 400},
+        {"GET /engine.io/ HTTP/1.1\r\nHost: x\r\nX: " + QByteArray(20000, 'a') + "\r\n\r\n", 431},
+        {"POST /engine.io/?EIO=4&transport=polling&sid=" + sid.toLatin1()
+             + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+        {"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505},
+        {QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + QByteArray(20000, '\0'), 400},
+    };
+    for (const auto &attack : attacks) {
+        RawHttpClient bad;
+        QVERIFY(connectClient(bad));
+        bad.sendRaw(attack.first);
+        const RawHttpResponse r = bad.waitForResponse();
+        QCOMPARE(r.status, attack.second);
+        QVERIFY(bad.waitForDisconnected());
+    }
+    // A peer that vanishes halfway through a head.
+    {
+        RawHttpClient vanishing;
+        QVERIFY(connectClient(vanishing));
+        vanishing.sendRaw("GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHo");
+        vanishing.abort();
+    }
+    auto *session = m_server->session(sid);
+    QVERIFY(session);
+    session->sendText("still fine");
+    QCOMPARE(good.request("GET", target(sid)).body, QByteArray("4still fine"));
+    QCOMPARE(m_server->clientsCount(), 1);
+}
+
+void tst_EngineServer::serverCloseClosesAllSessions()
+{
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QTRY_COMPARE(connections.size(), 2);
+    QSignalSpy closed1(connections.at(0).first().value<EngineSession *>(), &EngineSession::closed);
+    QSignalSpy closed2(connections.at(1).first().value<EngineSession *>(), &EngineSession::closed);
+    m_server->close();
+    // graceful, as engine.io: the WebSocket session closes at once, the polling one (no GET
+    // parked) on its next GET, which receives the close packet
+    QTRY_COMPARE(closed2.size(), 1);
+    QCOMPARE(closed1.size(), 0);
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("1"));
+    QTRY_COMPARE(closed1.size(), 1);
+    QCOMPARE(closed2.first().at(0).toString(), u"forced close"_qs);
+    QCOMPARE(m_server->clientsCount(), 0);
+    QVERIFY(!m_server->isListening());
+    QVERIFY(peer.waitClosed());
+}
+
+QTEST_MAIN(tst_EngineServer)
+#include "tst_engineserver.moc"

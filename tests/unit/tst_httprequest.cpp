@@ -1,0 +1,205 @@
+// Strict HTTP/1.1 request parser: valid heads, every malformed case, limits, incremental feeding
+// and pipelining.
+#include "protocol/httprequest.h"
+
+#include <QTest>
+
+using namespace SocketIo::Protocol;
+using State = HttpRequestParser::State;
+
+class tst_HttpRequest : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void parsesValidRequests_data();
+    void parsesValidRequests();
+    void refusesMalformedRequests_data();
+    void refusesMalformedRequests();
+    void parsesWhenFedByteByByte();
+    void reportsHeadBeforeBody();
+    void keepsPipelinedBytes();
+    void refusesOversizeBodyWith413();
+    void reportsHeadSize();
+    void keepAliveAndUpgradeRules_data();
+    void keepAliveAndUpgradeRules();
+};
+
+static const QByteArray Host = "Host: example\r\n";
+
+void tst_HttpRequest::parsesValidRequests_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QByteArray>("body");
+
+    QTest::newRow("simple get") << ("GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\n" + Host + "\r\n")
+                                << QByteArray("GET") << QByteArray("/engine.io/") << QByteArray("EIO=4&transport=polling") << QByteArray();
+    QTest::newRow("post with body") << ("POST /x HTTP/1.1\r\n" + Host + "Content-Length: 5\r\n\r\nhello")
+                                    << QByteArray("POST") << QByteArray("/x") << QByteArray() << QByteArray("hello");
+    QTest::newRow("http 1.0 without host") << QByteArray("GET / HTTP/1.0\r\n\r\n")
+                                           << QByteArray("GET") << QByteArray("/") << QByteArray() << QByteArray();
+    QTest::newRow("leading empty line") << ("\r\nGET / HTTP/1.1\r\n" + Host + "\r\n")
+                                        << QByteArray("GET") << QByteArray("/") << QByteArray() << QByteArray();
+    QTest::newRow("repeated equal content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 2\r\nContent-Length: 2\r\n\r\nok")
+                                                   << QByteArray("POST") << QByteArray("/") << QByteArray() << QByteArray("ok");
+    QTest::newRow("content-length list of equal values") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 2, 2\r\n\r\nok")
+                                                         << QByteArray("POST") << QByteArray("/") << QByteArray() << QByteArray("ok");
+    QTest::newRow("header value with obs-text and tab") << ("GET / HTTP/1.1\r\n" + Host + "X-A: \t caf\xc3\xa9 \t\r\n\r\n")
+                                                        << QByteArray("GET") << QByteArray("/") << QByteArray() << QByteArray();
+    QTest::newRow("empty query") << ("GET /a? HTTP/1.1\r\n" + Host + "\r\n")
+                                 << QByteArray("GET") << QByteArray("/a") << QByteArray() << QByteArray();
+}
+
+void tst_HttpRequest::parsesValidRequests()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, query);
+    QFETCH(QByteArray, body);
+    HttpRequestParser parser;
+    QCOMPARE(parser.feed(raw), State::Complete);
+    const HttpRequest r = parser.takeRequest();
+    QCOMPARE(r.method, method);
+    QCOMPARE(r.path, path);
+    QCOMPARE(r.query, query);
+    QCOMPARE(r.body, body);
+    QCOMPARE(parser.state(), State::NeedMore);
+}
+
+void tst_HttpRequest::refusesMalformedRequests_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<int>("status");
+
+    QTest::newRow("garbage line") << QByteArray("HELLO\r\n\r\n") << 400;
+    QTest::newRow("bare LF line endings") << QByteArray("GET / HTTP/1.1\nHost: a\n\n") << 400;
+    QTest::newRow("bare LF inside header") << ("GET / HTTP/1.1\r\n" + Host + "X: a\nb\r\n\r\n") << 400;
+    QTest::newRow("bare CR inside header") << ("GET / HTTP/1.1\r\n" + Host + "X: a\rb\r\n\r\n") << 400;
+    QTest::newRow("obs-fold") << ("GET / HTTP/1.1\r\n" + Host + "X: a\r\n b\r\n\r\n") << 400;
+    QTest::newRow("space before colon") << ("GET / HTTP/1.1\r\n" + Host + "X : a\r\n\r\n") << 400;
+    QTest::newRow("invalid token char in name") << ("GET / HTTP/1.1\r\n" + Host + "X(y): a\r\n\r\n") << 400;
+    QTest::newRow("empty header name") << ("GET / HTTP/1.1\r\n" + Host + ": a\r\n\r\n") << 400;
+    QTest::newRow("header without colon") << ("GET / HTTP/1.1\r\n" + Host + "Xyz\r\n\r\n") << 400;
+    QTest::newRow("control char in value") << ("GET / HTTP/1.1\r\n" + Host + "X: a\x01" "b\r\n\r\n") << 400;
+    QTest::newRow("nul in value") << ("GET / HTTP/1.1\r\n" + Host + QByteArray("X: a\0b\r\n\r\n", 11)) << 400;
+    QTest::newRow("invalid method token") << ("G(T / HTTP/1.1\r\n" + Host + "\r\n") << 400;
+    QTest::newRow("double space in request line") << ("GET  / HTTP/1.1\r\n" + Host + "\r\n") << 400;
+    QTest::newRow("missing version") << ("GET /\r\n" + Host + "\r\n") << 400;
+    QTest::newRow("lowercase version") << ("GET / http/1.1\r\n" + Host + "\r\n") << 400;
+    QTest::newRow("absolute form target") << ("GET http://a/ HTTP/1.1\r\n" + Host + "\r\n") << 400;
+    QTest::newRow("asterisk target") << ("OPTIONS * HTTP/1.1\r\n" + Host + "\r\n") << 400;
+    QTest::newRow("non-ascii in target") << ("GET /\xc3\xa9 HTTP/1.1\r\n" + Host + "\r\n") << 400;
+    QTest::newRow("http 2.0") << ("GET / HTTP/2.0\r\n" + Host + "\r\n") << 505;
+    QTest::newRow("http 0.9 style") << ("GET / HTTP/0.9\r\n" + Host + "\r\n") << 505;
+    QTest::newRow("missing host") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 400;
+    QTest::newRow("two hosts") << ("GET / HTTP/1.1\r\n" + Host + Host + "\r\n") << 400;
+    QTest::newRow("conflicting content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 2\r\nContent-Length: 3\r\n\r\nabc") << 400;
+    QTest::newRow("conflicting content-length list") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 2, 3\r\n\r\nabc") << 400;
+    QTest::newRow("negative content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: -1\r\n\r\n") << 400;
+    QTest::newRow("non-numeric content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 1e3\r\n\r\n") << 400;
+    QTest::newRow("empty content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length:\r\n\r\n") << 400;
+    QTest::newRow("huge content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 99999999999999999999\r\n\r\n") << 413;
+    QTest::newRow("content-length and transfer-encoding") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::newRow("chunked refused") << ("POST / HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n") << 501;
+    QTest::newRow("gzip transfer-encoding refused") << ("POST / HTTP/1.1\r\n" + Host + "Transfer-Encoding: gzip\r\n\r\n") << 501;
+    QTest::newRow("oversize head") << ("GET / HTTP/1.1\r\n" + Host + "X: " + QByteArray(MaxHttpHeadSize, 'a') + "\r\n\r\n") << 431;
+    QTest::newRow("oversize head without end") << ("GET / HTTP/1.1\r\n" + Host + "X: " + QByteArray(MaxHttpHeadSize, 'a')) << 431;
+    QTest::newRow("too many header lines") << ("GET / HTTP/1.1\r\n" + Host + QByteArray("X: a\r\n").repeated(MaxHttpHeaderLines) + "\r\n") << 431;
+    QTest::newRow("request line too long") << ("GET /" + QByteArray(MaxHttpRequestLineLength, 'a') + " HTTP/1.1\r\n" + Host + "\r\n") << 414;
+    QTest::newRow("too many leading empty lines") << (QByteArray("\r\n").repeated(10) + "GET / HTTP/1.1\r\n" + Host + "\r\n") << 400;
+}
+
+void tst_HttpRequest::refusesMalformedRequests()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(int, status);
+    HttpRequestParser parser(1000000);
+    QCOMPARE(parser.feed(raw), State::Error);
+    QCOMPARE(parser.errorStatus(), status);
+    QVERIFY(!parser.errorString().isEmpty());
+    // An errored parser stays errored.
+    QCOMPARE(parser.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), State::Error);
+}
+
+void tst_HttpRequest::parsesWhenFedByteByByte()
+{
+    const QByteArray raw = "POST /p?q=1 HTTP/1.1\r\n" + Host + "Content-Length: 3\r\n\r\nabc";
+    HttpRequestParser parser;
+    State s = State::NeedMore;
+    for (char c : raw)
+        s = parser.feed(QByteArrayView(&c, 1));
+    QCOMPARE(s, State::Complete);
+    QCOMPARE(parser.request().body, QByteArray("abc"));
+    QCOMPARE(parser.request().header("host"), QByteArray("example"));
+}
+
+void tst_HttpRequest::reportsHeadBeforeBody()
+{
+    HttpRequestParser parser;
+    QCOMPARE(parser.feed(QByteArray("POST / HTTP/1.1\r\n" + Host + "Content-Length: 4\r\n\r\nab")), State::HeadComplete);
+    QCOMPARE(parser.request().method, QByteArray("POST"));
+    QCOMPARE(parser.feed("cd"), State::Complete);
+    QCOMPARE(parser.request().body, QByteArray("abcd"));
+}
+
+void tst_HttpRequest::keepsPipelinedBytes()
+{
+    HttpRequestParser parser;
+    const QByteArray first = "GET /1 HTTP/1.1\r\n" + Host + "\r\n";
+    const QByteArray second = "GET /2 HTTP/1.1\r\n" + Host + "\r\n";
+    QCOMPARE(parser.feed(QByteArray(first + second + "GET /3")), State::Complete);
+    QCOMPARE(parser.takeRequest().path, QByteArray("/1"));
+    QCOMPARE(parser.parseBuffered(), State::Complete);
+    QCOMPARE(parser.takeRequest().path, QByteArray("/2"));
+    QCOMPARE(parser.parseBuffered(), State::NeedMore);
+    QCOMPARE(parser.takeBuffered(), QByteArray("GET /3"));
+}
+
+void tst_HttpRequest::refusesOversizeBodyWith413()
+{
+    HttpRequestParser parser(10);
+    QCOMPARE(parser.feed(QByteArray("POST / HTTP/1.1\r\n" + Host + "Content-Length: 11\r\n\r\n")), State::Error);
+    QVERIFY(parser.bodyTooLarge());
+    QCOMPARE(parser.errorStatus(), 413);
+    HttpRequestParser exact(10);
+    QCOMPARE(exact.feed(QByteArray("POST / HTTP/1.1\r\n" + Host + "Content-Length: 10\r\n\r\n0123456789")), State::Complete);
+}
+
+void tst_HttpRequest::reportsHeadSize()
+{
+    HttpRequestParser parser;
+    const QByteArray head = "GET / HTTP/1.1\r\n" + Host + "\r\n";
+    QCOMPARE(parser.feed(QByteArray(head + "\x81\x85")), State::Complete);
+    QCOMPARE(parser.headSize(), head.size());
+    QCOMPARE(parser.takeBuffered(), QByteArray("\x81\x85"));
+}
+
+void tst_HttpRequest::keepAliveAndUpgradeRules_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addColumn<bool>("upgrade");
+    QTest::newRow("1.1 default keep-alive") << ("GET / HTTP/1.1\r\n" + Host + "\r\n") << true << false;
+    QTest::newRow("1.1 connection close") << ("GET / HTTP/1.1\r\n" + Host + "Connection: Close\r\n\r\n") << false << false;
+    QTest::newRow("1.0 default close") << QByteArray("GET / HTTP/1.0\r\n\r\n") << false << false;
+    QTest::newRow("1.0 keep-alive") << QByteArray("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") << true << false;
+    QTest::newRow("websocket upgrade") << ("GET / HTTP/1.1\r\n" + Host + "Upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n\r\n") << true << true;
+    QTest::newRow("upgrade without connection token") << ("GET / HTTP/1.1\r\n" + Host + "Upgrade: websocket\r\n\r\n") << true << false;
+}
+
+void tst_HttpRequest::keepAliveAndUpgradeRules()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(bool, keepAlive);
+    QFETCH(bool, upgrade);
+    HttpRequestParser parser;
+    QCOMPARE(parser.feed(raw), State::Complete);
+    QCOMPARE(parser.request().keepAlive(), keepAlive);
+    QCOMPARE(parser.request().isWebSocketUpgrade(), upgrade);
+}
+
+QTEST_APPLESS_MAIN(tst_HttpRequest)
+#include "tst_httprequest.moc"
