@@ -306,8 +306,9 @@ EngineServerPrivate::Verdict EngineServerPrivate::verify(const HttpRequest &requ
         if (upgrade) {
             if (transport != QLatin1String("websocket"))
                 return refuse(EngineError::BadRequest, QStringLiteral("upgrade with transport=%1").arg(transport));
-            if (!session->d_func()->canProbe())
-                return refuse(EngineError::BadRequest, QStringLiteral("session already upgraded or upgrading"));
+            // A WebSocket for a session that is already upgraded or upgrading is accepted and
+            // closed at once (onWebSocketConnected), as engine.io does: clients then see a
+            // close, not an HTTP error.
         }
         v.session = session;
         return v;
@@ -590,7 +591,8 @@ void EngineServerPrivate::onWebSocket()
         EngineSession *session = sessions.value(pending.sid);
         if (!session || !session->d_func()->canProbe()) {
             // The session closed or another probe won while the handshake ran.
-            qCInfo(lcEngineWebSocket) << "upgrade for" << pending.sid << "no longer possible; closing";
+            qCInfo(lcEngineWebSocket) << "upgrade for" << pending.sid
+                                      << "not possible (session gone, upgraded or upgrading); closing";
             transport->close();
             delete transport;
             continue;
