@@ -48,6 +48,7 @@ private Q_SLOTS:
     void broadcastSelection_data();
     void broadcastSelection();
     void operatorsAreImmutable();
+    void serverSideEmitIsRefusedWithoutClusterAdapter();
     void broadcastWithAckCollectsEveryResponse();
     void broadcastWithAckTimesOutWithPartialResponses();
     void broadcastWithAckToNobodyFinishesLater();
@@ -313,6 +314,13 @@ void tst_ServerRooms::customAdapterFactoryIsUsed()
     QCOMPARE(one.waitForBinary(), QByteArray("\x01", 1));
     QCOMPARE(two.waitForText(), QByteArray(R"(451-["hello",{"_placeholder":true,"num":0}])"));
     QCOMPARE(two.waitForBinary(), QByteArray("\x01", 1));
+}
+
+void tst_ServerRooms::serverSideEmitIsRefusedWithoutClusterAdapter()
+{
+    // socket.io's in-memory adapter throws; ours refuses with a warning and sends nothing.
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("serverSideEmit")));
+    QVERIFY(!m_io->serverSideEmit(QStringLiteral("ping"), {1}));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerRooms)
