@@ -15,8 +15,13 @@ APT_BUILD=(build-essential cmake ninja-build pkg-config ca-certificates)
 APT_QT=(qt6-base-dev qt6-websockets-dev)
 # clang 14 with its runtime libraries: libFuzzer and the sanitizer runtimes for tests/fuzz
 APT_FUZZ=(clang libclang-rt-14-dev)
-# later: qml (qt6-declarative-dev ...), keychain (qtkeychain-qt6-dev), redis (libhiredis-dev redis-server)
-APT_PACKAGES=("${APT_BUILD[@]}" "${APT_QT[@]}" "${APT_FUZZ[@]}")
+# QML module SocketIo and its Qt Quick Test: Qml/QuickTest development files plus the QML modules
+# the test imports at run time (QtTest needs QtQuick and QtQuick.Window; QtQml needs Models and
+# WorkerScript), which --no-install-recommends would otherwise leave out
+APT_QML=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
+         qml6-module-qtquick qml6-module-qtquick-window qml6-module-qttest)
+# later: keychain (qtkeychain-qt6-dev), redis (libhiredis-dev redis-server)
+APT_PACKAGES=("${APT_BUILD[@]}" "${APT_QT[@]}" "${APT_FUZZ[@]}" "${APT_QML[@]}")
 
 # Node.js: any `node` on PATH will do (developer machines often have one from nodesource or nvm);
 # Debian's own is installed only when there is none.

@@ -2,7 +2,7 @@
 # Builds and runs every test. Installs missing dependencies first (scripts/setup.sh).
 #
 #   1. main      build/        RelWithDebInfo (g++): ctest, every label
-#   2. sanitize  build-asan/   ASan + UBSan (g++): ctest -L unit|integration|interop
+#   2. sanitize  build-asan/   ASan + UBSan (g++): ctest -L unit|integration|interop|qml
 #   3. fuzz      build-fuzz/   clang + libFuzzer: ctest -L fuzz, each fuzzer SOCKETIO_FUZZ_SECONDS
 #
 # Every phase runs even if an earlier one failed; the exit status is non-zero if anything failed.
@@ -35,6 +35,8 @@ say() { printf '\n==== %s\n' "$*"; }
 
 summary=()
 failed=0
+total_passed=0
+total_failed=0
 total_start=$SECONDS
 
 # run_phase NAME BUILD_DIR "CMAKE ARGS..." "CTEST ARGS..." [BUILD TARGETS...]
@@ -64,6 +66,14 @@ run_phase() {
     local result
     result="$(grep -E 'tests passed|No tests were found' "$log" | tail -1)"
     summary+=("$name: build ${build_secs}s, tests ${test_secs}s: ${result:-ctest exit code $rc}")
+    # totals over every phase for the closing line
+    local phase_failed phase_total
+    phase_failed="$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/p' "$log" | tail -1)"
+    phase_total="$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/p' "$log" | tail -1)"
+    if [[ -n "$phase_total" ]]; then
+        total_passed=$((total_passed + phase_total - phase_failed))
+        total_failed=$((total_failed + phase_failed))
+    fi
     while IFS= read -r line; do summary+=("    $line"); done < <(sed -n '/The following tests FAILED/,$p' "$log" | grep -E '^\s+[0-9]+ - ')
     ((rc == 0)) || failed=1
 }
@@ -80,7 +90,7 @@ for phase in $PHASES; do
             run_phase main build "" ""
             ;;
         sanitize)
-            run_phase sanitize build-asan "-DSOCKETIO_SANITIZE=ON" "-L ^(unit|integration|interop)$"
+            run_phase sanitize build-asan "-DSOCKETIO_SANITIZE=ON" "-L ^(unit|integration|interop|qml)$"
             ;;
         fuzz)
             fuzzers=()
@@ -106,8 +116,9 @@ done
 
 say "summary (total $((SECONDS - total_start))s)"
 printf '%s\n' "${summary[@]}"
-if ((failed)); then
-    echo "FAILED"
-    exit 1
-fi
-echo "all tests passed"
+# One plain closing line over all phases (a phase that failed to build counts as one failure).
+((failed && total_failed == 0)) && total_failed=1
+((failed)) && echo "FAILED: see the summary above"
+echo "total: ${total_passed} passed, ${total_failed} failed"
+((failed)) && exit 1
+exit 0

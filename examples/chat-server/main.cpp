@@ -2,6 +2,8 @@
 //   const socket = io("http://localhost:3000"); socket.emit("message", "Hello!");
 // "message" is broadcast to everyone as {user: <socket id>, text: <message>};
 // "join" joins the named room and tells that room with "joined" <socket id>.
+// --recovery turns on connection state recovery: every event then carries an extra last argument,
+// its offset, and a client back within 2 minutes gets its id, rooms and missed events again.
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
@@ -24,8 +26,13 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     const QCommandLineOption portOption(u"port"_s, u"TCP port (default 3000)."_s, u"port"_s, u"3000"_s);
     const QCommandLineOption hostOption(u"host"_s, u"Address to listen on (default: every address)."_s, u"host"_s);
+    const QCommandLineOption recoveryOption(
+            u"recovery"_s,
+            u"Connection state recovery: a client that lost its connection for up to 2 minutes gets its id, "
+            "rooms and the messages it missed back."_s);
     parser.addOption(portOption);
     parser.addOption(hostOption);
+    parser.addOption(recoveryOption);
     parser.process(app);
 
     bool portOk = false;
@@ -48,12 +55,14 @@ int main(int argc, char *argv[])
     // browsers load the page from elsewhere (file://, a dev server): allow any origin
     options.cors.enabled = true;
     options.cors.origins = {u"*"_s};
+    options.connectionStateRecovery.enabled = parser.isSet(recoveryOption);
 
     SocketIo::Server io(options);
     QTextStream out(stdout);
 
     QObject::connect(&io, &SocketIo::Server::connection, &io, [&io, &out](SocketIo::Socket *socket) {
-        out << "connected " << socket->id() << " from " << socket->handshake().address << Qt::endl;
+        out << (socket->isRecovered() ? "recovered " : "connected ") << socket->id() << " from "
+            << socket->handshake().address << Qt::endl;
 
         socket->on(u"message"_s, socket, [&io, socket](const SocketIo::Message &m) {
             QCborMap message;

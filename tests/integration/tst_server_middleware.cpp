@@ -31,6 +31,8 @@ private Q_SLOTS:
     void middlewareSeesHandshakeAndMaySetData();
     void middlewareFinishingAfterCloseDropsSocket();
     void nextCalledTwiceIsIgnored();
+    void emitFromMiddlewareArrivesBeforeConnectReply_data();
+    void emitFromMiddlewareArrivesBeforeConnectReply();
 };
 
 void tst_ServerMiddleware::refusalBecomesConnectError_data()
@@ -149,6 +151,36 @@ void tst_ServerMiddleware::nextCalledTwiceIsIgnored()
     SioRawClient client;
     QVERIFY(client.open(io->serverPort()));
     QVERIFY(client.connectNamespace().startsWith("40{\"sid\":"));
+}
+
+void tst_ServerMiddleware::emitFromMiddlewareArrivesBeforeConnectReply_data()
+{
+    QTest::addColumn<bool>("accept");
+    QTest::newRow("accepted") << true;
+    QTest::newRow("refused") << false;
+}
+
+void tst_ServerMiddleware::emitFromMiddlewareArrivesBeforeConnectReply()
+{
+    // socket.io writes emits made inside a middleware at once, so they precede the CONNECT
+    // reply (or the CONNECT_ERROR); the official Admin UI's "session" event depends on it.
+    QFETCH(bool, accept);
+    auto io = sioStartServer();
+    QVERIFY(io);
+    Namespace *n = io->of(u"/early"_s);
+    n->use([accept](Socket *socket, const Next &next) {
+        QVERIFY(socket->emitEvent(u"session"_s, {u"token"_s}));
+        if (accept)
+            next();
+        else
+            next(u"no"_s);
+    });
+    SioRawClient client;
+    QVERIFY(client.open(io->serverPort()));
+    client.send("40/early,");
+    QCOMPARE(client.waitForText(), QByteArray(R"(42/early,["session","token"])"));
+    const QByteArray reply = client.waitForText();
+    QVERIFY2(reply.startsWith(accept ? "40/early,{\"sid\":" : "44/early,{\"message\":\"no\"}"), reply.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_ServerMiddleware)

@@ -142,10 +142,18 @@ public:
         returns false. */
     virtual bool serverSideEmit(const QCborArray &packet);
 
-    /*! Connection state recovery: stores a disconnected socket's session. No-op here. */
+    /*! Connection state recovery (protocol.md 3): stores the session of a socket that left with a
+        recoverable reason. \a session has socket.io's shape: "sid" and "pid" (strings), "rooms"
+        (array of strings, the socket's own id included) and "data" (Socket::data()); the adapter
+        adds "disconnectedAt" (milliseconds since the epoch). No-op here: this adapter cannot
+        recover. */
     virtual void persistSession(const QCborMap &session);
-    /*! Connection state recovery: looks up session \a pid with missed packets after \a offset;
-        \a callback gets an empty map when there is nothing to restore (always, here). */
+    /*! Connection state recovery: looks up session \a pid and the packets the socket missed after
+        \a offset, and calls \a callback exactly once, now or later (a cluster adapter may ask its
+        store first), with the stored session plus "missedPackets" (array of EVENT data arrays,
+        each already ending with its offset, in emission order), or with an empty map when there
+        is nothing to restore (always, here). The namespace copes with the socket's connection
+        having closed in the meantime. */
     virtual void restoreSession(const QString &pid, const QString &offset,
                                 const std::function<void(const QCborMap &session)> &callback);
 

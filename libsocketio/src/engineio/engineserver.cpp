@@ -636,6 +636,9 @@ EngineServer::~EngineServer()
     d->sessions.clear();
     d->sessionOrder.clear();
     qDeleteAll(all);
+    // sessions closed by close() wait for deleteLater(); delete them while d_ptr, which their
+    // destructor calls into, still exists
+    qDeleteAll(findChildren<EngineSession *>(Qt::FindDirectChildrenOnly));
 }
 
 void EngineServer::setOptions(const EngineOptions &options)

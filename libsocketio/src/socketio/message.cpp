@@ -18,6 +18,19 @@ Message MessagePrivate::create(Socket *socket, const QString &event, const QCbor
     return message;
 }
 
+Message MessagePrivate::createForClient(ClientSocket *socket, const QString &event, const QCborArray &args,
+                                        qint64 ackId, std::function<bool(const QCborArray &)> ack)
+{
+    Message message;
+    message.d = std::make_shared<MessagePrivate>();
+    message.d->clientSocket = socket;
+    message.d->event = event;
+    message.d->args = args;
+    message.d->ackId = ackId;
+    message.d->clientAck = std::move(ack);
+    return message;
+}
+
 Message::Message() = default;
 Message::~Message() = default;
 Message::Message(const Message &other) = default;
@@ -30,6 +43,7 @@ bool Message::needsAck() const { return d && d->ackId >= 0; }
 qint64 Message::ackId() const { return d ? d->ackId : -1; }
 bool Message::isAcknowledged() const { return d && d->acknowledged; }
 Socket *Message::socket() const { return d ? d->socket.data() : nullptr; }
+ClientSocket *Message::clientSocket() const { return d ? d->clientSocket.data() : nullptr; }
 
 bool Message::ack(const QCborArray &args) const
 {
@@ -40,6 +54,11 @@ bool Message::ack(const QCborArray &args) const
         return false;
     }
     d->acknowledged = true;
+    if (d->clientAck) {
+        auto send = std::move(d->clientAck);
+        d->clientAck = nullptr;
+        return send(args);
+    }
     if (!d->socket || !d->socket->isConnected()) {
         qCDebug(lcServer, "ack for \"%s\": socket is gone; dropped", qUtf8Printable(d->event));
         return false;

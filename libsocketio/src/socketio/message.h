@@ -16,12 +16,14 @@
 namespace SocketIo {
 
 class Socket;
+class ClientSocket;
 class MessagePrivate;
 class NextPrivate;
 
 /*!
-  One event received from a client: its name, its arguments (JSON values and byte strings) and,
-  when the client asked for one, the acknowledgement.
+  One event received from a peer (a client, on the server's Socket; the server, on a client's
+  ClientSocket): its name, its arguments (JSON values and byte strings) and, when the peer asked
+  for one, the acknowledgement.
 
   Implicitly shared: copies refer to the same acknowledgement state, so ack() sends at most one
   ACK packet however many copies call it, and it may be called later, after the handler returned
@@ -48,8 +50,12 @@ public:
     qint64 ackId() const;
     /*! True once ack() has sent the acknowledgement. */
     bool isAcknowledged() const;
-    /*! The socket the event arrived on (null once it is deleted). */
+    /*! The server-side socket the event arrived on (null once it is deleted, and for events
+        received by a client). */
     SocketIo::Socket *socket() const;
+    /*! The client socket the event arrived on (null once it is deleted, and for events received
+        by a server). */
+    SocketIo::ClientSocket *clientSocket() const;
 
     /*! Sends the acknowledgement with \a args (BINARY_ACK if they contain byte strings). Returns
         false, and sends nothing, if no ack was requested, it was already sent, or the socket is

@@ -11,6 +11,7 @@
 #include <SocketIo/ackreply.h>
 #include <SocketIo/adapter.h>
 #include <SocketIo/inmemoryadapter.h>
+#include <SocketIo/sessionawareadapter.h>
 #include <SocketIo/socket.h>
 
 namespace SocketIo {
@@ -18,11 +19,20 @@ namespace SocketIo {
 void NamespacePrivate::createAdapter()
 {
     Q_Q(Namespace);
-    const AdapterFactory factory = ServerPrivate::get(server)->options.adapter;
-    if (factory)
-        adapter = factory(q);
-    if (!adapter)
-        adapter = new InMemoryAdapter(q);
+    if (adapter) {
+        adapter->close();
+        delete adapter;
+        adapter = nullptr;
+    }
+    const ServerOptions &options = ServerPrivate::get(server)->options;
+    if (options.adapter)
+        adapter = options.adapter(q);
+    if (!adapter) {
+        if (options.connectionStateRecovery.enabled)
+            adapter = new SessionAwareAdapter(q);
+        else
+            adapter = new InMemoryAdapter(q);
+    }
     if (adapter->parent() != q)
         adapter->setParent(q);
     adapter->init();
@@ -40,18 +50,71 @@ QList<Middleware> NamespacePrivate::allMiddlewares() const
 void NamespacePrivate::add(ServerClient *client, const QCborMap &auth, const std::function<void(Socket *)> &done)
 {
     Q_Q(Namespace);
+    const QCborValue pid = auth.value(QStringLiteral("pid"));
+    const QCborValue offset = auth.value(QStringLiteral("offset"));
+    if (!ServerPrivate::get(server)->options.connectionStateRecovery.enabled || !pid.isString()
+        || !offset.isString() || !adapter) {
+        addSocket(client, auth, QCborMap(), done);
+        return;
+    }
+    QPointer<ServerClient> clientGuard(client);
+    QPointer<Namespace> nspGuard(q);
+    auto answered = std::make_shared<bool>(false);
+    adapter->restoreSession(pid.toString(), offset.toString(),
+                            [clientGuard, nspGuard, auth, done, answered](const QCborMap &restored) {
+        if (*answered) {
+            qCWarning(lcAdapter, "restoreSession answered more than once; ignored");
+            return;
+        }
+        *answered = true;
+        if (!nspGuard)
+            return;
+        if (!clientGuard || !clientGuard->isOpen()) {
+            // restoreSession handed the session over: give it back so the client can try again
+            qCDebug(lcServer, "connection closed while its session was being restored");
+            if (!restored.isEmpty() && nspGuard->adapter()) {
+                QCborMap session = restored;
+                session.remove(QStringLiteral("missedPackets"));
+                nspGuard->adapter()->persistSession(session);
+            }
+            return;
+        }
+        NamespacePrivate *d = NamespacePrivate::get(nspGuard);
+        QCborMap session = restored;
+        const QString sid = session.value(QStringLiteral("sid")).toString();
+        if (!session.isEmpty() && (sid.isEmpty() || session.value(QStringLiteral("pid")).toString().isEmpty())) {
+            qCWarning(lcServer, "%s: restored session without sid or pid; connecting as a new session",
+                      qUtf8Printable(d->name));
+            session = QCborMap();
+        } else if (!session.isEmpty() && d->socketsById.contains(sid)) {
+            // a custom adapter may restore a session twice: two live sockets must not share an id
+            qCWarning(lcServer, "%s: restored session %s is connected already; connecting as a new session",
+                      qUtf8Printable(d->name), qUtf8Printable(sid));
+            session = QCborMap();
+        }
+        qCDebug(lcServer, "%s: connection state %s", qUtf8Printable(d->name),
+                session.isEmpty() ? "not recovered" : "recovered");
+        d->addSocket(clientGuard, auth, session, done);
+    });
+}
+
+void NamespacePrivate::addSocket(ServerClient *client, const QCborMap &auth, const QCborMap &session,
+                                 const std::function<void(Socket *)> &done)
+{
+    Q_Q(Namespace);
+    // the raw auth, pid and offset included, as socket.io shows it in socket.handshake.auth
     const Handshake handshake = Handshake::fromRequest(client->session()->request(), auth);
-    Socket *socket = SocketPrivate::create(q, client, handshake);
+    Socket *socket = SocketPrivate::create(q, client, handshake, session);
     QPointer<Socket> socketGuard(socket);
     QPointer<ServerClient> clientGuard(client);
     QPointer<Namespace> nspGuard(q);
-    runMiddlewares(socket, allMiddlewares(), 0,
-                   [socketGuard, clientGuard, nspGuard, done](bool ok, const MiddlewareError &error) {
+    auto finish = [socketGuard, clientGuard, nspGuard, done](bool ok, const MiddlewareError &error) {
         if (!socketGuard || !nspGuard)
             return;
         Socket *socket = socketGuard;
         if (!clientGuard || !clientGuard->isOpen()) {
             qCDebug(lcServer, "middlewares finished after the connection closed; socket dropped");
+            SocketPrivate::get(socket)->abandon(true);
             socket->deleteLater();
             return;
         }
@@ -65,6 +128,7 @@ void NamespacePrivate::add(ServerClient *client, const QCborMap &auth, const std
                 data.insert(QStringLiteral("data"), error.data);
             packet.data = data;
             clientGuard->writePacket(packet);
+            SocketPrivate::get(socket)->abandon(false);
             socket->deleteLater();
             done(nullptr);
             return;
@@ -82,7 +146,13 @@ void NamespacePrivate::add(ServerClient *client, const QCborMap &auth, const std
             Q_EMIT parent->connection(socket);
         if (nspGuard && socketGuard && nspGuard->name() == QLatin1String("/") && d->server)
             Q_EMIT d->server->connection(socket);
-    });
+    };
+    const ConnectionStateRecoveryOptions &csr = ServerPrivate::get(server)->options.connectionStateRecovery;
+    if (socket->isRecovered() && csr.skipMiddlewares && client->isOpen()) {
+        finish(true, MiddlewareError());
+        return;
+    }
+    runMiddlewares(socket, allMiddlewares(), 0, finish);
 }
 
 void NamespacePrivate::runMiddlewares(Socket *socket, const QList<Middleware> &fns, int index,

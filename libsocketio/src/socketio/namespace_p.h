@@ -38,9 +38,14 @@ public:
     qint64 allocateAckId() { return nextAckId++; }
     /*! Every middleware that applies: the parent's first (children), then our own. */
     QList<Middleware> allMiddlewares() const;
-    /*! Creates a socket for \a client, runs the middlewares, then connects it or refuses with
-        CONNECT_ERROR. \a done gets the socket on success. */
+    /*! Handles a CONNECT: with connection state recovery on and "pid" and "offset" strings in
+        \a auth, asks the adapter for the session first (possibly asynchronously); then addSocket().
+        \a done gets the socket on success. */
     void add(ServerClient *client, const QCborMap &auth, const std::function<void(Socket *)> &done);
+    /*! Creates a socket for \a client (the recovered one when \a session is not empty), runs the
+        middlewares unless recovery skips them, then connects it or refuses with CONNECT_ERROR. */
+    void addSocket(ServerClient *client, const QCborMap &auth, const QCborMap &session,
+                   const std::function<void(Socket *)> &done);
     void runMiddlewares(Socket *socket, const QList<Middleware> &fns, int index,
                         const std::function<void(bool, const MiddlewareError &)> &done);
     /*! A socket left. */

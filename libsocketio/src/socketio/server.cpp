@@ -101,8 +101,6 @@ Server::Server(const ServerOptions &options, QObject *parent)
     qRegisterMetaType<SocketIo::Namespace *>();
     qRegisterMetaType<SocketIo::Message>();
     qRegisterMetaType<SocketIo::DisconnectReason>();
-    if (options.connectionStateRecovery.enabled)
-        qCWarning(lcServer, "connectionStateRecovery is not implemented yet; ignored");
     d->createNamespace(QStringLiteral("/"));
 }
 
@@ -133,7 +131,21 @@ Server::~Server()
 void Server::setOptions(const ServerOptions &options)
 {
     Q_D(Server);
+    const bool recoveryChanged = options.connectionStateRecovery.enabled != d->options.connectionStateRecovery.enabled;
     d->options = options;
+    if (!recoveryChanged || options.adapter)
+        return;
+    // the default adapter depends on connectionStateRecovery (socket.io re-creates adapters too)
+    QList<Namespace *> all = d->nspOrder;
+    all += d->parents;
+    for (Namespace *nsp : std::as_const(all)) {
+        if (nsp->socketCount() > 0) {
+            qCWarning(lcServer, "setOptions(): namespace %s has sockets; its adapter keeps the previous "
+                      "connectionStateRecovery setting", qUtf8Printable(nsp->name()));
+            continue;
+        }
+        NamespacePrivate::get(nsp)->createAdapter();
+    }
 }
 
 ServerOptions Server::options() const { return d_func()->options; }

@@ -58,7 +58,9 @@ public:
     explicit Server(const SocketIo::ServerOptions &options, QObject *parent = nullptr);
     ~Server() override;
 
-    /*! Options take effect for the engine at the next listen()/attach(), for namespaces at once. */
+    /*! Options take effect for the engine at the next listen()/attach(), for namespaces at once.
+        Turning connectionStateRecovery on or off (without a custom adapter factory) re-creates the
+        default adapter of every namespace that has no sockets yet. */
     void setOptions(const SocketIo::ServerOptions &options);
     SocketIo::ServerOptions options() const;
 

@@ -14,12 +14,26 @@ class Namespace;
 /*! Creates the adapter of \a nsp; the namespace takes ownership. */
 using AdapterFactory = std::function<SocketIo::Adapter *(SocketIo::Namespace *nsp)>;
 
-/*! socket.io's connectionStateRecovery option (protocol.md 3). Reserved: not implemented yet;
-    enabling it only logs a warning. */
+/*!
+  socket.io's connectionStateRecovery option (protocol.md 3). When enabled:
+  - the CONNECT reply carries a private session id: 40{"sid":"…","pid":"…"};
+  - every EVENT sent through the adapter without ack id and not volatile (broadcasts and plain
+    Socket::emitEvent()) gets its offset appended as the last argument and is logged;
+  - a socket that leaves with a recoverable reason (transport error or close, forced close, ping
+    timeout, server shutting down, forced server close) has its session stored;
+  - a CONNECT whose auth carries "pid" and "offset" strings of a stored session gets a socket with
+    the old id, rooms and data (Socket::isRecovered()), and the EVENTs it missed are written
+    before the CONNECT reply. Otherwise it gets a new session.
+  The default adapter becomes SessionAwareAdapter; a custom ServerOptions::adapter must implement
+  Adapter::persistSession()/restoreSession() itself, or recovery never succeeds.
+*/
 struct SOCKETIO_EXPORT ConnectionStateRecoveryOptions
 {
+    /*! Off by default, as in socket.io. */
     bool enabled = false;
+    /*! How long a session and the logged packets stay restorable (socket.io: 2 minutes). */
     std::chrono::milliseconds maxDisconnectionDuration{120000};
+    /*! A recovered socket does not run the namespace middlewares again. */
     bool skipMiddlewares = true;
 };
 
@@ -37,7 +51,8 @@ struct SOCKETIO_EXPORT ServerOptions : public EngineOptions
     bool cleanupEmptyChildNamespaces = false;
     /*! See ConnectionStateRecoveryOptions. */
     ConnectionStateRecoveryOptions connectionStateRecovery;
-    /*! Adapter per namespace; null: InMemoryAdapter. */
+    /*! Adapter per namespace; null: InMemoryAdapter, or SessionAwareAdapter when
+        connectionStateRecovery is enabled. */
     AdapterFactory adapter;
 };
 

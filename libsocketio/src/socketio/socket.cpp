@@ -11,30 +11,109 @@
 #include <SocketIo/ackreply.h>
 #include <SocketIo/adapter.h>
 #include <SocketIo/namespace.h>
+#include <SocketIo/server.h>
 
 namespace SocketIo {
 
-Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const Handshake &handshake)
+namespace {
+// socket.io's RECOVERABLE_DISCONNECT_REASONS: the client did not mean to leave
+bool isRecoverable(DisconnectReason reason)
+{
+    switch (reason) {
+    case DisconnectReason::TransportError:
+    case DisconnectReason::TransportClose:
+    case DisconnectReason::ForcedClose:
+    case DisconnectReason::PingTimeout:
+    case DisconnectReason::ServerShuttingDown:
+    case DisconnectReason::ForcedServerClose:
+        return true;
+    default:
+        return false;
+    }
+}
+} // namespace
+
+Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const Handshake &handshake,
+                              const QCborMap &session)
 {
     auto *socket = new Socket(nsp);
     SocketPrivate *d = socket->d_func();
-    d->id = Internal::generateBase64Id();
     d->nsp = nsp;
     d->client = client;
     d->handshake = handshake;
+    if (!session.isEmpty()) {
+        d->id = session.value(QStringLiteral("sid")).toString();
+        d->pid = session.value(QStringLiteral("pid")).toString();
+        d->data = session.value(QStringLiteral("data"));
+        d->missedPackets = session.value(QStringLiteral("missedPackets")).toArray();
+        d->recovered = true;
+        // rooms now, as socket.io does, so middlewares that still run see them
+        QSet<QString> rooms;
+        const QCborArray list = session.value(QStringLiteral("rooms")).toArray();
+        for (const QCborValue &room : list)
+            rooms.insert(room.toString());
+        if (!rooms.isEmpty())
+            nsp->adapter()->addAll(d->id, rooms);
+    } else {
+        d->id = Internal::generateBase64Id();
+        if (d->recoveryEnabled())
+            d->pid = Internal::generateBase64Id();
+    }
     return socket;
+}
+
+bool SocketPrivate::recoveryEnabled() const
+{
+    return nsp && nsp->server() && nsp->server()->options().connectionStateRecovery.enabled;
 }
 
 void SocketPrivate::onConnect()
 {
+    handshaking = false;
     connected = true;
     nsp->adapter()->addAll(id, {id});
+    // missed packets go before the CONNECT reply, as socket.io writes them (protocol.md 7.4 item 11)
+    const QCborArray missed = std::exchange(missedPackets, {});
+    for (const QCborValue &eventData : missed) {
+        Protocol::Packet packet;
+        packet.type = Protocol::PacketType::Event;
+        packet.data = eventData;
+        sendPacket(packet, false);
+    }
     Protocol::Packet packet;
     packet.type = Protocol::PacketType::Connect;
     QCborMap data;
     data.insert(QStringLiteral("sid"), id);
+    if (!pid.isEmpty())
+        data.insert(QStringLiteral("pid"), pid);
     packet.data = data;
     sendPacket(packet, false);
+}
+
+void SocketPrivate::abandon(bool keepSession)
+{
+    handshaking = false;
+    missedPackets = {};
+    if (!recovered || connected)
+        return;
+    if (keepSession)
+        persistSession();
+    if (nsp && nsp->adapter())
+        nsp->adapter()->delAll(id);
+}
+
+void SocketPrivate::persistSession()
+{
+    if (pid.isEmpty() || !recoveryEnabled() || !nsp->adapter())
+        return;
+    QStringList rooms = nsp->adapter()->socketRooms(id).values();
+    rooms.sort();
+    QCborMap session;
+    session.insert(QStringLiteral("sid"), id);
+    session.insert(QStringLiteral("pid"), pid);
+    session.insert(QStringLiteral("rooms"), QCborArray::fromStringList(rooms));
+    session.insert(QStringLiteral("data"), data);
+    nsp->adapter()->persistSession(session);
 }
 
 void SocketPrivate::onPacket(const Protocol::Packet &packet)
@@ -164,6 +243,9 @@ void SocketPrivate::onClose(DisconnectReason reason, const QString &description)
     Q_EMIT q->disconnecting(reason, description);
     if (!guard)
         return;
+    // while the rooms are still joined
+    if (isRecoverable(reason))
+        persistSession();
     if (nsp && nsp->adapter())
         nsp->adapter()->delAll(id);
     connected = false;
@@ -224,9 +306,25 @@ bool SocketPrivate::emitEvent(const QString &event, const QCborArray &args, Sock
 {
     if (Internal::refuseReservedEvent(event, "Socket::emitEvent"))
         return false;
-    if (!connected) {
+    if (!connected && !(handshaking && client)) {
         qCDebug(lcServer, "emit \"%s\" on a disconnected socket ignored", qUtf8Printable(event));
         return false;
+    }
+    // Before the CONNECT reply (emitted from a middleware) the socket is in no room yet, so the
+    // packet goes straight to the client, as in socket.io.
+    if (connected && !pid.isEmpty() && !flags.testFlag(Socket::Volatile) && recoveryEnabled()
+        && nsp->adapter()) {
+        // through the adapter to the socket's own room, so the packet gets an offset and is logged
+        // for recovery (socket.io does the same); the adapter reports it to eventSent()
+        Packet packet;
+        packet.type = PacketType::Event;
+        packet.nsp = nsp->name();
+        packet.data = Internal::eventData(event, args);
+        BroadcastOptions opts;
+        opts.rooms.insert(id);
+        opts.flags.compress = !flags.testFlag(Socket::NoCompress);
+        nsp->adapter()->broadcast(packet, opts);
+        return true;
     }
     Protocol::Packet packet;
     packet.type = Protocol::PacketType::Event;
@@ -313,7 +411,7 @@ EngineSession *Socket::conn() const
     return d->client ? d->client->session() : nullptr;
 }
 bool Socket::isConnected() const { return d_func()->connected; }
-bool Socket::isRecovered() const { return false; }
+bool Socket::isRecovered() const { return d_func()->recovered; }
 QCborValue Socket::data() const { return d_func()->data; }
 void Socket::setData(const QCborValue &data) { d_func()->data = data; }
 

@@ -64,10 +64,14 @@ public:
     SocketIo::EngineSession *conn() const;
     /*! True from the CONNECT reply until the socket disconnects. */
     bool isConnected() const;
-    /*! Connection state recovery: true if this socket restored a previous session (never, yet). */
+    /*! Connection state recovery (ServerOptions::connectionStateRecovery): true if this socket
+        restored a disconnected session, taking over its id, rooms and data; the events it missed
+        were written before its CONNECT reply. Set before Namespace::connection() fires (and
+        before the middlewares, when they run). */
     bool isRecovered() const;
 
-    /*! Free application data (socket.data); shipped with fetchSockets(). */
+    /*! Free application data (socket.data); shipped with fetchSockets() and kept in the
+        session for connection state recovery. */
     QCborValue data() const;
     void setData(const QCborValue &data);
 
@@ -82,7 +86,11 @@ public:
 
     /*! Sends \a event with \a args. Returns false, sending nothing, for a reserved event name
         (connect, connect_error, disconnect, disconnecting, newListener, removeListener; a warning is
-        logged), when disconnected, or when a Volatile packet was dropped. */
+        logged), when disconnected, or when a Volatile packet was dropped. With connection state
+        recovery on, a packet that is not Volatile goes through the adapter to the socket's own
+        room and carries its offset as an extra last argument. Called from a connection
+        middleware, before the socket is connected, the event is written at once and reaches the
+        client before the CONNECT reply, as in socket.io. */
     bool emitEvent(const QString &event, const QCborArray &args = QCborArray(), EmitFlags flags = NoFlags);
     /*! \overload for braced lists: emitEvent(u"x"_s, {1, u"two"_s}). */
     bool emitEvent(const QString &event, std::initializer_list<QCborValue> args, EmitFlags flags = NoFlags);

@@ -31,20 +31,36 @@ public:
 
     Socket *q_ptr = nullptr;
     QString id;
+    QString pid;                  // connection state recovery: private session id, empty when off
+    bool recovered = false;
+    QCborArray missedPackets;     // recovered: EVENT data to write before the CONNECT reply
     Namespace *nsp = nullptr;
     QPointer<ServerClient> client;
     Handshake handshake;
     QCborValue data;
     bool connected = false;
+    /*! Created, middlewares still running: emits are written at once, before the CONNECT reply,
+        as socket.io does (the Admin UI's "session" event relies on it). */
+    bool handshaking = true;
     QHash<QString, QList<Handler>> handlers;
     QList<PacketMiddleware> middlewares;
     QHash<qint64, PendingAck> acks;
 
     static SocketPrivate *get(Socket *socket) { return socket->d_func(); }
-    static Socket *create(Namespace *nsp, ServerClient *client, const Handshake &handshake);
+    /*! A new socket, or with a non-empty \a session (Adapter::restoreSession's result) the
+        recovered one: old id, pid, data and rooms (joined now), missed packets kept for onConnect. */
+    static Socket *create(Namespace *nsp, ServerClient *client, const Handshake &handshake,
+                          const QCborMap &session = QCborMap());
 
-    /*! CONNECT accepted: join own room, send the CONNECT reply. */
+    /*! CONNECT accepted: join own room, write the missed packets (recovery), send the CONNECT reply. */
     void onConnect();
+    /*! The socket will not connect (middleware refusal, connection gone): a recovered socket
+        leaves the rooms it re-joined; with \a keepSession its session is stored again. */
+    void abandon(bool keepSession);
+    /*! Stores the session through the adapter (connection state recovery). */
+    void persistSession();
+    /*! Whether the server has connection state recovery on. */
+    bool recoveryEnabled() const;
     void onPacket(const Protocol::Packet &packet);
     void onEvent(const Protocol::Packet &packet);
     void onAck(const Protocol::Packet &packet);

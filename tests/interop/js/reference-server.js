@@ -12,6 +12,7 @@
 //   --ping-timeout MS   default 200  }
 //   --max-payload N     default 1000000 (maxHttpBufferSize)
 //   --transports LIST   default polling,websocket
+//   --recovery          enables connectionStateRecovery (maxDisconnectionDuration 60000, skipMiddlewares)
 //   --options JSON      further Server options, merged last
 //
 // Handlers
@@ -27,7 +28,7 @@
 //
 // Observations (stdout, one JSON object per line; binary as {"_bin":"<hex>"}):
 //   {"event":"listening","port":N,"url":"http://127.0.0.1:N"}
-//   {"event":"connection","namespace":...,"id":...,"transport":...,"auth":{...}}
+//   {"event":"connection","namespace":...,"id":...,"transport":...,"auth":{...},"recovered":bool}
 //   {"event":"event","namespace":...,"id":...,"name":...,"args":[...],"ack":bool}   every event received
 //   {"event":"disconnect","namespace":...,"id":...,"reason":...}
 //   {"event":"exit"}
@@ -35,6 +36,9 @@
 //   {"cmd":"emit","namespace":"/","room":R?,"event":E,"args":[...]}   to everyone, or a room (a socket id is a room)
 //     with "ack":true,"timeout":ms,"id":N it waits for the clients' acks and prints
 //     {"event":"ack","id":N,"name":E,"responses":[[...],...]} or {"event":"ack_timeout","id":N,"name":E,"message":...}
+//   {"cmd":"close-transport","namespace":"/","id":ID?}   closes the Engine.IO connection of that socket
+//     (of every socket of the namespace without "id"): server reason "forced close", which connection
+//     state recovery keeps; the client sees "transport close" and reconnects
 //   {"cmd":"exit"}
 "use strict";
 
@@ -66,12 +70,15 @@ const io = new Server(httpServer, {
   maxHttpBufferSize: Number(args["max-payload"]),
   transports: args.transports.split(",").map((t) => t.trim()),
   cors: { origin: "*" },
+  ...(args.recovery === "true"
+    ? { connectionStateRecovery: { maxDisconnectionDuration: 60000, skipMiddlewares: true } }
+    : {}),
   ...(args.options ? parseJsonArg("options", args.options) : {}),
 });
 
 function observe(nsp, socket) {
   print({ event: "connection", namespace: nsp.name, id: socket.id, transport: socket.conn.transport.name,
-          auth: socket.handshake.auth });
+          auth: socket.handshake.auth, recovered: socket.recovered });
   socket.onAny((name, ...rest) => {
     const ack = rest.length && typeof rest[rest.length - 1] === "function";
     print({ event: "event", namespace: nsp.name, id: socket.id, name, args: ack ? rest.slice(0, -1) : rest, ack });
@@ -132,6 +139,12 @@ function exit() {
 
 readCommands((cmd) => {
   if (cmd.cmd === "exit") return exit();
+  if (cmd.cmd === "close-transport") {
+    for (const socket of io.of(cmd.namespace || "/").sockets.values()) {
+      if (cmd.id === undefined || socket.id === cmd.id) socket.conn.close();
+    }
+    return;
+  }
   if (cmd.cmd === "emit") {
     let target = io.of(cmd.namespace || "/");
     if (cmd.room) target = target.to(cmd.room);

@@ -1,0 +1,671 @@
+#include "engineclient.h"
+#include "engineclient_p.h"
+
+#include "engineclientlogging_p.h"
+#include "engineclienttransport_p.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+
+#include <climits>
+
+namespace SocketIo {
+
+using Protocol::EnginePacket;
+using Protocol::EnginePacketType;
+
+namespace {
+
+QString normalisedPath(QString path)
+{
+    if (!path.startsWith(QLatin1Char('/')))
+        path.prepend(QLatin1Char('/'));
+    if (!path.endsWith(QLatin1Char('/')))
+        path.append(QLatin1Char('/'));
+    return path;
+}
+
+bool isSupportedScheme(const QString &scheme)
+{
+    return scheme == QLatin1String("http") || scheme == QLatin1String("https")
+        || scheme == QLatin1String("ws") || scheme == QLatin1String("wss");
+}
+
+// Parameters the client sets itself; a user value would confuse the server.
+bool isReservedQueryItem(const QString &key, const QString &timestampParam)
+{
+    return key == QLatin1String("EIO") || key == QLatin1String("transport")
+        || key == QLatin1String("sid") || (!timestampParam.isEmpty() && key == timestampParam);
+}
+
+} // namespace
+
+// ---- EngineClientPrivate --------------------------------------------------------------------
+
+EngineClientPrivate::EngineClientPrivate(EngineClient *q)
+    : q_ptr(q)
+{
+    pingTimer.setSingleShot(true);
+    connectTimer.setSingleShot(true);
+    closeTimer.setSingleShot(true);
+    closeTimer.setInterval(EngineClientCloseTimeout);
+}
+
+EngineClientPrivate::~EngineClientPrivate() = default;
+
+QNetworkAccessManager *EngineClientPrivate::networkAccessManager()
+{
+    Q_Q(EngineClient);
+    if (userManager)
+        return userManager;
+    if (!ownManager)
+        ownManager = new QNetworkAccessManager(q);
+    ownManager->setProxy(options.proxy);
+    return ownManager;
+}
+
+void EngineClientPrivate::setState(EngineClient::State newState)
+{
+    Q_Q(EngineClient);
+    if (state == newState)
+        return;
+    state = newState;
+    Q_EMIT q->stateChanged(newState);
+}
+
+EngineClientTransport *EngineClientPrivate::createTransport(const QString &name)
+{
+    Q_Q(EngineClient);
+    EngineClientTransportConfig config;
+    QUrl base = url;
+    const QUrlQuery urlQuery(url);
+    base.setQuery(QString());
+    base.setFragment(QString());
+    base.setPath(normalisedPath(options.path));
+    config.baseUrl = base;
+    for (const auto &item : urlQuery.queryItems(QUrl::FullyEncoded)) {
+        if (!isReservedQueryItem(item.first, options.timestampParam))
+            config.query.addQueryItem(item.first, item.second);
+    }
+    for (const auto &item : options.query.queryItems(QUrl::FullyEncoded)) {
+        if (!isReservedQueryItem(item.first, options.timestampParam))
+            config.query.addQueryItem(item.first, item.second);
+    }
+    config.timestampParam = options.timestampParam;
+    config.extraHeaders = options.extraHeaders;
+    config.sslConfiguration = options.sslConfiguration;
+    config.proxy = options.proxy;
+
+    EngineClientTransport *t = nullptr;
+    if (name == QLatin1String("polling"))
+        t = new PollingClientTransport(config, networkAccessManager(), q);
+    else
+        t = new WebSocketClientTransport(config, q);
+    t->setSid(sid);
+
+    QObject::connect(t, &EngineClientTransport::opened, q, [this, t] { onTransportOpened(t); });
+    QObject::connect(t, &EngineClientTransport::packetReceived, q,
+                     [this, t](const EnginePacket &packet) { onTransportPacket(t, packet); });
+    QObject::connect(t, &EngineClientTransport::drained, q, [this, t] { onTransportDrained(t); });
+    QObject::connect(t, &EngineClientTransport::paused, q, [this, t] { onTransportPaused(t); });
+    QObject::connect(t, &EngineClientTransport::failed, q,
+                     [this, t](const QString &reason, const QString &message,
+                               const QString &description) {
+                         onTransportFailed(t, reason, message, description);
+                     });
+    QObject::connect(t, &EngineClientTransport::closed, q, [this, t] { onTransportClosed(t); });
+    QObject::connect(t, &EngineClientTransport::sslErrors, q,
+                     [this](const QList<QSslError> &errors, bool *ignore) {
+                         onTransportSslErrors(errors, ignore);
+                     });
+    return t;
+}
+
+void EngineClientPrivate::dropTransport(EngineClientTransport *&t)
+{
+    Q_Q(EngineClient);
+    if (!t)
+        return;
+    EngineClientTransport *dropped = t;
+    t = nullptr;
+    QObject::disconnect(dropped, nullptr, q, nullptr);
+    dropped->abort();
+    // Possibly inside one of its own signals: delete from the event loop.
+    dropped->deleteLater();
+}
+
+void EngineClientPrivate::onTransportOpened(EngineClientTransport *t)
+{
+    if (t == probe) {
+        qCDebug(lcEngineClient) << "probe transport open, sending 2probe";
+        probe->send({EnginePacket::text(EnginePacketType::Ping, QByteArrayLiteral("probe"))});
+    }
+    // The current WebSocket transport waits for the open packet, which is the handshake.
+}
+
+void EngineClientPrivate::onTransportPacket(EngineClientTransport *t, const EnginePacket &packet)
+{
+    if (t == transport)
+        onPacket(packet);
+    else if (t == probe)
+        onProbePacket(packet);
+}
+
+void EngineClientPrivate::onTransportDrained(EngineClientTransport *t)
+{
+    Q_Q(EngineClient);
+    if (t != transport || state == EngineClient::State::Closed)
+        return;
+    if (writeBuffer.isEmpty()) {
+        QPointer<EngineClient> guard(q);
+        Q_EMIT q->drained();
+        if (!guard || state == EngineClient::State::Closed)
+            return;
+    }
+    if (!writeBuffer.isEmpty())
+        flush();
+    else if (closeRequested)
+        proceedClose();
+}
+
+void EngineClientPrivate::onTransportPaused(EngineClientTransport *t)
+{
+    if (t == transport && upgrading)
+        finishUpgrade();
+}
+
+void EngineClientPrivate::onTransportFailed(EngineClientTransport *t, const QString &reason,
+                                            const QString &message,
+                                            const QString &description)
+{
+    if (t == probe) {
+        probeFailed(description);
+        return;
+    }
+    if (t != transport)
+        return;
+    if (state == EngineClient::State::Closing) {
+        // The application asked to close; how the transport went down does not change that.
+        finish(QStringLiteral("forced close"),
+               QStringLiteral("closed by the client (%1)").arg(description));
+        return;
+    }
+    qCInfo(lcEngineClient) << "transport" << t->name() << "ended:" << reason << message
+                           << description;
+    // A handshake that never completed is always reported as an error (connect_error).
+    QString error = message;
+    if (error.isEmpty() && state == EngineClient::State::Opening)
+        error = reason;
+    finish(reason, description, error);
+}
+
+void EngineClientPrivate::onTransportClosed(EngineClientTransport *t)
+{
+    if (t == transport)
+        finish(QStringLiteral("forced close"), QStringLiteral("closed by the client"));
+}
+
+void EngineClientPrivate::onTransportSslErrors(const QList<QSslError> &errors, bool *ignore)
+{
+    Q_Q(EngineClient);
+    ignoreSsl = false;
+    Q_EMIT q->sslErrors(errors);
+    *ignore = ignoreSsl;
+    ignoreSsl = false;
+}
+
+void EngineClientPrivate::onPacket(const EnginePacket &packet)
+{
+    Q_Q(EngineClient);
+    if (state == EngineClient::State::Closed)
+        return;
+    if (state == EngineClient::State::Opening && packet.type != EnginePacketType::Open) {
+        qCWarning(lcEngineClient) << "packet type" << int(packet.type)
+                                  << "before the open packet; ignored";
+        return;
+    }
+    switch (packet.type) {
+    case EnginePacketType::Open:
+        onHandshake(packet.data);
+        break;
+    case EnginePacketType::Ping: {
+        resetPingTimeout();
+        sendPacket(EnginePacket::text(EnginePacketType::Pong));
+        if (state != EngineClient::State::Closed)
+            Q_EMIT q->pingReceived();
+        break;
+    }
+    case EnginePacketType::Message:
+        if (packet.binary)
+            Q_EMIT q->binaryMessageReceived(packet.data);
+        else
+            Q_EMIT q->textMessageReceived(packet.data);
+        break;
+    case EnginePacketType::Close:
+        finish(QStringLiteral("transport close"), QStringLiteral("transport closed by the server"));
+        break;
+    case EnginePacketType::Pong:
+    case EnginePacketType::Upgrade:
+    case EnginePacketType::Noop:
+        qCDebug(lcEngineClient) << "ignoring packet type" << int(packet.type);
+        break;
+    }
+}
+
+void EngineClientPrivate::onHandshake(const QByteArray &json)
+{
+    Q_Q(EngineClient);
+    if (state != EngineClient::State::Opening) {
+        qCWarning(lcEngineClient) << "second open packet from the server; ignored";
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    const QJsonObject o = doc.object();
+    const QJsonValue sidValue = o.value(QLatin1String("sid"));
+    const QJsonValue interval = o.value(QLatin1String("pingInterval"));
+    const QJsonValue timeout = o.value(QLatin1String("pingTimeout"));
+    if (!doc.isObject() || !sidValue.isString() || sidValue.toString().isEmpty()
+        || !interval.isDouble() || !timeout.isDouble() || interval.toDouble() < 0
+        || timeout.toDouble() < 0) {
+        qCWarning(lcEngineClient) << "invalid open packet from the server:" << json.left(200);
+        finish(QStringLiteral("parse error"), QStringLiteral("invalid open packet"),
+               QStringLiteral("parse error"));
+        return;
+    }
+    sid = sidValue.toString();
+    upgrades.clear();
+    const QJsonArray ups = o.value(QLatin1String("upgrades")).toArray();
+    for (const QJsonValue &u : ups)
+        upgrades.append(u.toString());
+    // QTimer takes int milliseconds; absurd values from a server are clamped, not wrapped.
+    pingInterval = int(qBound(0.0, interval.toDouble(), double(INT_MAX / 2)));
+    pingTimeout = int(qBound(0.0, timeout.toDouble(), double(INT_MAX / 2)));
+    maxPayload = qint64(qMax(0.0, o.value(QLatin1String("maxPayload")).toDouble(0)));
+    transport->setSid(sid);
+    connectTimer.stop();
+    qCDebug(lcEngineClient) << "open: sid" << sid << "upgrades" << upgrades << "pingInterval"
+                            << pingInterval << "pingTimeout" << pingTimeout << "maxPayload"
+                            << maxPayload;
+
+    QPointer<EngineClient> guard(q);
+    resetPingTimeout();
+    setState(EngineClient::State::Open);
+    if (!guard || state != EngineClient::State::Open)
+        return;
+    Q_EMIT q->opened();
+    if (!guard || state != EngineClient::State::Open)
+        return;
+    flush();
+    if (state == EngineClient::State::Open && transport->name() == QLatin1String("polling")
+        && options.upgrade && options.websocket && upgrades.contains(QLatin1String("websocket")))
+        startProbe();
+}
+
+void EngineClientPrivate::resetPingTimeout()
+{
+    pingTimer.start(pingInterval + pingTimeout);
+}
+
+void EngineClientPrivate::sendPacket(const EnginePacket &packet)
+{
+    sendPackets({packet});
+}
+
+void EngineClientPrivate::sendPackets(const QList<EnginePacket> &packets)
+{
+    if (state == EngineClient::State::Closing || state == EngineClient::State::Closed) {
+        qCDebug(lcEngineClient) << "not open; dropping" << packets.size() << "packet(s)";
+        return;
+    }
+    writeBuffer.append(packets);
+    flush();
+}
+
+void EngineClientPrivate::flush()
+{
+    if ((state != EngineClient::State::Open && state != EngineClient::State::Closing) || !transport
+        || upgrading || writeBuffer.isEmpty() || !transport->isWritable())
+        return;
+    transport->send(takeWritablePackets());
+}
+
+QList<EnginePacket> EngineClientPrivate::takeWritablePackets()
+{
+    // Polling bodies must stay within the server's maxPayload (else 413). engine.io-client
+    // estimates binary sizes; the exact encoded size is never smaller, so it is used here.
+    qsizetype count = writeBuffer.size();
+    if (transport->name() == QLatin1String("polling") && maxPayload > 0 && count > 1) {
+        qint64 size = 0;
+        for (qsizetype i = 0; i < writeBuffer.size(); ++i) {
+            const qint64 packetSize =
+                Protocol::encodedPayloadSize(writeBuffer.at(i)) + (i > 0 ? 1 : 0);
+            if (i > 0 && size + packetSize > maxPayload) {
+                count = i;
+                break;
+            }
+            size += packetSize;
+        }
+    }
+    QList<EnginePacket> packets = writeBuffer.mid(0, count);
+    writeBuffer.remove(0, count);
+    return packets;
+}
+
+void EngineClientPrivate::startProbe()
+{
+    Q_Q(EngineClient);
+    qCDebug(lcEngineClient) << "probing websocket for" << sid;
+    probe = createTransport(QStringLiteral("websocket"));
+    probe->open();
+    Q_EMIT q->upgrading(QStringLiteral("websocket"));
+}
+
+void EngineClientPrivate::onProbePacket(const EnginePacket &packet)
+{
+    if (upgrading) {
+        qCDebug(lcEngineClient) << "packet on the probe before the switch; ignored";
+        return;
+    }
+    if (packet.type == EnginePacketType::Pong && packet.data == "probe") {
+        qCDebug(lcEngineClient) << "3probe received; pausing polling";
+        upgrading = true;
+        transport->pause();
+        return;
+    }
+    probeFailed(QStringLiteral("probe error: unexpected packet type %1").arg(int(packet.type)));
+}
+
+void EngineClientPrivate::probeFailed(const QString &why)
+{
+    qCInfo(lcEngineClient) << "upgrade to websocket failed, staying on polling:" << why;
+    dropTransport(probe);
+    const bool wasUpgrading = std::exchange(upgrading, false);
+    if (wasUpgrading && transport)
+        transport->resume();
+    if (closeRequested)
+        proceedClose();
+    else
+        flush();
+}
+
+void EngineClientPrivate::finishUpgrade()
+{
+    Q_Q(EngineClient);
+    EngineClientTransport *old = transport;
+    transport = probe;
+    probe = nullptr;
+    dropTransport(old);
+    upgrading = false;
+    transport->send({EnginePacket::text(EnginePacketType::Upgrade)});
+    qCDebug(lcEngineClient) << "upgraded to websocket";
+    QPointer<EngineClient> guard(q);
+    Q_EMIT q->upgraded(QStringLiteral("websocket"));
+    if (!guard || state == EngineClient::State::Closed)
+        return;
+    flush();
+    if (closeRequested && writeBuffer.isEmpty())
+        proceedClose();
+}
+
+void EngineClientPrivate::proceedClose()
+{
+    if (state != EngineClient::State::Closing || !closeRequested || !transport)
+        return;
+    if (upgrading)
+        return;   // finishUpgrade() or probeFailed() comes back here
+    if (!writeBuffer.isEmpty()) {
+        flush();
+        return;   // onTransportDrained() comes back here
+    }
+    if (!transport->isWritable())
+        return;   // a POST is in flight; its drained() comes back here
+    closeRequested = false;
+    dropTransport(probe);
+    closeTimer.start();
+    transport->close();
+}
+
+void EngineClientPrivate::finish(const QString &reason, const QString &description,
+                                 const QString &errorMessage)
+{
+    Q_Q(EngineClient);
+    if (state == EngineClient::State::Closed || finishing)
+        return;
+    finishing = true;
+    QPointer<EngineClient> guard(q);
+    if (!errorMessage.isEmpty()) {
+        Q_EMIT q->errorOccurred(errorMessage);
+        if (!guard)
+            return;
+    }
+    pingTimer.stop();
+    connectTimer.stop();
+    closeTimer.stop();
+    dropTransport(probe);
+    dropTransport(transport);
+    writeBuffer.clear();
+    upgrading = false;
+    closeRequested = false;
+    sid.clear();
+    qCDebug(lcEngineClient) << "closed:" << reason << description;
+    setState(EngineClient::State::Closed);
+    if (!guard)
+        return;
+    finishing = false;
+    Q_EMIT q->closed(reason, description);
+}
+
+// ---- EngineClient ---------------------------------------------------------------------------
+
+EngineClient::EngineClient(QObject *parent)
+    : QObject(parent)
+    , d_ptr(std::make_unique<EngineClientPrivate>(this))
+{
+    Q_D(EngineClient);
+    connect(&d->pingTimer, &QTimer::timeout, this, [d] {
+        qCInfo(lcEngineClient) << "no ping from the server in time";
+        d->finish(QStringLiteral("ping timeout"),
+                  QStringLiteral("no ping within pingInterval + pingTimeout"));
+    });
+    connect(&d->connectTimer, &QTimer::timeout, this, [d] {
+        qCInfo(lcEngineClient) << "handshake timed out";
+        d->finish(QStringLiteral("timeout"),
+                  QStringLiteral("the handshake did not complete within connectTimeout"),
+                  QStringLiteral("timeout"));
+    });
+    connect(&d->closeTimer, &QTimer::timeout, this, [d] {
+        qCInfo(lcEngineClient) << "the server did not acknowledge the close in time";
+        d->finish(QStringLiteral("forced close"),
+                  QStringLiteral("closed by the client (the server did not acknowledge)"));
+    });
+}
+
+EngineClient::~EngineClient()
+{
+    Q_D(EngineClient);
+    // No signals from a dying object: drop the transports silently.
+    d->finishing = true;
+    d->dropTransport(d->probe);
+    d->dropTransport(d->transport);
+}
+
+void EngineClient::setUrl(const QUrl &url)
+{
+    Q_D(EngineClient);
+    d->url = url;
+}
+
+QUrl EngineClient::url() const
+{
+    Q_D(const EngineClient);
+    return d->url;
+}
+
+void EngineClient::setOptions(const EngineClientOptions &options)
+{
+    Q_D(EngineClient);
+    d->options = options;
+    d->options.path = normalisedPath(options.path);
+}
+
+EngineClientOptions EngineClient::options() const
+{
+    Q_D(const EngineClient);
+    return d->options;
+}
+
+void EngineClient::setNetworkAccessManager(QNetworkAccessManager *manager)
+{
+    Q_D(EngineClient);
+    d->userManager = manager;
+}
+
+void EngineClient::open()
+{
+    Q_D(EngineClient);
+    if (d->finishing) {
+        qCWarning(lcEngineClient) << "open() while the previous session is ending; ignored";
+        return;
+    }
+    if (d->state == State::Closing)
+        d->finish(QStringLiteral("forced close"), QStringLiteral("closed by the client"));
+    if (d->state != State::Closed) {
+        qCWarning(lcEngineClient) << "open() while already open; ignored";
+        return;
+    }
+    d->sid.clear();
+    d->upgrades.clear();
+    d->pingInterval = 0;
+    d->pingTimeout = 0;
+    d->maxPayload = 0;
+    d->writeBuffer.clear();
+    d->upgrading = false;
+    d->closeRequested = false;
+
+    QString error;
+    if (!d->url.isValid() || d->url.host().isEmpty() || !isSupportedScheme(d->url.scheme()))
+        error = QStringLiteral("invalid URL %1 (http, https, ws or wss expected)")
+                    .arg(d->url.toDisplayString());
+    else if (!d->options.polling && !d->options.websocket)
+        error = QStringLiteral("no transport enabled in the options");
+
+    QPointer<EngineClient> guard(this);
+    d->setState(State::Opening);
+    if (!guard || d->state != State::Opening)
+        return;
+    if (!error.isEmpty()) {
+        qCWarning(lcEngineClient) << error;
+        // Reported from the event loop, like every other connection failure.
+        QTimer::singleShot(0, this, [d, error] {
+            if (d->state == State::Opening && !d->transport)
+                d->finish(QStringLiteral("transport error"), error, error);
+        });
+        return;
+    }
+    if (d->options.connectTimeout.count() > 0)
+        d->connectTimer.start(d->options.connectTimeout);
+    d->transport = d->createTransport(d->options.polling ? QStringLiteral("polling")
+                                                         : QStringLiteral("websocket"));
+    d->transport->open();
+}
+
+void EngineClient::close()
+{
+    Q_D(EngineClient);
+    if (d->finishing)
+        return;
+    switch (d->state) {
+    case State::Closed:
+    case State::Closing:
+        return;
+    case State::Opening:
+        d->finish(QStringLiteral("forced close"),
+                  QStringLiteral("closed by the client before the handshake completed"));
+        return;
+    case State::Open:
+        break;
+    }
+    QPointer<EngineClient> guard(this);
+    d->setState(State::Closing);
+    if (!guard || d->state != State::Closing)
+        return;
+    d->closeRequested = true;
+    d->proceedClose();
+}
+
+EngineClient::State EngineClient::state() const
+{
+    Q_D(const EngineClient);
+    return d->state;
+}
+
+QString EngineClient::sessionId() const
+{
+    Q_D(const EngineClient);
+    return d->sid;
+}
+
+QString EngineClient::transportName() const
+{
+    Q_D(const EngineClient);
+    return d->transport ? d->transport->name() : QString();
+}
+
+int EngineClient::pingInterval() const
+{
+    Q_D(const EngineClient);
+    return d->pingInterval;
+}
+
+int EngineClient::pingTimeout() const
+{
+    Q_D(const EngineClient);
+    return d->pingTimeout;
+}
+
+qint64 EngineClient::maxPayload() const
+{
+    Q_D(const EngineClient);
+    return d->maxPayload;
+}
+
+void EngineClient::sendText(const QByteArray &utf8)
+{
+    Q_D(EngineClient);
+    d->sendPacket(EnginePacket::text(EnginePacketType::Message, utf8));
+}
+
+void EngineClient::sendBinary(const QByteArray &bytes)
+{
+    Q_D(EngineClient);
+    d->sendPacket(EnginePacket::bytes(bytes));
+}
+
+void EngineClient::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries)
+{
+    Q_D(EngineClient);
+    QList<EnginePacket> packets;
+    packets.reserve(binaries.size() + 1);
+    packets.append(EnginePacket::text(EnginePacketType::Message, utf8));
+    for (const QByteArray &b : binaries)
+        packets.append(EnginePacket::bytes(b));
+    d->sendPackets(packets);
+}
+
+bool EngineClient::isWritable() const
+{
+    Q_D(const EngineClient);
+    return d->state == State::Open && d->transport && !d->upgrading
+        && d->transport->isWritable();
+}
+
+void EngineClient::ignoreSslErrors()
+{
+    Q_D(EngineClient);
+    d->ignoreSsl = true;
+}
+
+} // namespace SocketIo

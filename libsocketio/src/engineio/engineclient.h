@@ -1,0 +1,178 @@
+#pragma once
+
+#include <SocketIo/socketio_export.h>
+
+#include <QByteArray>
+#include <QList>
+#include <QNetworkProxy>
+#include <QObject>
+#include <QPair>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QString>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <chrono>
+#include <memory>
+
+QT_BEGIN_NAMESPACE
+class QNetworkAccessManager;
+QT_END_NAMESPACE
+
+namespace SocketIo {
+
+class EngineClientPrivate;
+
+/*! Engine.IO client options, with engine.io-client's defaults (protocol.md 1.12). */
+struct SOCKETIO_EXPORT EngineClientOptions
+{
+    /*! Engine path; normalised to end with '/'. socket.io clients use "/socket.io/". */
+    QString path = QStringLiteral("/engine.io/");
+    /*! Transports to use, in order: the first one opens the session; with upgrade, a polling
+        session then probes WebSocket. */
+    bool polling = true;
+    bool websocket = true;
+    /*! Probe and switch to WebSocket after a polling handshake (engine.io-client `upgrade`). */
+    bool upgrade = true;
+    /*! Extra query parameters sent with every request (engine.io-client `query`). */
+    QUrlQuery query;
+    /*! Extra HTTP headers for every polling request and the WebSocket handshake. */
+    QList<QPair<QByteArray, QByteArray>> extraHeaders;
+    /*! Cache-busting query parameter name; empty disables it. */
+    QString timestampParam = QStringLiteral("t");
+    /*! TLS settings for https/wss URLs. Certificate errors fail the connection unless the
+        application calls EngineClient::ignoreSslErrors() from the sslErrors() signal. */
+    QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+    /*! Proxy for both transports; DefaultProxy follows QNetworkProxy::applicationProxy().
+        With setNetworkAccessManager(), polling uses that manager's proxy instead. */
+    QNetworkProxy proxy = QNetworkProxy(QNetworkProxy::DefaultProxy);
+    /*! How long the handshake may take before the attempt fails with "timeout"
+        (socket.io-client Manager `timeout`): errorOccurred("timeout"), then
+        closed("timeout", ...). Zero disables. */
+    std::chrono::milliseconds connectTimeout{20000};
+};
+
+/*!
+  The Engine.IO v4 client (engine.io-client's Socket): HTTP long-polling over
+  QNetworkAccessManager (one GET parked at a time, POSTs split to respect the server's
+  maxPayload), WebSocket over QWebSocket, the upgrade probe from polling to WebSocket, and the
+  heartbeat deadline (pingInterval + pingTimeout after each ping, else "ping timeout").
+
+  Everything runs on the owner's thread. After closed() the client can open() again (a new
+  session).
+
+  Signal order of a session: stateChanged(Opening), opened() after stateChanged(Open),
+  upgrading()/upgraded() when polling switches to WebSocket, messages and pingReceived() while
+  open, then exactly once: [errorOccurred()], stateChanged(Closed), closed(). A session whose
+  handshake never completed always ends with errorOccurred() (socket.io's connect_error)
+  unless the application called close().
+*/
+class SOCKETIO_EXPORT EngineClient : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+public:
+    enum class State { Closed, Opening, Open, Closing };
+    Q_ENUM(State)
+
+    /*! Creates a closed client; set the URL (and options) and call open(). */
+    explicit EngineClient(QObject *parent = nullptr);
+    /*! Drops the connection without emitting signals. */
+    ~EngineClient() override;
+
+    /*! The server, e.g. http://localhost:3000 (ws/wss schemes are accepted too). The path of the
+        URL is ignored (options().path is used); its query items are sent like options().query. */
+    void setUrl(const QUrl &url);
+    /*! The URL set with setUrl(). */
+    QUrl url() const;
+    /*! Options for the next open(); the path is normalised to start and end with '/'. */
+    void setOptions(const SocketIo::EngineClientOptions &options);
+    /*! The options, with the normalised path. */
+    SocketIo::EngineClientOptions options() const;
+    /*! Use \a manager for polling (not owned; its proxy applies); by default the client owns
+        one, configured with options().proxy. */
+    void setNetworkAccessManager(QNetworkAccessManager *manager);
+
+    /*! Starts a new session (Closed → Opening). Ignored (with a warning) while Opening or Open;
+        while Closing, the old session ends at once (closed("forced close")) first. Call it from
+        a slot on closed() or later, not from errorOccurred() or stateChanged(). An invalid URL
+        or no enabled transport fails from the event loop like any connection error. */
+    void open();
+    /*! Closes the session. While Open: state becomes Closing, queued packets are flushed first
+        (and a running upgrade completes), then polling POSTs a close packet and WebSocket sends
+        a close frame; closed("forced close") follows from the event loop once the server has
+        the close (bounded by a 5 s timeout). While Opening: the attempt is abandoned and
+        closed("forced close") is emitted before close() returns. No errorOccurred() either way.
+        Idempotent. */
+    void close();
+
+    /*! Closed → Opening → Open → Closing → Closed; stateChanged() on every step. */
+    State state() const;
+    /*! Session id from the handshake, empty when not open. */
+    QString sessionId() const;
+    /*! "polling" or "websocket". */
+    QString transportName() const;
+    /*! The server's heartbeat settings from the handshake, in ms (0 before it). */
+    int pingInterval() const;
+    /*! See pingInterval(). */
+    int pingTimeout() const;
+    /*! The server's maxPayload from the handshake (bytes; polling POSTs stay within it). */
+    qint64 maxPayload() const;
+
+    /*! Queues a text message (packet 4) with UTF-8 \a data. Buffered while Opening; dropped
+        while Closing or Closed (as engine.io-client does). */
+    void sendText(const QByteArray &utf8);
+    /*! Queues a binary message (same buffering as sendText()). */
+    void sendBinary(const QByteArray &bytes);
+    /*! Queues a text message and its binary attachments together (one Socket.IO packet). */
+    void sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries);
+    /*! True if something sent now goes out at once (volatile packets are dropped otherwise):
+        Open, not switching transports, and polling has no POST in flight / WebSocket is
+        connected. */
+    bool isWritable() const;
+
+    /*! Call from a slot connected to sslErrors(), synchronously, to accept these certificate
+        errors; otherwise the request fails ("transport error"). */
+    void ignoreSslErrors();
+
+Q_SIGNALS:
+    /*! state() changed. */
+    void stateChanged(SocketIo::EngineClient::State state);
+    /*! The handshake completed (the open packet arrived). */
+    void opened();
+    /*! A text message (packet 4) arrived; \a utf8 is valid UTF-8. */
+    void textMessageReceived(const QByteArray &utf8);
+    /*! A binary message arrived. */
+    void binaryMessageReceived(const QByteArray &bytes);
+    /*! A ping arrived from the server (and the pong went back). */
+    void pingReceived();
+    /*! The upgrade probe to \a transport started (polling goes on meanwhile; a failed probe
+        is only logged and the session stays on polling). */
+    void upgrading(const QString &transport);
+    /*! The session switched to \a transport. */
+    void upgraded(const QString &transport);
+    /*! A connection attempt or an open session failed; closed() follows. \a message is
+        engine.io-client's: "xhr poll error", "xhr post error", "websocket error",
+        "parse error", "timeout", or, for a handshake ended otherwise, closed()'s reason
+        (e.g. "transport close"). Emitted while state() is still Opening/Open, which tells a
+        failed attempt from a failed session. */
+    void errorOccurred(const QString &message);
+    /*! TLS errors on a polling request or the WebSocket; see ignoreSslErrors(). */
+    void sslErrors(const QList<QSslError> &errors);
+    /*! The session ended, exactly once per open(): "transport close", "transport error",
+        "ping timeout", "parse error", "forced close" (local close()), or "timeout" when the
+        handshake never completed. \a description has the details (HTTP status, socket
+        error). state() is already Closed. */
+    void closed(const QString &reason, const QString &description);
+    /*! Everything queued was handed to the transport (polling: the POST completed). Emitted
+        from the event loop, never inside a send call. */
+    void drained();
+
+private:
+    std::unique_ptr<EngineClientPrivate> const d_ptr;
+    Q_DECLARE_PRIVATE(EngineClient)
+    Q_DISABLE_COPY(EngineClient)
+};
+
+} // namespace SocketIo

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "engineclient.h"
+#include "protocol/enginepacket.h"
+
+#include <QPointer>
+#include <QStringList>
+#include <QTimer>
+
+#include <chrono>
+
+QT_BEGIN_NAMESPACE
+class QNetworkAccessManager;
+QT_END_NAMESPACE
+
+namespace SocketIo {
+
+class EngineClientTransport;
+
+/*! How long close() waits for the polling close POST or the WebSocket close handshake before
+    giving up on the server (engine.io-client does not wait at all; we wait so that the server
+    really sees the close, but never forever). */
+inline constexpr std::chrono::milliseconds EngineClientCloseTimeout{5000};
+
+class EngineClientPrivate
+{
+    Q_DECLARE_PUBLIC(EngineClient)
+public:
+    explicit EngineClientPrivate(EngineClient *q);
+    ~EngineClientPrivate();
+
+    QNetworkAccessManager *networkAccessManager();
+    EngineClientTransport *createTransport(const QString &name);
+    void setState(EngineClient::State newState);
+
+    void onTransportOpened(EngineClientTransport *t);
+    void onTransportPacket(EngineClientTransport *t, const Protocol::EnginePacket &packet);
+    void onTransportDrained(EngineClientTransport *t);
+    void onTransportPaused(EngineClientTransport *t);
+    void onTransportFailed(EngineClientTransport *t, const QString &reason,
+                           const QString &message, const QString &description);
+    void onTransportClosed(EngineClientTransport *t);
+    void onTransportSslErrors(const QList<QSslError> &errors, bool *ignore);
+
+    void onPacket(const Protocol::EnginePacket &packet);
+    void onHandshake(const QByteArray &json);
+    void resetPingTimeout();
+    void sendPacket(const Protocol::EnginePacket &packet);
+    void sendPackets(const QList<Protocol::EnginePacket> &packets);
+    void flush();
+    QList<Protocol::EnginePacket> takeWritablePackets();
+
+    void startProbe();
+    void onProbePacket(const Protocol::EnginePacket &packet);
+    void probeFailed(const QString &why);
+    void finishUpgrade();
+
+    void proceedClose();
+    /*! Ends the session with \a reason; with a non-empty \a errorMessage errorOccurred() is
+        emitted first. */
+    void finish(const QString &reason, const QString &description,
+                const QString &errorMessage = QString());
+    void dropTransport(EngineClientTransport *&t);
+
+    EngineClient *q_ptr;
+    QUrl url;
+    EngineClientOptions options;
+    QPointer<QNetworkAccessManager> userManager;
+    QNetworkAccessManager *ownManager = nullptr;
+
+    EngineClient::State state = EngineClient::State::Closed;
+    EngineClientTransport *transport = nullptr;
+    EngineClientTransport *probe = nullptr;
+    QString sid;
+    QStringList upgrades;
+    int pingInterval = 0;
+    int pingTimeout = 0;
+    qint64 maxPayload = 0;
+
+    QList<Protocol::EnginePacket> writeBuffer;
+    bool upgrading = false;      // 3probe arrived: polling is pausing, writes wait
+    bool closeRequested = false; // close() called while Open: waiting for drain / upgrade
+    bool finishing = false;      // inside finish(): close()/open() from slots are ignored
+    bool ignoreSsl = false;
+    QTimer pingTimer;
+    QTimer connectTimer;
+    QTimer closeTimer;
+};
+
+} // namespace SocketIo

@@ -1,0 +1,453 @@
+#include "client.h"
+
+#include "client_p.h"
+#include "clientlogging_p.h"
+#include "clientsocket_p.h"
+
+namespace SocketIo {
+
+ClientOptions::ClientOptions()
+{
+    path = QStringLiteral("/socket.io/");
+}
+
+ClientPrivate::ClientPrivate(Client *q)
+    : q_ptr(q)
+{
+}
+
+void ClientPrivate::setState(Client::State s)
+{
+    Q_Q(Client);
+    if (state == s)
+        return;
+    state = s;
+    Q_EMIT q->stateChanged(s);
+}
+
+bool ClientPrivate::isWritable() const
+{
+    return isOpen() && engine->state() == EngineClient::State::Open && engine->isWritable();
+}
+
+void ClientPrivate::openEngine(bool reconnectAttempt)
+{
+    Q_Q(Client);
+    if (state == Client::State::Opening || state == Client::State::Open)
+        return;
+    autoOpenPending = false;
+    detachEngine();
+
+    auto *e = new EngineClient(q);
+    engine = e;
+    e->setUrl(url);
+    EngineClientOptions engineOptions = options;
+    engineOptions.connectTimeout = std::chrono::milliseconds::zero();   // the Manager's own timer is used
+    e->setOptions(engineOptions);
+    QObject::connect(e, &EngineClient::opened, q, [this, e] { onEngineOpened(e); });
+    QObject::connect(e, &EngineClient::errorOccurred, q,
+                     [this, e](const QString &message) { onEngineError(e, message); });
+    QObject::connect(e, &EngineClient::closed, q, [this, e](const QString &reason, const QString &description) {
+        onEngineClosed(e, reason, description);
+    });
+    QObject::connect(e, &EngineClient::textMessageReceived, q, [this, e](const QByteArray &utf8) { onText(e, utf8); });
+    QObject::connect(e, &EngineClient::binaryMessageReceived, q,
+                     [this, e](const QByteArray &bytes) { onBinary(e, bytes); });
+    QObject::connect(e, &EngineClient::pingReceived, q, [this, e] {
+        if (e == engine)
+            Q_EMIT q_ptr->pingReceived();
+    });
+
+    attemptIsReconnect = reconnectAttempt;
+    skipReconnect = false;
+    sawOpenError = false;
+    decoder.reset();
+    setState(Client::State::Opening);
+    if (options.timeout > std::chrono::milliseconds::zero())
+        connectTimer.start(options.timeout);
+    qCDebug(lcClient, "opening %s", qUtf8Printable(url.toString()));
+    e->open();
+}
+
+void ClientPrivate::detachEngine()
+{
+    Q_Q(Client);
+    connectTimer.stop();
+    if (!engine)
+        return;
+    EngineClient *e = engine;
+    engine = nullptr;
+    QObject::disconnect(e, nullptr, q, nullptr);
+    if (e->state() == EngineClient::State::Closed) {
+        e->deleteLater();
+        return;
+    }
+    // Let it flush (a DISCONNECT, the close packet) and delete itself once closed.
+    QObject::connect(e, &EngineClient::closed, e, &QObject::deleteLater);
+    e->close();
+}
+
+void ClientPrivate::onEngineOpened(EngineClient *e)
+{
+    Q_Q(Client);
+    if (e != engine)
+        return;
+    connectTimer.stop();
+    decoder.reset();
+    setState(Client::State::Open);
+    qCDebug(lcClient, "open (%s)", qUtf8Printable(e->transportName()));
+    QPointer<Client> guard(q);
+    Q_EMIT q->opened();
+    // the sockets send their CONNECT (socket.io-client: Manager "open" event)
+    const QList<ClientSocket *> list = sockets;
+    for (ClientSocket *socket : list) {
+        if (!guard || engine != e)
+            return;
+        auto *sd = ClientSocketPrivate::get(socket);
+        if (sd->active)
+            sd->onEngineOpen();
+    }
+    if (!guard || engine != e)
+        return;
+    if (attemptIsReconnect) {
+        attemptIsReconnect = false;
+        const int attempt = backoff.attempts();
+        reconnecting = false;
+        backoff.reset();
+        Q_EMIT q->reconnected(attempt);
+    }
+}
+
+void ClientPrivate::onEngineError(EngineClient *e, const QString &message)
+{
+    Q_Q(Client);
+    if (e != engine)
+        return;
+    if (state == Client::State::Opening) {
+        onOpenError(message);
+        return;
+    }
+    // an open session failed; closed() follows and triggers the reconnection
+    qCDebug(lcClient, "engine error: %s", qUtf8Printable(message));
+    QPointer<Client> guard(q);
+    Q_EMIT q->errorOccurred(message);
+    const QList<ClientSocket *> list = sockets;
+    for (ClientSocket *socket : list) {
+        if (!guard)
+            return;
+        auto *sd = ClientSocketPrivate::get(socket);
+        if (sd->active)
+            sd->onEngineError(message);
+    }
+}
+
+void ClientPrivate::onEngineClosed(EngineClient *e, const QString &reason, const QString &description)
+{
+    if (e != engine)
+        return;
+    if (state == Client::State::Opening) {
+        onOpenError(description.isEmpty() ? reason : description);
+        return;
+    }
+    bool known = false;
+    DisconnectReason r = disconnectReasonFromString(reason, &known);
+    if (!known)
+        qCWarning(lcClient, "engine closed with an unknown reason \"%s\"; reported as transport error",
+                  qUtf8Printable(reason));
+    onClose(r, description);
+}
+
+void ClientPrivate::onConnectTimeout()
+{
+    if (state != Client::State::Opening)
+        return;
+    qCInfo(lcClient, "connection attempt timed out after %lld ms", qint64(options.timeout.count()));
+    onOpenError(QStringLiteral("timeout"));
+}
+
+void ClientPrivate::onOpenError(const QString &message)
+{
+    Q_Q(Client);
+    qCInfo(lcClient, "connection to %s failed: %s", qUtf8Printable(url.toString()), qUtf8Printable(message));
+    detachEngine();
+    setState(Client::State::Closed);
+    const bool wasReconnect = attemptIsReconnect;
+    attemptIsReconnect = false;
+    QPointer<Client> guard(q);
+    Q_EMIT q->errorOccurred(message);
+    const QList<ClientSocket *> list = sockets;
+    for (ClientSocket *socket : list) {
+        if (!guard)
+            return;
+        auto *sd = ClientSocketPrivate::get(socket);
+        if (sd->active)
+            sd->onEngineError(message);
+    }
+    if (!guard)
+        return;
+    if (wasReconnect) {
+        reconnecting = false;
+        reconnect();
+        if (guard)
+            Q_EMIT q->reconnectError(message);
+    } else if (!reconnecting && options.reconnection && backoff.attempts() == 0) {
+        // maybeReconnectOnOpen
+        reconnect();
+    }
+}
+
+void ClientPrivate::onClose(DisconnectReason reason, const QString &description)
+{
+    Q_Q(Client);
+    qCDebug(lcClient, "closed: %s %s", qUtf8Printable(reasonString(reason)), qUtf8Printable(description));
+    detachEngine();
+    decoder.reset();
+    backoff.reset();
+    attemptIsReconnect = false;
+    setState(Client::State::Closed);
+    QPointer<Client> guard(q);
+    Q_EMIT q->closed(reason, description);
+    const QList<ClientSocket *> list = sockets;
+    for (ClientSocket *socket : list) {
+        if (!guard)
+            return;
+        auto *sd = ClientSocketPrivate::get(socket);
+        if (sd->active)
+            sd->onEngineClose(reason, description);
+    }
+    if (guard && options.reconnection && !skipReconnect)
+        reconnect();
+}
+
+void ClientPrivate::closeOnPurpose()
+{
+    skipReconnect = true;
+    reconnecting = false;
+    attemptIsReconnect = false;
+    autoOpenPending = false;
+    reconnectTimer.stop();
+    if (engine) {
+        onClose(DisconnectReason::ForcedClose, QString());
+    } else {
+        backoff.reset();
+        setState(Client::State::Closed);
+    }
+}
+
+void ClientPrivate::reconnect()
+{
+    Q_Q(Client);
+    if (reconnecting || skipReconnect)
+        return;
+    if (options.reconnectionAttempts >= 0 && backoff.attempts() >= options.reconnectionAttempts) {
+        qCInfo(lcClient, "reconnection failed after %d attempts", backoff.attempts());
+        backoff.reset();
+        reconnecting = false;
+        setState(Client::State::Closed);
+        Q_EMIT q->reconnectFailed();
+        return;
+    }
+    const int delay = backoff.duration();
+    qCDebug(lcClient, "reconnecting in %d ms", delay);
+    reconnecting = true;
+    setState(Client::State::Reconnecting);
+    reconnectTimer.start(delay);
+}
+
+void ClientPrivate::onReconnectTimer()
+{
+    Q_Q(Client);
+    if (skipReconnect)
+        return;
+    QPointer<Client> guard(q);
+    Q_EMIT q->reconnectAttempt(backoff.attempts());
+    if (!guard || skipReconnect || state != Client::State::Reconnecting)
+        return;
+    setState(Client::State::Closed);
+    openEngine(true);
+}
+
+void ClientPrivate::onSocketDeactivated()
+{
+    for (ClientSocket *socket : std::as_const(sockets)) {
+        if (ClientSocketPrivate::get(socket)->active)
+            return;
+    }
+    if (!destroying)
+        closeOnPurpose();
+}
+
+void ClientPrivate::onText(EngineClient *e, const QByteArray &utf8)
+{
+    if (e != engine || state != Client::State::Open)
+        return;
+    const auto result = decoder.addText(utf8);
+    if (result == Protocol::Decoder::Result::Error) {
+        qCWarning(lcClient, "undecodable packet from the server (%s): closing the connection",
+                  qUtf8Printable(decoder.errorString()));
+        onClose(DisconnectReason::ParseError, decoder.errorString());
+        return;
+    }
+    if (result == Protocol::Decoder::Result::Packet)
+        dispatch(decoder.takePacket());
+}
+
+void ClientPrivate::onBinary(EngineClient *e, const QByteArray &bytes)
+{
+    if (e != engine || state != Client::State::Open)
+        return;
+    const auto result = decoder.addBinary(bytes);
+    if (result == Protocol::Decoder::Result::Error) {
+        qCWarning(lcClient, "undecodable binary message from the server (%s): closing the connection",
+                  qUtf8Printable(decoder.errorString()));
+        onClose(DisconnectReason::ParseError, decoder.errorString());
+        return;
+    }
+    if (result == Protocol::Decoder::Result::Packet)
+        dispatch(decoder.takePacket());
+}
+
+void ClientPrivate::protocolViolation(const QString &why)
+{
+    qCWarning(lcClient, "%s: closing the connection", qUtf8Printable(why));
+    if (engine)
+        onClose(DisconnectReason::ParseError, why);
+}
+
+void ClientPrivate::dispatch(const Protocol::Packet &packet)
+{
+    ClientSocket *target = nullptr;
+    for (ClientSocket *socket : std::as_const(sockets)) {
+        if (ClientSocketPrivate::get(socket)->nsp == packet.nsp) {
+            target = socket;
+            break;
+        }
+    }
+    if (!target) {
+        protocolViolation(QStringLiteral("packet for namespace \"%1\", which this client never joined").arg(packet.nsp));
+        return;
+    }
+    auto *sd = ClientSocketPrivate::get(target);
+    if (!sd->active) {
+        // socket.io-client ignores packets for a socket that is not listening (e.g. events in
+        // flight after close())
+        qCDebug(lcClient, "packet for inactive namespace \"%s\" ignored", qUtf8Printable(packet.nsp));
+        return;
+    }
+    sd->onPacket(packet);
+}
+
+bool ClientPrivate::sendPacket(const Protocol::Packet &packet)
+{
+    if (!isOpen())
+        return false;
+    const Protocol::EncodedPacket encoded = Protocol::encodePacket(packet);
+    if (encoded.text.isEmpty()) {
+        qCWarning(lcClient, "packet for namespace \"%s\" cannot be encoded; not sent", qUtf8Printable(packet.nsp));
+        return false;
+    }
+    if (encoded.attachments.isEmpty())
+        engine->sendText(encoded.text);
+    else
+        engine->sendMessages(encoded.text, encoded.attachments);
+    return true;
+}
+
+Client::Client(const QUrl &url, const ClientOptions &options, QObject *parent)
+    : QObject(parent), d_ptr(new ClientPrivate(this))
+{
+    Q_D(Client);
+    d->url = url;
+    d->options = options;
+    d->backoff = Internal::Backoff(double(options.reconnectionDelay.count()), double(options.reconnectionDelayMax.count()),
+                                   options.randomizationFactor);
+    d->reconnectTimer.setSingleShot(true);
+    d->connectTimer.setSingleShot(true);
+    QObject::connect(&d->reconnectTimer, &QTimer::timeout, this, [d] { d->onReconnectTimer(); });
+    QObject::connect(&d->connectTimer, &QTimer::timeout, this, [d] { d->onConnectTimeout(); });
+    if (options.autoConnect) {
+        d->autoOpenPending = true;
+        QMetaObject::invokeMethod(this, [d] {
+            if (d->autoOpenPending)
+                d->openEngine(false);
+        }, Qt::QueuedConnection);
+    }
+}
+
+Client::~Client()
+{
+    Q_D(Client);
+    d->destroying = true;
+    d->skipReconnect = true;
+    d->reconnectTimer.stop();
+    d->connectTimer.stop();
+    const QList<ClientSocket *> list = d->sockets;
+    d->sockets.clear();
+    qDeleteAll(list);
+    if (d->engine) {
+        QObject::disconnect(d->engine, nullptr, this, nullptr);
+        delete d->engine.data();
+    }
+}
+
+QUrl Client::url() const { return d_func()->url; }
+ClientOptions Client::options() const { return d_func()->options; }
+Client::State Client::state() const { return d_func()->state; }
+EngineClient *Client::engine() const { return d_func()->engine; }
+QList<ClientSocket *> Client::sockets() const { return d_func()->sockets; }
+
+ClientSocket *Client::socket(const QString &nspName, const ClientSocketOptions &options)
+{
+    Q_D(Client);
+    QString nsp = nspName.isEmpty() ? QStringLiteral("/") : nspName;
+    if (!nsp.startsWith(QLatin1Char('/')))
+        nsp.prepend(QLatin1Char('/'));
+    for (ClientSocket *socket : std::as_const(d->sockets)) {
+        auto *sd = ClientSocketPrivate::get(socket);
+        if (sd->nsp == nsp) {
+            if (d->options.autoConnect && !sd->active && !sd->autoOpenPending)
+                socket->open();
+            return socket;
+        }
+    }
+    if (nsp.contains(QLatin1Char(','))) {
+        qCWarning(lcClient, "namespace \"%s\" contains ',' and cannot be encoded; its packets will not be sent",
+                  qUtf8Printable(nsp));
+    }
+    ClientSocket *socket = ClientSocketPrivate::create(this, nsp, options);
+    d->sockets.append(socket);
+    return socket;
+}
+
+void Client::open()
+{
+    Q_D(Client);
+    if (d->state == State::Reconnecting) {
+        d->reconnectTimer.stop();
+        d->reconnecting = false;
+        d->backoff.reset();
+        d->setState(State::Closed);
+    }
+    d->openEngine(false);
+}
+
+void Client::close()
+{
+    Q_D(Client);
+    d->autoOpenPending = false;
+    d->skipReconnect = true;
+    const QList<ClientSocket *> list = d->sockets;
+    QPointer<Client> guard(this);
+    for (ClientSocket *socket : list) {
+        if (!guard)
+            return;
+        auto *sd = ClientSocketPrivate::get(socket);
+        sd->autoOpenPending = false;
+        if (sd->active)
+            socket->close();   // the last one closes the engine (onSocketDeactivated)
+    }
+    if (guard)
+        d->closeOnPurpose();
+}
+
+} // namespace SocketIo

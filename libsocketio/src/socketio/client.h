@@ -1,0 +1,151 @@
+#pragma once
+
+#include <SocketIo/clientsocket.h>
+#include <SocketIo/disconnectreason.h>
+#include <SocketIo/engineclient.h>
+#include <SocketIo/socketio_export.h>
+
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QUrl>
+
+#include <chrono>
+#include <memory>
+
+namespace SocketIo {
+
+class ClientPrivate;
+
+/*!
+  Options of a Client (socket.io-client's Manager options, protocol.md 4.2): the Engine.IO client
+  options it inherits (with path "/socket.io/" instead of "/engine.io/") plus reconnection and
+  connection settings, all with socket.io-client's defaults.
+
+  The inherited EngineClientOptions::connectTimeout is not used: \c timeout is the connect timeout.
+*/
+struct SOCKETIO_EXPORT ClientOptions : public EngineClientOptions
+{
+    /*! socket.io-client's defaults; path is "/socket.io/". */
+    ClientOptions();
+
+    /*! Reconnect automatically after the connection is lost or an attempt failed. */
+    bool reconnection = true;
+    /*! How many reconnection attempts before reconnectFailed(); negative means unlimited (the
+        default, socket.io-client's Infinity). */
+    int reconnectionAttempts = -1;
+    /*! First reconnection delay; doubled at each attempt (Backoff min). */
+    std::chrono::milliseconds reconnectionDelay{1000};
+    /*! Upper bound of the reconnection delay (Backoff max). */
+    std::chrono::milliseconds reconnectionDelayMax{5000};
+    /*! Jitter: each delay varies by up to this fraction, up or down (0 to 1). */
+    double randomizationFactor = 0.5;
+    /*! How long an Engine.IO handshake may take before the attempt fails with "timeout"; zero
+        disables. */
+    std::chrono::milliseconds timeout{20000};
+    /*! Open the connection by itself once control returns to the event loop (never inside the
+        constructor). When false, call Client::open() or ClientSocket::open(). */
+    bool autoConnect = true;
+};
+
+/*!
+  The Socket.IO v4 client connection (socket.io-client's Manager): one Engine.IO connection to
+  \a url, multiplexing one ClientSocket per namespace, with automatic reconnection.
+
+  \code
+  SocketIo::Client client(QUrl(u"http://localhost:3000"_s));
+  SocketIo::ClientSocket *socket = client.socket();          // the main namespace "/"
+  QObject::connect(socket, &SocketIo::ClientSocket::connected, socket, [socket] {
+      socket->emitEvent(u"hello"_s, {u"world"_s});
+  });
+  \endcode
+
+  With autoConnect (the default) the connection opens from the event loop after the constructor
+  returns, and every socket() created before or after that joins its namespace as soon as the
+  engine is open. Reconnection delays follow socket.io-client's Backoff exactly (min * 2^attempt,
+  jitter, capped at max) and reset after a successful connection. Reconnection happens after
+  "ping timeout", "transport close", "transport error", "parse error" and after a failed attempt;
+  never after close(), nor once every socket was closed by the application.
+
+  Everything runs on the thread that owns the object.
+*/
+class SOCKETIO_EXPORT Client : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(QUrl url READ url CONSTANT)
+public:
+    /*! Connection state. */
+    enum class State {
+        Closed,         // not connected and not trying to
+        Opening,        // an Engine.IO handshake is in progress (first connection or a reconnect attempt)
+        Open,           // the Engine.IO session is open
+        Reconnecting,   // waiting for the delay before the next reconnection attempt
+    };
+    Q_ENUM(State)
+
+    /*! A client for the server at \a url (http, https, ws or wss; the URL path is ignored, the
+        engine path comes from \a options). */
+    explicit Client(const QUrl &url, const SocketIo::ClientOptions &options = SocketIo::ClientOptions(),
+                    QObject *parent = nullptr);
+    /*! Closes the connection (no signals from the sockets after that) and deletes the sockets. */
+    ~Client() override;
+
+    QUrl url() const;
+    SocketIo::ClientOptions options() const;
+    State state() const;
+
+    /*!
+      The socket for namespace \a nsp ("/" by default; a name without a leading '/' gets one),
+      created on first use with \a options (later calls return the same socket and ignore
+      \a options). Owned by the Client. With autoConnect, a new socket opens itself from the event
+      loop.
+    */
+    SocketIo::ClientSocket *socket(const QString &nsp = QStringLiteral("/"),
+                                   const SocketIo::ClientSocketOptions &options = SocketIo::ClientSocketOptions());
+    /*! Every socket created by socket(). */
+    QList<SocketIo::ClientSocket *> sockets() const;
+
+    /*! Opens the Engine.IO connection if it is closed (socket.io-client's manager.open()). Does not
+        make sockets join their namespaces by itself: open the sockets for that. Also cancels a
+        pending reconnection delay and tries now. */
+    void open();
+    /*! Closes everything on purpose: each connected socket leaves its namespace (sending DISCONNECT,
+        reason IoClientDisconnect), pending reconnection stops, the engine closes; closed() follows
+        with ForcedClose. No reconnection until open() is called again. */
+    void close();
+
+    /*! The Engine.IO client in use (e.g. for sslErrors()/ignoreSslErrors(), transportName()).
+        Owned by the Client; do not open or close it directly. */
+    SocketIo::EngineClient *engine() const;
+
+Q_SIGNALS:
+    void stateChanged(SocketIo::Client::State state);
+    /*! The Engine.IO session opened (socket.io-client's "open"). */
+    void opened();
+    /*! The Engine.IO session closed, with the engine's reason: PingTimeout, TransportClose,
+        TransportError, ParseError (also for a Socket.IO packet the client could not decode),
+        ForcedClose (close(), or the last socket closed). Reconnection, if any, starts after. */
+    void closed(SocketIo::DisconnectReason reason, const QString &description);
+    /*! A connection attempt failed (socket.io-client's "error"): e.g. "timeout", a refused
+        connection, an HTTP error. Active sockets get connectError() too. */
+    void errorOccurred(const QString &message);
+    /*! Reconnection attempt number \a attempt (1, 2, ...) starts now. */
+    void reconnectAttempt(int attempt);
+    /*! A reconnection succeeded after \a attempt attempts. */
+    void reconnected(int attempt);
+    /*! A reconnection attempt failed. */
+    void reconnectError(const QString &message);
+    /*! reconnectionAttempts were all used up: the client stops trying (state Closed). */
+    void reconnectFailed();
+    /*! The server pinged (the pong went back). */
+    void pingReceived();
+
+private:
+    friend class ClientSocketPrivate;
+    std::unique_ptr<ClientPrivate> const d_ptr;
+    Q_DECLARE_PRIVATE(Client)
+    Q_DISABLE_COPY(Client)
+};
+
+} // namespace SocketIo

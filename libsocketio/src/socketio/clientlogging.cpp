@@ -1,0 +1,5 @@
+#include "clientlogging_p.h"
+
+namespace SocketIo {
+Q_LOGGING_CATEGORY(lcClient, "socketio.client", QtWarningMsg)
+} // namespace SocketIo

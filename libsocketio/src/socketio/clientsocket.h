@@ -1,0 +1,186 @@
+#pragma once
+
+#include <SocketIo/disconnectreason.h>
+#include <SocketIo/message.h>
+#include <SocketIo/socketio_export.h>
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QCborValue>
+#include <QJsonArray>
+#include <QObject>
+#include <QString>
+#include <QVariantList>
+
+#include <chrono>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+
+namespace SocketIo {
+
+class AckReply;
+class Client;
+class ClientSocketPrivate;
+
+/*!
+  An auth callback (socket.io-client's `auth: (cb) => ...`): called before each CONNECT; call
+  \a done exactly once, now or later from the event loop, with the auth object to send.
+*/
+using AuthCallback = std::function<void(const std::function<void(const QCborMap &auth)> &done)>;
+
+/*! Options of a ClientSocket (socket.io-client's socket options). */
+struct SOCKETIO_EXPORT ClientSocketOptions
+{
+    /*! Sent as the CONNECT payload (socket.handshake.auth on the server). */
+    QCborMap auth;
+    /*! If set, called before every CONNECT instead of using \c auth. */
+    SocketIo::AuthCallback authCallback;
+    /*! At-least-once delivery: each emit is queued, sent one at a time with an ack id, and
+        re-sent up to \c retries times when no ack arrives within \c ackTimeout (and after a
+        reconnection). Zero disables the queue. */
+    int retries = 0;
+    /*! Default ack timeout for the retry queue and for emitWithAck() without an explicit
+        timeout; zero means none. */
+    std::chrono::milliseconds ackTimeout{0};
+};
+
+/*!
+  One namespace on a Client's connection (socket.io-client's Socket). Created and owned by
+  Client::socket().
+
+  Lifecycle: open() makes the socket active; it joins its namespace whenever the engine is open
+  (and again after every reconnection) until close(), a CONNECT_ERROR, or a DISCONNECT from the
+  server makes it inactive. connected()/disconnected() report each namespace session.
+
+  Incoming events: eventReceived() (socket.io's onAny), then the handlers registered with on().
+  Events the server sends before its CONNECT reply (recovered packets, emits from middlewares)
+  are held and delivered when the reply arrives: as in socket.io-client, after isConnected()
+  turns true (connectedChanged()) and before connected().
+
+  Outgoing events: while not connected, emits are buffered and flushed after the next connect
+  (volatile ones are dropped).
+*/
+class SOCKETIO_EXPORT ClientSocket : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QString id READ id NOTIFY connectedChanged)
+    Q_PROPERTY(QString namespaceName READ namespaceName CONSTANT)
+    Q_PROPERTY(bool connected READ isConnected NOTIFY connectedChanged)
+    Q_PROPERTY(bool active READ isActive NOTIFY activeChanged)
+    Q_PROPERTY(bool recovered READ isRecovered NOTIFY connectedChanged)
+public:
+    /*! Per-emit flags (socket.io-client's socket.volatile / socket.compress(false)). */
+    enum EmitFlag {
+        NoFlags = 0x0,
+        Volatile = 0x1,     // drop the packet unless it can be sent right now (connected, transport writable)
+        NoCompress = 0x2,   // accepted; our engine does not compress
+    };
+    Q_DECLARE_FLAGS(EmitFlags, EmitFlag)
+    Q_FLAG(EmitFlags)
+
+    ~ClientSocket() override;
+
+    /*! The socket id given by the server's CONNECT reply; empty while not connected. */
+    QString id() const;
+    /*! The namespace, e.g. "/" or "/admin". */
+    QString namespaceName() const;
+    /*! The Client (Manager) this socket belongs to. */
+    SocketIo::Client *client() const;
+    SocketIo::ClientSocketOptions options() const;
+
+    /*! True from the CONNECT reply until disconnected(). */
+    bool isConnected() const;
+    /*! True while the socket wants to be connected: after open() until close(), a CONNECT_ERROR,
+        or a DISCONNECT from the server (socket.io-client's `active`). */
+    bool isActive() const;
+    /*! True if the last connection restored the previous session (connection state recovery:
+        the server answered with the same pid). */
+    bool isRecovered() const;
+
+    /*! Replaces the auth value sent with the next CONNECT (clears an auth callback). */
+    void setAuth(const QCborMap &auth);
+    /*! Uses \a callback to get the auth value before each CONNECT. */
+    void setAuthCallback(const SocketIo::AuthCallback &callback);
+    QCborMap auth() const;
+
+    /*! Joins the namespace (socket.connect()): opens the Client's engine if needed. No-op when
+        already connected. */
+    void open();
+    /*! Leaves the namespace (socket.disconnect()): sends DISCONNECT if connected, then
+        disconnected(IoClientDisconnect). No automatic reconnection of this socket afterwards;
+        when no socket is active any more, the Client closes the engine. */
+    void close();
+
+    /*!
+      Sends \a event with \a args (binary values as byte strings). Returns false, sending nothing,
+      for a reserved name (connect, connect_error, disconnect, disconnecting, newListener,
+      removeListener), more than 10 binary attachments, or a Volatile emit that could not go out
+      now (warnings say why). While not connected the packet is buffered (true is returned).
+    */
+    bool emitEvent(const QString &event, const QCborArray &args = QCborArray(), EmitFlags flags = NoFlags);
+    /*! \overload for braced lists: emitEvent(u"x"_s, {1, u"two"_s}). */
+    bool emitEvent(const QString &event, std::initializer_list<QCborValue> args, EmitFlags flags = NoFlags);
+    /*! \overload */
+    bool emitEvent(const QString &event, const QJsonArray &args, EmitFlags flags = NoFlags);
+    /*! \overload */
+    bool emitEvent(const QString &event, const QVariantList &args, EmitFlags flags = NoFlags);
+    /*! Same as emitEvent(u"message"_s, args) (socket.send). */
+    bool send(const QCborArray &args = QCborArray(), EmitFlags flags = NoFlags);
+
+    /*!
+      Sends \a event with an ack id (per-socket counter from 0). The reply finishes with the
+      server's ack arguments, with Error::Timeout ("operation has timed out") after \a timeout
+      (zero: options().ackTimeout, zero there too: no timeout), with Error::Disconnected ("socket has
+      been disconnected") if the socket disconnects after sending it (a packet still buffered waits
+      for the next connection), or with Error::NotSent if the emit was refused (reserved name, too
+      many binaries, dropped volatile). Never null, never finished synchronously. With the retries
+      option, the emit goes through the retry queue instead (options().ackTimeout per try, \a timeout
+      unused) and the reply finishes once the server acked or the tries are used up.
+    */
+    SocketIo::AckReply *emitWithAck(const QString &event, const QCborArray &args = QCborArray(),
+                                    std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+                                    EmitFlags flags = NoFlags);
+    /*! \overload */
+    SocketIo::AckReply *emitWithAck(const QString &event, std::initializer_list<QCborValue> args,
+                                    std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+                                    EmitFlags flags = NoFlags);
+
+    /*! Calls \a handler for every incoming \a event while \a context lives (must be non-null; the
+        socket itself is a fine context). Several handlers per event run in registration order. */
+    void on(const QString &event, const QObject *context, const SocketIo::EventHandler &handler);
+    /*! Removes every handler of \a event. */
+    void off(const QString &event);
+
+Q_SIGNALS:
+    /*! The namespace accepted the socket (CONNECT reply); id() is set. */
+    void connected();
+    /*! The socket left its namespace: IoServerDisconnect (the server sent DISCONNECT; no
+        reconnection for this socket), IoClientDisconnect (close()), PingTimeout, TransportClose,
+        TransportError, ParseError (those four: the Client reconnects and the socket rejoins). */
+    void disconnected(SocketIo::DisconnectReason reason, const QString &description);
+    /*! Joining failed: a CONNECT_ERROR from the server (\a message, \a data; the socket becomes
+        inactive), or the engine could not connect (the socket stays active and retries with the
+        Client's reconnection). */
+    void connectError(const QString &message, const QCborValue &data);
+    /*! isConnected() (and id()) changed. */
+    void connectedChanged(bool connected);
+    /*! isActive() changed. */
+    void activeChanged(bool active);
+    /*! An event arrived (before on() handlers): socket.io's onAny. Message::ack() answers it. */
+    void eventReceived(const SocketIo::Message &message);
+    /*! An event is being sent (socket.io's onAnyOutgoing), also for buffered ones when they go out. */
+    void eventSent(const QString &event, const QCborArray &args);
+
+private:
+    friend class ClientSocketPrivate;
+    friend class ClientPrivate;
+    explicit ClientSocket(QObject *parent = nullptr);
+    std::unique_ptr<ClientSocketPrivate> const d_ptr;
+    Q_DECLARE_PRIVATE(ClientSocket)
+    Q_DISABLE_COPY(ClientSocket)
+};
+
+} // namespace SocketIo
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(SocketIo::ClientSocket::EmitFlags)

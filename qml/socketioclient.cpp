@@ -1,0 +1,386 @@
+#include "socketioclient.h"
+
+#include "jsconversion_p.h"
+#include "qmllogging_p.h"
+
+#include <SocketIo/ackreply.h>
+#include <SocketIo/client.h>
+#include <SocketIo/clientsocket.h>
+#include <SocketIo/disconnectreason.h>
+#include <SocketIo/engineclient.h>
+#include <SocketIo/message.h>
+
+#include <QJSEngine>
+#include <QTimer>
+
+#include <chrono>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace SocketIo {
+
+Q_LOGGING_CATEGORY(lcQml, "socketio.qml", QtWarningMsg)
+
+namespace {
+
+// A retired Client closes gracefully (its DISCONNECT and the engine close go out first); the
+// engine bounds that by 5 s, this bounds it in case it never reports closed.
+constexpr auto RetiredClientGrace = 10s;
+
+void retire(Client *client)
+{
+    client->close();
+    // Client::close() hands its engine over to flush as a child that deletes itself once closed:
+    // deleting the Client before that would cut the flush short and the server would see
+    // "transport error" instead of the namespace disconnect.
+    const QList<EngineClient *> engines = client->findChildren<EngineClient *>(Qt::FindDirectChildrenOnly);
+    auto flushing = std::make_shared<int>(0);
+    for (EngineClient *engine : engines) {
+        if (engine->state() == EngineClient::State::Closed)
+            continue;
+        ++*flushing;
+        QObject::connect(engine, &EngineClient::closed, client, [client, flushing] {
+            if (--*flushing == 0)
+                client->deleteLater();
+        });
+    }
+    if (*flushing == 0) {
+        client->deleteLater();
+        return;
+    }
+    QTimer::singleShot(RetiredClientGrace, client, &QObject::deleteLater);
+}
+
+} // namespace
+
+QmlClient::QmlClient(QObject *parent)
+    : QObject(parent)
+{
+}
+
+QmlClient::~QmlClient()
+{
+    if (m_client) {
+        QObject::disconnect(m_client, nullptr, this, nullptr);
+        QObject::disconnect(m_socket, nullptr, this, nullptr);
+        delete m_client;
+    }
+}
+
+QUrl QmlClient::url() const
+{
+    return m_url;
+}
+
+void QmlClient::setUrl(const QUrl &url)
+{
+    if (url == m_url)
+        return;
+    m_url = url;
+    Q_EMIT urlChanged();
+    reopenIfActive();
+}
+
+QString QmlClient::namespaceName() const
+{
+    return m_namespace;
+}
+
+void QmlClient::setNamespaceName(const QString &name)
+{
+    if (name == m_namespace)
+        return;
+    m_namespace = name;
+    Q_EMIT namespaceChanged();
+    reopenIfActive();
+}
+
+QJSValue QmlClient::auth() const
+{
+    return m_auth;
+}
+
+void QmlClient::setAuth(const QJSValue &auth)
+{
+    if (auth.strictlyEquals(m_auth))
+        return;
+    m_auth = auth;
+    Q_EMIT authChanged();
+    if (m_socket) {
+        QString error;
+        const QCborValue value = JsConversion::toCbor(qjsEngine(this), m_auth, &error);
+        m_socket->setAuth(value.isMap() ? value.toMap() : QCborMap());
+    }
+}
+
+QString QmlClient::path() const
+{
+    return m_path;
+}
+
+void QmlClient::setPath(const QString &path)
+{
+    if (path == m_path)
+        return;
+    m_path = path;
+    Q_EMIT pathChanged();
+    reopenIfActive();
+}
+
+QStringList QmlClient::transports() const
+{
+    return m_transports;
+}
+
+void QmlClient::setTransports(const QStringList &transports)
+{
+    if (transports == m_transports)
+        return;
+    m_transports = transports;
+    Q_EMIT transportsChanged();
+    reopenIfActive();
+}
+
+bool QmlClient::reconnection() const
+{
+    return m_reconnection;
+}
+
+void QmlClient::setReconnection(bool reconnection)
+{
+    if (reconnection == m_reconnection)
+        return;
+    m_reconnection = reconnection;
+    Q_EMIT reconnectionChanged();
+    reopenIfActive();
+}
+
+bool QmlClient::isActive() const
+{
+    return m_active;
+}
+
+void QmlClient::setActive(bool active)
+{
+    if (active == m_active)
+        return;
+    m_active = active;
+    Q_EMIT activeChanged();
+    if (!m_componentComplete)
+        return;
+    if (m_active)
+        open();
+    else
+        close();
+}
+
+QmlClient::Status QmlClient::status() const
+{
+    return m_status;
+}
+
+QString QmlClient::errorString() const
+{
+    return m_errorString;
+}
+
+QString QmlClient::id() const
+{
+    return m_id;
+}
+
+void QmlClient::classBegin()
+{
+    m_componentComplete = false;
+}
+
+void QmlClient::componentComplete()
+{
+    m_componentComplete = true;
+    if (m_active)
+        open();
+}
+
+bool QmlClient::emitEvent(const QString &name, const QJSValue &args, const QJSValue &callback)
+{
+    if (!m_socket) {
+        qCWarning(lcQml) << "SocketIoClient.emitEvent:" << name << "not sent: the client is not active";
+        return false;
+    }
+    if (!callback.isUndefined() && !callback.isCallable()) {
+        qCWarning(lcQml) << "SocketIoClient.emitEvent:" << name << "not sent: the callback is not a function";
+        return false;
+    }
+    QJSEngine *engine = qjsEngine(this);
+    QCborArray cborArgs;
+    QString error;
+    if (!JsConversion::toCborArgs(engine, args, &cborArgs, &error)) {
+        qCWarning(lcQml).noquote() << "SocketIoClient.emitEvent:" << name << "not sent:" << error;
+        return false;
+    }
+    if (callback.isUndefined())
+        return m_socket->emitEvent(name, cborArgs);
+
+    AckReply *reply = m_socket->emitWithAck(name, cborArgs);
+    QObject::connect(reply, &AckReply::finished, this, [this, reply, callback, name] {
+        if (reply->error() != AckReply::Error::NoError) {
+            qCWarning(lcQml).noquote() << "SocketIoClient.emitEvent:" << name
+                                       << "no acknowledgement:" << reply->errorString();
+            return;
+        }
+        QJSEngine *engine = qjsEngine(this);
+        if (!engine) {
+            qCWarning(lcQml) << "SocketIoClient.emitEvent: no QML engine to call the callback";
+            return;
+        }
+        QJSValueList callArgs;
+        const QCborArray ackArgs = reply->args();
+        callArgs.reserve(ackArgs.size());
+        for (const QCborValue &arg : ackArgs)
+            callArgs.append(JsConversion::toJs(engine, arg));
+        const QJSValue result = callback.call(callArgs);
+        if (result.isError())
+            qCWarning(lcQml).noquote() << "SocketIoClient.emitEvent: the callback of" << name
+                                       << "threw:" << result.toString();
+    });
+    return true;
+}
+
+void QmlClient::open()
+{
+    if (m_client)
+        return;
+    if (!m_url.isValid() || m_url.isEmpty()) {
+        qCWarning(lcQml) << "SocketIoClient: cannot connect: the url is empty or invalid:" << m_url;
+        setErrorString(u"the url is empty or invalid"_s);
+        setStatus(Error);
+        return;
+    }
+    ClientOptions options;
+    options.path = m_path;
+    options.polling = m_transports.contains(u"polling"_s);
+    options.websocket = m_transports.contains(u"websocket"_s);
+    for (const QString &transport : std::as_const(m_transports)) {
+        if (transport != u"polling"_s && transport != u"websocket"_s)
+            qCWarning(lcQml) << "SocketIoClient: unknown transport" << transport << "ignored";
+    }
+    if (!options.polling && !options.websocket) {
+        qCWarning(lcQml) << "SocketIoClient: cannot connect: no transport in" << m_transports;
+        setErrorString(u"no transport: transports must contain \"polling\" or \"websocket\""_s);
+        setStatus(Error);
+        return;
+    }
+    // upgrade only makes sense starting from polling with websocket allowed
+    options.upgrade = options.polling && options.websocket;
+    options.reconnection = m_reconnection;
+    options.autoConnect = false;
+
+    ClientSocketOptions socketOptions;
+    if (!m_auth.isUndefined() && !m_auth.isNull()) {
+        QString error;
+        const QCborValue auth = JsConversion::toCbor(qjsEngine(this), m_auth, &error);
+        if (auth.isMap())
+            socketOptions.auth = auth.toMap();
+        else
+            qCWarning(lcQml).noquote() << "SocketIoClient: auth is not an object, not sent" << error;
+    }
+
+    m_client = new Client(m_url, options, this);
+    m_socket = m_client->socket(m_namespace, socketOptions);
+
+    QObject::connect(m_socket, &ClientSocket::connected, this, [this] {
+        setErrorString(QString());
+        setId(m_socket->id());
+        setStatus(Open);
+        Q_EMIT connected();
+    });
+    QObject::connect(m_socket, &ClientSocket::disconnected, this,
+                     [this](DisconnectReason reason, const QString &) { onDisconnected(reasonString(reason)); });
+    QObject::connect(m_socket, &ClientSocket::connectError, this,
+                     [this](const QString &message, const QCborValue &data) {
+                         setErrorString(message);
+                         setStatus(Error);
+                         QJSEngine *engine = qjsEngine(this);
+                         Q_EMIT connectError(message, engine ? JsConversion::toJs(engine, data) : QJSValue());
+                     });
+    QObject::connect(m_socket, &ClientSocket::eventReceived, this, [this](const Message &message) {
+        QJSEngine *engine = qjsEngine(this);
+        if (!engine) {
+            qCWarning(lcQml) << "SocketIoClient: no QML engine, event" << message.event() << "dropped";
+            return;
+        }
+        Q_EMIT eventReceived(message.event(), JsConversion::toJsArray(engine, message.args()));
+    });
+    QObject::connect(m_client, &Client::reconnectAttempt, this, [this] {
+        if (m_socket && m_socket->isActive() && m_status != Open)
+            setStatus(Connecting);
+    });
+    QObject::connect(m_client, &Client::reconnectFailed, this, [this] {
+        setErrorString(u"reconnection failed"_s);
+        setStatus(Error);
+    });
+
+    qCDebug(lcQml) << "SocketIoClient: connecting to" << m_url << "namespace" << m_namespace;
+    setStatus(Connecting);
+    m_socket->open();
+}
+
+void QmlClient::close()
+{
+    if (!m_client)
+        return;
+    Client *client = m_client;
+    ClientSocket *socket = m_socket;
+    // leaving the namespace on purpose reports disconnected("io client disconnect") if joined
+    socket->close();
+    QObject::disconnect(socket, nullptr, this, nullptr);
+    QObject::disconnect(client, nullptr, this, nullptr);
+    m_client = nullptr;
+    m_socket = nullptr;
+    retire(client);
+    setId(QString());
+    setStatus(Closed);
+}
+
+void QmlClient::reopenIfActive()
+{
+    if (!m_componentComplete || !m_active || !m_client)
+        return;
+    close();
+    open();
+}
+
+void QmlClient::onDisconnected(const QString &reason)
+{
+    setId(QString());
+    setStatus(m_socket && m_socket->isActive() ? Connecting : Closed);
+    Q_EMIT disconnected(reason);
+}
+
+void QmlClient::setStatus(Status status)
+{
+    if (status == m_status)
+        return;
+    m_status = status;
+    Q_EMIT statusChanged(status);
+}
+
+void QmlClient::setErrorString(const QString &errorString)
+{
+    if (errorString == m_errorString)
+        return;
+    m_errorString = errorString;
+    Q_EMIT errorStringChanged();
+}
+
+void QmlClient::setId(const QString &id)
+{
+    if (id == m_id)
+        return;
+    m_id = id;
+    Q_EMIT idChanged();
+}
+
+} // namespace SocketIo

@@ -1,0 +1,171 @@
+#pragma once
+
+#include <QJSValue>
+#include <QObject>
+#include <QQmlParserStatus>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+#include <QtQml/qqmlregistration.h>
+
+namespace SocketIo {
+
+class Client;
+class ClientSocket;
+
+/*!
+  The QML type \c SocketIoClient (module \c SocketIo): one namespace of a Socket.IO server,
+  backed by a SocketIo::Client with one SocketIo::ClientSocket.
+
+  \qml
+  import SocketIo
+
+  SocketIoClient {
+      url: "http://localhost:3000"
+      active: true
+      onConnected: emitEvent("hello", ["world", 42], function (reply) { console.log(reply) })
+      onEventReceived: (name, args) => console.log(name, JSON.stringify(args))
+  }
+  \endqml
+
+  Like QtWebSockets' WebSocket, it connects only when \c active is true and the declaration is
+  complete (componentComplete()), so the order in which properties are written does not matter
+  and a declaration with \c active: true connects exactly once. Changing \c url, \c namespace,
+  \c path, \c transports or \c reconnection while active reconnects with the new settings;
+  \c auth applies from the next CONNECT on. Setting \c active to false leaves the namespace
+  (the server sees "client namespace disconnect") and closes the connection.
+
+  \c status: Closed (inactive, or the server closed the namespace), Connecting (joining, or
+  reconnecting after the connection was lost), Open (joined; \c id is set), Error (the last
+  attempt failed: \c errorString says why; after a CONNECT_ERROR from the server the client
+  stays in Error until \c active is toggled, after a network error it retries by itself with
+  Socket.IO's backoff when \c reconnection is true).
+
+  Payloads: JavaScript values are sent as socket.io-client sends them (JSON plus binaries;
+  ArrayBuffer, typed arrays and DataView become binary attachments); received binaries arrive as
+  ArrayBuffer, everything else as plain JavaScript values.
+*/
+class QmlClient : public QObject, public QQmlParserStatus
+{
+    Q_OBJECT
+    Q_INTERFACES(QQmlParserStatus)
+    QML_NAMED_ELEMENT(SocketIoClient)
+
+    /*! The server, e.g. "http://localhost:3000" (http, https, ws or wss). */
+    Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlChanged)
+    /*! The namespace to join, "/" by default. */
+    Q_PROPERTY(QString namespace READ namespaceName WRITE setNamespaceName NOTIFY namespaceChanged)
+    /*! A JavaScript object sent with CONNECT (socket.handshake.auth on the server). */
+    Q_PROPERTY(QJSValue auth READ auth WRITE setAuth NOTIFY authChanged)
+    /*! The engine path, "/socket.io/" by default. */
+    Q_PROPERTY(QString path READ path WRITE setPath NOTIFY pathChanged)
+    /*! Transports in use, ["polling", "websocket"] by default (polling first, then upgrade);
+        ["websocket"] connects with WebSocket only. */
+    Q_PROPERTY(QStringList transports READ transports WRITE setTransports NOTIFY transportsChanged)
+    /*! Reconnect automatically after the connection is lost (true by default). */
+    Q_PROPERTY(bool reconnection READ reconnection WRITE setReconnection NOTIFY reconnectionChanged)
+    /*! Connect while true (only once the declaration is complete). */
+    Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
+    Q_PROPERTY(Status status READ status NOTIFY statusChanged)
+    /*! Why the last attempt failed; empty after a successful connection. */
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
+    /*! The socket id given by the server; empty while not connected. */
+    Q_PROPERTY(QString id READ id NOTIFY idChanged)
+
+public:
+    /*! See the class documentation. */
+    enum Status { Closed, Connecting, Open, Error };
+    Q_ENUM(Status)
+
+    /*! An inactive client for namespace "/". */
+    explicit QmlClient(QObject *parent = nullptr);
+    /*! Drops the connection at once, without signals. */
+    ~QmlClient() override;
+
+    QUrl url() const;
+    void setUrl(const QUrl &url);
+    QString namespaceName() const;
+    void setNamespaceName(const QString &name);
+    QJSValue auth() const;
+    void setAuth(const QJSValue &auth);
+    QString path() const;
+    void setPath(const QString &path);
+    QStringList transports() const;
+    void setTransports(const QStringList &transports);
+    bool reconnection() const;
+    void setReconnection(bool reconnection);
+    bool isActive() const;
+    void setActive(bool active);
+    Status status() const;
+    QString errorString() const;
+    QString id() const;
+
+    /*!
+      Sends event \a name. \a args is an array with one element per argument (undefined: no
+      argument; any other value: that single argument). If \a callback is a function the server
+      is asked for an acknowledgement and \a callback is called with its arguments, later, from
+      the event loop (if the socket disconnects first, the ack is lost and the callback is not
+      called; a warning says so). While connecting, the event is buffered until the namespace is
+      joined.
+
+      Returns false, sending nothing, when the client is not active, \a name is reserved
+      (connect, disconnect, ...), \a callback is neither a function nor undefined, or \a args
+      cannot be converted (nested deeper than 64 levels); a warning says why.
+    */
+    Q_INVOKABLE bool emitEvent(const QString &name, const QJSValue &args = QJSValue(),
+                               const QJSValue &callback = QJSValue());
+
+    void classBegin() override;
+    void componentComplete() override;
+
+Q_SIGNALS:
+    void urlChanged();
+    void namespaceChanged();
+    void authChanged();
+    void pathChanged();
+    void transportsChanged();
+    void reconnectionChanged();
+    void activeChanged();
+    void statusChanged(SocketIo::QmlClient::Status status);
+    void errorStringChanged();
+    void idChanged();
+
+    /*! The namespace was joined (status Open, id set). */
+    void connected();
+    /*! The namespace session ended; \a reason is socket.io's string, e.g. "io server disconnect",
+        "io client disconnect", "transport close". */
+    void disconnected(const QString &reason);
+    /*! Joining failed: \a message is the server's CONNECT_ERROR message (e.g. "Invalid
+        namespace") or the network error, \a data the error's data (undefined when none). */
+    void connectError(const QString &message, const QJSValue &data);
+    /*! The server sent event \a name with arguments \a args (a JavaScript array; binaries are
+        ArrayBuffer). */
+    void eventReceived(const QString &name, const QJSValue &args);
+
+private:
+    void open();
+    void close();
+    void reopenIfActive();
+    void setStatus(Status status);
+    void setErrorString(const QString &errorString);
+    void setId(const QString &id);
+    void onDisconnected(const QString &reason);
+
+    QUrl m_url;
+    QString m_namespace = QStringLiteral("/");
+    QJSValue m_auth;
+    QString m_path = QStringLiteral("/socket.io/");
+    QStringList m_transports = {QStringLiteral("polling"), QStringLiteral("websocket")};
+    bool m_reconnection = true;
+    bool m_active = false;
+    bool m_componentComplete = true;   // false between classBegin() and componentComplete()
+    Status m_status = Closed;
+    QString m_errorString;
+    QString m_id;
+    SocketIo::Client *m_client = nullptr;
+    SocketIo::ClientSocket *m_socket = nullptr;
+
+    Q_DISABLE_COPY(QmlClient)
+};
+
+} // namespace SocketIo

@@ -1,0 +1,834 @@
+// Our Socket.IO client (SocketIo::Client / ClientSocket) against our SocketIo::Server over
+// loopback, in three transport modes: connecting, events and acks both ways, binary, namespaces,
+// auth, refusals, buffering, disconnect reasons, reconnection and its Backoff, retries; a fake
+// Socket.IO server (raw Engine.IO) for bad input; the chat-client example against chat-server.
+#include "siotesthelpers.h"
+#include "socketio/backoff_p.h"
+
+#include <SocketIo/ackreply.h>
+#include <SocketIo/client.h>
+#include <SocketIo/clientsocket.h>
+#include <SocketIo/engineserver.h>
+#include <SocketIo/enginesession.h>
+#include <SocketIo/namespace.h>
+#include <SocketIo/server.h>
+#include <SocketIo/socket.h>
+
+#include <QCborMap>
+#include <QPointer>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+#include <QTimer>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+using SocketIo::AckReply;
+using SocketIo::Client;
+using SocketIo::ClientOptions;
+using SocketIo::ClientSocket;
+using SocketIo::DisconnectReason;
+using SocketIo::Message;
+using SocketIo::Namespace;
+using SocketIo::Next;
+using SocketIo::Server;
+using SocketIo::Socket;
+
+namespace {
+
+void addTransportRows()
+{
+    QTest::addColumn<bool>("polling");
+    QTest::addColumn<bool>("websocket");
+    QTest::newRow("polling only") << true << false;
+    QTest::newRow("websocket only") << false << true;
+    QTest::newRow("polling upgraded to websocket") << true << true;
+}
+
+/*! Client options for the current transport row, with quick reconnection. */
+ClientOptions rowOptions()
+{
+    QFETCH(bool, polling);
+    QFETCH(bool, websocket);
+    ClientOptions options;
+    options.polling = polling;
+    options.websocket = websocket;
+    options.reconnectionDelay = 50ms;
+    options.reconnectionDelayMax = 200ms;
+    return options;
+}
+
+QUrl urlFor(quint16 port)
+{
+    return QUrl(u"http://127.0.0.1:%1"_s.arg(port));
+}
+
+/*!
+  A fake Socket.IO server on a bare Engine.IO server: \a onConnect(session, sessionNumber) runs
+  for every CONNECT packet ("0...") and writes whatever the test wants.
+*/
+std::unique_ptr<SocketIo::EngineServer> fakeServer(
+    std::function<void(SocketIo::EngineSession *session, int number, const QByteArray &connect)> onConnect)
+{
+    auto engine = std::make_unique<SocketIo::EngineServer>();
+    SocketIo::EngineOptions engineOptions;
+    engineOptions.path = u"/socket.io/"_s;
+    engineOptions.pingInterval = 300ms;
+    engineOptions.pingTimeout = 200ms;
+    engine->setOptions(engineOptions);
+    if (!engine->listen(QHostAddress::LocalHost, 0))
+        return nullptr;
+    auto sessions = std::make_shared<int>(0);
+    QObject::connect(engine.get(), &SocketIo::EngineServer::connection, engine.get(),
+                     [sessions, onConnect](SocketIo::EngineSession *session) {
+        const int n = ++*sessions;
+        QObject::connect(session, &SocketIo::EngineSession::textMessageReceived, session,
+                         [session, n, onConnect](const QByteArray &text) {
+            if (text.startsWith('0'))
+                onConnect(session, n, text);
+        });
+    });
+    return engine;
+}
+
+/*! Keeps \a reply alive after finished() (the test reads it later); deleted with the holder. */
+std::unique_ptr<AckReply> keep(AckReply *reply)
+{
+    reply->setAutoDelete(false);
+    return std::unique_ptr<AckReply>(reply);
+}
+
+/*! A port nobody listens on (bound, then released). */
+quint16 closedPort()
+{
+    QTcpServer server;
+    if (!server.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    const quint16 port = server.serverPort();
+    server.close();
+    return port;
+}
+
+/*! Collects the server-side sockets of a namespace as they connect. */
+QList<QPointer<Socket>> *collectSockets(Namespace *nsp)
+{
+    auto *list = new QList<QPointer<Socket>>;
+    QObject::connect(nsp, &Namespace::connection, nsp, [list](Socket *s) { list->append(s); });
+    QObject::connect(nsp, &QObject::destroyed, [list] { delete list; });
+    return list;
+}
+
+} // namespace
+
+class tst_Client : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+
+    void backoffFollowsSocketIoClientFormula_data();
+    void backoffFollowsSocketIoClientFormula();
+
+    void connectsAndExchangesEvents_data() { addTransportRows(); }
+    void connectsAndExchangesEvents();
+    void acksBothWays_data() { addTransportRows(); }
+    void acksBothWays();
+    void ackTimesOutAndDisconnectRejects_data() { addTransportRows(); }
+    void ackTimesOutAndDisconnectRejects();
+    void binaryBothWays_data() { addTransportRows(); }
+    void binaryBothWays();
+    void namespacesShareOneEngineSession_data() { addTransportRows(); }
+    void namespacesShareOneEngineSession();
+    void authValueAndAsynchronousCallback_data() { addTransportRows(); }
+    void authValueAndAsynchronousCallback();
+    void middlewareRefusalIsConnectErrorWithData_data() { addTransportRows(); }
+    void middlewareRefusalIsConnectErrorWithData();
+    void unknownNamespaceIsConnectError_data() { addTransportRows(); }
+    void unknownNamespaceIsConnectError();
+    void eventsBeforeConnectReplyAreDelivered_data() { addTransportRows(); }
+    void eventsBeforeConnectReplyAreDelivered();
+    void emitsWhileDisconnectedAreBufferedVolatileDropped_data() { addTransportRows(); }
+    void emitsWhileDisconnectedAreBufferedVolatileDropped();
+    void serverDisconnectDoesNotReconnect_data() { addTransportRows(); }
+    void serverDisconnectDoesNotReconnect();
+    void clientCloseLeavesAndClosesEngine_data() { addTransportRows(); }
+    void clientCloseLeavesAndClosesEngine();
+    void reconnectsAfterServerRestart_data() { addTransportRows(); }
+    void reconnectsAfterServerRestart();
+    void reconnectsAfterSessionAbort_data() { addTransportRows(); }
+    void reconnectsAfterSessionAbort();
+    void reconnectFailedAfterAttemptsAgainstClosedPort();
+    void retriesRedeliverUntilAcked_data() { addTransportRows(); }
+    void retriesRedeliverUntilAcked();
+    void badInputFromServerClosesAndReconnects_data();
+    void badInputFromServerClosesAndReconnects();
+    void chatClientExampleTalksToChatServer();
+};
+
+void tst_Client::initTestCase()
+{
+    sioRegisterMetaTypes();
+    qRegisterMetaType<SocketIo::Client::State>();
+}
+
+void tst_Client::backoffFollowsSocketIoClientFormula_data()
+{
+    QTest::addColumn<double>("jitter");
+    QTest::addColumn<QList<double>>("randoms");
+    QTest::addColumn<QList<int>>("expected");
+    // min 1000, max 5000: ms = 1000 * 2^attempt; deviation = floor(r * j * ms), subtracted when
+    // floor(r * 10) is even, added when odd; min(ms, max)
+    QTest::newRow("without jitter the delay doubles up to the maximum")
+        << 0.0 << QList<double>{} << QList<int>{1000, 2000, 4000, 5000, 5000};
+    QTest::newRow("jitter subtracts on even tenths and adds on odd ones")
+        << 0.5 << QList<double>{0.25, 0.35, 0.8, 0.99, 0.0}
+        << QList<int>{875, 2350, 2400, 5000, 5000};
+    QTest::newRow("a zero random number leaves the delay as is")
+        << 0.5 << QList<double>{0.0, 0.0, 0.0} << QList<int>{1000, 2000, 4000};
+}
+
+void tst_Client::backoffFollowsSocketIoClientFormula()
+{
+    QFETCH(double, jitter);
+    QFETCH(QList<double>, randoms);
+    QFETCH(QList<int>, expected);
+    SocketIo::Internal::Backoff backoff(1000, 5000, jitter);
+    qsizetype next = 0;
+    backoff.setRandomSource([&] { return randoms.value(next++); });
+    for (qsizetype i = 0; i < expected.size(); ++i)
+        QCOMPARE(backoff.duration(), expected.at(i));
+    QCOMPARE(backoff.attempts(), int(expected.size()));
+    backoff.reset();
+    next = 0;
+    QCOMPARE(backoff.duration(), expected.first());
+}
+
+void tst_Client::connectsAndExchangesEvents()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *serverSockets = collectSockets(io->of(u"/"_s));
+    QList<QCborArray> serverReceived;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        s->on(u"hello"_s, s, [&](const Message &m) { serverReceived.append(m.args()); });
+    });
+
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    QCOMPARE(socket->namespaceName(), u"/"_s);
+    QVERIFY(!socket->isConnected());
+    QCOMPARE(client.state(), Client::State::Closed);   // nothing happens inside the constructor
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    QSignalSpy opened(&client, &Client::opened);
+    QSignalSpy received(socket, &ClientSocket::eventReceived);
+    QSignalSpy sent(socket, &ClientSocket::eventSent);
+    QStringList handled;
+    socket->on(u"greeting"_s, socket, [&](const Message &m) { handled.append(m.args().at(0).toString()); });
+
+    QTRY_COMPARE(connected.size(), 1);
+    QCOMPARE(opened.size(), 1);
+    QVERIFY(socket->isConnected());
+    QVERIFY(socket->isActive());
+    QVERIFY(!socket->isRecovered());
+    QCOMPARE(client.state(), Client::State::Open);
+    QCOMPARE(serverSockets->size(), 1);
+    QCOMPARE(socket->id(), serverSockets->first()->id());
+
+    QVERIFY(socket->emitEvent(u"hello"_s, {1, u"two"_s, QCborMap{{u"three"_s, true}}}));
+    QCOMPARE(sent.size(), 1);
+    QCOMPARE(sent.first().at(0).toString(), u"hello"_s);
+    QTRY_COMPARE(serverReceived.size(), 1);
+    QCOMPARE(serverReceived.first(), (QCborArray{1, u"two"_s, QCborMap{{u"three"_s, true}}}));
+
+    QVERIFY(serverSockets->first()->emitEvent(u"greeting"_s, {u"hi"_s, 2}));
+    QTRY_COMPARE(handled, QStringList{u"hi"_s});
+    QCOMPARE(received.size(), 1);
+    const auto message = received.first().at(0).value<Message>();
+    QCOMPARE(message.event(), u"greeting"_s);
+    QCOMPARE(message.args(), (QCborArray{u"hi"_s, 2}));
+    QVERIFY(!message.needsAck());
+    QCOMPARE(message.clientSocket(), socket);
+    QCOMPARE(message.socket(), nullptr);
+
+    // reserved names are refused on our side
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"reserved event name"_s));
+    QVERIFY(!socket->emitEvent(u"disconnect"_s));
+}
+
+void tst_Client::acksBothWays()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *serverSockets = collectSockets(io->of(u"/"_s));
+    QObject::connect(io.get(), &Server::connection, io.get(), [](Socket *s) {
+        s->on(u"sum"_s, s, [](const Message &m) {
+            m.ack({m.args().at(0).toInteger() + m.args().at(1).toInteger(), u"ok"_s});
+        });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    socket->on(u"question"_s, socket, [](const Message &m) {
+        QVERIFY(m.needsAck());
+        QVERIFY(m.ack({u"answer"_s, m.args().at(0)}));
+        QVERIFY(!m.ack({u"twice"_s}));   // at most once
+    });
+    QTRY_VERIFY(socket->isConnected());
+
+    // client -> server, acked by the server
+    AckReply *reply = socket->emitWithAck(u"sum"_s, {2, 3}, 5s);
+    const auto replyHolder = keep(reply);
+    QVERIFY(!reply->isFinished());
+    QSignalSpy finished(reply, &AckReply::finished);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(reply->error(), AckReply::Error::NoError);
+    QCOMPARE(reply->args(), (QCborArray{5, u"ok"_s}));
+
+    // a second one uses the next ack id (per-socket counter)
+    AckReply *second = socket->emitWithAck(u"sum"_s, {10, 20});
+    const auto secondHolder = keep(second);
+    QSignalSpy secondFinished(second, &AckReply::finished);
+    QTRY_COMPARE(secondFinished.size(), 1);
+    QCOMPARE(second->args().at(0).toInteger(), 30);
+
+    // server -> client, acked by the client
+    AckReply *serverReply = serverSockets->first()->emitWithAck(u"question"_s, {42}, 5s);
+    const auto serverReplyHolder = keep(serverReply);
+    QSignalSpy serverFinished(serverReply, &AckReply::finished);
+    QTRY_COMPARE(serverFinished.size(), 1);
+    QCOMPARE(serverReply->error(), AckReply::Error::NoError);
+    QCOMPARE(serverReply->args(), (QCborArray{u"answer"_s, 42}));
+
+    // refused emits finish later, never synchronously
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"reserved event name"_s));
+    AckReply *refused = socket->emitWithAck(u"connect"_s);
+    const auto refusedHolder = keep(refused);
+    QVERIFY(!refused->isFinished());
+    QSignalSpy refusedFinished(refused, &AckReply::finished);
+    QTRY_COMPARE(refusedFinished.size(), 1);
+    QCOMPARE(refused->error(), AckReply::Error::NotSent);
+}
+
+void tst_Client::ackTimesOutAndDisconnectRejects()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *serverSockets = collectSockets(io->of(u"/"_s));
+    int ignoredSeen = 0;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        s->on(u"ignored"_s, s, [&](const Message &) { ++ignoredSeen; });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    QTRY_VERIFY(socket->isConnected());
+
+    // nobody acks "ignored"
+    AckReply *reply = socket->emitWithAck(u"ignored"_s, {}, 150ms);
+    auto replyHolder = keep(reply);
+    QSignalSpy finished(reply, &AckReply::finished);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(reply->error(), AckReply::Error::Timeout);
+    QCOMPARE(reply->errorString(), u"operation has timed out"_s);
+
+    // a pending ack is rejected when the socket disconnects
+    AckReply *pending = socket->emitWithAck(u"ignored"_s, {}, 10s);
+    const auto pendingHolder = keep(pending);
+    QSignalSpy pendingFinished(pending, &AckReply::finished);
+    QTRY_COMPARE(ignoredSeen, 2);
+    serverSockets->first()->disconnect();
+    QTRY_COMPARE(pendingFinished.size(), 1);
+    QCOMPARE(pending->error(), AckReply::Error::Disconnected);
+    QCOMPARE(pending->errorString(), u"socket has been disconnected"_s);
+}
+
+void tst_Client::binaryBothWays()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QObject::connect(io.get(), &Server::connection, io.get(), [](Socket *s) {
+        s->on(u"echo"_s, s, [s](const Message &m) {
+            s->emitEvent(u"echo-back"_s, m.args());
+            if (m.needsAck())
+                m.ack({QCborValue(QByteArray("\x00\xff", 2))});
+        });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    QList<QCborArray> echoed;
+    socket->on(u"echo-back"_s, socket, [&](const Message &m) { echoed.append(m.args()); });
+    QTRY_VERIFY(socket->isConnected());
+
+    const QCborArray payload{QCborValue(QByteArray("\x01\x02\x03", 3)),
+                             QCborMap{{u"nested"_s, QCborValue(QByteArray(1000, 'x'))}, {u"n"_s, 1}},
+                             u"text"_s};
+    QVERIFY(socket->emitEvent(u"echo"_s, payload));
+    QTRY_COMPARE(echoed.size(), 1);
+    QCOMPARE(echoed.first(), payload);
+
+    AckReply *reply = socket->emitWithAck(u"echo"_s, {QCborValue(QByteArray("ab"))}, 5s);
+    const auto replyHolder = keep(reply);
+    QSignalSpy finished(reply, &AckReply::finished);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(reply->args(), (QCborArray{QCborValue(QByteArray("\x00\xff", 2))}));
+
+    // never more than 10 attachments
+    QCborArray tooMany;
+    for (int i = 0; i < 11; ++i)
+        tooMany.append(QCborValue(QByteArray(1, char(i))));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"11 binary values"_s));
+    QVERIFY(!socket->emitEvent(u"echo"_s, tooMany));
+    tooMany.removeLast();
+    QVERIFY(socket->emitEvent(u"echo"_s, tooMany));
+    QTRY_COMPARE(echoed.size(), 3);
+    QCOMPARE(echoed.last(), tooMany);
+}
+
+void tst_Client::namespacesShareOneEngineSession()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *mainSockets = collectSockets(io->of(u"/"_s));
+    auto *adminSockets = collectSockets(io->of(u"/admin"_s));
+    QObject::connect(io->of(u"/admin"_s), &Namespace::connection, io.get(), [](Socket *s) {
+        s->on(u"where"_s, s, [s](const Message &m) { m.ack({s->nsp()->name()}); });
+    });
+    QObject::connect(io.get(), &Server::connection, io.get(), [](Socket *s) {
+        s->on(u"where"_s, s, [s](const Message &m) { m.ack({s->nsp()->name()}); });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *main = client.socket();
+    ClientSocket *admin = client.socket(u"admin"_s);   // the leading '/' is added
+    QCOMPARE(admin->namespaceName(), u"/admin"_s);
+    QCOMPARE(client.socket(u"/admin"_s), admin);
+    QCOMPARE(client.sockets().size(), 2);
+    QTRY_VERIFY(main->isConnected() && admin->isConnected());
+    QCOMPARE(mainSockets->size(), 1);
+    QCOMPARE(adminSockets->size(), 1);
+    QVERIFY(main->id() != admin->id());
+    QCOMPARE(io->engine()->clientsCount(), 1);
+    QCOMPARE(mainSockets->first()->conn(), adminSockets->first()->conn());
+
+    AckReply *a = admin->emitWithAck(u"where"_s);
+    const auto aHolder = keep(a);
+    AckReply *m = main->emitWithAck(u"where"_s);
+    const auto mHolder = keep(m);
+    QSignalSpy aFinished(a, &AckReply::finished);
+    QSignalSpy mFinished(m, &AckReply::finished);
+    QTRY_VERIFY(aFinished.size() == 1 && mFinished.size() == 1);
+    QCOMPARE(a->args(), (QCborArray{u"/admin"_s}));
+    QCOMPARE(m->args(), (QCborArray{u"/"_s}));
+
+    // leaving one namespace keeps the engine for the other
+    QSignalSpy mainDisconnected(main, &ClientSocket::disconnected);
+    main->close();
+    QCOMPARE(mainDisconnected.size(), 1);
+    QCOMPARE(mainDisconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::IoClientDisconnect);
+    QTRY_VERIFY(!mainSockets->first());
+    QVERIFY(admin->isConnected());
+    QCOMPARE(client.state(), Client::State::Open);
+}
+
+void tst_Client::authValueAndAsynchronousCallback()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *mainSockets = collectSockets(io->of(u"/"_s));
+    auto *asyncSockets = collectSockets(io->of(u"/async"_s));
+    Client client(urlFor(io->serverPort()), rowOptions());
+    SocketIo::ClientSocketOptions valueOptions;
+    valueOptions.auth = QCborMap{{u"token"_s, u"abc"_s}};
+    ClientSocket *main = client.socket(u"/"_s, valueOptions);
+    SocketIo::ClientSocketOptions callbackOptions;
+    int calls = 0;
+    callbackOptions.authCallback = [&](const std::function<void(const QCborMap &)> &done) {
+        ++calls;
+        QTimer::singleShot(10, &client, [done] { done(QCborMap{{u"token"_s, u"later"_s}, {u"n"_s, 7}}); });
+    };
+    ClientSocket *async = client.socket(u"/async"_s, callbackOptions);
+    QTRY_VERIFY(main->isConnected() && async->isConnected());
+    QCOMPARE(calls, 1);
+    QCOMPARE(mainSockets->first()->handshake().auth, (QCborMap{{u"token"_s, u"abc"_s}}));
+    QCOMPARE(asyncSockets->first()->handshake().auth, (QCborMap{{u"token"_s, u"later"_s}, {u"n"_s, 7}}));
+    QCOMPARE(main->auth(), (QCborMap{{u"token"_s, u"abc"_s}}));
+}
+
+void tst_Client::middlewareRefusalIsConnectErrorWithData()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    int attempts = 0;
+    io->of(u"/private"_s)->use([&](Socket *, const Next &next) {
+        ++attempts;
+        next(u"not authorized"_s, QCborMap{{u"reason"_s, u"bad token"_s}});
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *main = client.socket();
+    ClientSocket *priv = client.socket(u"/private"_s);
+    QSignalSpy errors(priv, &ClientSocket::connectError);
+    QTRY_COMPARE(errors.size(), 1);
+    QCOMPARE(errors.first().at(0).toString(), u"not authorized"_s);
+    QCOMPARE(errors.first().at(1).value<QCborValue>(), QCborValue(QCborMap{{u"reason"_s, u"bad token"_s}}));
+    QVERIFY(!priv->isActive());
+    QVERIFY(!priv->isConnected());
+    QTRY_VERIFY(main->isConnected());
+    QCOMPARE(client.state(), Client::State::Open);   // the other namespace keeps the connection
+    QCOMPARE(attempts, 1);
+    // no automatic retry; an explicit open() tries again
+    priv->open();
+    QVERIFY(priv->isActive());
+    QTRY_COMPARE(errors.size(), 2);
+    QCOMPARE(attempts, 2);
+}
+
+void tst_Client::unknownNamespaceIsConnectError()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket(u"/nowhere"_s);
+    QSignalSpy errors(socket, &ClientSocket::connectError);
+    QSignalSpy closed(&client, &Client::closed);
+    QTRY_COMPARE(errors.size(), 1);
+    QCOMPARE(errors.first().at(0).toString(), u"Invalid namespace"_s);
+    QVERIFY(!socket->isActive());
+    // it was the only socket: the client closes the engine, on purpose (no reconnection)
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QCOMPARE(client.state(), Client::State::Closed);
+}
+
+void tst_Client::eventsBeforeConnectReplyAreDelivered()
+{
+    // as socket.io does for recovered packets and for emits from middlewares: EVENTs first,
+    // then the CONNECT reply (our Server drops emits made inside middlewares, so a fake server)
+    auto engine = fakeServer([](SocketIo::EngineSession *session, int, const QByteArray &) {
+        session->sendText(R"(2["early",1])");
+        session->sendMessages(R"(51-["early",2,{"_placeholder":true,"num":0}])", {QByteArray("\x07", 1)});
+        session->sendText(R"(0{"sid":"ssssssssssssssssssss"})");
+        session->sendText(R"(2["late",3])");
+    });
+    QVERIFY(engine);
+    ClientOptions options = rowOptions();
+    Client client(urlFor(engine->serverPort()), options);
+    ClientSocket *socket = client.socket();
+    QStringList order;
+    QList<bool> connectedWhenReceived;
+    QObject::connect(socket, &ClientSocket::eventReceived, socket, [&](const Message &m) {
+        order.append(m.event() + QString::number(m.args().at(0).toInteger()));
+        connectedWhenReceived.append(socket->isConnected());
+    });
+    QObject::connect(socket, &ClientSocket::connected, socket, [&] { order.append(u"connected"_s); });
+    QTRY_COMPARE(order.size(), 4);
+    // as socket.io-client: buffered, then delivered when the CONNECT reply arrives, before "connect"
+    QCOMPARE(order, (QStringList{u"early1"_s, u"early2"_s, u"connected"_s, u"late3"_s}));
+    QCOMPARE(connectedWhenReceived, (QList<bool>{true, true, true}));
+    QCOMPARE(socket->id(), u"ssssssssssssssssssss"_s);
+}
+
+void tst_Client::emitsWhileDisconnectedAreBufferedVolatileDropped()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QStringList serverReceived;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        QObject::connect(s, &Socket::eventReceived, s, [&](const Message &m) {
+            serverReceived.append(m.event() + u":"_s + m.args().at(0).toString());
+        });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    QSignalSpy sent(socket, &ClientSocket::eventSent);
+    QVERIFY(socket->emitEvent(u"buffered"_s, {u"one"_s}));
+    QVERIFY(!socket->emitEvent(u"volatile"_s, {u"dropped"_s}, ClientSocket::Volatile));
+    QVERIFY(socket->emitEvent(u"buffered"_s, {u"two"_s}));
+    AckReply *reply = socket->emitWithAck(u"buffered"_s, {u"three"_s});
+    const auto replyHolder = keep(reply);
+    QSignalSpy replyFinished(reply, &AckReply::finished);
+    QCOMPARE(sent.size(), 0);   // eventSent when they really go out
+    QTRY_COMPARE(serverReceived.size(), 3);
+    QCOMPARE(serverReceived, (QStringList{u"buffered:one"_s, u"buffered:two"_s, u"buffered:three"_s}));
+    QCOMPARE(sent.size(), 3);
+    QCOMPARE(replyFinished.size(), 0);   // nobody acked, nothing rejected
+    // once connected, a volatile emit goes out when the transport is writable
+    QTRY_VERIFY(client.engine()->isWritable());
+    QVERIFY(socket->emitEvent(u"volatile"_s, {u"sent"_s}, ClientSocket::Volatile));
+    QTRY_COMPARE(serverReceived.size(), 4);
+    QCOMPARE(serverReceived.last(), u"volatile:sent"_s);
+}
+
+void tst_Client::serverDisconnectDoesNotReconnect()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *serverSockets = collectSockets(io->of(u"/"_s));
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QSignalSpy states(&client, &Client::stateChanged);
+    QTRY_VERIFY(socket->isConnected());
+    serverSockets->first()->disconnect();
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::IoServerDisconnect);
+    QVERIFY(!socket->isActive());
+    QVERIFY(socket->id().isEmpty());
+    // the only socket left: the engine is closed and no reconnection is scheduled
+    QCOMPARE(client.state(), Client::State::Closed);
+    for (const auto &args : std::as_const(states))
+        QVERIFY(args.at(0).value<Client::State>() != Client::State::Reconnecting);
+    QCOMPARE(attempts.size(), 0);
+    QTRY_COMPARE(io->engine()->clientsCount(), 0);
+    QCOMPARE(attempts.size(), 0);
+}
+
+void tst_Client::clientCloseLeavesAndClosesEngine()
+{
+    QList<DisconnectReason> serverReasons;   // outlives the server, whose sockets report into it
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        QObject::connect(s, &Socket::disconnected, s, [&](DisconnectReason r) { serverReasons.append(r); });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy closed(&client, &Client::closed);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QTRY_VERIFY(socket->isConnected());
+    socket->close();
+    QCOMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::IoClientDisconnect);
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QCOMPARE(client.state(), Client::State::Closed);
+    // the DISCONNECT went out before the engine closed
+    QTRY_COMPARE(serverReasons, QList<DisconnectReason>{DisconnectReason::ClientNamespaceDisconnect});
+    QTRY_COMPARE(io->engine()->clientsCount(), 0);
+    QCOMPARE(attempts.size(), 0);
+    // and it can come back
+    socket->open();
+    QTRY_VERIFY(socket->isConnected());
+}
+
+void tst_Client::reconnectsAfterServerRestart()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    const quint16 port = io->serverPort();
+    Client client(urlFor(port), rowOptions());
+    ClientSocket *socket = client.socket();
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QSignalSpy reconnected(&client, &Client::reconnected);
+    QTRY_COMPARE(connected.size(), 1);
+    const QString firstId = socket->id();
+
+    io->close();
+    QTRY_COMPARE(disconnected.size(), 1);
+    const auto reason = disconnected.first().at(0).value<DisconnectReason>();
+    QVERIFY2(reason == DisconnectReason::TransportClose || reason == DisconnectReason::TransportError,
+             qPrintable(SocketIo::reasonString(reason)));
+    QVERIFY(socket->isActive());
+    QTRY_VERIFY(attempts.size() >= 1);
+    QCOMPARE(attempts.first().at(0).toInt(), 1);
+
+    // same port again
+    QVERIFY(io->listen(QHostAddress::LocalHost, port));
+    QTRY_COMPARE(connected.size(), 2);
+    QCOMPARE(reconnected.size(), 1);
+    QCOMPARE(reconnected.first().at(0).toInt(), attempts.last().at(0).toInt());
+    QVERIFY(socket->id() != firstId);
+    QCOMPARE(client.state(), Client::State::Open);
+}
+
+void tst_Client::reconnectsAfterSessionAbort()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *serverSockets = collectSockets(io->of(u"/"_s));
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy reconnected(&client, &Client::reconnected);
+    QTRY_COMPARE(connected.size(), 1);
+    // buffered while disconnected, flushed after the reconnection
+    QStringList received;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        s->on(u"after"_s, s, [&](const Message &m) { received.append(m.args().at(0).toString()); });
+    });
+    serverSockets->first()->conn()->abort();
+    QTRY_COMPARE(disconnected.size(), 1);
+    QVERIFY(socket->emitEvent(u"after"_s, {u"buffered"_s}));
+    QTRY_COMPARE(connected.size(), 2);
+    QCOMPARE(reconnected.size(), 1);
+    QTRY_COMPARE(received, QStringList{u"buffered"_s});
+}
+
+void tst_Client::reconnectFailedAfterAttemptsAgainstClosedPort()
+{
+    const quint16 port = closedPort();
+    QVERIFY(port);
+    ClientOptions options;
+    options.reconnectionAttempts = 2;
+    options.reconnectionDelay = 20ms;
+    options.reconnectionDelayMax = 40ms;
+    Client client(urlFor(port), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QSignalSpy connectErrors(socket, &ClientSocket::connectError);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QSignalSpy reconnectErrors(&client, &Client::reconnectError);
+    QSignalSpy failed(&client, &Client::reconnectFailed);
+    QTRY_COMPARE(failed.size(), 1);
+    QCOMPARE(attempts.size(), 2);
+    QCOMPARE(attempts.at(0).at(0).toInt(), 1);
+    QCOMPARE(attempts.at(1).at(0).toInt(), 2);
+    QCOMPARE(reconnectErrors.size(), 2);
+    QCOMPARE(errors.size(), 3);          // the first attempt and two reconnections
+    QCOMPARE(connectErrors.size(), 3);   // the active socket hears of each
+    QCOMPARE(client.state(), Client::State::Closed);
+    QVERIFY(socket->isActive());
+}
+
+void tst_Client::retriesRedeliverUntilAcked()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QList<qint64> ackIds;
+    QStringList seen;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        QObject::connect(s, &Socket::eventReceived, s, [&](const Message &m) {
+            ackIds.append(m.ackId());
+            seen.append(m.event());
+            // the first delivery of "job" is lost (no ack); later ones are acked
+            if (m.event() == u"job"_s && seen.count(u"job"_s) == 1)
+                return;
+            m.ack({u"done"_s, m.args().at(0)});
+        });
+    });
+    ClientOptions options = rowOptions();
+    Client client(urlFor(io->serverPort()), options);
+    SocketIo::ClientSocketOptions socketOptions;
+    socketOptions.retries = 3;
+    socketOptions.ackTimeout = 200ms;
+    ClientSocket *socket = client.socket(u"/"_s, socketOptions);
+    QTRY_VERIFY(socket->isConnected());
+
+    AckReply *reply = socket->emitWithAck(u"job"_s, {1});
+    const auto replyHolder = keep(reply);
+    QSignalSpy finished(reply, &AckReply::finished);
+    QVERIFY(socket->emitEvent(u"next"_s, {2}));   // waits behind "job": one packet in flight
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(reply->error(), AckReply::Error::NoError);
+    QCOMPARE(reply->args(), (QCborArray{u"done"_s, 1}));
+    QTRY_COMPARE(seen, (QStringList{u"job"_s, u"job"_s, u"next"_s}));
+    // every queued packet carries an ack id, a new one per try
+    QCOMPARE(ackIds, (QList<qint64>{0, 1, 2}));
+}
+
+void tst_Client::badInputFromServerClosesAndReconnects_data()
+{
+    QTest::addColumn<QByteArray>("bad");
+    QTest::addColumn<bool>("connectError");
+    QTest::newRow("unknown packet type") << QByteArray("9abc") << false;
+    QTest::newRow("event payload that is not an array") << QByteArray("2{}") << false;
+    QTest::newRow("binary attachment without a header") << QByteArray() << false;
+    QTest::newRow("packet for a namespace never joined") << QByteArray(R"(2/nowhere,["x"])") << false;
+    QTest::newRow("connect reply without sid") << QByteArray("0{}") << true;
+}
+
+void tst_Client::badInputFromServerClosesAndReconnects()
+{
+    QFETCH(QByteArray, bad);
+    QFETCH(bool, connectError);
+    // the first session gets the bad input (after a good CONNECT reply, or as the reply), the
+    // next ones are served properly
+    auto engine = fakeServer([bad, connectError](SocketIo::EngineSession *session, int n, const QByteArray &) {
+        if (n == 1 && connectError) {
+            session->sendText(bad);
+            return;
+        }
+        session->sendText(QByteArray(R"(0{"sid":"fake)") + QByteArray::number(n) + "\"}");
+        if (n == 1) {
+            if (bad.isEmpty())
+                session->sendBinary(QByteArray("\x01", 1));
+            else
+                session->sendText(bad);
+        }
+    });
+    QVERIFY(engine);
+    ClientOptions options;
+    options.reconnectionDelay = 20ms;
+    options.reconnectionDelayMax = 40ms;
+    Client client(urlFor(engine->serverPort()), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy errors(socket, &ClientSocket::connectError);
+    QSignalSpy closed(&client, &Client::closed);
+    QSignalSpy reconnected(&client, &Client::reconnected);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u".*closing the connection"_s));
+    if (connectError)
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"without a sid"_s));
+    QTRY_COMPARE(reconnected.size(), 1);
+    QTRY_VERIFY(socket->isConnected());
+    QCOMPARE(socket->id(), u"fake2"_s);
+    QVERIFY(closed.size() >= 1);
+    QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::ParseError);
+    if (connectError) {
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(connected.size(), 1);
+        QCOMPARE(disconnected.size(), 0);
+    } else {
+        QCOMPARE(connected.size(), 2);
+        QCOMPARE(disconnected.size(), 1);
+        QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::ParseError);
+    }
+}
+
+void tst_Client::chatClientExampleTalksToChatServer()
+{
+    const QString serverPath = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server");
+    const QString clientPath = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-client/chat-client");
+    QVERIFY2(QFile::exists(serverPath), qPrintable(serverPath));
+    QVERIFY2(QFile::exists(clientPath), qPrintable(clientPath));
+    const quint16 port = closedPort();
+    QVERIFY(port);
+
+    QProcess server;
+    QByteArray serverOut;
+    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server,
+                     [&] { serverOut += server.readAllStandardOutput(); });
+    server.start(serverPath, {u"--port"_s, QString::number(port), u"--host"_s, u"127.0.0.1"_s});
+    QVERIFY(server.waitForStarted());
+    auto killServer = qScopeGuard([&] { server.kill(); server.waitForFinished(); });
+    QTRY_VERIFY(serverOut.contains("listening"));
+
+    QProcess client;
+    QByteArray clientOut;
+    QObject::connect(&client, &QProcess::readyReadStandardOutput, &client,
+                     [&] { clientOut += client.readAllStandardOutput(); });
+    client.start(clientPath, {urlFor(port).toString()});
+    QVERIFY(client.waitForStarted());
+    auto killClient = qScopeGuard([&] { client.kill(); client.waitForFinished(); });
+
+    QTRY_VERIFY(clientOut.contains("connect "));
+    const QByteArray id = clientOut.mid(clientOut.indexOf("connect ") + 8).split('\n').first();
+    QCOMPARE(id.size(), 20);
+    client.write("hello \"world\"\n");
+    const QByteArray expected = "message [{\"text\":\"hello \\\"world\\\"\",\"user\":\"" + id + "\"}]\n";
+    QTRY_VERIFY2(clientOut.contains(expected), clientOut.constData());
+    // end of input: the client leaves cleanly and exits
+    client.closeWriteChannel();
+    QTRY_COMPARE(client.state(), QProcess::NotRunning);
+    QCOMPARE(client.exitCode(), 0);
+    QVERIFY2(clientOut.endsWith("disconnect io client disconnect\n"), clientOut.constData());
+    QTRY_VERIFY(serverOut.contains("client namespace disconnect"));
+}
+
+QTEST_GUILESS_MAIN(tst_Client)
+#include "tst_client.moc"

@@ -1,0 +1,311 @@
+// Interop: our client (SocketIo::Client) against the real Node socket.io@4 server
+// (tests/interop/js/reference-server.js, started and killed by the test) in three transport
+// modes: connecting, events, acks both ways, binary, namespaces, connect_error with data,
+// disconnect reasons, reconnection after the server process restarts, and connection state
+// recovery of missed messages.
+#include "nodeprocess.h"
+
+#include <SocketIo/ackreply.h>
+#include <SocketIo/client.h>
+#include <SocketIo/clientsocket.h>
+
+#include <QCborMap>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+using SocketIo::AckReply;
+using SocketIo::Client;
+using SocketIo::ClientOptions;
+using SocketIo::ClientSocket;
+using SocketIo::DisconnectReason;
+using SocketIo::Message;
+using SocketIo::Test::NodeProcess;
+
+namespace {
+
+void addTransportRows()
+{
+    QTest::addColumn<bool>("polling");
+    QTest::addColumn<bool>("websocket");
+    QTest::newRow("polling only") << true << false;
+    QTest::newRow("websocket only") << false << true;
+    QTest::newRow("polling upgraded to websocket") << true << true;
+}
+
+ClientOptions rowOptions()
+{
+    QFETCH(bool, polling);
+    QFETCH(bool, websocket);
+    ClientOptions options;
+    options.polling = polling;
+    options.websocket = websocket;
+    options.reconnectionDelay = 50ms;
+    options.reconnectionDelayMax = 200ms;
+    return options;
+}
+
+std::unique_ptr<AckReply> keep(AckReply *reply)
+{
+    reply->setAutoDelete(false);
+    return std::unique_ptr<AckReply>(reply);
+}
+
+} // namespace
+
+class tst_InteropNodeServer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void eventsAcksAndBinaryBothWays_data() { addTransportRows(); }
+    void eventsAcksAndBinaryBothWays();
+    void namespacesAndConnectErrorWithData_data() { addTransportRows(); }
+    void namespacesAndConnectErrorWithData();
+    void disconnectReasons_data() { addTransportRows(); }
+    void disconnectReasons();
+    void reconnectsAfterServerProcessRestart_data() { addTransportRows(); }
+    void reconnectsAfterServerProcessRestart();
+    void recoversMissedMessages_data() { addTransportRows(); }
+    void recoversMissedMessages();
+
+private:
+    /*! Starts the reference server; returns its port (0 on failure). */
+    quint16 startServer(NodeProcess &node, const QStringList &extra = {});
+};
+
+void tst_InteropNodeServer::initTestCase()
+{
+    SOCKETIO_REQUIRE_NODE();
+    qRegisterMetaType<SocketIo::DisconnectReason>();
+    qRegisterMetaType<SocketIo::Message>();
+}
+
+quint16 tst_InteropNodeServer::startServer(NodeProcess &node, const QStringList &extra)
+{
+    if (!node.start(u"reference-server.js"_s, extra))
+        return 0;
+    const QJsonObject line = node.waitForEvent(u"listening"_s, 15000);
+    if (line.isEmpty())
+        qWarning("%s", qPrintable(node.diagnostics()));
+    return quint16(line.value(u"port"_s).toInt());
+}
+
+void tst_InteropNodeServer::eventsAcksAndBinaryBothWays()
+{
+    NodeProcess node;
+    const quint16 port = startServer(node);
+    QVERIFY(port);
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), rowOptions());
+    SocketIo::ClientSocketOptions socketOptions;
+    socketOptions.auth = QCborMap{{u"token"_s, u"abc"_s}};
+    ClientSocket *socket = client.socket(u"/"_s, socketOptions);
+    QList<Message> received;
+    QObject::connect(socket, &ClientSocket::eventReceived, socket, [&](const Message &m) {
+        received.append(m);
+        if (m.event() == u"question"_s)
+            m.ack({u"answer"_s, QCborValue(QByteArray("\x09\x08", 2))});
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    const QJsonObject connection = node.waitForEvent(u"connection"_s);
+    QCOMPARE(connection.value(u"id"_s).toString(), socket->id());
+    QCOMPARE(connection.value(u"auth"_s).toObject(), (QJsonObject{{u"token"_s, u"abc"_s}}));
+    // the server emits "auth" on connection
+    QTRY_COMPARE(received.size(), 1);
+    QCOMPARE(received.first().event(), u"auth"_s);
+    QCOMPARE(received.first().args(), (QCborArray{QCborMap{{u"token"_s, u"abc"_s}}}));
+
+    // client -> server events, with binary, echoed back
+    const QCborArray payload{1, u"two"_s, QCborValue(QByteArray("\x01\x02\x03", 3)),
+                             QCborMap{{u"bin"_s, QCborValue(QByteArray("\xff", 1))}}};
+    QVERIFY(socket->emitEvent(u"message"_s, payload));
+    const QJsonObject seen = node.waitForReceived(u"message"_s);
+    QVERIFY2(!seen.isEmpty(), qPrintable(node.diagnostics()));
+    QCOMPARE(seen.value(u"args"_s).toArray().at(2).toObject(), NodeProcess::binary(QByteArray("\x01\x02\x03", 3)));
+    QTRY_COMPARE(received.size(), 2);
+    QCOMPARE(received.last().event(), u"message-back"_s);
+    QCOMPARE(received.last().args(), payload);
+
+    // client -> server with ack
+    AckReply *reply = socket->emitWithAck(u"message-with-ack"_s, {u"x"_s, QCborValue(QByteArray("ab"))}, 5s);
+    const auto replyHolder = keep(reply);
+    QSignalSpy finished(reply, &AckReply::finished);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(reply->error(), AckReply::Error::NoError);
+    QCOMPARE(reply->args(), (QCborArray{u"x"_s, QCborValue(QByteArray("ab"))}));
+
+    // server -> client with ack (the client answers with binary)
+    node.send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"question"_s}, {u"args"_s, QJsonArray{42}},
+               {u"ack"_s, true}, {u"timeout"_s, 5000}, {u"id"_s, 7}});
+    const QJsonObject ack = node.waitForEvent(u"ack"_s);
+    QVERIFY2(!ack.isEmpty(), qPrintable(node.diagnostics()));
+    // responses: one per client, its first ack argument
+    QCOMPARE(ack.value(u"responses"_s).toArray(), (QJsonArray{u"answer"_s}));
+    QCOMPARE(received.last().event(), u"question"_s);
+    QCOMPARE(received.last().args(), (QCborArray{42}));
+
+    // server -> client binary
+    node.send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"bin"_s},
+               {u"args"_s, QJsonArray{NodeProcess::binary(QByteArray("\x00\x01", 2)), u"t"_s}}});
+    QTRY_VERIFY(received.last().event() == u"bin"_s);
+    QCOMPARE(received.last().args(), (QCborArray{QCborValue(QByteArray("\x00\x01", 2)), u"t"_s}));
+}
+
+void tst_InteropNodeServer::namespacesAndConnectErrorWithData()
+{
+    NodeProcess node;
+    const quint16 port = startServer(node);
+    QVERIFY(port);
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), rowOptions());
+    ClientSocket *main = client.socket();
+    ClientSocket *custom = client.socket(u"/custom"_s);
+    ClientSocket *denied = client.socket(u"/private"_s);
+    SocketIo::ClientSocketOptions good;
+    good.authCallback = [](const std::function<void(const QCborMap &)> &done) {
+        done(QCborMap{{u"token"_s, u"secret"_s}});
+    };
+    QSignalSpy deniedErrors(denied, &ClientSocket::connectError);
+    QTRY_VERIFY_WITH_TIMEOUT(main->isConnected() && custom->isConnected(), 10000);
+    QTRY_COMPARE(deniedErrors.size(), 1);
+    QCOMPARE(deniedErrors.first().at(0).toString(), u"not authorized"_s);
+    QCOMPARE(deniedErrors.first().at(1).value<QCborValue>(), QCborValue(QCborMap{{u"reason"_s, u"bad token"_s}}));
+    QVERIFY(!denied->isActive());
+    QVERIFY(main->id() != custom->id());
+
+    // a second client with the right token in an asynchronous callback gets in
+    Client second(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), rowOptions());
+    ClientSocket *priv = second.socket(u"/private"_s, good);
+    QTRY_VERIFY_WITH_TIMEOUT(priv->isConnected(), 10000);
+    const QJsonObject privateConnection = node.waitForLine([](const QJsonObject &l) {
+        return l.value(u"event"_s) == u"connection"_s && l.value(u"namespace"_s) == u"/private"_s;
+    });
+    QCOMPARE(privateConnection.value(u"id"_s).toString(), priv->id());
+}
+
+void tst_InteropNodeServer::disconnectReasons()
+{
+    NodeProcess node;
+    const quint16 port = startServer(node);
+    QVERIFY(port);
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), rowOptions());
+    ClientSocket *socket = client.socket();
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+
+    // the server kicks the socket (and closes the connection): io server disconnect, no reconnection
+    QVERIFY(socket->emitEvent(u"disconnect-me"_s));
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::IoServerDisconnect);
+    QVERIFY(!socket->isActive());
+    QCOMPARE(client.state(), Client::State::Closed);
+    QVERIFY(!node.waitForEvent(u"disconnect"_s).isEmpty());
+
+    // the application leaves: io client disconnect here, client namespace disconnect there
+    socket->open();
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    socket->close();
+    QCOMPARE(disconnected.size(), 2);
+    QCOMPARE(disconnected.last().at(0).value<DisconnectReason>(), DisconnectReason::IoClientDisconnect);
+    const QJsonObject serverSide = node.waitForEvent(u"disconnect"_s);
+    QCOMPARE(serverSide.value(u"reason"_s).toString(), u"client namespace disconnect"_s);
+    QCOMPARE(attempts.size(), 0);
+
+    // the server closes the transport: transport close, and the client comes back
+    socket->open();
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    node.send({{u"cmd"_s, u"close-transport"_s}});
+    QTRY_COMPARE(disconnected.size(), 3);
+    QCOMPARE(disconnected.last().at(0).value<DisconnectReason>(), DisconnectReason::TransportClose);
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    QVERIFY(attempts.size() >= 1);
+}
+
+void tst_InteropNodeServer::reconnectsAfterServerProcessRestart()
+{
+    auto node = std::make_unique<NodeProcess>();
+    const quint16 port = startServer(*node);
+    QVERIFY(port);
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), rowOptions());
+    ClientSocket *socket = client.socket();
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QSignalSpy reconnected(&client, &Client::reconnected);
+    QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 1, 10000);
+    const QString firstId = socket->id();
+
+    node->kill();
+    QTRY_COMPARE(disconnected.size(), 1);
+    const auto reason = disconnected.first().at(0).value<DisconnectReason>();
+    QVERIFY2(reason == DisconnectReason::TransportClose || reason == DisconnectReason::TransportError,
+             qPrintable(SocketIo::reasonString(reason)));
+    QTRY_VERIFY(attempts.size() >= 2);   // at least one failed attempt while nobody listens
+
+    node = std::make_unique<NodeProcess>();
+    QCOMPARE(startServer(*node, {u"--port"_s, QString::number(port)}), port);
+    QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 2, 10000);
+    QCOMPARE(reconnected.size(), 1);
+    QVERIFY(socket->id() != firstId);
+    QVERIFY(!node->waitForEvent(u"connection"_s).isEmpty());
+}
+
+void tst_InteropNodeServer::recoversMissedMessages()
+{
+    NodeProcess node;
+    const quint16 port = startServer(node, {u"--recovery"_s});
+    QVERIFY(port);
+    ClientOptions options = rowOptions();
+    // a fixed, long enough gap to emit while the client is away
+    options.reconnectionDelay = 1000ms;
+    options.reconnectionDelayMax = 1000ms;
+    options.randomizationFactor = 0;
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QStringList numbers;
+    QObject::connect(socket, &ClientSocket::eventReceived, socket, [&](const Message &m) {
+        if (m.event() == u"n"_s)
+            numbers.append(m.args().at(0).toString());
+    });
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 1, 10000);
+    QVERIFY(!socket->isRecovered());
+    const QString id = socket->id();
+    QVERIFY(!node.waitForEvent(u"connection"_s).isEmpty());
+
+    auto emitNumber = [&](int n) {
+        node.send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"n"_s}, {u"args"_s, QJsonArray{QString::number(n)}}});
+    };
+    emitNumber(1);
+    emitNumber(2);
+    QTRY_COMPARE(numbers, (QStringList{u"1"_s, u"2"_s}));
+
+    node.send({{u"cmd"_s, u"close-transport"_s}});
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::TransportClose);
+    const QJsonObject serverSide = node.waitForEvent(u"disconnect"_s);
+    QCOMPARE(serverSide.value(u"reason"_s).toString(), u"forced close"_s);
+    // missed while away
+    emitNumber(3);
+    emitNumber(4);
+    emitNumber(5);
+    QCOMPARE(connected.size(), 1);
+
+    QTRY_COMPARE_WITH_TIMEOUT(connected.size(), 2, 10000);
+    QVERIFY(socket->isRecovered());
+    QCOMPARE(socket->id(), id);
+    const QJsonObject again = node.waitForEvent(u"connection"_s);
+    QCOMPARE(again.value(u"recovered"_s).toBool(), true);
+    emitNumber(6);
+    // nothing lost, nothing twice, in order
+    QTRY_COMPARE(numbers, (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s}));
+}
+
+QTEST_GUILESS_MAIN(tst_InteropNodeServer)
+#include "tst_interop_nodeserver.moc"

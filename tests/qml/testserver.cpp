@@ -1,0 +1,98 @@
+#include "testserver.h"
+
+#include <SocketIo/disconnectreason.h>
+#include <SocketIo/message.h>
+#include <SocketIo/namespace.h>
+#include <SocketIo/server.h>
+#include <SocketIo/socket.h>
+
+#include <QCborMap>
+#include <QHostAddress>
+
+using namespace Qt::StringLiterals;
+
+TestServer::TestServer(QObject *parent)
+    : QObject(parent)
+    , m_server(std::make_unique<SocketIo::Server>())
+{
+    m_server->of(u"/private"_s)->use([](SocketIo::Socket *, const SocketIo::Next &next) {
+        next(u"not authorized"_s, QCborMap{{u"code"_s, 42}});
+    });
+    QObject::connect(m_server.get(), &SocketIo::Server::connection, this, &TestServer::onConnection);
+    m_server->listen(QHostAddress::LocalHost, 0);
+}
+
+TestServer::~TestServer()
+{
+    // the server's sockets report their disconnect into the bookkeeping below: stop it first
+    m_server.reset();
+}
+
+bool TestServer::isListening() const
+{
+    return m_server->isListening();
+}
+
+QString TestServer::url() const
+{
+    return u"http://127.0.0.1:%1"_s.arg(m_server->serverPort());
+}
+
+QString TestServer::lastArgs() const
+{
+    return m_lastArgs;
+}
+
+QString TestServer::lastBinaryHex() const
+{
+    return m_lastBinaryHex;
+}
+
+int TestServer::connections(const QString &tag) const
+{
+    return m_connections.value(tag);
+}
+
+QString TestServer::disconnectReason(const QString &tag) const
+{
+    return m_disconnectReasons.value(tag);
+}
+
+void TestServer::onConnection(SocketIo::Socket *socket)
+{
+    const QString tag = socket->handshake().auth.value(u"tag"_s).toString();
+    ++m_connections[tag];
+    QObject::connect(socket, &SocketIo::Socket::disconnected, this,
+                     [this, tag](SocketIo::DisconnectReason reason, const QString &) {
+                         m_disconnectReasons[tag] = SocketIo::reasonString(reason);
+                     });
+    socket->on(u"message"_s, socket, [socket](const SocketIo::Message &m) {
+        socket->emitEvent(u"message-back"_s, m.args());
+    });
+    socket->on(u"message-with-ack"_s, socket, [](const SocketIo::Message &m) { m.ack(m.args()); });
+    socket->on(u"record"_s, socket, [this](const SocketIo::Message &m) {
+        m_lastArgs = QCborValue(m.args()).toDiagnosticNotation();
+        Q_EMIT recorded();
+        m.ack();
+    });
+    socket->on(u"binary"_s, socket, [this, socket](const SocketIo::Message &m) {
+        const QCborValue first = m.args().at(0);
+        m_lastBinaryHex = first.isByteArray() ? QString::fromLatin1(first.toByteArray().toHex())
+                                              : u"not binary: "_s + first.toDiagnosticNotation();
+        Q_EMIT recorded();
+        socket->emitEvent(u"binary-back"_s, m.args());
+    });
+    socket->on(u"ask-mixed"_s, socket, [socket](const SocketIo::Message &) {
+        const QCborMap nested{
+            {u"text"_s, u"hi"_s},
+            {u"n"_s, 42},
+            {u"pi"_s, 3.5},
+            {u"flag"_s, true},
+            {u"none"_s, nullptr},
+            {u"list"_s, QCborArray{1, u"two"_s, QCborArray{3}}},
+            {u"bytes"_s, QByteArray::fromHex("0001ff")},
+        };
+        socket->emitEvent(u"mixed"_s, {nested, QByteArray("abc")});
+    });
+    socket->on(u"kick"_s, socket, [socket](const SocketIo::Message &) { socket->disconnect(); });
+}

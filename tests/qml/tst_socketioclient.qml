@@ -1,0 +1,296 @@
+import QtQuick
+import QtTest
+import SocketIo
+
+// Runs against the in-process server of testserver.h ("testServer"); clients tag themselves with
+// auth {tag} so the server can count their connections and record their disconnect reasons.
+TestCase {
+    id: testCase
+    name: "SocketIoClient"
+
+    // Literal values are assigned before bindings: active is true before url and auth exist.
+    // Connecting before componentComplete() would fail (no url, a warning) or go out without auth.
+    Component {
+        id: declaredComponent
+        SocketIoClient {
+            active: true
+            auth: ({ tag: "declared" })
+            url: testServer.url
+        }
+    }
+
+    Component {
+        id: clientComponent
+        SocketIoClient {
+            url: testServer.url
+        }
+    }
+
+    Component {
+        id: unknownNamespaceComponent
+        SocketIoClient {
+            url: testServer.url
+            namespace: "/nope"
+        }
+    }
+
+    Component {
+        id: spyComponent
+        SignalSpy {}
+    }
+
+    function createClient(properties) {
+        const client = createTemporaryObject(clientComponent, testCase, properties)
+        verify(client, "client created")
+        return client
+    }
+
+    function spy(target, signalName) {
+        return createTemporaryObject(spyComponent, testCase, { target: target, signalName: signalName })
+    }
+
+    function openClient(tag, extra) {
+        const properties = Object.assign({ auth: { tag: tag } }, extra || {})
+        const client = createClient(properties)
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        return client
+    }
+
+    function bytes(buffer) {
+        verify(buffer instanceof ArrayBuffer, "an ArrayBuffer: " + buffer)
+        return Array.from(new Uint8Array(buffer))
+    }
+
+    function test_declaredActiveConnectsOnceAfterComponentComplete() {
+        failOnWarning(/cannot connect/)
+        const declared = createTemporaryObject(declaredComponent, testCase)
+        verify(declared)
+        compare(declared.status, SocketIoClient.Connecting)
+        tryCompare(declared, "status", SocketIoClient.Open)
+        compare(declared.errorString, "")
+        verify(declared.id.length > 0)
+        // an ack round trip: anything the client might still send has reached the server
+        let acked = false
+        verify(declared.emitEvent("message-with-ack", [], function () { acked = true }))
+        tryVerify(function () { return acked })
+        compare(testServer.connections("declared"), 1)
+        compare(testServer.connections(""), 0, "no connection without auth")
+    }
+
+    function test_defaults() {
+        const client = createClient({})
+        compare(client.namespace, "/")
+        compare(client.path, "/socket.io/")
+        compare(client.transports, ["polling", "websocket"])
+        compare(client.reconnection, true)
+        compare(client.active, false)
+        compare(client.status, SocketIoClient.Closed)
+        compare(client.id, "")
+        compare(client.errorString, "")
+    }
+
+    function test_statusConnectingThenOpen() {
+        const client = createClient({ auth: { tag: "status" } })
+        const statusSpy = spy(client, "statusChanged")
+        const connectedSpy = spy(client, "connected")
+        const idSpy = spy(client, "idChanged")
+        client.active = true
+        compare(client.status, SocketIoClient.Connecting)
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(statusSpy.count, 2)
+        compare(statusSpy.signalArguments[0][0], SocketIoClient.Connecting)
+        compare(statusSpy.signalArguments[1][0], SocketIoClient.Open)
+        compare(connectedSpy.count, 1)
+        compare(idSpy.count, 1)
+        verify(client.id.length > 0)
+        compare(testServer.connections("status"), 1)
+    }
+
+    function test_websocketOnly() {
+        const client = openClient("websocket-only", { transports: ["websocket"] })
+        verify(client.id.length > 0)
+    }
+
+    function test_emitWithoutCallbackAndEventReceived() {
+        const client = openClient("echo")
+        const eventSpy = spy(client, "eventReceived")
+        const payload = ["hello", 42, 2.5, true, null, { nested: { list: [1, "two", [3]] } }]
+        verify(client.emitEvent("message", payload))
+        tryCompare(eventSpy, "count", 1)
+        compare(eventSpy.signalArguments[0][0], "message-back")
+        const args = eventSpy.signalArguments[0][1]
+        verify(Array.isArray(args), "args is a JavaScript array")
+        compare(args.length, payload.length)
+        compare(args, payload)
+        compare(args[5].nested.list[2][0], 3)
+    }
+
+    function test_emitWithCallbackGetsAckArguments() {
+        const client = openClient("ack")
+        let ackArgs = null
+        verify(client.emitEvent("message-with-ack", [1, "two", { three: [3] }], function () {
+            ackArgs = Array.from(arguments)
+        }))
+        compare(ackArgs, null, "the callback is never called synchronously")
+        tryVerify(function () { return ackArgs !== null })
+        compare(ackArgs, [1, "two", { three: [3] }])
+    }
+
+    function test_emitWithCallbackBeforeConnected() {
+        const client = createClient({ auth: { tag: "buffered" } })
+        client.active = true
+        compare(client.status, SocketIoClient.Connecting)
+        let ackArgs = null
+        verify(client.emitEvent("message-with-ack", ["early"], function (a) { ackArgs = [a] }))
+        tryVerify(function () { return ackArgs !== null })
+        compare(ackArgs, ["early"])
+    }
+
+    function test_singleArgumentAndNoArguments() {
+        const client = openClient("single")
+        let recorded = false
+        verify(client.emitEvent("record", "just one", function () { recorded = true }))
+        tryVerify(function () { return recorded })
+        compare(testServer.lastArgs, '["just one"]')
+        recorded = false
+        verify(client.emitEvent("record", undefined, function () { recorded = true }))
+        tryVerify(function () { return recorded })
+        compare(testServer.lastArgs, "[]")
+    }
+
+    function test_valuesArriveAsJsonStringifyWouldSendThem() {
+        const client = openClient("conversion")
+        let recorded = false
+        const args = [1, 2.5, -0, 9007199254740992, Math.pow(2, 60), NaN, "s", true, null, undefined,
+                      { a: [1, { b: undefined, f: function () {} }], d: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)) }]
+        verify(client.emitEvent("record", args, function () { recorded = true }))
+        tryVerify(function () { return recorded })
+        compare(testServer.lastArgs,
+                '[1, 2.5, 0, 9007199254740992, 1152921504606846976.0, null, "s", true, null, null, '
+                + '{"a": [1, {}], "d": "2024-01-02T03:04:05.006Z"}]')
+    }
+
+    function test_binaryFromJsArrivesAsBytes() {
+        const client = openClient("binary-out")
+        verify(client.emitEvent("binary", [new Uint8Array([0, 1, 255]).buffer]))
+        tryCompare(testServer, "lastBinaryHex", "0001ff")
+        // a typed array view sends only its own bytes
+        verify(client.emitEvent("binary", [new Uint8Array([9, 8, 7, 6]).subarray(1, 3)]))
+        tryCompare(testServer, "lastBinaryHex", "0807")
+        verify(client.emitEvent("binary", [new DataView(new Uint8Array([5, 4, 3]).buffer, 2)]))
+        tryCompare(testServer, "lastBinaryHex", "03")
+    }
+
+    function test_binaryEchoArrivesAsArrayBuffer() {
+        const client = openClient("binary-echo")
+        const eventSpy = spy(client, "eventReceived")
+        verify(client.emitEvent("binary", [new Uint8Array([10, 20, 30]).buffer, "label"]))
+        tryCompare(eventSpy, "count", 1)
+        compare(eventSpy.signalArguments[0][0], "binary-back")
+        const args = eventSpy.signalArguments[0][1]
+        compare(bytes(args[0]), [10, 20, 30])
+        compare(args[1], "label")
+    }
+
+    function test_nestedJsonAndBinaryFromServer() {
+        const client = openClient("mixed")
+        const eventSpy = spy(client, "eventReceived")
+        verify(client.emitEvent("ask-mixed"))
+        tryCompare(eventSpy, "count", 1)
+        compare(eventSpy.signalArguments[0][0], "mixed")
+        const args = eventSpy.signalArguments[0][1]
+        compare(args.length, 2)
+        const nested = args[0]
+        compare(nested.text, "hi")
+        compare(nested.n, 42)
+        compare(nested.pi, 3.5)
+        compare(nested.flag, true)
+        compare(nested.none, null)
+        compare(nested.list, [1, "two", [3]])
+        compare(bytes(nested.bytes), [0, 1, 255])
+        compare(bytes(args[1]), [97, 98, 99])
+    }
+
+    function test_connectErrorForUnknownNamespace() {
+        const client = createTemporaryObject(unknownNamespaceComponent, testCase, { auth: { tag: "unknown" } })
+        compare(client.namespace, "/nope")
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1)
+        compare(errorSpy.signalArguments[0][0], "Invalid namespace")
+        compare(client.status, SocketIoClient.Error)
+        compare(client.errorString, "Invalid namespace")
+        compare(client.id, "")
+    }
+
+    function test_connectErrorCarriesData() {
+        const client = createClient({ namespace: "/private" })
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1)
+        compare(errorSpy.signalArguments[0][0], "not authorized")
+        compare(errorSpy.signalArguments[0][1], { code: 42 })
+        compare(client.status, SocketIoClient.Error)
+    }
+
+    function test_inactiveLeavesTheNamespace() {
+        const client = openClient("leave")
+        const disconnectedSpy = spy(client, "disconnected")
+        client.active = false
+        compare(client.status, SocketIoClient.Closed)
+        compare(client.id, "")
+        compare(disconnectedSpy.count, 1)
+        compare(disconnectedSpy.signalArguments[0][0], "io client disconnect")
+        tryVerify(function () { return testServer.disconnectReason("leave") !== "" })
+        compare(testServer.disconnectReason("leave"), "client namespace disconnect")
+        // and connects again when reactivated
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.connections("leave"), 2)
+    }
+
+    function test_serverDisconnectCloses() {
+        const client = openClient("kick")
+        const disconnectedSpy = spy(client, "disconnected")
+        verify(client.emitEvent("kick"))
+        tryCompare(disconnectedSpy, "count", 1)
+        compare(disconnectedSpy.signalArguments[0][0], "io server disconnect")
+        compare(client.status, SocketIoClient.Closed)
+        compare(client.active, true, "active stays what the application set")
+    }
+
+    function test_urlChangeWhileActiveReconnects() {
+        const client = openClient("url-change")
+        const firstId = client.id
+        client.url = testServer.url + "/"
+        compare(client.status, SocketIoClient.Connecting)
+        tryCompare(client, "status", SocketIoClient.Open)
+        verify(client.id !== firstId)
+        compare(testServer.connections("url-change"), 2)
+    }
+
+    function test_emitRefusals() {
+        const client = createClient({})
+        ignoreWarning(/not sent: the client is not active/)
+        compare(client.emitEvent("message", []), false)
+        client.auth = { tag: "refusals" }
+        client.active = true
+        ignoreWarning(/not sent: the callback is not a function/)
+        compare(client.emitEvent("message", [], 42), false)
+        ignoreWarning(/reserved/)
+        compare(client.emitEvent("connect", []), false)
+        const cyclic = {}
+        cyclic.self = cyclic
+        ignoreWarning(/nest deeper than 64 levels/)
+        compare(client.emitEvent("message", [cyclic]), false)
+    }
+
+    function test_invalidUrlIsAnError() {
+        const client = createTemporaryObject(clientComponent, testCase, { url: "" })
+        ignoreWarning(/cannot connect: the url is empty or invalid/)
+        client.active = true
+        compare(client.status, SocketIoClient.Error)
+        verify(client.errorString.length > 0)
+    }
+}
