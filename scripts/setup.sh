@@ -20,8 +20,10 @@ APT_FUZZ=(clang libclang-rt-14-dev)
 # WorkerScript), which --no-install-recommends would otherwise leave out
 APT_QML=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
          qml6-module-qtquick qml6-module-qtquick-window qml6-module-qttest)
+# tests/interop/tst_interop_tls generates a throwaway self-signed certificate with the openssl CLI
+APT_TLS=(openssl)
 # later: keychain (qtkeychain-qt6-dev), redis (libhiredis-dev redis-server)
-APT_PACKAGES=("${APT_BUILD[@]}" "${APT_QT[@]}" "${APT_FUZZ[@]}" "${APT_QML[@]}")
+APT_PACKAGES=("${APT_BUILD[@]}" "${APT_QT[@]}" "${APT_FUZZ[@]}" "${APT_QML[@]}" "${APT_TLS[@]}")
 
 # Node.js: any `node` on PATH will do (developer machines often have one from nodesource or nvm);
 # Debian's own is installed only when there is none.

@@ -35,6 +35,7 @@ private Q_SLOTS:
     void depthBombDoesNotCrash();
     void duplicateKeysKeepLastValueAtFirstPosition();
     void duplicateKeysInLargeObject();
+    void duplicateKeysAtEveryNestingLevel();
     void largeObjectIsNotQuadratic();
     void keyOrderIsPreserved();
     void undefinedInArraysAndMaps();
@@ -394,6 +395,37 @@ void tst_Json::duplicateKeysInLargeObject()
     expected.chop(1);
     expected += "}";
     QCOMPARE(Json::write(parse(json)), expected);
+}
+
+void tst_Json::duplicateKeysAtEveryNestingLevel()
+{
+    // Objects nested near the depth limit, each with duplicate keys around its child: values kept
+    // in place, moved to the first key's position and dropped all hold objects with duplicates of
+    // their own. The reader resolves them all in one pass after parsing (rewriting each object
+    // when it closed copied the nested ones again at every level: O(depth x size)).
+    const int levels = MaxJsonDepth - 2;
+    const QByteArray pad(64, 'p');
+    QByteArray json;
+    QByteArray expected;
+    for (int i = 0; i < levels; ++i) {
+        json += R"({"a":{"x":1,"x":2},"p":")" + pad + R"(","d":{"v":1,"v":2},"c":)";
+        expected += R"({"a":{"x":2},"p":")" + pad + R"(","d":{"w":)" + QByteArray::number(i) + R"(},"c":)";
+    }
+    json += "null";
+    expected += "null";
+    for (int i = levels - 1; i >= 0; --i) {
+        json += R"(,"d":{"w":0,"w":)" + QByteArray::number(i) + "}}";
+        expected += "}";
+    }
+    QCborValue v;
+    QString error;
+    QVERIFY2(Json::read(json, &v, &error), qPrintable(error));
+    QCOMPARE(Json::write(v), expected);
+    QCborMap innermost = v.toMap();
+    for (int i = 1; i < levels; ++i)
+        innermost = innermost.value(QStringLiteral("c")).toMap();
+    QCOMPARE(innermost.size(), 4);
+    QCOMPARE(innermost.value(QStringLiteral("d")).toMap().value(QStringLiteral("w")).toInteger(), levels - 1);
 }
 
 void tst_Json::largeObjectIsNotQuadratic()

@@ -1,6 +1,7 @@
 #include "adapter.h"
 
 #include "socketio/logging_p.h"
+#include "socketio/namespace_p.h"
 #include "socketio/socket_p.h"
 #include "socketio/util_p.h"
 
@@ -81,6 +82,10 @@ bool Adapter::expectAck(const QString &id, qint64 ackId, const AckCallback &call
     SocketPrivate::PendingAck pending;
     pending.callback = callback;
     SocketPrivate::get(socket)->acks.insert(ackId, pending);
+    // lets the local broadcast forget the id on this socket when it finishes, answered or not
+    if (Namespace *n = nsp(); n && !NamespacePrivate::get(n)->addBroadcastAckTarget(ackId, socket))
+        qCDebug(lcAdapter, "ack %lld expected from %s outside a local broadcast: kept until answered or "
+                "disconnected", static_cast<long long>(ackId), qUtf8Printable(id));
     return true;
 }
 

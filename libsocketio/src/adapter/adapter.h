@@ -180,7 +180,9 @@ protected:
     bool writeToSocket(const QString &id, const SocketIo::Packet &packet,
                        const SocketIo::EncodedPacket &encoded, const SocketIo::BroadcastFlags &flags);
     /*! Registers \a callback for the ack with id \a ackId on local socket \a id (for
-        broadcastWithAck). */
+        broadcastWithAck). When the broadcast was started on this node (BroadcastOperator), the
+        registration ends with it, so sockets that never answer do not keep it; otherwise it ends
+        when the socket answers or disconnects. */
     bool expectAck(const QString &id, qint64 ackId, const AckCallback &callback);
     /*! Builds the RemoteSocket value of local socket \a id (for fetchSockets). */
     std::optional<SocketIo::RemoteSocket> remoteSocketFor(const QString &id);

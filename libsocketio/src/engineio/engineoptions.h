@@ -85,6 +85,22 @@ struct SOCKETIO_EXPORT EngineOptions
     bool pollingEnabled = true;                              // transports: polling
     bool websocketEnabled = true;                            // transports: websocket
     bool allowUpgrades = true;
+    /*! Most bytes (encoded payload size) a session may hold queued for a peer that does not
+        take them: a polling client that stops sending GETs, or a WebSocket peer that stops
+        reading. When a send would leave more queued, the session closes with reason
+        "transport error" ("write buffer overflow"). 0 means unlimited.
+        Default 10 MB, i.e. ten full payloads at the default maxHttpBufferSize: far more than a
+        client that keeps polling ever has waiting (it collects everything on each GET), while a
+        peer that only provokes replies (e.g. invalid namespace CONNECTs answered by errors)
+        costs a bounded amount of memory. A single message larger than this can still go out
+        while the transport is writable; raise the limit if the application queues bigger
+        bursts. engine.io has no such limit. */
+    qint64 maxBufferedBytes = 10 * 1000 * 1000;
+    /*! A request body (e.g. a polling POST) must arrive completely within this time after its
+        head, otherwise the connection is aborted (a peer announcing a Content-Length and then
+        trickling or sending nothing would hold the connection, and a session's only POST slot,
+        forever). Same as the idle limit for request heads. */
+    std::chrono::milliseconds httpBodyTimeout{30000};
     CorsOptions cors;
     CookieOptions cookie;
     /*! Called for handshakes only (requests without sid). Return an empty string to accept, or

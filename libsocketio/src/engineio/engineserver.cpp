@@ -70,13 +70,22 @@ HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, 
     socket->setReadBufferSize(HttpReadBufferSize);
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    connect(socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
     m_headTimer.setSingleShot(true);
     m_headTimer.setInterval(HttpHeadTimeout);
     connect(&m_headTimer, &QTimer::timeout, this, [this] {
-        qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress()
-                         << ": no complete request head within" << HttpHeadTimeout.count() << "s";
+        if (m_mode == Mode::WaitDrain) {
+            qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress() << ":"
+                             << m_socket->bytesToWrite() << "bytes of responses not read within"
+                             << HttpHeadTimeout.count() << "s";
+        } else {
+            qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress()
+                             << ": no complete request head within" << HttpHeadTimeout.count() << "s";
+        }
         abort();
     });
+    m_bodyTimer.setSingleShot(true);
+    connect(&m_bodyTimer, &QTimer::timeout, this, &HttpConnection::onBodyTimeout);
     m_headTimer.start();
     QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
 }
@@ -105,8 +114,14 @@ void HttpConnection::onReadyRead()
     }
     case Mode::ReadHead:
     case Mode::ReadBody: {
-        const QByteArray data = m_socket->readAll();
-        state = data.isEmpty() ? m_parser.parseBuffered() : m_parser.feed(data);
+        // Pipelined bytes the parser holds already come first; the socket is read only when
+        // the parser needs more, so the parser holds about one request plus one read and the
+        // rest waits in the socket (and under TCP flow control).
+        state = m_parser.parseBuffered();
+        const bool needMore = state == HttpRequestParser::State::NeedMore
+            || (m_mode == Mode::ReadBody && state == HttpRequestParser::State::HeadComplete);
+        if (needMore && m_socket->bytesAvailable())
+            state = m_parser.feed(m_socket->readAll());
         if (state == HttpRequestParser::State::Error)
             failParse();
         else if (m_mode == Mode::ReadHead && state != HttpRequestParser::State::NeedMore)
@@ -116,9 +131,37 @@ void HttpConnection::onReadyRead()
         return;
     }
     case Mode::AwaitingResponse:
+    case Mode::WaitDrain:
     case Mode::Closed:
         return;
     }
+}
+
+void HttpConnection::onBytesWritten()
+{
+    if (m_mode != Mode::WaitDrain)
+        return;
+    if (m_socket->bytesToWrite() > HttpWriteBacklogLimit) {
+        // The peer reads, slowly: the idle limit counts from its latest progress.
+        m_headTimer.start();
+        return;
+    }
+    qCDebug(lcEngine) << "responses drained; reading the next request from" << m_socket->peerAddress();
+    readNextRequest();
+}
+
+void HttpConnection::onBodyTimeout()
+{
+    if (m_mode != Mode::ReadBody)
+        return;
+    const HttpRequest &head = m_parser.request();
+    qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress() << ": body of"
+                     << head.method << head.target << "not complete within"
+                     << m_bodyTimer.interval() << "ms";
+    // Before abort(): a session whose POST slot this request held must not be closed for it
+    // (aborted()), nor refuse its client's next POST as concurrent.
+    m_server->releasePost(this, head);
+    abort();
 }
 
 void HttpConnection::headReceived()
@@ -134,14 +177,18 @@ void HttpConnection::headReceived()
         m_peeked = 0;
     }
     m_mode = Mode::ReadBody;
-    if (m_parser.state() == HttpRequestParser::State::Complete)
+    if (m_parser.state() == HttpRequestParser::State::Complete) {
         dispatch();
-    else if (m_socket->bytesAvailable())
+        return;
+    }
+    m_bodyTimer.start(m_server->opts().httpBodyTimeout);
+    if (m_socket->bytesAvailable())
         onReadyRead();
 }
 
 void HttpConnection::dispatch()
 {
+    m_bodyTimer.stop();
     m_mode = Mode::AwaitingResponse;
     HttpRequest request = m_parser.takeRequest();
     m_closeAfterResponse = !request.keepAlive();
@@ -154,6 +201,7 @@ void HttpConnection::failParse()
     qCInfo(lcEngine) << "bad HTTP request from" << m_socket->peerAddress() << ":" << status
                      << m_parser.errorString();
     m_headTimer.stop();
+    m_bodyTimer.stop();
     respond(status, {{"Content-Type", "text/plain; charset=UTF-8"}},
             reasonPhrase(status), true);
 }
@@ -188,15 +236,28 @@ void HttpConnection::respondRawAndClose(const QByteArray &bytes)
 
 void HttpConnection::startNextRequest()
 {
-    const QByteArray leftover = m_parser.takeBuffered();
+    m_pipelined = m_parser.takeBuffered();
     m_parser = HttpRequestParser(m_server->opts().maxHttpBufferSize);
     m_closeAfterResponse = false;
     m_peeked = 0;
-    if (leftover.isEmpty()) {
+    if (m_socket->bytesToWrite() > HttpWriteBacklogLimit) {
+        qCDebug(lcEngine) << "not reading the next request from" << m_socket->peerAddress()
+                          << "while" << m_socket->bytesToWrite() << "response bytes are unread";
+        m_mode = Mode::WaitDrain;
+        m_headTimer.start();
+        return;
+    }
+    readNextRequest();
+}
+
+void HttpConnection::readNextRequest()
+{
+    const QByteArray pipelined = std::exchange(m_pipelined, {});
+    if (pipelined.isEmpty()) {
         m_mode = Mode::PeekHead;
     } else {
         m_mode = Mode::ReadHead;
-        m_parser.feed(leftover);
+        m_parser.feed(pipelined);
     }
     m_headTimer.start();
     QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
@@ -206,9 +267,20 @@ void HttpConnection::finish()
 {
     m_mode = Mode::Closed;
     m_headTimer.stop();
+    m_bodyTimer.stop();
     m_socket->disconnectFromHost();
-    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
         deleteLater();
+        return;
+    }
+    // disconnectFromHost() waits until everything is written, which is forever for a peer that
+    // does not read.
+    QTimer::singleShot(HttpCloseTimeout, this, [this] {
+        qCInfo(lcEngine) << "dropping connection from" << m_socket->peerAddress() << ":"
+                         << m_socket->bytesToWrite() << "bytes of the last response not read within"
+                         << HttpCloseTimeout.count() << "s";
+        abort();
+    });
 }
 
 void HttpConnection::abort()
@@ -216,6 +288,7 @@ void HttpConnection::abort()
     const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
     m_mode = Mode::Closed;
     m_headTimer.stop();
+    m_bodyTimer.stop();
     if (m_socket)
         m_socket->abort();
     if (waiting)
@@ -230,6 +303,7 @@ QTcpSocket *HttpConnection::takeSocket()
     m_socket = nullptr;
     m_mode = Mode::Closed;
     m_headTimer.stop();
+    m_bodyTimer.stop();
     deleteLater();
     return socket;
 }
@@ -239,6 +313,7 @@ void HttpConnection::onDisconnected()
     const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
     m_mode = Mode::Closed;
     m_headTimer.stop();
+    m_bodyTimer.stop();
     if (waiting)
         Q_EMIT aborted();
     deleteLater();
@@ -463,7 +538,10 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         return false;
     }
     if (head.method == "POST" && query.hasQueryItem(QStringLiteral("sid"))) {
-        EngineSession *session = sessions.value(queryValue(query, QStringLiteral("sid")));
+        // The POST slot is taken only by a request that will pass verification: one refused in
+        // onRequest() never reaches handlePost(), which is what frees the slot.
+        const Verdict v = verify(head, query, false, makeEngineRequest(head, connection->socket()));
+        EngineSession *session = v.ok ? v.session : nullptr;
         PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr;
         if (polling && !polling->beginPost(connection)) {
             qCInfo(lcEnginePolling) << "second concurrent POST on session" << session->id();
@@ -493,6 +571,8 @@ void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest requ
     const EngineRequest engineRequest = makeEngineRequest(request, connection->socket());
     const Verdict v = verify(request, query, false, engineRequest);
     if (!v.ok) {
+        // The session may have changed (e.g. upgraded) while the body arrived.
+        releasePost(connection, request);
         refuse(connection, request, false, v, engineRequest);
         return;
     }
@@ -512,6 +592,16 @@ void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest requ
         polling->handlePost(connection, request);
     else
         polling->handleOther(connection, request);
+}
+
+void EngineServerPrivate::releasePost(HttpConnection *connection, const HttpRequest &head)
+{
+    if (head.method != "POST")
+        return;
+    const QUrlQuery query(QString::fromLatin1(head.query));
+    EngineSession *session = sessions.value(queryValue(query, QStringLiteral("sid")));
+    if (PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr)
+        polling->endPost(connection);
 }
 
 void EngineServerPrivate::handshakePolling(HttpConnection *connection, const HttpRequest &request,

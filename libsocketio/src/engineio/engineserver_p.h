@@ -25,6 +25,17 @@ class EngineServerPrivate;
     (slow or idle peers; also the idle limit of keep-alive connections between requests). */
 inline constexpr std::chrono::seconds HttpHeadTimeout{30};
 
+/*! While more than this many response bytes wait unread by the peer, the next pipelined request
+    is not read: a client that pipelines requests and never reads the answers gets TCP flow
+    control instead of an ever growing write buffer. Well above one polling response header,
+    small enough to be negligible per connection. */
+inline constexpr qint64 HttpWriteBacklogLimit = 64 * 1024;
+
+/*! After the last response of a connection (Connection: close, or an error answer), the peer
+    has this long to read it; then the connection is dropped, so one that never reads cannot
+    keep the socket and its buffer forever. */
+inline constexpr std::chrono::seconds HttpCloseTimeout{5};
+
 using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 
 /*!
@@ -57,13 +68,18 @@ Q_SIGNALS:
     void aborted();
 
 private:
-    enum class Mode { PeekHead, ReadHead, ReadBody, AwaitingResponse, Closed };
+    // WaitDrain: the previous responses are not read yet (HttpWriteBacklogLimit); the next
+    // request stays unread until they drain.
+    enum class Mode { PeekHead, ReadHead, ReadBody, AwaitingResponse, WaitDrain, Closed };
 
     void onReadyRead();
+    void onBytesWritten();
     void onDisconnected();
+    void onBodyTimeout();
     void headReceived();
     void failParse();
     void startNextRequest();
+    void readNextRequest();
     void dispatch();
     void finish();
 
@@ -74,7 +90,9 @@ private:
     qsizetype m_peeked = 0;
     bool m_closeAfterResponse = false;
     bool m_engineRequest = false;
-    QTimer m_headTimer;
+    QByteArray m_pipelined;   // bytes of the next request(s) read while the previous one was served
+    QTimer m_headTimer;       // idle limit: request head, and draining responses in WaitDrain
+    QTimer m_bodyTimer;       // EngineOptions::httpBodyTimeout
 };
 
 class EngineServerPrivate
@@ -89,6 +107,10 @@ public:
         answered (or handed over) and must not be served further. */
     bool onHead(HttpConnection *connection, const Protocol::HttpRequest &head, bool mayUpgrade);
     void onRequest(HttpConnection *connection, Protocol::HttpRequest request);
+    /*! The request on \a connection will not reach handlePost() (refused, or its body timed
+        out): a POST slot it took on its session is freed, so the session's next POST is not
+        mistaken for a concurrent one. */
+    void releasePost(HttpConnection *connection, const Protocol::HttpRequest &head);
 
     void onNewTcpConnection();
     void onWebSocket();

@@ -95,10 +95,27 @@ void EngineSessionPrivate::schedulePing()
 
 void EngineSessionPrivate::sendPacket(const EnginePacket &packet)
 {
+    sendPackets({packet});
+}
+
+void EngineSessionPrivate::sendPackets(const QList<EnginePacket> &packets)
+{
     if (state != EngineSession::State::Open)
         return;
-    writeBuffer.append(packet);
+    for (const EnginePacket &p : packets) {
+        writeBuffer.append(p);
+        writeBufferBytes += Protocol::encodedPayloadSize(p);
+    }
     flush();
+    // Checked after the flush: what a writable transport takes at once costs nothing here; only
+    // what piles up for a peer that does not collect it (no GET, an unread WebSocket) counts.
+    const qint64 max = server->opts().maxBufferedBytes;
+    if (state == EngineSession::State::Open && max > 0 && writeBufferBytes > max) {
+        qCInfo(lcEngine) << "session" << id << "closing:" << writeBufferBytes
+                         << "bytes queued for a peer that does not take them, more than"
+                         << "maxBufferedBytes" << max;
+        onClose(QStringLiteral("transport error"), QStringLiteral("write buffer overflow"));
+    }
 }
 
 void EngineSessionPrivate::flush()
@@ -107,6 +124,7 @@ void EngineSessionPrivate::flush()
     if (state == EngineSession::State::Closed || writeBuffer.isEmpty() || !transport->isWritable())
         return;
     const QList<EnginePacket> packets = std::exchange(writeBuffer, {});
+    writeBufferBytes = 0;
     for (const EnginePacket &p : packets)
         bytesSent += quint64(Protocol::encodedPayloadSize(p));
     transport->send(packets);
@@ -127,7 +145,11 @@ void EngineSessionPrivate::closeTransport()
 void EngineSessionPrivate::onPacket(const EnginePacket &packet)
 {
     Q_Q(EngineSession);
-    if (state == EngineSession::State::Closed)
+    // Like engine.io (packets are ignored unless readyState is "open"): once close() was called,
+    // e.g. because an earlier packet of the same POST was invalid, nothing more reaches the
+    // application. A pong no longer matters either: a closing session sends no pings, and its
+    // pending ping timeout only bounds how long the close may take.
+    if (state != EngineSession::State::Open)
         return;
     bytesReceived += quint64(Protocol::encodedPayloadSize(packet));
     switch (packet.type) {
@@ -169,6 +191,7 @@ void EngineSessionPrivate::onClose(const QString &reason, const QString &descrip
     pingTimeoutTimer.stop();
     endProbe();
     writeBuffer.clear();
+    writeBufferBytes = 0;
     transport->close();
     server->removeSession(q);
     qCDebug(lcEngine) << "session" << id << "closed:" << reason << description;
@@ -324,12 +347,12 @@ void EngineSession::sendBinary(const QByteArray &bytes)
 void EngineSession::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries)
 {
     Q_D(EngineSession);
-    if (d->state != State::Open)
-        return;
-    d->writeBuffer.append(EnginePacket::text(EnginePacketType::Message, utf8));
+    QList<EnginePacket> packets;
+    packets.reserve(binaries.size() + 1);
+    packets.append(EnginePacket::text(EnginePacketType::Message, utf8));
     for (const QByteArray &b : binaries)
-        d->writeBuffer.append(EnginePacket::bytes(b));
-    d->flush();
+        packets.append(EnginePacket::bytes(b));
+    d->sendPackets(packets);
 }
 
 bool EngineSession::isWritable() const

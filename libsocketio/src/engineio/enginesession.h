@@ -40,7 +40,9 @@ public:
     const EngineRequest &request() const;
     int protocolVersion() const;   // 4
 
-    /*! Queues a text message (Engine.IO packet 4) with UTF-8 \a data. */
+    /*! Queues a text message (Engine.IO packet 4) with UTF-8 \a data. The send functions
+        close the session ("transport error", "write buffer overflow") when more than
+        EngineOptions::maxBufferedBytes stay queued for a peer that does not take them. */
     void sendText(const QByteArray &utf8);
     /*! Queues a binary message. */
     void sendBinary(const QByteArray &bytes);

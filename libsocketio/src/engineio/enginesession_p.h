@@ -29,6 +29,9 @@ public:
     void setTransport(EngineTransport *transport);
     void sendOpen();
     void sendPacket(const Protocol::EnginePacket &packet);
+    /*! Queues \a packets in order and flushes; closes the session when more than
+        maxBufferedBytes stay queued. */
+    void sendPackets(const QList<Protocol::EnginePacket> &packets);
     void flush();
     void onPacket(const Protocol::EnginePacket &packet);
     void onClose(const QString &reason, const QString &description);
@@ -53,6 +56,7 @@ public:
     bool upgraded = false;
     bool closeAfterDrain = false;
     QList<Protocol::EnginePacket> writeBuffer;
+    qint64 writeBufferBytes = 0;   // encoded payload size of writeBuffer
     QTimer pingIntervalTimer;
     QTimer pingTimeoutTimer;
     QTimer upgradeTimeoutTimer;

@@ -87,6 +87,14 @@ bool PollingTransport::beginPost(HttpConnection *connection)
     return true;
 }
 
+void PollingTransport::endPost(HttpConnection *connection)
+{
+    if (!m_post || m_post != connection)
+        return;
+    disconnect(m_postWatch);
+    m_post = nullptr;
+}
+
 void PollingTransport::handlePost(HttpConnection *connection, const Protocol::HttpRequest &request)
 {
     if (m_post == connection) {
@@ -208,6 +216,12 @@ WebSocketTransport::WebSocketTransport(QWebSocket *socket, bool supportsBinary, 
     socket->setParent(this);
     connect(socket, &QWebSocket::textMessageReceived, this, &WebSocketTransport::onText);
     connect(socket, &QWebSocket::binaryMessageReceived, this, &WebSocketTransport::onBinary);
+    // Writable again once the peer has taken everything: the session then flushes what it
+    // queued meanwhile (in order) and volatile packets are no longer dropped.
+    connect(socket, &QWebSocket::bytesWritten, this, [this] {
+        if (isWritable())
+            Q_EMIT ready();
+    });
     connect(socket, &QWebSocket::disconnected, this, [this] {
         if (m_closed)
             return;
@@ -230,7 +244,11 @@ WebSocketTransport::~WebSocketTransport()
 
 bool WebSocketTransport::isWritable() const
 {
-    return !m_closed && m_socket->state() == QAbstractSocket::ConnectedState;
+    // Like engine.io's ws transport (writable only between a send and its callback): nothing may
+    // wait in the socket, so a peer that stops reading makes the session queue, where the
+    // queue is capped (maxBufferedBytes), instead of growing QTcpSocket's buffer without bound.
+    return !m_closed && m_socket->state() == QAbstractSocket::ConnectedState
+        && m_socket->bytesToWrite() == 0;
 }
 
 void WebSocketTransport::send(const QList<EnginePacket> &packets)

@@ -43,7 +43,7 @@ public:
 
 Q_SIGNALS:
     void packetReceived(const SocketIo::Protocol::EnginePacket &packet);
-    /*! The transport became writable (a GET was parked). */
+    /*! The transport became writable (a GET was parked; the WebSocket's writes drained). */
     void ready();
     /*! The transport failed or the peer closed it; the session closes with \a reason. */
     void failed(const QString &reason, const QString &description);
@@ -77,6 +77,9 @@ public:
     bool beginPost(HttpConnection *connection);
     /*! A complete POST arrived. */
     void handlePost(HttpConnection *connection, const Protocol::HttpRequest &request);
+    /*! The POST on \a connection was refused or given up before handlePost(): frees the slot
+        beginPost() took, without closing the session. */
+    void endPost(HttpConnection *connection);
     /*! A request with a method other than GET/POST: 500. */
     void handleOther(HttpConnection *connection, const Protocol::HttpRequest &request);
 

@@ -6,6 +6,7 @@
 #include <QCborMap>
 #include <QHash>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -25,7 +26,9 @@ namespace {
 // 1 MB payload. Instead it translates JSON into CBOR bytes in one pass (strings copied once, no
 // per-value allocation) and lets QCborValue::fromCbor() build the tree, which appends without
 // searching. JavaScript's duplicate-key rule (last value wins, at the first key's position) is
-// applied by rewriting the object's bytes when it closes, which only happens for duplicates.
+// applied once, after parsing: an object with duplicates only records which byte ranges it keeps
+// and in what order, and compact() copies the output once following those records. Rewriting each
+// object when it closes would copy its nested objects again at every level (O(depth x size)).
 // ---------------------------------------------------------------------------------------------
 
 constexpr quint8 CborUnsigned = 0;
@@ -119,6 +122,8 @@ public:
                                  .arg(m_errorOffset);
             return false;
         }
+        if (!m_rewrites.empty())
+            compact();
         QCborParserError cborError;
         QCborValue result = QCborValue::fromCbor(m_out, &cborError);
         if (cborError.error != QCborError::NoError) {
@@ -142,6 +147,21 @@ private:
         qsizetype valueEnd;
         qsizetype finalValue;   // member whose value this key ends up with (itself if unique)
         bool duplicate;         // a later occurrence of an earlier key: dropped on output
+    };
+
+    // An object with duplicate keys: its members' bytes [start, end) of m_out are replaced, in
+    // compact(), by the ranges m_pieces[firstPiece, firstPiece + pieceCount) in that order.
+    struct Rewrite
+    {
+        qsizetype start;
+        qsizetype end;
+        size_t firstPiece;
+        size_t pieceCount;
+    };
+    struct Range
+    {
+        qsizetype start;
+        qsizetype end;
     };
 
     bool fail(const char *message)
@@ -365,29 +385,76 @@ private:
         }
 
         if (hasDuplicates)
-            rewriteWithoutDuplicates(base);
+            recordRewrite(base);
         m_members.resize(base);
         m_out.append(char(CborBreak));
         return true;
     }
 
-    // Keeps each key once, at its first position, with the value of its last occurrence.
-    void rewriteWithoutDuplicates(size_t base)
+    // Records that the object whose members start at m_members[base] keeps each key once, at its
+    // first position, with the value of its last occurrence. Nothing is copied here: nested
+    // objects may have rewrites of their own, applied by compact() within the ranges kept.
+    void recordRewrite(size_t base)
     {
-        const qsizetype segmentStart = m_members[base].keyStart;
-        QByteArray segment;
-        segment.reserve(m_out.size() - segmentStart);
-        const char *data = m_out.constData();
+        Rewrite rewrite;
+        rewrite.start = m_members[base].keyStart;
+        rewrite.end = m_out.size();
+        rewrite.firstPiece = m_pieces.size();
         for (size_t i = base; i < m_members.size(); ++i) {
             const Member &m = m_members[i];
             if (m.duplicate)
                 continue;
             const Member &v = m_members[size_t(m.finalValue)];
-            segment.append(data + m.keyStart, m.valueStart - m.keyStart);
-            segment.append(data + v.valueStart, v.valueEnd - v.valueStart);
+            addPiece(rewrite.firstPiece, m.keyStart, m.valueStart);
+            addPiece(rewrite.firstPiece, v.valueStart, v.valueEnd);
         }
-        m_out.truncate(segmentStart);
-        m_out.append(segment);
+        rewrite.pieceCount = m_pieces.size() - rewrite.firstPiece;
+        m_rewrites.push_back(rewrite);
+    }
+
+    void addPiece(size_t firstPiece, qsizetype start, qsizetype end)
+    {
+        // members kept in place with their own values make one contiguous range
+        if (m_pieces.size() > firstPiece && m_pieces.back().end == start)
+            m_pieces.back().end = end;
+        else
+            m_pieces.push_back(Range{start, end});
+    }
+
+    // Applies every recorded rewrite in one pass: each byte kept is copied once.
+    void compact()
+    {
+        // Objects close innermost first; copying walks the output from the front.
+        std::sort(m_rewrites.begin(), m_rewrites.end(),
+                  [](const Rewrite &a, const Rewrite &b) { return a.start < b.start; });
+        QByteArray out;
+        out.reserve(m_out.size());
+        copyRange(out, 0, m_out.size());
+        m_out = std::move(out);
+    }
+
+    // Copies m_out[start, end) to \a out, replacing the rewritten objects inside it. Recursion
+    // follows the object nesting, so it is bounded by MaxJsonDepth.
+    void copyRange(QByteArray &out, qsizetype start, qsizetype end) const
+    {
+        // Only objects starting after \a start are inside: the one starting at it is the object
+        // whose kept piece this is (its first member begins where the object's members do).
+        auto after = [this](std::vector<Rewrite>::const_iterator from, qsizetype p) {
+            return std::upper_bound(from, m_rewrites.cend(), p,
+                                    [](qsizetype value, const Rewrite &r) { return value < r.start; });
+        };
+        const char *data = m_out.constData();
+        qsizetype pos = start;
+        auto it = after(m_rewrites.cbegin(), pos);
+        while (it != m_rewrites.cend() && it->start < end) {
+            out.append(data + pos, it->start - pos);
+            for (size_t i = it->firstPiece; i < it->firstPiece + it->pieceCount; ++i)
+                copyRange(out, m_pieces[i].start, m_pieces[i].end);
+            pos = it->end;
+            // objects nested in the one just copied (or dropped with a duplicate) are done
+            it = after(it + 1, pos);
+        }
+        out.append(data + pos, end - pos);
     }
 
     // Parses a JSON string at m_pos and appends it as a CBOR text string; returns the UTF-8
@@ -640,6 +707,8 @@ private:
     QByteArray m_out;
     QByteArray m_scratch;
     std::vector<Member> m_members;
+    std::vector<Rewrite> m_rewrites;
+    std::vector<Range> m_pieces;
     const char *m_error = nullptr;
     qsizetype m_errorOffset = 0;
 };

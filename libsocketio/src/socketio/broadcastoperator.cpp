@@ -95,7 +95,8 @@ Namespace *BroadcastOperator::nsp() const { return m_nsp; }
 
 bool BroadcastOperator::emitEvent(const QString &event, const QCborArray &args) const
 {
-    if (Internal::refuseReservedEvent(event, "emitEvent"))
+    if (Internal::refuseReservedEvent(event, "emitEvent")
+        || Internal::refuseTooManyAttachments(args, event, "emitEvent"))
         return false;
     if (!m_nsp) {
         qCWarning(lcServer, "emitEvent(\"%s\"): the namespace is gone", qUtf8Printable(event));
@@ -164,7 +165,8 @@ AckReply *BroadcastOperator::emitWithAck(const QString &event, const QCborArray 
 {
     AckReply *reply = AckReplyPrivate::create();
     AckReplyPrivate *r = AckReplyPrivate::get(reply);
-    if (Internal::refuseReservedEvent(event, "emitWithAck") || !m_nsp) {
+    if (Internal::refuseReservedEvent(event, "emitWithAck")
+        || Internal::refuseTooManyAttachments(args, event, "emitWithAck") || !m_nsp) {
         r->finishLater(AckReply::Error::NotSent);
         return reply;
     }
@@ -178,6 +180,15 @@ AckReply *BroadcastOperator::emitWithAck(const QString &event, const QCborArray 
 
     auto state = std::make_shared<BroadcastAckState>();
     state->reply = reply;
+    // Sockets that never answer would keep the ack forever: once the reply finishes (all answered
+    // or timed out), each namespace drops the ack id from the sockets it was sent to.
+    auto sent = std::make_shared<QList<QPair<QPointer<Namespace>, qint64>>>();
+    r->cleanup = [sent] {
+        for (const auto &[nsp, ackId] : std::as_const(*sent)) {
+            if (nsp)
+                NamespacePrivate::get(nsp)->closeBroadcastAck(ackId);
+        }
+    };
     const QList<Namespace *> list = targets(m_nsp);
     for (const QPointer<Namespace> nsp : list) {
         if (!nsp || !nsp->adapter())
@@ -187,6 +198,8 @@ AckReply *BroadcastOperator::emitWithAck(const QString &event, const QCborArray 
         packet.nsp = nsp->name();
         packet.id = NamespacePrivate::get(nsp)->allocateAckId();
         packet.data = Internal::eventData(event, args);
+        NamespacePrivate::get(nsp)->openBroadcastAck(packet.id);
+        sent->append({nsp, packet.id});
         // each namespace's adapter reports its server count and, per server, its client count
         ++state->pendingServerCounts;
         nsp->adapter()->broadcastWithAck(

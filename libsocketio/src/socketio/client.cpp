@@ -53,6 +53,11 @@ void ClientPrivate::openEngine(bool reconnectAttempt)
     QObject::connect(e, &EngineClient::textMessageReceived, q, [this, e](const QByteArray &utf8) { onText(e, utf8); });
     QObject::connect(e, &EngineClient::binaryMessageReceived, q,
                      [this, e](const QByteArray &bytes) { onBinary(e, bytes); });
+    QObject::connect(e, &EngineClient::sslErrors, q, [this, e](const QList<QSslError> &errors) {
+        // synchronous: Client::ignoreSslErrors() from the application's slot reaches this engine
+        if (e == engine)
+            Q_EMIT q_ptr->sslErrors(errors);
+    });
     QObject::connect(e, &EngineClient::pingReceived, q, [this, e] {
         if (e == engine)
             Q_EMIT q_ptr->pingReceived();
@@ -417,6 +422,13 @@ ClientSocket *Client::socket(const QString &nspName, const ClientSocketOptions &
     ClientSocket *socket = ClientSocketPrivate::create(this, nsp, options);
     d->sockets.append(socket);
     return socket;
+}
+
+void Client::ignoreSslErrors()
+{
+    Q_D(Client);
+    if (d->engine)
+        d->engine->ignoreSslErrors();
 }
 
 void Client::open()

@@ -7,6 +7,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QSslError>
 #include <QString>
 #include <QUrl>
 
@@ -115,9 +116,15 @@ public:
         with ForcedClose. No reconnection until open() is called again. */
     void close();
 
-    /*! The Engine.IO client in use (e.g. for sslErrors()/ignoreSslErrors(), transportName()).
-        Owned by the Client; do not open or close it directly. */
+    /*! The Engine.IO client in use (e.g. for transportName()); a new one is created for every
+        connection attempt. Owned by the Client; do not open or close it directly. */
     SocketIo::EngineClient *engine() const;
+
+    /*! Accepts the certificate errors being reported: call it synchronously from a slot
+        connected to sslErrors() (it applies to that one TLS handshake only; later handshakes,
+        e.g. a reconnection or the WebSocket upgrade, report their errors again). Without it,
+        certificate errors fail the connection attempt. */
+    void ignoreSslErrors();
 
 Q_SIGNALS:
     void stateChanged(SocketIo::Client::State state);
@@ -140,6 +147,12 @@ Q_SIGNALS:
     void reconnectFailed();
     /*! The server pinged (the pong went back). */
     void pingReceived();
+    /*! TLS certificate errors on an https/wss connection of the current engine (a polling
+        request, the WebSocket or the upgrade probe), forwarded from EngineClient::sslErrors().
+        The handshake fails (errorOccurred(), then reconnection as for any failed attempt) unless
+        a slot calls ignoreSslErrors() before returning. Trusted certificates (e.g. a private CA)
+        belong in ClientOptions::sslConfiguration instead. */
+    void sslErrors(const QList<QSslError> &errors);
 
 private:
     friend class ClientSocketPrivate;

@@ -5,6 +5,7 @@
 #include "clientlogging_p.h"
 #include "clientsocket_p.h"
 #include "message_p.h"
+#include "util_p.h"
 
 #include <QCborMap>
 
@@ -18,21 +19,13 @@ const QString kV2Message = QStringLiteral(
     "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not "
     "compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)");
 
-QCborArray toCbor(std::initializer_list<QCborValue> args)
-{
-    QCborArray array;
-    for (const QCborValue &v : args)
-        array.append(v);
-    return array;
-}
-
 bool refuse(const QString &event, const QCborArray &args, const char *where)
 {
     if (Protocol::isReservedEventName(event)) {
         qCWarning(lcClient, "%s: \"%s\" is a reserved event name; nothing sent", where, qUtf8Printable(event));
         return true;
     }
-    const int binaries = countBinaries(QCborValue(args));
+    const int binaries = Internal::countBinaries(QCborValue(args));
     if (binaries > Protocol::MaxAttachments) {
         qCWarning(lcClient, "%s: \"%s\" carries %d binary values, more than the %d a Socket.IO peer accepts; "
                   "nothing sent", where, qUtf8Printable(event), binaries, Protocol::MaxAttachments);
@@ -42,23 +35,6 @@ bool refuse(const QString &event, const QCborArray &args, const char *where)
 }
 
 } // namespace
-
-int countBinaries(const QCborValue &value)
-{
-    if (value.isByteArray())
-        return 1;
-    int n = 0;
-    if (value.isArray()) {
-        const QCborArray array = value.toArray();
-        for (const QCborValue &v : array)
-            n += countBinaries(v);
-    } else if (value.isMap()) {
-        const QCborMap map = value.toMap();
-        for (auto it = map.cbegin(); it != map.cend(); ++it)
-            n += countBinaries(it.value());
-    }
-    return n;
-}
 
 ClientSocket *ClientSocketPrivate::create(Client *client, const QString &nsp, const ClientSocketOptions &options)
 {
@@ -425,7 +401,7 @@ void ClientSocketPrivate::send(const Outgoing &out)
 
 bool ClientSocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
 {
-    const int binaries = countBinaries(QCborValue(args));
+    const int binaries = Internal::countBinaries(QCborValue(args));
     if (binaries > Protocol::MaxAttachments) {
         qCWarning(lcClient, "ack carries %d binary values, more than %d; not sent", binaries, Protocol::MaxAttachments);
         return false;
@@ -585,7 +561,7 @@ bool ClientSocket::emitEvent(const QString &event, const QCborArray &args, EmitF
 
 bool ClientSocket::emitEvent(const QString &event, std::initializer_list<QCborValue> args, EmitFlags flags)
 {
-    return emitEvent(event, toCbor(args), flags);
+    return emitEvent(event, Internal::toCbor(args), flags);
 }
 
 bool ClientSocket::emitEvent(const QString &event, const QJsonArray &args, EmitFlags flags)
@@ -625,7 +601,7 @@ AckReply *ClientSocket::emitWithAck(const QString &event, const QCborArray &args
 AckReply *ClientSocket::emitWithAck(const QString &event, std::initializer_list<QCborValue> args,
                                     std::chrono::milliseconds timeout, EmitFlags flags)
 {
-    return emitWithAck(event, toCbor(args), timeout, flags);
+    return emitWithAck(event, Internal::toCbor(args), timeout, flags);
 }
 
 void ClientSocket::on(const QString &event, const QObject *context, const EventHandler &handler)

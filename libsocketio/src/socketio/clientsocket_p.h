@@ -93,7 +93,4 @@ public:
     Q_DECLARE_PUBLIC(ClientSocket)
 };
 
-/*! Number of byte strings in \a value, at any depth. */
-int countBinaries(const QCborValue &value);
-
 } // namespace SocketIo

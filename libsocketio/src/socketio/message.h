@@ -58,8 +58,9 @@ public:
     SocketIo::ClientSocket *clientSocket() const;
 
     /*! Sends the acknowledgement with \a args (BINARY_ACK if they contain byte strings). Returns
-        false, and sends nothing, if no ack was requested, it was already sent, or the socket is
-        gone. */
+        false, and sends nothing, if no ack was requested, it was already sent, the socket is
+        gone, or \a args carry more than 10 binary values (a JavaScript peer would close the
+        connection); after that last refusal ack() may be called again with fewer. */
     bool ack(const QCborArray &args = QCborArray()) const;
     /*! \overload for braced lists, e.g. ack({1, u"two"_s}). */
     bool ack(std::initializer_list<QCborValue> args) const;

@@ -175,6 +175,24 @@ void NamespacePrivate::runMiddlewares(Socket *socket, const QList<Middleware> &f
     }));
 }
 
+bool NamespacePrivate::addBroadcastAckTarget(qint64 ackId, Socket *socket)
+{
+    auto it = broadcastAcks.find(ackId);
+    if (it == broadcastAcks.end())
+        return false;
+    it->append(socket);
+    return true;
+}
+
+void NamespacePrivate::closeBroadcastAck(qint64 ackId)
+{
+    const QList<QPointer<Socket>> waiting = broadcastAcks.take(ackId);
+    for (const QPointer<Socket> &socket : waiting) {
+        if (socket)
+            SocketPrivate::get(socket)->acks.remove(ackId);
+    }
+}
+
 void NamespacePrivate::remove(Socket *socket)
 {
     Q_Q(Namespace);

@@ -36,6 +36,18 @@ public:
 
     void createAdapter();
     qint64 allocateAckId() { return nextAckId++; }
+
+    /*! Broadcast acks not finished yet: ack id -> the local sockets waiting for it
+        (Adapter::expectAck), so that closeBroadcastAck() can forget the id on sockets that never
+        answered. */
+    QHash<qint64, QList<QPointer<Socket>>> broadcastAcks;
+    /*! A broadcast with ack id \a ackId starts. */
+    void openBroadcastAck(qint64 ackId) { broadcastAcks.insert(ackId, {}); }
+    /*! Records that local \a socket waits for broadcast ack \a ackId; false if no such broadcast
+        is open (a cluster adapter relaying another node's broadcast). */
+    bool addBroadcastAckTarget(qint64 ackId, Socket *socket);
+    /*! The broadcast finished: removes \a ackId from the sockets still waiting for it. */
+    void closeBroadcastAck(qint64 ackId);
     /*! Every middleware that applies: the parent's first (children), then our own. */
     QList<Middleware> allMiddlewares() const;
     /*! Handles a CONNECT: with connection state recovery on and "pid" and "offset" strings in

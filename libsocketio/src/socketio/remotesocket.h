@@ -39,7 +39,8 @@ public:
     QSet<QString> rooms() const;
     QCborValue data() const;
 
-    /*! Sends \a event to this socket. Returns false for a reserved name or without adapter. */
+    /*! Sends \a event to this socket. Returns false, sending nothing, for a reserved name, for more
+        than 10 binary attachments (a JavaScript peer would close the connection), or without adapter. */
     bool emitEvent(const QString &event, const QCborArray &args = QCborArray()) const;
     /*! \overload */
     bool emitEvent(const QString &event, std::initializer_list<QCborValue> args) const;

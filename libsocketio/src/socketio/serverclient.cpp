@@ -65,9 +65,19 @@ bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
     return true;
 }
 
+bool ServerClient::ignoresInput() const
+{
+    if (!m_closed && !m_closing)
+        return false;
+    // e.g. the rest of a polling POST after a bad packet: the connection is going away
+    qCDebug(lcServer, "session %s: message after the connection started closing ignored",
+            qUtf8Printable(m_session ? m_session->id() : QString()));
+    return true;
+}
+
 void ServerClient::onText(const QByteArray &utf8)
 {
-    if (m_closed)
+    if (ignoresInput())
         return;
     switch (m_decoder.addText(utf8)) {
     case Protocol::Decoder::Result::NeedMore:
@@ -83,7 +93,7 @@ void ServerClient::onText(const QByteArray &utf8)
 
 void ServerClient::onBinary(const QByteArray &bytes)
 {
-    if (m_closed)
+    if (ignoresInput())
         return;
     switch (m_decoder.addBinary(bytes)) {
     case Protocol::Decoder::Result::NeedMore:
@@ -130,6 +140,9 @@ void ServerClient::onDecodeError(const QString &error)
 {
     qCWarning(lcServer, "session %s: invalid Socket.IO packet (%s); closing the connection",
               qUtf8Printable(m_session ? m_session->id() : QString()), qUtf8Printable(error));
+    // The engine may still deliver the rest of the payload before it reports the close: none of
+    // it may reach a handler. The sockets stay until then, to leave with the engine's reason.
+    m_closing = true;
     const auto sockets = m_nsps.values();
     for (const QPointer<Socket> &socket : sockets) {
         if (socket)
@@ -200,6 +213,7 @@ void ServerClient::close()
 {
     if (m_closed)
         return;
+    m_closing = true;
     if (m_session && m_session->state() == EngineSession::State::Open)
         m_session->close();
     onClose(DisconnectReason::ForcedServerClose, QString());

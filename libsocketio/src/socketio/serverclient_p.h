@@ -46,6 +46,8 @@ public:
     void removeSocket(Socket *socket);
 
 private:
+    /*! True (logged) once the connection is closed or closing: incoming messages are dropped. */
+    bool ignoresInput() const;
     void onText(const QByteArray &utf8);
     void onBinary(const QByteArray &bytes);
     void onDecoded(const Protocol::Packet &packet);
@@ -63,6 +65,7 @@ private:
     QSet<QString> m_connecting;                  // CONNECT being processed (matchers, middlewares)
     QTimer m_connectTimer;
     bool m_closed = false;
+    bool m_closing = false;   // a close was asked for (decode error, violation); m_closed may lag
 };
 
 } // namespace SocketIo

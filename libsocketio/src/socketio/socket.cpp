@@ -94,12 +94,25 @@ void SocketPrivate::abandon(bool keepSession)
 {
     handshaking = false;
     missedPackets = {};
-    if (!recovered || connected)
+    if (connected)
         return;
-    if (keepSession)
+    // only a recovered socket has a session worth keeping; a new one never connected
+    if (recovered && keepSession)
         persistSession();
+    // the rooms a recovered socket re-joined, and those middlewares joined: none may outlive it
     if (nsp && nsp->adapter())
         nsp->adapter()->delAll(id);
+    // acks asked for from a middleware can no longer be answered
+    const auto pending = std::exchange(acks, {});
+    for (const PendingAck &p : pending) {
+        if (p.onDisconnect)
+            p.onDisconnect();
+    }
+}
+
+bool SocketPrivate::isUsable() const
+{
+    return connected || (handshaking && client);
 }
 
 void SocketPrivate::persistSession()
@@ -281,13 +294,13 @@ bool SocketPrivate::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
     return client->writeEncoded(encoded, isVolatile);
 }
 
-void SocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
+bool SocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
 {
     Protocol::Packet packet;
     packet.type = Protocol::PacketType::Ack;
     packet.id = ackId;
     packet.data = args;
-    sendPacket(packet, false);
+    return sendPacket(packet, false);
 }
 
 void SocketPrivate::notifyOutgoing(const QCborValue &eventData)
@@ -304,9 +317,10 @@ void SocketPrivate::notifyOutgoing(const QCborValue &eventData)
 
 bool SocketPrivate::emitEvent(const QString &event, const QCborArray &args, Socket::EmitFlags flags)
 {
-    if (Internal::refuseReservedEvent(event, "Socket::emitEvent"))
+    if (Internal::refuseReservedEvent(event, "Socket::emitEvent")
+        || Internal::refuseTooManyAttachments(args, event, "Socket::emitEvent"))
         return false;
-    if (!connected && !(handshaking && client)) {
+    if (!isUsable()) {
         qCDebug(lcServer, "emit \"%s\" on a disconnected socket ignored", qUtf8Printable(event));
         return false;
     }
@@ -342,11 +356,15 @@ AckReply *SocketPrivate::emitWithAck(const QString &event, const QCborArray &arg
     Q_Q(Socket);
     AckReply *reply = AckReplyPrivate::create();
     AckReplyPrivate *r = AckReplyPrivate::get(reply);
-    if (Internal::refuseReservedEvent(event, "Socket::emitWithAck")) {
+    if (Internal::refuseReservedEvent(event, "Socket::emitWithAck")
+        || Internal::refuseTooManyAttachments(args, event, "Socket::emitWithAck")) {
         r->finishLater(AckReply::Error::NotSent);
         return reply;
     }
-    if (!connected) {
+    // from a middleware too: the packet precedes the CONNECT reply, and the ACK, which the client
+    // can only send once connected, resolves the reply as usual
+    if (!isUsable()) {
+        qCDebug(lcServer, "emitWithAck \"%s\" on a disconnected socket: not sent", qUtf8Printable(event));
         r->finishLater(AckReply::Error::Disconnected);
         return reply;
     }
@@ -431,7 +449,8 @@ void Socket::join(const QString &room)
 void Socket::join(const QStringList &rooms)
 {
     Q_D(Socket);
-    if (!d->connected) {
+    // middlewares may join (io.use((s, next) => { s.join(room); next(); })); a refusal leaves again
+    if (!d->isUsable()) {
         qCDebug(lcServer, "join on a disconnected socket ignored");
         return;
     }
@@ -441,8 +460,10 @@ void Socket::join(const QStringList &rooms)
 void Socket::leave(const QString &room)
 {
     Q_D(Socket);
-    if (!d->connected)
+    if (!d->isUsable()) {
+        qCDebug(lcServer, "leave on a disconnected socket ignored");
         return;
+    }
     d->nsp->adapter()->del(d->id, room);
 }
 

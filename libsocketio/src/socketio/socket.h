@@ -77,16 +77,19 @@ public:
 
     /*! The rooms the socket is in, its own id included. */
     QSet<QString> rooms() const;
-    /*! Joins \a room (no-op if already in it). */
+    /*! Joins \a room (no-op if already in it). Allowed from a connection middleware, before the
+        socket is connected: broadcasts reach it once connected; if a middleware refuses it, it
+        leaves every room again. Ignored once disconnected. */
     void join(const QString &room);
     /*! \overload */
     void join(const QStringList &rooms);
-    /*! Leaves \a room. */
+    /*! Leaves \a room. Allowed from a connection middleware, ignored once disconnected. */
     void leave(const QString &room);
 
     /*! Sends \a event with \a args. Returns false, sending nothing, for a reserved event name
         (connect, connect_error, disconnect, disconnecting, newListener, removeListener; a warning is
-        logged), when disconnected, or when a Volatile packet was dropped. With connection state
+        logged), for more than 10 byte strings in \a args (Socket.IO peers refuse more binary
+        attachments; a warning is logged), when disconnected, or when a Volatile packet was dropped. With connection state
         recovery on, a packet that is not Volatile goes through the adapter to the socket's own
         room and carries its offset as an extra last argument. Called from a connection
         middleware, before the socket is connected, the event is written at once and reaches the
@@ -102,9 +105,12 @@ public:
     bool send(const QCborArray &args = QCborArray(), EmitFlags flags = NoFlags);
 
     /*! Sends \a event with an ack id (from the namespace's counter). The reply finishes with the
-        client's ack args, with Error::Timeout after \a timeout (zero: no timeout), or with
-        Error::Disconnected if the socket disconnects first. Never null, never finished
-        synchronously. */
+        client's ack args, with Error::Timeout after \a timeout (zero: no timeout), with
+        Error::Disconnected if the socket disconnects first (or a middleware refuses it), or with
+        Error::NotSent for a reserved event name or more than 10 byte strings in \a args. Called
+        from a connection middleware, the event reaches the client before the CONNECT reply, and
+        the client's ack, sent once it is connected, finishes the reply. Never null, never
+        finished synchronously. */
     SocketIo::AckReply *emitWithAck(const QString &event, const QCborArray &args = QCborArray(),
                                     std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
                                     EmitFlags flags = NoFlags);

@@ -54,9 +54,12 @@ public:
 
     /*! CONNECT accepted: join own room, write the missed packets (recovery), send the CONNECT reply. */
     void onConnect();
-    /*! The socket will not connect (middleware refusal, connection gone): a recovered socket
-        leaves the rooms it re-joined; with \a keepSession its session is stored again. */
+    /*! The socket will not connect (middleware refusal, connection gone): it leaves every room
+        (re-joined on recovery or joined by a middleware) and fails the acks it waits for; with
+        \a keepSession a recovered socket's session is stored again. */
     void abandon(bool keepSession);
+    /*! Connected, or still in its middlewares on an open client: rooms and emits are allowed. */
+    bool isUsable() const;
     /*! Stores the session through the adapter (connection state recovery). */
     void persistSession();
     /*! Whether the server has connection state recovery on. */
@@ -74,7 +77,8 @@ public:
     bool sendPacket(Protocol::Packet packet, bool isVolatile);
     /*! Writes an already encoded packet (broadcasts). */
     bool writeEncoded(const EncodedPacket &encoded, bool isVolatile);
-    void sendAck(qint64 id, const QCborArray &args);
+    /*! Writes ACK \a id with \a args; false if the client cannot take it. */
+    bool sendAck(qint64 id, const QCborArray &args);
     void notifyOutgoing(const QCborValue &eventData);
     bool emitEvent(const QString &event, const QCborArray &args, Socket::EmitFlags flags);
     AckReply *emitWithAck(const QString &event, const QCborArray &args, std::chrono::milliseconds timeout,

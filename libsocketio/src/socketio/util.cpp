@@ -2,6 +2,10 @@
 
 #include "logging_p.h"
 
+#include "protocol/limits.h"
+
+#include <QCborMap>
+
 #include <QRandomGenerator>
 
 namespace SocketIo::Internal {
@@ -48,6 +52,53 @@ bool refuseReservedEvent(const QString &event, const char *where)
         return true;
     }
     return false;
+}
+
+namespace {
+int countBinaries(const QCborValue &value, int depth)
+{
+    switch (value.type()) {
+    case QCborValue::ByteArray:
+        return 1;
+    case QCborValue::Array: {
+        // the writer puts null for containers this deep, so they carry no attachment
+        if (depth >= Protocol::MaxJsonDepth)
+            return 0;
+        int n = 0;
+        const QCborArray array = value.toArray();
+        for (const QCborValue &v : array)
+            n += countBinaries(v, depth + 1);
+        return n;
+    }
+    case QCborValue::Map: {
+        if (depth >= Protocol::MaxJsonDepth)
+            return 0;
+        int n = 0;
+        const QCborMap map = value.toMap();
+        for (auto it = map.constBegin(); it != map.constEnd(); ++it)
+            n += countBinaries(it.value(), depth + 1);
+        return n;
+    }
+    default:
+        return value.isTag() ? countBinaries(value.taggedValue(), depth) : 0;
+    }
+}
+} // namespace
+
+int countBinaries(const QCborValue &value)
+{
+    return countBinaries(value, 0);
+}
+
+bool refuseTooManyAttachments(const QCborArray &args, const QString &event, const char *where)
+{
+    // args sit one level below the packet's data array, as in [event, ...args]
+    const int binaries = countBinaries(QCborValue(args), 1);
+    if (binaries <= Protocol::MaxAttachments)
+        return false;
+    qCWarning(lcServer, "%s(\"%s\"): %d binary values, more than the %d a Socket.IO peer accepts; nothing sent",
+              where, qUtf8Printable(event), binaries, Protocol::MaxAttachments);
+    return true;
 }
 
 QCborArray eventData(const QString &event, const QCborArray &args)

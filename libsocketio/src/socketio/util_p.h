@@ -22,6 +22,15 @@ SocketIo::EncodedPacket encode(const SocketIo::Packet &packet);
 /*! True (after a warning naming \a where) if \a event may not be emitted. */
 bool refuseReservedEvent(const QString &event, const char *where);
 
+/*! Number of byte strings in \a value, found where the JSON writer finds them (array elements,
+    map values, tagged values, within Protocol::MaxJsonDepth): the binary attachments a packet
+    carrying \a value is sent with. */
+int countBinaries(const QCborValue &value);
+/*! True (after a warning naming \a where and \a event) if \a args carry more binary attachments
+    than socket.io-parser >= 4.2.6 accepts (Protocol::MaxAttachments): such a packet would make a
+    JavaScript peer close the connection with "parse error" (protocol.md 2.3). */
+bool refuseTooManyAttachments(const QCborArray &args, const QString &event, const char *where);
+
 inline QCborArray toCbor(const QJsonArray &args) { return QCborArray::fromJsonArray(args); }
 inline QCborArray toCbor(const QVariantList &args) { return QCborArray::fromVariantList(args); }
 inline QCborArray toCbor(std::initializer_list<QCborValue> args)

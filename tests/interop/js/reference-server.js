@@ -14,6 +14,8 @@
 //   --transports LIST   default polling,websocket
 //   --recovery          enables connectionStateRecovery (maxDisconnectionDuration 60000, skipMiddlewares)
 //   --options JSON      further Server options, merged last
+//   --tls-key FILE      with --tls-cert: serve https (and wss) instead of http, with this PEM
+//   --tls-cert FILE     private key and certificate; the "listening" url is then https://...
 //
 // Handlers
 //   "/"        on connection emits "auth" with the handshake's auth;
@@ -27,7 +29,7 @@
 //              connect_error "not authorized" with data {"reason":"bad token"}
 //
 // Observations (stdout, one JSON object per line; binary as {"_bin":"<hex>"}):
-//   {"event":"listening","port":N,"url":"http://127.0.0.1:N"}
+//   {"event":"listening","port":N,"url":"http://127.0.0.1:N"}            ("https://..." with --tls-*)
 //   {"event":"connection","namespace":...,"id":...,"transport":...,"auth":{...},"recovered":bool}
 //   {"event":"event","namespace":...,"id":...,"name":...,"args":[...],"ack":bool}   every event received
 //   {"event":"disconnect","namespace":...,"id":...,"reason":...}
@@ -42,7 +44,9 @@
 //   {"cmd":"exit"}
 "use strict";
 
+const fs = require("fs");
 const http = require("http");
+const https = require("https");
 const { Server } = require("socket.io");
 const { print, readCommands, decode, parseArgs, parseJsonArg } = require("./jsonlines");
 
@@ -62,7 +66,18 @@ try {
   process.exit(2);
 }
 
-const httpServer = http.createServer();
+const tls = args["tls-key"] !== undefined || args["tls-cert"] !== undefined;
+let httpServer;
+try {
+  if (tls && (!args["tls-key"] || !args["tls-cert"] || args["tls-key"] === "true" || args["tls-cert"] === "true"))
+    throw new Error("--tls-key and --tls-cert go together, each with a file");
+  httpServer = tls
+    ? https.createServer({ key: fs.readFileSync(args["tls-key"]), cert: fs.readFileSync(args["tls-cert"]) })
+    : http.createServer();
+} catch (e) {
+  print({ event: "error", message: e.message });
+  process.exit(2);
+}
 const io = new Server(httpServer, {
   path: args.path,
   pingInterval: Number(args["ping-interval"]),
@@ -169,5 +184,5 @@ httpServer.on("error", (e) => {
 });
 httpServer.listen(Number(args.port), args.host, () => {
   const port = httpServer.address().port;
-  print({ event: "listening", port, url: `http://${args.host}:${port}` });
+  print({ event: "listening", port, url: `${tls ? "https" : "http"}://${args.host}:${port}` });
 });
