@@ -55,6 +55,43 @@ void retire(Client *client)
 
 } // namespace
 
+/*!
+  \internal
+  What the \c ack function handed to eventReceived() calls: sends the acknowledgement of one
+  received event once. Owned by the JavaScript engine (collected with the function).
+*/
+class QmlAckSender : public QObject
+{
+    Q_OBJECT
+public:
+    explicit QmlAckSender(const Message &message)
+        : m_message(message)
+    {
+    }
+
+    /*! \a args: a JavaScript array, one element per ack argument. */
+    Q_INVOKABLE bool send(const QJSValue &args)
+    {
+        if (m_message.isAcknowledged()) {
+            qCDebug(lcQml).noquote() << "SocketIoClient: the ack of" << m_message.event()
+                                     << "was already sent; ignored";
+            return false;
+        }
+        QJSEngine *engine = qjsEngine(this);
+        QCborArray cborArgs;
+        QString error;
+        if (!engine || !JsConversion::toCborArgs(engine, args, &cborArgs, &error)) {
+            qCWarning(lcQml).noquote() << "SocketIoClient: the ack of" << m_message.event()
+                                       << "was not sent:" << (engine ? error : u"no QML engine"_s);
+            return false;
+        }
+        return m_message.ack(cborArgs);
+    }
+
+private:
+    const Message m_message;
+};
+
 QmlClient::QmlClient(QObject *parent)
     : QObject(parent)
 {
@@ -203,7 +240,8 @@ void QmlClient::componentComplete()
         open();
 }
 
-bool QmlClient::emitEvent(const QString &name, const QJSValue &args, const QJSValue &callback)
+bool QmlClient::emitEvent(const QString &name, const QJSValue &args, const QJSValue &callback,
+                          int timeout, const QJSValue &onError)
 {
     if (!m_socket) {
         qCWarning(lcQml) << "SocketIoClient.emitEvent:" << name << "not sent: the client is not active";
@@ -213,6 +251,14 @@ bool QmlClient::emitEvent(const QString &name, const QJSValue &args, const QJSVa
         qCWarning(lcQml) << "SocketIoClient.emitEvent:" << name << "not sent: the callback is not a function";
         return false;
     }
+    if (!onError.isUndefined() && !onError.isCallable()) {
+        qCWarning(lcQml) << "SocketIoClient.emitEvent:" << name << "not sent: onError is not a function";
+        return false;
+    }
+    if (timeout < 0) {
+        qCWarning(lcQml) << "SocketIoClient.emitEvent:" << name << "not sent: the timeout is negative";
+        return false;
+    }
     QJSEngine *engine = qjsEngine(this);
     QCborArray cborArgs;
     QString error;
@@ -220,17 +266,26 @@ bool QmlClient::emitEvent(const QString &name, const QJSValue &args, const QJSVa
         qCWarning(lcQml).noquote() << "SocketIoClient.emitEvent:" << name << "not sent:" << error;
         return false;
     }
-    if (callback.isUndefined())
+    if (callback.isUndefined() && onError.isUndefined())
         return m_socket->emitEvent(name, cborArgs);
 
-    AckReply *reply = m_socket->emitWithAck(name, cborArgs);
-    QObject::connect(reply, &AckReply::finished, this, [this, reply, callback, name] {
+    AckReply *reply = m_socket->emitWithAck(name, cborArgs, std::chrono::milliseconds(timeout));
+    QObject::connect(reply, &AckReply::finished, this, [this, reply, callback, onError, name] {
+        QJSEngine *engine = qjsEngine(this);
         if (reply->error() != AckReply::Error::NoError) {
-            qCWarning(lcQml).noquote() << "SocketIoClient.emitEvent:" << name
-                                       << "no acknowledgement:" << reply->errorString();
+            if (!onError.isCallable() || !engine) {
+                qCWarning(lcQml).noquote() << "SocketIoClient.emitEvent:" << name
+                                           << "no acknowledgement:" << reply->errorString();
+                return;
+            }
+            const QJSValue result = onError.call({QJSValue(reply->errorString())});
+            if (result.isError())
+                qCWarning(lcQml).noquote() << "SocketIoClient.emitEvent: onError of" << name
+                                           << "threw:" << result.toString();
             return;
         }
-        QJSEngine *engine = qjsEngine(this);
+        if (!callback.isCallable())
+            return;
         if (!engine) {
             qCWarning(lcQml) << "SocketIoClient.emitEvent: no QML engine to call the callback";
             return;
@@ -311,7 +366,8 @@ void QmlClient::open()
             qCWarning(lcQml) << "SocketIoClient: no QML engine, event" << message.event() << "dropped";
             return;
         }
-        Q_EMIT eventReceived(message.event(), JsConversion::toJsArray(engine, message.args()));
+        Q_EMIT eventReceived(message.event(), JsConversion::toJsArray(engine, message.args()),
+                             message.needsAck() ? ackFunction(engine, message) : QJSValue());
     });
     QObject::connect(m_client, &Client::reconnectAttempt, this, [this] {
         if (m_socket && m_socket->isActive() && m_status != Open)
@@ -325,6 +381,22 @@ void QmlClient::open()
     qCDebug(lcQml) << "SocketIoClient: connecting to" << m_url << "namespace" << m_namespace;
     setStatus(Connecting);
     m_socket->open();
+}
+
+QJSValue QmlClient::ackFunction(QJSEngine *engine, const Message &message)
+{
+    // QJSEngine has no public way to make a native function: wrap the sender's invokable in a
+    // closure so QML calls ack(a, b, ...) like socket.io's callback.
+    if (!m_ackFactory.isCallable()) {
+        m_ackFactory = engine->evaluate(u"(function (sender) {"
+                                        "    return function () { return sender.send(Array.prototype.slice.call(arguments)) }"
+                                        "})"_s);
+        if (!m_ackFactory.isCallable()) {
+            qCWarning(lcQml).noquote() << "SocketIoClient: cannot build the ack function:" << m_ackFactory.toString();
+            return QJSValue();
+        }
+    }
+    return m_ackFactory.call({engine->newQObject(new QmlAckSender(message))});
 }
 
 void QmlClient::close()
@@ -384,3 +456,5 @@ void QmlClient::setId(const QString &id)
 }
 
 } // namespace SocketIo
+
+#include "socketioclient.moc"

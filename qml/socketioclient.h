@@ -8,10 +8,13 @@
 #include <QUrl>
 #include <QtQml/qqmlregistration.h>
 
+QT_FORWARD_DECLARE_CLASS(QJSEngine)
+
 namespace SocketIo {
 
 class Client;
 class ClientSocket;
+class Message;
 
 /*!
   The QML type \c SocketIoClient (module \c SocketIo): one namespace of a Socket.IO server,
@@ -24,7 +27,11 @@ class ClientSocket;
       url: "http://localhost:3000"
       active: true
       onConnected: emitEvent("hello", ["world", 42], function (reply) { console.log(reply) })
-      onEventReceived: (name, args) => console.log(name, JSON.stringify(args))
+      onEventReceived: (name, args, ack) => {
+          console.log(name, JSON.stringify(args))
+          if (ack)                     // the server asked for an acknowledgement
+              ack("got it", new Uint8Array([1, 2]).buffer)
+      }
   }
   \endqml
 
@@ -102,18 +109,29 @@ public:
 
     /*!
       Sends event \a name. \a args is an array with one element per argument (undefined: no
-      argument; any other value: that single argument). If \a callback is a function the server
-      is asked for an acknowledgement and \a callback is called with its arguments, later, from
-      the event loop (if the socket disconnects first, the ack is lost and the callback is not
-      called; a warning says so). While connecting, the event is buffered until the namespace is
-      joined.
+      argument; any other value: that single argument). If \a callback or \a onError is a
+      function the server is asked for an acknowledgement; the outcome is reported exactly once,
+      later, from the event loop:
+      \list
+      \li the server acknowledged: \a callback(...ackArgs) (if \a callback is a function);
+      \li no acknowledgement after \a timeout milliseconds (0, the default: wait forever), the
+          socket disconnected after sending it, or the emit was refused: \a onError(message) with
+          "operation has timed out", "socket has been disconnected" or "the event was not sent"
+          (without \a onError a warning says so and \a callback is not called).
+      \endlist
+      \qml
+      emitEvent("question", [42], answer => console.log(answer), 5000, error => console.warn(error))
+      \endqml
+      While connecting, the event is buffered until the namespace is joined.
 
       Returns false, sending nothing, when the client is not active, \a name is reserved
-      (connect, disconnect, ...), \a callback is neither a function nor undefined, or \a args
-      cannot be converted (nested deeper than 64 levels); a warning says why.
+      (connect, disconnect, ...), \a callback or \a onError is neither a function nor
+      undefined, \a timeout is negative, or \a args cannot be converted (nested deeper than 64
+      levels); a warning says why.
     */
     Q_INVOKABLE bool emitEvent(const QString &name, const QJSValue &args = QJSValue(),
-                               const QJSValue &callback = QJSValue());
+                               const QJSValue &callback = QJSValue(), int timeout = 0,
+                               const QJSValue &onError = QJSValue());
 
     void classBegin() override;
     void componentComplete() override;
@@ -139,8 +157,13 @@ Q_SIGNALS:
         namespace") or the network error, \a data the error's data (undefined when none). */
     void connectError(const QString &message, const QJSValue &data);
     /*! The server sent event \a name with arguments \a args (a JavaScript array; binaries are
-        ArrayBuffer). */
-    void eventReceived(const QString &name, const QJSValue &args);
+        ArrayBuffer). \a ack is undefined unless the server asked for an acknowledgement; then it
+        is a function, socket.io's callback: ack(...ackArgs) sends the acknowledgement with those
+        arguments (JSON values, ArrayBuffer / typed arrays / DataView as binaries), now or later,
+        and returns true; only the first successful call sends, later calls are ignored and return
+        false (as are calls whose arguments cannot be converted, with a warning, and calls after
+        the socket is gone). Handlers written as (name, args) => ... simply ignore it. */
+    void eventReceived(const QString &name, const QJSValue &args, const QJSValue &ack);
 
 private:
     void open();
@@ -150,6 +173,7 @@ private:
     void setErrorString(const QString &errorString);
     void setId(const QString &id);
     void onDisconnected(const QString &reason);
+    QJSValue ackFunction(QJSEngine *engine, const SocketIo::Message &message);
 
     QUrl m_url;
     QString m_namespace = QStringLiteral("/");
@@ -164,6 +188,7 @@ private:
     QString m_id;
     SocketIo::Client *m_client = nullptr;
     SocketIo::ClientSocket *m_socket = nullptr;
+    QJSValue m_ackFactory;   // function (sender) -> the ack function of eventReceived()
 
     Q_DISABLE_COPY(QmlClient)
 };

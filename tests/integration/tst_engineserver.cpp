@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QNetworkInterface>
 #include <QSignalSpy>
+#include <QNetworkProxy>
 #include <QTest>
 #include <QUrlQuery>
 #include <QWebSocket>
@@ -96,6 +97,7 @@ private Q_SLOTS:
     void dualStackListens();
     void badInputLeavesOtherSessionsAlone();
     void serverCloseClosesAllSessions();
+    void listensDespiteApplicationHttpProxy();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -961,6 +963,20 @@ void tst_EngineServer::serverCloseClosesAllSessions()
     QCOMPARE(m_server->clientsCount(), 0);
     QVERIFY(!m_server->isListening());
     QVERIFY(peer.waitClosed());
+}
+
+void tst_EngineServer::listensDespiteApplicationHttpProxy()
+{
+    // An application-wide HTTP proxy must not apply to the listening socket.
+    const QNetworkProxy saved = QNetworkProxy::applicationProxy();
+    QNetworkProxy::setApplicationProxy(QNetworkProxy(QNetworkProxy::HttpProxy, u"127.0.0.1"_qs, 9));
+    EngineServer server;
+    const bool listening = server.listen(QHostAddress::LocalHost, 0);
+    QNetworkProxy::setApplicationProxy(saved);
+    QVERIFY2(listening, qPrintable(server.errorString()));
+    RawHttpClient client;
+    QVERIFY(client.connectToHost(QHostAddress::LocalHost, server.serverPort()));
+    QCOMPARE(client.request("GET", "/engine.io/?EIO=4&transport=polling").status, 200);
 }
 
 QTEST_MAIN(tst_EngineServer)

@@ -1,5 +1,6 @@
 #include "testserver.h"
 
+#include <SocketIo/ackreply.h>
 #include <SocketIo/disconnectreason.h>
 #include <SocketIo/message.h>
 #include <SocketIo/namespace.h>
@@ -58,10 +59,37 @@ QString TestServer::disconnectReason(const QString &tag) const
     return m_disconnectReasons.value(tag);
 }
 
+QString TestServer::lastAnswer() const
+{
+    return m_lastAnswer;
+}
+
+int TestServer::answers() const
+{
+    return m_answers;
+}
+
+bool TestServer::askClient(const QString &tag, const QString &event, const QVariantList &args)
+{
+    SocketIo::Socket *socket = m_sockets.value(tag);
+    if (!socket || !socket->isConnected())
+        return false;
+    SocketIo::AckReply *reply = socket->emitWithAck(event, QCborArray::fromVariantList(args));
+    QObject::connect(reply, &SocketIo::AckReply::finished, this, [this, reply] {
+        m_lastAnswer = reply->error() == SocketIo::AckReply::Error::NoError
+            ? QCborValue(reply->args()).toDiagnosticNotation()
+            : u"error: "_s + reply->errorString();
+        ++m_answers;
+        Q_EMIT answered();
+    });
+    return true;
+}
+
 void TestServer::onConnection(SocketIo::Socket *socket)
 {
     const QString tag = socket->handshake().auth.value(u"tag"_s).toString();
     ++m_connections[tag];
+    m_sockets.insert(tag, socket);
     QObject::connect(socket, &SocketIo::Socket::disconnected, this,
                      [this, tag](SocketIo::DisconnectReason reason, const QString &) {
                          m_disconnectReasons[tag] = SocketIo::reasonString(reason);

@@ -3,7 +3,9 @@
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QString>
+#include <QVariantList>
 
 #include <memory>
 
@@ -22,7 +24,8 @@ class Socket;
   data {code: 42}; any other namespace is unknown ("Invalid namespace").
 
   Clients identify themselves with auth {tag: "..."}; connections and disconnect reasons are
-  counted per tag.
+  counted per tag. askClient() sends an event with an ack request to a tagged client and records
+  its answer (lastAnswer, answers).
 */
 class TestServer : public QObject
 {
@@ -30,6 +33,11 @@ class TestServer : public QObject
     Q_PROPERTY(QString url READ url CONSTANT)
     Q_PROPERTY(QString lastArgs READ lastArgs NOTIFY recorded)
     Q_PROPERTY(QString lastBinaryHex READ lastBinaryHex NOTIFY recorded)
+    /*! The ack arguments of the last answer to askClient() (CBOR diagnostic notation, binaries
+        as h'..'), or "error: <errorString>" if it failed. */
+    Q_PROPERTY(QString lastAnswer READ lastAnswer NOTIFY answered)
+    /*! How many askClient() replies have finished. */
+    Q_PROPERTY(int answers READ answers NOTIFY answered)
 public:
     explicit TestServer(QObject *parent = nullptr);
     ~TestServer() override;
@@ -40,15 +48,22 @@ public:
     QString url() const;
     QString lastArgs() const;
     QString lastBinaryHex() const;
+    QString lastAnswer() const;
+    int answers() const;
 
     /*! How many sockets with auth.tag == \a tag have connected to "/". */
     Q_INVOKABLE int connections(const QString &tag) const;
     /*! socket.io's reason string of the last disconnect of a socket tagged \a tag; empty if none. */
     Q_INVOKABLE QString disconnectReason(const QString &tag) const;
+    /*! Emits \a event with \a args to the last socket tagged \a tag, asking for an ack (no
+        timeout); the answer lands in lastAnswer. False if no such socket is connected. */
+    Q_INVOKABLE bool askClient(const QString &tag, const QString &event, const QVariantList &args);
 
 Q_SIGNALS:
     /*! lastArgs or lastBinaryHex changed. */
     void recorded();
+    /*! An askClient() reply finished (lastAnswer and answers changed). */
+    void answered();
 
 private:
     void onConnection(SocketIo::Socket *socket);
@@ -58,6 +73,9 @@ private:
     QHash<QString, QString> m_disconnectReasons;
     QString m_lastArgs;
     QString m_lastBinaryHex;
+    QHash<QString, QPointer<SocketIo::Socket>> m_sockets;
+    QString m_lastAnswer;
+    int m_answers = 0;
 
     Q_DISABLE_COPY(TestServer)
 };

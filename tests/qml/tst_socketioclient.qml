@@ -34,6 +34,34 @@ TestCase {
         }
     }
 
+    // acks every event the server asks about with ackWith, then tries a second time
+    Component {
+        id: ackingComponent
+        SocketIoClient {
+            property var ackWith: []
+            property var ackResults: []
+            url: testServer.url
+            onEventReceived: (name, args, ack) => {
+                if (ack === undefined) {
+                    ackResults.push("no ack requested")
+                    return
+                }
+                ackResults.push(ack.apply(null, ackWith))
+                ackResults.push(ack("second"))
+            }
+        }
+    }
+
+    // a handler written before eventReceived had the ack argument
+    Component {
+        id: twoArgumentHandlerComponent
+        SocketIoClient {
+            property string lastEvent
+            url: testServer.url
+            onEventReceived: (name, args) => lastEvent = name + ":" + JSON.stringify(args)
+        }
+    }
+
     Component {
         id: spyComponent
         SignalSpy {}
@@ -124,6 +152,97 @@ TestCase {
         compare(args.length, payload.length)
         compare(args, payload)
         compare(args[5].nested.list[2][0], 3)
+        compare(eventSpy.signalArguments[0][2], undefined, "no ack requested, no ack function")
+    }
+
+    function openAckingClient(tag, ackWith) {
+        const client = createTemporaryObject(ackingComponent, testCase,
+                                             { auth: { tag: tag }, ackWith: ackWith })
+        verify(client)
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        return client
+    }
+
+    function test_ackServerEventWithJson() {
+        const client = openAckingClient("ack-server-json", ["ok", 7, { nested: [true, null] }])
+        const answers = testServer.answers
+        verify(testServer.askClient("ack-server-json", "question", ["what?", 1]))
+        tryCompare(testServer, "answers", answers + 1)
+        compare(testServer.lastAnswer, '["ok", 7, {"nested": [true, null]}]')
+        compare(client.ackResults, [true, false], "the first call sends, the second is ignored")
+    }
+
+    function test_ackServerEventWithArrayBuffer() {
+        const client = openAckingClient("ack-server-binary",
+                                        [new Uint8Array([1, 2, 255]).buffer, "label"])
+        const answers = testServer.answers
+        verify(testServer.askClient("ack-server-binary", "question", []))
+        tryCompare(testServer, "answers", answers + 1)
+        compare(testServer.lastAnswer, "[h'0102ff', \"label\"]")
+        compare(client.ackResults, [true, false])
+    }
+
+    function test_ackLaterFromASpy() {
+        const client = openClient("ack-server-later")
+        const eventSpy = spy(client, "eventReceived")
+        const answers = testServer.answers
+        verify(testServer.askClient("ack-server-later", "question", ["q"]))
+        tryCompare(eventSpy, "count", 1)
+        compare(eventSpy.signalArguments[0][0], "question")
+        compare(eventSpy.signalArguments[0][1], ["q"])
+        const ack = eventSpy.signalArguments[0][2]
+        compare(typeof ack, "function")
+        compare(testServer.answers, answers, "nothing sent before ack() is called")
+        compare(ack(), true)
+        compare(ack("ignored"), false)
+        tryCompare(testServer, "answers", answers + 1)
+        compare(testServer.lastAnswer, "[]")
+        // one more round trip: the ignored second call sent nothing
+        verify(testServer.askClient("ack-server-later", "question", ["again"]))
+        tryCompare(eventSpy, "count", 2)
+        compare(eventSpy.signalArguments[1][2]("second question"), true)
+        tryCompare(testServer, "answers", answers + 2)
+        compare(testServer.lastAnswer, '["second question"]')
+    }
+
+    function test_twoArgumentHandlerStillWorks() {
+        const client = createTemporaryObject(twoArgumentHandlerComponent, testCase,
+                                             { auth: { tag: "two-argument-handler" } })
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        verify(client.emitEvent("message", ["hi", 1]))
+        tryCompare(client, "lastEvent", 'message-back:["hi",1]')
+    }
+
+    function test_emitTimeoutCallsOnErrorOnce() {
+        const client = openClient("ack-timeout")
+        let acked = 0
+        const errors = []
+        verify(client.emitEvent("never-acked", ["x"], function () { ++acked }, 100,
+                                function (message) { errors.push(message) }))
+        compare(errors, [], "never called synchronously")
+        tryVerify(function () { return errors.length > 0 })
+        compare(errors, ["operation has timed out"])
+        // an ack round trip later: still exactly one call, and the callback never ran
+        let roundTrip = false
+        verify(client.emitEvent("message-with-ack", [], function () { roundTrip = true }, 5000,
+                                function (message) { fail("unexpected " + message) }))
+        tryVerify(function () { return roundTrip })
+        compare(errors, ["operation has timed out"])
+        compare(acked, 0)
+    }
+
+    function test_disconnectCallsOnError() {
+        const client = openClient("ack-disconnect")
+        const errors = []
+        let acked = false
+        verify(client.emitEvent("never-acked", [], function () { acked = true }, 0,
+                                function (message) { errors.push(message) }))
+        client.active = false
+        tryVerify(function () { return errors.length > 0 })
+        compare(errors, ["socket has been disconnected"])
+        compare(acked, false)
     }
 
     function test_emitWithCallbackGetsAckArguments() {
@@ -278,6 +397,10 @@ TestCase {
         client.active = true
         ignoreWarning(/not sent: the callback is not a function/)
         compare(client.emitEvent("message", [], 42), false)
+        ignoreWarning(/not sent: onError is not a function/)
+        compare(client.emitEvent("message", [], undefined, 0, "oops"), false)
+        ignoreWarning(/not sent: the timeout is negative/)
+        compare(client.emitEvent("message", [], function () {}, -1), false)
         ignoreWarning(/reserved/)
         compare(client.emitEvent("connect", []), false)
         const cyclic = {}

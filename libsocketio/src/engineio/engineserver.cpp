@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QNetworkProxy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QWebSocket>
@@ -712,6 +713,9 @@ EngineServer::EngineServer(QObject *parent)
 {
     Q_D(EngineServer);
     d->tcpServer = new QTcpServer(this);
+    // A listening socket cannot go through a proxy; without this an application-wide HTTP proxy
+    // (QNetworkProxy::setApplicationProxy) makes listen() fail.
+    d->tcpServer->setProxy(QNetworkProxy(QNetworkProxy::NoProxy));
     connect(d->tcpServer, &QTcpServer::newConnection, this, [d] { d->onNewTcpConnection(); });
     d->wsServer = new QWebSocketServer(QStringLiteral("libsocketio"),
                                        QWebSocketServer::NonSecureMode, this);
