@@ -2,6 +2,7 @@
 // loopback, in three transport modes: connecting, events and acks both ways, binary, namespaces,
 // auth, refusals, buffering, disconnect reasons, reconnection and its Backoff, retries; a fake
 // Socket.IO server (raw Engine.IO) for bad input; the chat-client example against chat-server.
+#include "clienttesthelpers.h"
 #include "siotesthelpers.h"
 #include "socketio/backoff_p.h"
 
@@ -37,29 +38,11 @@ using SocketIo::Next;
 using SocketIo::Server;
 using SocketIo::Socket;
 
+using SocketIo::Test::addTransportRows;
+using SocketIo::Test::keep;
+using SocketIo::Test::rowOptions;
+
 namespace {
-
-void addTransportRows()
-{
-    QTest::addColumn<bool>("polling");
-    QTest::addColumn<bool>("websocket");
-    QTest::newRow("polling only") << true << false;
-    QTest::newRow("websocket only") << false << true;
-    QTest::newRow("polling upgraded to websocket") << true << true;
-}
-
-/*! Client options for the current transport row, with quick reconnection. */
-ClientOptions rowOptions()
-{
-    QFETCH(bool, polling);
-    QFETCH(bool, websocket);
-    ClientOptions options;
-    options.polling = polling;
-    options.websocket = websocket;
-    options.reconnectionDelay = 50ms;
-    options.reconnectionDelayMax = 200ms;
-    return options;
-}
 
 QUrl urlFor(quint16 port)
 {
@@ -95,12 +78,6 @@ std::unique_ptr<SocketIo::EngineServer> fakeServer(
 }
 
 /*! Keeps \a reply alive after finished() (the test reads it later); deleted with the holder. */
-std::unique_ptr<AckReply> keep(AckReply *reply)
-{
-    reply->setAutoDelete(false);
-    return std::unique_ptr<AckReply>(reply);
-}
-
 /*! A port nobody listens on (bound, then released). */
 quint16 closedPort()
 {

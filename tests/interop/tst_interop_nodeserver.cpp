@@ -3,6 +3,7 @@
 // modes: connecting, events, acks both ways, binary, namespaces, connect_error with data,
 // disconnect reasons, reconnection after the server process restarts, and connection state
 // recovery of missed messages.
+#include "clienttesthelpers.h"
 #include "nodeprocess.h"
 
 #include <SocketIo/ackreply.h>
@@ -27,36 +28,10 @@ using SocketIo::DisconnectReason;
 using SocketIo::Message;
 using SocketIo::Test::NodeProcess;
 
-namespace {
+using SocketIo::Test::addTransportRows;
+using SocketIo::Test::keep;
+using SocketIo::Test::rowOptions;
 
-void addTransportRows()
-{
-    QTest::addColumn<bool>("polling");
-    QTest::addColumn<bool>("websocket");
-    QTest::newRow("polling only") << true << false;
-    QTest::newRow("websocket only") << false << true;
-    QTest::newRow("polling upgraded to websocket") << true << true;
-}
-
-ClientOptions rowOptions()
-{
-    QFETCH(bool, polling);
-    QFETCH(bool, websocket);
-    ClientOptions options;
-    options.polling = polling;
-    options.websocket = websocket;
-    options.reconnectionDelay = 50ms;
-    options.reconnectionDelayMax = 200ms;
-    return options;
-}
-
-std::unique_ptr<AckReply> keep(AckReply *reply)
-{
-    reply->setAutoDelete(false);
-    return std::unique_ptr<AckReply>(reply);
-}
-
-} // namespace
 
 class tst_InteropNodeServer : public QObject
 {

@@ -5,6 +5,7 @@
 // the connection; trusting the certificate as a CA through ClientOptions::sslConfiguration
 // connects (events and acks both ways); the application calling Client::ignoreSslErrors() from
 // its sslErrors() slot connects too.
+#include "clienttesthelpers.h"
 #include "nodeprocess.h"
 
 #include <SocketIo/ackreply.h>
@@ -32,36 +33,10 @@ using SocketIo::ClientSocket;
 using SocketIo::Message;
 using SocketIo::Test::NodeProcess;
 
-namespace {
+using SocketIo::Test::addTransportRows;
+using SocketIo::Test::keep;
+using SocketIo::Test::rowOptions;
 
-void addTransportRows()
-{
-    QTest::addColumn<bool>("polling");
-    QTest::addColumn<bool>("websocket");
-    QTest::newRow("polling only") << true << false;
-    QTest::newRow("websocket only") << false << true;
-    QTest::newRow("polling upgraded to websocket") << true << true;
-}
-
-ClientOptions rowOptions()
-{
-    QFETCH(bool, polling);
-    QFETCH(bool, websocket);
-    ClientOptions options;
-    options.polling = polling;
-    options.websocket = websocket;
-    options.reconnectionDelay = 50ms;
-    options.reconnectionDelayMax = 200ms;
-    return options;
-}
-
-std::unique_ptr<AckReply> keep(AckReply *reply)
-{
-    reply->setAutoDelete(false);
-    return std::unique_ptr<AckReply>(reply);
-}
-
-} // namespace
 
 class tst_InteropTls : public QObject
 {

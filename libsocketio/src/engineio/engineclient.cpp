@@ -647,12 +647,7 @@ void EngineClient::sendBinary(const QByteArray &bytes)
 void EngineClient::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries)
 {
     Q_D(EngineClient);
-    QList<EnginePacket> packets;
-    packets.reserve(binaries.size() + 1);
-    packets.append(EnginePacket::text(EnginePacketType::Message, utf8));
-    for (const QByteArray &b : binaries)
-        packets.append(EnginePacket::bytes(b));
-    d->sendPackets(packets);
+    d->sendPackets(Protocol::messagePackets(utf8, binaries));
 }
 
 bool EngineClient::isWritable() const

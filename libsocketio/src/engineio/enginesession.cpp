@@ -347,12 +347,7 @@ void EngineSession::sendBinary(const QByteArray &bytes)
 void EngineSession::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries)
 {
     Q_D(EngineSession);
-    QList<EnginePacket> packets;
-    packets.reserve(binaries.size() + 1);
-    packets.append(EnginePacket::text(EnginePacketType::Message, utf8));
-    for (const QByteArray &b : binaries)
-        packets.append(EnginePacket::bytes(b));
-    d->sendPackets(packets);
+    d->sendPackets(Protocol::messagePackets(utf8, binaries));
 }
 
 bool EngineSession::isWritable() const

@@ -32,6 +32,17 @@ struct EnginePacket
     { return EnginePacket{EnginePacketType::Message, raw, true}; }
 };
 
+/*! One Socket.IO packet as Engine.IO messages: the text \a utf8, then each binary attachment. */
+inline QList<EnginePacket> messagePackets(const QByteArray &utf8, const QList<QByteArray> &binaries)
+{
+    QList<EnginePacket> packets;
+    packets.reserve(binaries.size() + 1);
+    packets.append(EnginePacket::text(EnginePacketType::Message, utf8));
+    for (const QByteArray &b : binaries)
+        packets.append(EnginePacket::bytes(b));
+    return packets;
+}
+
 /*! Text form of one packet: "<type digit><data>"; a binary message as "b<base64>". */
 QByteArray encodeEnginePacket(const EnginePacket &packet);
 
