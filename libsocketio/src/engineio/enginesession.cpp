@@ -124,9 +124,8 @@ void EngineSessionPrivate::flush()
     if (state == EngineSession::State::Closed || writeBuffer.isEmpty() || !transport->isWritable())
         return;
     const QList<EnginePacket> packets = std::exchange(writeBuffer, {});
-    writeBufferBytes = 0;
-    for (const EnginePacket &p : packets)
-        bytesSent += quint64(Protocol::encodedPayloadSize(p));
+    // writeBufferBytes is kept equal to the encoded size of writeBuffer as packets are queued
+    bytesSent += quint64(std::exchange(writeBufferBytes, 0));
     transport->send(packets);
     if (state == EngineSession::State::Closed)
         return;

@@ -97,10 +97,7 @@ void PollingTransport::endPost(HttpConnection *connection)
 
 void PollingTransport::handlePost(HttpConnection *connection, const Protocol::HttpRequest &request)
 {
-    if (m_post == connection) {
-        disconnect(m_postWatch);
-        m_post = nullptr;
-    }
+    endPost(connection);
     HttpHeaders headers = m_server->corsHeaders(request);
     // v4 payloads are always text; engine.io refuses binary bodies and drops the session.
     if (request.header("content-type").toLower().startsWith("application/octet-stream")) {

@@ -1,4 +1,5 @@
 #include "enginepacket.h"
+#include "utf8_p.h"
 
 namespace SocketIo::Protocol {
 
@@ -10,51 +11,6 @@ void setError(QString *error, const QString &message)
 {
     if (error)
         *error = message;
-}
-
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. Node
-// decodes lenient (U+FFFD replacement), but a C++ peer must never see invalid text.
-bool isValidUtf8(QByteArrayView bytes)
-{
-    const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
-    const qsizetype n = bytes.size();
-    qsizetype i = 0;
-    while (i < n) {
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        int extra = 0;
-        unsigned char lo = 0x80, hi = 0xBF;  // bounds for the second byte
-        if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-        } else if (c == 0xE0) {
-            extra = 2; lo = 0xA0;
-        } else if (c == 0xED) {
-            extra = 2; hi = 0x9F;              // excludes surrogates
-        } else if (c >= 0xE1 && c <= 0xEF) {
-            extra = 2;
-        } else if (c == 0xF0) {
-            extra = 3; lo = 0x90;
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            extra = 3;
-        } else if (c == 0xF4) {
-            extra = 3; hi = 0x8F;              // nothing above U+10FFFF
-        } else {
-            return false;
-        }
-        if (n - i <= extra)
-            return false;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return false;
-        for (int k = 2; k <= extra; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-        }
-        i += extra + 1;
-    }
-    return true;
 }
 
 bool isBase64Char(char c)
@@ -124,7 +80,7 @@ bool decodeEnginePacket(QByteArrayView text, EnginePacket *packet, QString *erro
         return false;
     }
     const QByteArrayView data = text.sliced(1);
-    if (!isValidUtf8(data)) {
+    if (!Utf8::isValid(data)) {
         setError(error, QStringLiteral("invalid UTF-8 in packet"));
         return false;
     }

@@ -1,4 +1,5 @@
 #include "json.h"
+#include "utf8_p.h"
 
 #include "limits.h"
 
@@ -48,31 +49,6 @@ constexpr qint64 MaxSafeInteger = qint64(1) << 53;
 // Above this many members an object gets a hash index for duplicate detection; below, a linear
 // scan over the few keys is cheaper than hashing.
 constexpr qsizetype LinearKeyScanLimit = 32;
-
-// Length of the strictly valid UTF-8 sequence starting at p (lead byte >= 0x80), 0 if invalid:
-// no overlong forms, no encoded surrogates, nothing above U+10FFFF.
-inline int utf8SequenceLength(const uchar *p, const uchar *end)
-{
-    const uchar c = p[0];
-    auto cont = [&](int i, uchar lo = 0x80, uchar hi = 0xbf) {
-        return p + i < end && p[i] >= lo && p[i] <= hi;
-    };
-    if (c >= 0xc2 && c <= 0xdf)
-        return cont(1) ? 2 : 0;
-    if (c == 0xe0)
-        return cont(1, 0xa0) && cont(2) ? 3 : 0;
-    if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
-        return cont(1) && cont(2) ? 3 : 0;
-    if (c == 0xed)
-        return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
-    if (c == 0xf0)
-        return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (c >= 0xf1 && c <= 0xf3)
-        return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (c == 0xf4)
-        return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
 
 inline int hexValue(uchar c)
 {
@@ -483,7 +459,7 @@ private:
                 ++m_pos;
                 continue;
             }
-            const int n = utf8SequenceLength(m_pos, m_end);
+            const int n = Utf8::sequenceLength(m_pos, m_end);
             if (!n) {
                 fail("invalid UTF-8");
                 return -1;
@@ -520,7 +496,7 @@ private:
                 ++m_pos;
                 continue;
             }
-            const int n = utf8SequenceLength(m_pos, m_end);
+            const int n = Utf8::sequenceLength(m_pos, m_end);
             if (!n) {
                 fail("invalid UTF-8");
                 return -1;

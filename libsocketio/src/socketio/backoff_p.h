@@ -41,9 +41,6 @@ public:
 
     void reset() { m_attempts = 0; }
     int attempts() const { return m_attempts; }
-    void setMin(double min) { m_min = min; }
-    void setMax(double max) { m_max = max; }
-    void setJitter(double jitter) { m_jitter = jitter > 0 && jitter <= 1 ? jitter : 0; }
     /*! Replaces Math.random() (values in [0, 1)); null restores the default generator. */
     void setRandomSource(std::function<double()> random) { m_random = std::move(random); }
 

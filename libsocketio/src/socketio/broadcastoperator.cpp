@@ -13,14 +13,21 @@
 namespace SocketIo {
 
 namespace {
-// A parent (dynamic) namespace broadcasts on each of its children.
-QList<Namespace *> targets(Namespace *nsp)
+// A parent (dynamic) namespace broadcasts on each of its children. Guarded pointers: a handler
+// run while one namespace is served (eventSent, adapter signals) may delete a later one.
+QList<QPointer<Namespace>> targets(Namespace *nsp)
 {
+    QList<QPointer<Namespace>> list;
     if (!nsp)
-        return {};
-    if (nsp->isParent())
-        return nsp->children();
-    return {nsp};
+        return list;
+    if (!nsp->isParent()) {
+        list.append(nsp);
+        return list;
+    }
+    const QList<Namespace *> children = nsp->children();
+    for (Namespace *child : children)
+        list.append(child);
+    return list;
 }
 } // namespace
 
@@ -95,21 +102,21 @@ Namespace *BroadcastOperator::nsp() const { return m_nsp; }
 
 bool BroadcastOperator::emitEvent(const QString &event, const QCborArray &args) const
 {
-    if (Internal::refuseReservedEvent(event, "emitEvent")
-        || Internal::refuseTooManyAttachments(args, event, "emitEvent"))
+    if (Internal::refuseEmit(event, args, "emitEvent"))
         return false;
     if (!m_nsp) {
         qCWarning(lcServer, "emitEvent(\"%s\"): the namespace is gone", qUtf8Printable(event));
         return false;
     }
-    const QList<Namespace *> list = targets(m_nsp);
-    for (const QPointer<Namespace> nsp : list) {
+    const QCborArray data = Internal::eventData(event, args);
+    const QList<QPointer<Namespace>> list = targets(m_nsp);
+    for (const QPointer<Namespace> &nsp : list) {
         if (!nsp || !nsp->adapter())
             continue;
         Packet packet;
         packet.type = PacketType::Event;
         packet.nsp = nsp->name();
-        packet.data = Internal::eventData(event, args);
+        packet.data = data;
         nsp->adapter()->broadcast(packet, m_options);
     }
     return true;
@@ -165,8 +172,7 @@ AckReply *BroadcastOperator::emitWithAck(const QString &event, const QCborArray 
 {
     AckReply *reply = AckReplyPrivate::create();
     AckReplyPrivate *r = AckReplyPrivate::get(reply);
-    if (Internal::refuseReservedEvent(event, "emitWithAck")
-        || Internal::refuseTooManyAttachments(args, event, "emitWithAck") || !m_nsp) {
+    if (Internal::refuseEmit(event, args, "emitWithAck") || !m_nsp) {
         r->finishLater(AckReply::Error::NotSent);
         return reply;
     }
@@ -189,15 +195,16 @@ AckReply *BroadcastOperator::emitWithAck(const QString &event, const QCborArray 
                 NamespacePrivate::get(nsp)->closeBroadcastAck(ackId);
         }
     };
-    const QList<Namespace *> list = targets(m_nsp);
-    for (const QPointer<Namespace> nsp : list) {
+    const QCborArray data = Internal::eventData(event, args);
+    const QList<QPointer<Namespace>> list = targets(m_nsp);
+    for (const QPointer<Namespace> &nsp : list) {
         if (!nsp || !nsp->adapter())
             continue;
         Packet packet;
         packet.type = PacketType::Event;
         packet.nsp = nsp->name();
         packet.id = NamespacePrivate::get(nsp)->allocateAckId();
-        packet.data = Internal::eventData(event, args);
+        packet.data = data;
         NamespacePrivate::get(nsp)->openBroadcastAck(packet.id);
         sent->append({nsp, packet.id});
         // each namespace's adapter reports its server count and, per server, its client count
@@ -240,7 +247,7 @@ void BroadcastOperator::fetchSockets(const QObject *context,
         return;
     }
     QPointer<const QObject> contextGuard(context);
-    const QList<Namespace *> list = targets(m_nsp);
+    const QList<QPointer<Namespace>> list = targets(m_nsp);
     struct State
     {
         QList<RemoteSocket> sockets;
@@ -262,7 +269,7 @@ void BroadcastOperator::fetchSockets(const QObject *context,
             callback(state->sockets);
         }
     };
-    for (const QPointer<Namespace> nsp : list) {
+    for (const QPointer<Namespace> &nsp : list) {
         if (nsp && nsp->adapter())
             ++state->pending;
     }
@@ -270,7 +277,7 @@ void BroadcastOperator::fetchSockets(const QObject *context,
         deliver();
         return;
     }
-    for (const QPointer<Namespace> nsp : list) {
+    for (const QPointer<Namespace> &nsp : list) {
         if (!nsp || !nsp->adapter())
             continue;
         nsp->adapter()->fetchSockets(m_options, [state, deliver](const QList<RemoteSocket> &sockets) {
@@ -284,7 +291,7 @@ void BroadcastOperator::fetchSockets(const QObject *context,
 
 void BroadcastOperator::socketsJoin(const QStringList &rooms) const
 {
-    for (const QPointer<Namespace> nsp : targets(m_nsp)) {
+    for (const QPointer<Namespace> &nsp : targets(m_nsp)) {
         if (nsp && nsp->adapter())
             nsp->adapter()->addSockets(m_options, rooms);
     }
@@ -294,7 +301,7 @@ void BroadcastOperator::socketsJoin(const QString &room) const { socketsJoin(QSt
 
 void BroadcastOperator::socketsLeave(const QStringList &rooms) const
 {
-    for (const QPointer<Namespace> nsp : targets(m_nsp)) {
+    for (const QPointer<Namespace> &nsp : targets(m_nsp)) {
         if (nsp && nsp->adapter())
             nsp->adapter()->delSockets(m_options, rooms);
     }
@@ -304,7 +311,7 @@ void BroadcastOperator::socketsLeave(const QString &room) const { socketsLeave(Q
 
 void BroadcastOperator::disconnectSockets(bool close) const
 {
-    for (const QPointer<Namespace> nsp : targets(m_nsp)) {
+    for (const QPointer<Namespace> &nsp : targets(m_nsp)) {
         if (nsp && nsp->adapter())
             nsp->adapter()->disconnectSockets(m_options, close);
     }

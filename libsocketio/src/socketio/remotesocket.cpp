@@ -33,8 +33,7 @@ BroadcastOptions only(const QString &id)
 
 bool RemoteSocket::emitEvent(const QString &event, const QCborArray &args) const
 {
-    if (Internal::refuseReservedEvent(event, "RemoteSocket::emitEvent")
-        || Internal::refuseTooManyAttachments(args, event, "RemoteSocket::emitEvent"))
+    if (Internal::refuseEmit(event, args, "RemoteSocket::emitEvent"))
         return false;
     if (!m_adapter || !m_adapter->nsp())
         return false;

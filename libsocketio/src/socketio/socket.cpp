@@ -10,6 +10,8 @@
 
 #include <SocketIo/ackreply.h>
 #include <SocketIo/adapter.h>
+
+#include <QMetaMethod>
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 
@@ -306,6 +308,10 @@ bool SocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
 void SocketPrivate::notifyOutgoing(const QCborValue &eventData)
 {
     Q_Q(Socket);
+    // On a broadcast this runs once per recipient: skip building the argument list nobody reads.
+    static const QMetaMethod eventSentSignal = QMetaMethod::fromSignal(&Socket::eventSent);
+    if (!q->isSignalConnected(eventSentSignal))
+        return;
     const QCborArray data = eventData.toArray();
     if (data.isEmpty())
         return;
@@ -317,8 +323,7 @@ void SocketPrivate::notifyOutgoing(const QCborValue &eventData)
 
 bool SocketPrivate::emitEvent(const QString &event, const QCborArray &args, Socket::EmitFlags flags)
 {
-    if (Internal::refuseReservedEvent(event, "Socket::emitEvent")
-        || Internal::refuseTooManyAttachments(args, event, "Socket::emitEvent"))
+    if (Internal::refuseEmit(event, args, "Socket::emitEvent"))
         return false;
     if (!isUsable()) {
         qCDebug(lcServer, "emit \"%s\" on a disconnected socket ignored", qUtf8Printable(event));
@@ -356,8 +361,7 @@ AckReply *SocketPrivate::emitWithAck(const QString &event, const QCborArray &arg
     Q_Q(Socket);
     AckReply *reply = AckReplyPrivate::create();
     AckReplyPrivate *r = AckReplyPrivate::get(reply);
-    if (Internal::refuseReservedEvent(event, "Socket::emitWithAck")
-        || Internal::refuseTooManyAttachments(args, event, "Socket::emitWithAck")) {
+    if (Internal::refuseEmit(event, args, "Socket::emitWithAck")) {
         r->finishLater(AckReply::Error::NotSent);
         return reply;
     }

@@ -101,6 +101,11 @@ bool refuseTooManyAttachments(const QCborArray &args, const QString &event, cons
     return true;
 }
 
+bool refuseEmit(const QString &event, const QCborArray &args, const char *where)
+{
+    return refuseReservedEvent(event, where) || refuseTooManyAttachments(args, event, where);
+}
+
 QCborArray eventData(const QString &event, const QCborArray &args)
 {
     QCborArray data;

@@ -30,6 +30,9 @@ int countBinaries(const QCborValue &value);
     than socket.io-parser >= 4.2.6 accepts (Protocol::MaxAttachments): such a packet would make a
     JavaScript peer close the connection with "parse error" (protocol.md 2.3). */
 bool refuseTooManyAttachments(const QCborArray &args, const QString &event, const char *where);
+/*! True (after the warning saying why) if \a event with \a args may not be sent to a client: a
+    reserved name, or too many binary attachments. Every server-side emit checks this. */
+bool refuseEmit(const QString &event, const QCborArray &args, const char *where);
 
 inline QCborArray toCbor(const QJsonArray &args) { return QCborArray::fromJsonArray(args); }
 inline QCborArray toCbor(const QVariantList &args) { return QCborArray::fromVariantList(args); }
