@@ -22,8 +22,18 @@ APT_QML=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models qml6-mod
          qml6-module-qtquick qml6-module-qtquick-window qml6-module-qttest)
 # tests/interop/tst_interop_tls generates a throwaway self-signed certificate with the openssl CLI
 APT_TLS=(openssl)
-# later: keychain (qtkeychain-qt6-dev), redis (libhiredis-dev redis-server)
-APT_PACKAGES=("${APT_BUILD[@]}" "${APT_QT[@]}" "${APT_FUZZ[@]}" "${APT_QML[@]}" "${APT_TLS[@]}")
+# Admin dashboard (admin-ui/, QML module SocketIoAdmin): Qt Quick Controls and Layouts, Shapes for the
+# charts, QtKeychain for credentials; its tests store secrets in gnome-keyring inside dbus-run-session
+# (dbus-x11 provides dbus-launch) and take screenshots offscreen. libcrypt-dev: crypt_r for bcrypt.
+APT_ADMIN=(qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-templates
+           qml6-module-qtquick-shapes qml6-module-qt-labs-settings qml6-module-qtquick-dialogs
+           qml6-module-qt-labs-platform qtkeychain-qt6-dev libcrypt-dev gnome-keyring dbus-x11 libsecret-tools)
+# The official admin UI is driven by playwright-core in Debian's chromium; xvfb for a real display
+APT_BROWSER=(chromium xvfb)
+# Redis adapter (target SocketIo::Redis): hiredis with its Qt adapter, msgpack-c; redis-server for tests
+APT_REDIS=(libhiredis-dev libmsgpack-dev redis-server)
+APT_PACKAGES=("${APT_BUILD[@]}" "${APT_QT[@]}" "${APT_FUZZ[@]}" "${APT_QML[@]}" "${APT_TLS[@]}"
+              "${APT_ADMIN[@]}" "${APT_BROWSER[@]}" "${APT_REDIS[@]}")
 
 # Node.js: any `node` on PATH will do (developer machines often have one from nodesource or nvm);
 # Debian's own is installed only when there is none.
