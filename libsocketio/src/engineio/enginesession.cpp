@@ -5,6 +5,8 @@
 #include "engineserver_p.h"
 #include "enginetransport_p.h"
 
+#include <QMetaMethod>
+
 namespace SocketIo {
 
 using Protocol::EnginePacket;
@@ -106,6 +108,13 @@ void EngineSessionPrivate::sendPackets(const QList<EnginePacket> &packets)
         writeBuffer.append(p);
         writeBufferBytes += Protocol::encodedPayloadSize(p);
     }
+    if (statsObserved) {
+        Q_Q(EngineSession);
+        for (const EnginePacket &p : packets) {
+            if (!p.data.isEmpty())
+                Q_EMIT q->dataPacketQueued(p.data.size());
+        }
+    }
     flush();
     // Checked after the flush: what a writable transport takes at once costs nothing here; only
     // what piles up for a peer that does not collect it (no GET, an unread WebSocket) counts.
@@ -151,6 +160,8 @@ void EngineSessionPrivate::onPacket(const EnginePacket &packet)
     if (state != EngineSession::State::Open)
         return;
     bytesReceived += quint64(Protocol::encodedPayloadSize(packet));
+    if (statsObserved && !packet.data.isEmpty())
+        Q_EMIT q->dataPacketReceived(packet.data.size());
     switch (packet.type) {
     case EnginePacketType::Pong:
         pingTimeoutTimer.stop();
@@ -384,6 +395,14 @@ quint64 EngineSession::bytesSent() const
 {
     Q_D(const EngineSession);
     return d->bytesSent;
+}
+
+void EngineSession::connectNotify(const QMetaMethod &signal)
+{
+    Q_D(EngineSession);
+    if (signal == QMetaMethod::fromSignal(&EngineSession::dataPacketQueued)
+        || signal == QMetaMethod::fromSignal(&EngineSession::dataPacketReceived))
+        d->statsObserved = true;
 }
 
 } // namespace SocketIo

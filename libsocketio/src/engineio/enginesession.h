@@ -72,6 +72,18 @@ Q_SIGNALS:
     void upgraded();
     /*! Everything queued so far has been handed to the transport. */
     void drained();
+    /*! Statistics hook (engine.io's "packetCreate" with data): a packet carrying data (a text or
+        binary message) was queued for the peer; \a bytes is the size of its data (UTF-8 bytes of a
+        text, length of a binary). Packets without data (ping, noop, close) are not reported.
+        Emitted only while something is connected to it: costs a flag test otherwise. */
+    void dataPacketQueued(qint64 bytes);
+    /*! Statistics hook (engine.io's "packet" with data): a packet carrying data arrived from the
+        peer (before it is dispatched); \a bytes is the size of its data. Same cost rule. */
+    void dataPacketReceived(qint64 bytes);
+
+protected:
+    /*! Arms the statistics hooks when something connects to them. */
+    void connectNotify(const QMetaMethod &signal) override;
 
 private:
     friend class EngineServer;

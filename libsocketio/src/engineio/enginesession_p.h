@@ -63,6 +63,8 @@ public:
     QTimer noopTimer;
     quint64 bytesReceived = 0;
     quint64 bytesSent = 0;
+    /*! Something is connected to dataPacketQueued/dataPacketReceived (set by connectNotify). */
+    bool statsObserved = false;
 };
 
 } // namespace SocketIo

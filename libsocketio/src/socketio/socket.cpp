@@ -435,7 +435,11 @@ EngineSession *Socket::conn() const
 bool Socket::isConnected() const { return d_func()->connected; }
 bool Socket::isRecovered() const { return d_func()->recovered; }
 QCborValue Socket::data() const { return d_func()->data; }
-void Socket::setData(const QCborValue &data) { d_func()->data = data; }
+void Socket::setData(const QCborValue &data)
+{
+    d_func()->data = data;
+    Q_EMIT dataChanged();
+}
 
 QSet<QString> Socket::rooms() const
 {

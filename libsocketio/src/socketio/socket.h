@@ -73,6 +73,7 @@ public:
     /*! Free application data (socket.data); shipped with fetchSockets() and kept in the
         session for connection state recovery. */
     QCborValue data() const;
+    /*! Replaces data() and emits dataChanged(). */
     void setData(const QCborValue &data);
 
     /*! The rooms the socket is in, its own id included. */
@@ -157,6 +158,9 @@ Q_SIGNALS:
     void disconnecting(SocketIo::DisconnectReason reason, const QString &description);
     /*! The socket left the namespace; it is deleted later. */
     void disconnected(SocketIo::DisconnectReason reason, const QString &description);
+    /*! setData() was called (even with an equal value): what the Admin UI instrumentation reports
+        as socket_updated. Not emitted for the data a recovered session brings back. */
+    void dataChanged();
     /*! socket.io's socket "error" event: a packet middleware refused a packet, or the connection
         got undecodable input (then it closes). */
     void errorOccurred(const QString &message, const QCborValue &data);
