@@ -4,6 +4,14 @@
 // "join" joins the named room and tells that room with "joined" <socket id>.
 // --recovery turns on connection state recovery: every event then carries an extra last argument,
 // its offset, and a client back within 2 minutes gets its id, rooms and missed events again.
+// --admin serves the official Socket.IO Admin UI's namespace (/admin) without authentication;
+// --admin-user NAME --admin-password-hash BCRYPT with basic authentication (see --hash-password).
+// --redis redis://HOST:PORT joins a Redis cluster (@socket.io/redis-adapter compatible): broadcasts
+// reach the clients of every chat server, C++ or Node.js, on that Redis.
+#include <SocketIo/instrumentation.h>
+#ifdef SOCKETIO_CHAT_REDIS
+#include <SocketIo/redisconnection.h>
+#endif
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
@@ -13,6 +21,8 @@
 #include <QCoreApplication>
 #include <QHostAddress>
 #include <QTextStream>
+
+#include <memory>
 
 using namespace Qt::StringLiterals;
 
@@ -30,10 +40,49 @@ int main(int argc, char *argv[])
             u"recovery"_s,
             u"Connection state recovery: a client that lost its connection for up to 2 minutes gets its id, "
             "rooms and the messages it missed back."_s);
+    const QCommandLineOption adminOption(
+            u"admin"_s, u"Serve the Socket.IO Admin UI namespace /admin, without authentication."_s);
+    const QCommandLineOption adminUserOption(
+            u"admin-user"_s, u"Admin UI user name (basic authentication; implies --admin)."_s, u"name"_s);
+    const QCommandLineOption adminHashOption(
+            u"admin-password-hash"_s, u"bcrypt hash of the Admin UI password (see --hash-password)."_s,
+            u"bcrypt"_s);
+    const QCommandLineOption adminReadonlyOption(
+            u"admin-readonly"_s, u"Admin UI may look but not act (no join/leave/disconnect/emit)."_s);
+    const QCommandLineOption adminProductionOption(
+            u"admin-production"_s, u"Admin UI production mode: statistics only, no per-socket events."_s);
+    const QCommandLineOption hashPasswordOption(
+            u"hash-password"_s, u"Print a bcrypt hash of the given password and exit."_s, u"password"_s);
     parser.addOption(portOption);
     parser.addOption(hostOption);
     parser.addOption(recoveryOption);
+    parser.addOption(adminOption);
+    parser.addOption(adminUserOption);
+    parser.addOption(adminHashOption);
+    parser.addOption(adminReadonlyOption);
+    parser.addOption(adminProductionOption);
+    parser.addOption(hashPasswordOption);
+#ifdef SOCKETIO_CHAT_REDIS
+    const QCommandLineOption redisOption(
+            u"redis"_s, u"Join the Redis cluster at this URL, e.g. redis://127.0.0.1:6379."_s, u"url"_s);
+    parser.addOption(redisOption);
+#endif
     parser.process(app);
+
+    if (parser.isSet(hashPasswordOption)) {
+        const QByteArray hash = SocketIo::Instrumentation::hashPassword(parser.value(hashPasswordOption));
+        if (hash.isEmpty()) {
+            QTextStream(stderr) << "cannot hash this password\n";
+            return 1;
+        }
+        QTextStream(stdout) << hash << '\n';
+        return 0;
+    }
+    const bool admin = parser.isSet(adminOption) || parser.isSet(adminUserOption);
+    if (parser.isSet(adminUserOption) != parser.isSet(adminHashOption)) {
+        QTextStream(stderr) << "--admin-user and --admin-password-hash go together\n";
+        return 2;
+    }
 
     bool portOk = false;
     const uint port = parser.value(portOption).toUInt(&portOk);
@@ -56,9 +105,49 @@ int main(int argc, char *argv[])
     options.cors.enabled = true;
     options.cors.origins = {u"*"_s};
     options.connectionStateRecovery.enabled = parser.isSet(recoveryOption);
+    // the Admin UI (another origin) connects with withCredentials: the origin is echoed
+    options.cors.credentials = admin;
+
+#ifdef SOCKETIO_CHAT_REDIS
+    // declared before the server: destroyed after it
+    std::unique_ptr<SocketIo::RedisConnection> redis;
+    if (parser.isSet(redisOption)) {
+        SocketIo::RedisAdapterOptions redisOptions;
+        if (!redisOptions.setUrl(QUrl(parser.value(redisOption)))) {
+            QTextStream(stderr) << "invalid --redis " << parser.value(redisOption) << '\n';
+            return 2;
+        }
+        redis = std::make_unique<SocketIo::RedisConnection>(redisOptions);
+        options.adapter = redis->adapterFactory();
+        QObject::connect(redis.get(), &SocketIo::RedisConnection::connected, redis.get(), [url = redisOptions.url()] {
+            QTextStream(stdout) << "redis connected " << url.toString() << Qt::endl;
+        });
+        QObject::connect(redis.get(), &SocketIo::RedisConnection::disconnected, redis.get(), [] {
+            QTextStream(stdout) << "redis disconnected, reconnecting" << Qt::endl;
+        });
+    }
+#endif
 
     SocketIo::Server io(options);
     QTextStream out(stdout);
+
+    // before our own connection handler, so that socket_connected precedes what it reports
+    std::unique_ptr<SocketIo::Instrumentation> instrumentation;
+    if (admin) {
+        SocketIo::AdminOptions adminOptions;
+        if (parser.isSet(adminUserOption)) {
+            adminOptions.auth = SocketIo::AdminAuth::basic(parser.value(adminUserOption),
+                                                           parser.value(adminHashOption).toUtf8());
+        }
+        adminOptions.readonly = parser.isSet(adminReadonlyOption);
+        if (parser.isSet(adminProductionOption))
+            adminOptions.mode = SocketIo::AdminOptions::Mode::Production;
+        instrumentation = std::make_unique<SocketIo::Instrumentation>(&io, adminOptions);
+        if (!instrumentation->isValid()) {
+            QTextStream(stderr) << "admin UI: " << instrumentation->errorString() << '\n';
+            return 2;
+        }
+    }
 
     QObject::connect(&io, &SocketIo::Server::connection, &io, [&io, &out](SocketIo::Socket *socket) {
         out << (socket->isRecovered() ? "recovered " : "connected ") << socket->id() << " from "
@@ -88,5 +177,12 @@ int main(int argc, char *argv[])
         return 1;
     }
     out << "chat-server listening on port " << io.serverPort() << Qt::endl;
+    if (instrumentation) {
+        out << "admin UI: open https://admin.socket.io (or serve node_modules/@socket.io/admin-ui/ui/dist),"
+            << " server URL http://localhost:" << io.serverPort() << ", namespace "
+            << instrumentation->adminNamespace()->name()
+            << (parser.isSet(adminUserOption) ? ", with your user name and password" : ", no authentication")
+            << Qt::endl;
+    }
     return app.exec();
 }

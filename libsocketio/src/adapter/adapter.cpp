@@ -42,6 +42,20 @@ bool Adapter::serverSideEmit(const QCborArray &packet)
     return false;
 }
 
+void Adapter::serverSideEmitWithAck(const QCborArray &packet, const ServerSideAckCallback &callback)
+{
+    qCWarning(lcAdapter, "serverSideEmit(\"%s\") with ack: this adapter has no other server nodes",
+              qUtf8Printable(packet.at(0).toString()));
+    if (callback)
+        callback(QStringLiteral("this adapter does not support the serverSideEmit() functionality"), QCborArray());
+}
+
+qint64 Adapter::allocateAckId()
+{
+    Namespace *n = nsp();
+    return n ? NamespacePrivate::get(n)->allocateAckId() : 0;
+}
+
 void Adapter::persistSession(const QCborMap &) {}
 
 void Adapter::restoreSession(const QString &, const QString &, const std::function<void(const QCborMap &)> &callback)

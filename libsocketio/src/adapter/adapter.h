@@ -142,6 +142,16 @@ public:
         returns false. */
     virtual bool serverSideEmit(const QCborArray &packet);
 
+    /*! Gets the answers of serverSideEmitWithAck(): \a error is empty on success, else socket.io's
+        error text (e.g. "timeout reached: only 1 responses received out of 2"); \a responses holds
+        the answers that arrived, the first ack argument of each other node. */
+    using ServerSideAckCallback = std::function<void(const QString &error, const QCborArray &responses)>;
+    /*! Sends [event, ...args] to the other server nodes, each of which answers once (socket.io's
+        serverSideEmit with an acknowledgement); \a callback runs once, now or later. The
+        single-node adapter has no other nodes: it warns and calls back at once with socket.io's
+        error "this adapter does not support the serverSideEmit() functionality". */
+    virtual void serverSideEmitWithAck(const QCborArray &packet, const ServerSideAckCallback &callback);
+
     /*! Connection state recovery (protocol.md 3): stores the session of a socket that left with a
         recoverable reason. \a session has socket.io's shape: "sid" and "pid" (strings), "rooms"
         (array of strings, the socket's own id included) and "data" (Socket::data()); the adapter
@@ -184,6 +194,9 @@ protected:
         registration ends with it, so sockets that never answer do not keep it; otherwise it ends
         when the socket answers or disconnects. */
     bool expectAck(const QString &id, qint64 ackId, const AckCallback &callback);
+    /*! A fresh ack id of nsp(), for delivering another node's broadcast-with-ack to local sockets
+        (the ids of a namespace's broadcasts and of its sockets' emits come from one counter). */
+    qint64 allocateAckId();
     /*! Builds the RemoteSocket value of local socket \a id (for fetchSockets). */
     std::optional<SocketIo::RemoteSocket> remoteSocketFor(const QString &id);
     /*! Applies join/leave/disconnect to a local socket (for addSockets/delSockets/disconnectSockets). */

@@ -322,4 +322,48 @@ bool Namespace::serverSideEmit(const QString &event, const QCborArray &args)
     return d->adapter->serverSideEmit(Internal::eventData(event, args));
 }
 
+void Namespace::serverSideEmitWithAck(const QString &event, const QCborArray &args, const QObject *context,
+                                      const ServerSideAckCallback &callback)
+{
+    Q_D(Namespace);
+    if (!context) {
+        qCWarning(lcServer, "serverSideEmitWithAck(): a context object is required");
+        return;
+    }
+    QPointer<const QObject> contextGuard(context);
+    struct State
+    {
+        bool inCall = true;
+        bool delivered = false;
+    };
+    auto state = std::make_shared<State>();
+    auto deliver = [state, contextGuard, callback](const QString &error, const QCborArray &responses) {
+        if (state->delivered)
+            return;
+        state->delivered = true;
+        if (!state->inCall) {
+            if (contextGuard && callback)
+                callback(error, responses);
+            return;
+        }
+        if (!contextGuard)
+            return;
+        QMetaObject::invokeMethod(const_cast<QObject *>(contextGuard.data()), [contextGuard, callback, error, responses] {
+            if (contextGuard && callback)
+                callback(error, responses);
+        }, Qt::QueuedConnection);
+    };
+    if (event == QLatin1String("connect") || event == QLatin1String("connection")
+        || event == QLatin1String("new_namespace")) {
+        qCWarning(lcServer, "serverSideEmitWithAck: \"%s\" is a reserved event name; nothing sent",
+                  qUtf8Printable(event));
+        deliver(QStringLiteral("\"%1\" is a reserved event name").arg(event), QCborArray());
+    } else if (!d->adapter) {
+        deliver(QStringLiteral("the namespace has no adapter"), QCborArray());
+    } else {
+        d->adapter->serverSideEmitWithAck(Internal::eventData(event, args), deliver);
+    }
+    state->inCall = false;
+}
+
 } // namespace SocketIo

@@ -108,11 +108,33 @@ public:
         there are no other nodes: returns false with a warning. */
     bool serverSideEmit(const QString &event, const QCborArray &args = QCborArray());
 
+    /*! Gets the answers of serverSideEmitWithAck(): \a error is empty when every other node
+        answered, else socket.io's error text ("timeout reached: only 1 responses received out of
+        2"); \a responses holds the answers that arrived (the first ack argument of each node). */
+    using ServerSideAckCallback = std::function<void(const QString &error, const QCborArray &responses)>;
+    /*! socket.io's serverSideEmit with an acknowledgement: sends [event, ...args] to the other
+        server nodes and calls \a callback once with their answers, always later from the event
+        loop, never inside this call; not at all if \a context is destroyed first. The adapter's
+        timeout applies (RedisAdapterOptions::requestsTimeout). Reserved names (connect,
+        connection, new_namespace) and the single-node adapter call back with an error. */
+    void serverSideEmitWithAck(const QString &event, const QCborArray &args, const QObject *context,
+                               const ServerSideAckCallback &callback);
+
+    /*! The answer function of serverSideEventWithAckReceived(): sends \a response back to the
+        node that emitted (only the first call sends; JavaScript nodes get one argument too). */
+    using ServerSideAck = std::function<void(const QCborValue &response)>;
+
 Q_SIGNALS:
     /*! A socket connected (socket.io's "connection" / "connect"). Its CONNECT reply is already queued. */
     void connection(SocketIo::Socket *socket);
-    /*! A server-side event from another node (serverSideEmit), with its args. */
+    /*! A server-side event from another node (serverSideEmit), with its args. Emitted for every
+        such event, whether or not the sender waits for an answer. */
     void serverSideEventReceived(const QString &event, const QCborArray &args);
+    /*! A server-side event whose sender waits for an answer (serverSideEmitWithAck, or
+        serverSideEmit with a callback on a Node.js node): call \a ack once, now or later, to
+        answer. Emitted right after serverSideEventReceived() for the same event. */
+    void serverSideEventWithAckReceived(const QString &event, const QCborArray &args,
+                                        const SocketIo::Namespace::ServerSideAck &ack);
 
 private:
     friend class NamespacePrivate;

@@ -299,4 +299,10 @@ bool Server::serverSideEmit(const QString &event, const QCborArray &args)
     return sockets()->serverSideEmit(event, args);
 }
 
+void Server::serverSideEmitWithAck(const QString &event, const QCborArray &args, const QObject *context,
+                                   const std::function<void(const QString &, const QCborArray &)> &callback)
+{
+    sockets()->serverSideEmitWithAck(event, args, context, callback);
+}
+
 } // namespace SocketIo

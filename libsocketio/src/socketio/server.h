@@ -129,6 +129,9 @@ public:
     void disconnectSockets(bool close = false);
     /*! See Namespace::serverSideEmit(). */
     bool serverSideEmit(const QString &event, const QCborArray &args = QCborArray());
+    /*! See Namespace::serverSideEmitWithAck() (on the main namespace "/"). */
+    void serverSideEmitWithAck(const QString &event, const QCborArray &args, const QObject *context,
+                               const std::function<void(const QString &error, const QCborArray &responses)> &callback);
 
 Q_SIGNALS:
     /*! A socket connected to "/" (io.on("connection")). */

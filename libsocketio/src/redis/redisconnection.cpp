@@ -1,0 +1,161 @@
+#include "redisconnection.h"
+
+#include "redisadapter.h"
+#include "redisadapter_p.h"
+#include "redisconnection_p.h"
+#include "redislogging_p.h"
+
+#include <SocketIo/namespace.h>
+
+namespace SocketIo {
+
+RedisConnection::RedisConnection(const RedisAdapterOptions &options, QObject *parent)
+    : QObject(parent), d_ptr(new RedisConnectionPrivate)
+{
+    Q_D(RedisConnection);
+    d->q_ptr = this;
+    d->options = options;
+    d->pub = new RedisLink(QStringLiteral("redis publisher"), options, this);
+    d->sub = new RedisLink(QStringLiteral("redis subscriber"), options, this);
+    for (RedisLink *link : {d->pub, d->sub}) {
+        connect(link, &RedisLink::ready, this, [d] { d->updateState(); });
+        connect(link, &RedisLink::lost, this, [d, link](const QString &error) { d->linkLost(link, error); });
+    }
+    connect(d->sub, &RedisLink::subscriptionsConfirmed, this, [d] { d->updateState(); });
+    connect(d->sub, &RedisLink::messageReceived, this,
+            [d](const QByteArray &channel, const QByteArray &payload) { d->dispatch(channel, payload); });
+    d->pub->start();
+    d->sub->start();
+}
+
+RedisConnection::~RedisConnection()
+{
+    Q_D(RedisConnection);
+    // adapters outliving the connection stop relaying
+    for (const QPointer<RedisAdapter> &adapter : std::as_const(d->adapters)) {
+        if (adapter)
+            RedisAdapterPrivate::get(adapter)->connection = nullptr;
+    }
+    d->adapters.clear();
+}
+
+RedisAdapterOptions RedisConnection::options() const { return d_func()->options; }
+RedisConnection::State RedisConnection::state() const { return d_func()->state; }
+QString RedisConnection::errorString() const { return d_func()->errorString; }
+
+AdapterFactory RedisConnection::adapterFactory()
+{
+    QPointer<RedisConnection> self(this);
+    return [self](Namespace *nsp) -> Adapter * {
+        if (!self) {
+            qCWarning(lcRedis, "namespace %s: the RedisConnection is gone; using the in-memory adapter",
+                      qUtf8Printable(nsp->name()));
+            return nullptr;
+        }
+        return new RedisAdapter(nsp, self);
+    };
+}
+
+void RedisConnectionPrivate::addAdapter(RedisAdapter *adapter)
+{
+    adapters.removeAll(nullptr);
+    if (!adapters.contains(adapter))
+        adapters.append(adapter);
+    if (sub->isReady() && subscribed)
+        subscribeAdapter(adapter);
+}
+
+void RedisConnectionPrivate::removeAdapter(RedisAdapter *adapter)
+{
+    adapters.removeAll(adapter);
+    adapters.removeAll(nullptr);
+    if (!sub->isReady())
+        return;
+    RedisAdapterPrivate *a = RedisAdapterPrivate::get(adapter);
+    sub->subscribe({QByteArrayLiteral("PUNSUBSCRIBE"), a->broadcastPattern()});
+    sub->subscribe({QByteArrayLiteral("UNSUBSCRIBE"), a->requestChannel.toUtf8(), a->responseChannel.toUtf8(),
+                    a->specificResponseChannel().toUtf8()});
+}
+
+void RedisConnectionPrivate::subscribeAdapter(RedisAdapter *adapter)
+{
+    RedisAdapterPrivate *a = RedisAdapterPrivate::get(adapter);
+    sub->subscribe({QByteArrayLiteral("PSUBSCRIBE"), a->broadcastPattern()});
+    sub->subscribe({QByteArrayLiteral("SUBSCRIBE"), a->requestChannel.toUtf8(), a->responseChannel.toUtf8(),
+                    a->specificResponseChannel().toUtf8()});
+}
+
+bool RedisConnectionPrivate::publish(const QByteArray &channel, const QByteArray &payload)
+{
+    if (!pub->command({QByteArrayLiteral("PUBLISH"), channel, payload})) {
+        qCDebug(lcRedis, "not connected to Redis: message to %s dropped", channel.constData());
+        return false;
+    }
+    return true;
+}
+
+bool RedisConnectionPrivate::command(const QList<QByteArray> &args, const RedisLink::ReplyCallback &callback)
+{
+    return pub->command(args, callback);
+}
+
+void RedisConnectionPrivate::updateState()
+{
+    Q_Q(RedisConnection);
+    if (sub->isReady() && !subscribed) {
+        subscribed = true;
+        adapters.removeAll(nullptr);
+        for (const QPointer<RedisAdapter> &adapter : std::as_const(adapters))
+            subscribeAdapter(adapter);
+    }
+    // connected once Redis confirmed the subscriptions: a message published after connected() reaches us
+    if (!pub->isReady() || !sub->isReady() || sub->pendingSubscriptions() > 0
+        || state == RedisConnection::State::Connected)
+        return;
+    const bool recovered = state == RedisConnection::State::Disconnected;
+    state = RedisConnection::State::Connected;
+    if (recovered)
+        qCWarning(lcRedis, "connection to Redis %s:%d restored", qUtf8Printable(options.host), int(options.port));
+    else
+        qCDebug(lcRedis, "connected to Redis %s:%d", qUtf8Printable(options.host), int(options.port));
+    QPointer<RedisConnection> guard(q);
+    Q_EMIT q->stateChanged(state);
+    if (guard)
+        Q_EMIT q->connected();
+}
+
+void RedisConnectionPrivate::linkLost(RedisLink *link, const QString &error)
+{
+    Q_Q(RedisConnection);
+    if (link == sub)
+        subscribed = false;
+    const bool firstFailure = errorString != error || state == RedisConnection::State::Connected;
+    errorString = error;
+    QPointer<RedisConnection> guard(q);
+    if (state == RedisConnection::State::Connected) {
+        qCWarning(lcRedis, "%s: %s; local traffic continues, reconnecting", qUtf8Printable(link->name()),
+                  qUtf8Printable(error));
+        state = RedisConnection::State::Disconnected;
+        Q_EMIT q->stateChanged(state);
+        if (guard)
+            Q_EMIT q->disconnected();
+    } else if (firstFailure) {
+        qCWarning(lcRedis, "%s: cannot connect to Redis %s:%d: %s; retrying", qUtf8Printable(link->name()),
+                  qUtf8Printable(options.host), int(options.port), qUtf8Printable(error));
+    } else {
+        qCDebug(lcRedis, "%s: %s", qUtf8Printable(link->name()), qUtf8Printable(error));
+    }
+    if (guard)
+        Q_EMIT q->errorOccurred(error);
+}
+
+void RedisConnectionPrivate::dispatch(const QByteArray &channel, const QByteArray &payload)
+{
+    const QList<QPointer<RedisAdapter>> list = adapters;
+    for (const QPointer<RedisAdapter> &adapter : list) {
+        if (adapter)
+            RedisAdapterPrivate::get(adapter)->handleMessage(channel, payload);
+    }
+}
+
+} // namespace SocketIo

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "redisconnection.h"
+#include "redislink_p.h"
+
+#include <QList>
+#include <QPointer>
+
+namespace SocketIo {
+
+class RedisAdapter;
+
+class RedisConnectionPrivate
+{
+public:
+    RedisConnection *q_ptr = nullptr;
+    RedisAdapterOptions options;
+    RedisLink *pub = nullptr;
+    RedisLink *sub = nullptr;
+    RedisConnection::State state = RedisConnection::State::Connecting;
+    QString errorString;
+    bool subscribed = false;
+    QList<QPointer<RedisAdapter>> adapters;
+
+    static RedisConnectionPrivate *get(RedisConnection *c) { return c->d_func(); }
+
+    /*! Registers \a adapter: its channels are subscribed now (if connected) and after each
+        reconnection, and it gets the messages. */
+    void addAdapter(RedisAdapter *adapter);
+    /*! Unsubscribes the channels of \a adapter and forgets it. */
+    void removeAdapter(RedisAdapter *adapter);
+    /*! PUBLISH; false (nothing sent) while the publisher is not connected. */
+    bool publish(const QByteArray &channel, const QByteArray &payload);
+    /*! A command on the publisher connection; see RedisLink::command(). */
+    bool command(const QList<QByteArray> &args, const RedisLink::ReplyCallback &callback);
+
+    void subscribeAdapter(RedisAdapter *adapter);
+    void updateState();
+    void linkLost(RedisLink *link, const QString &error);
+    void dispatch(const QByteArray &channel, const QByteArray &payload);
+
+    Q_DECLARE_PUBLIC(RedisConnection)
+};
+
+} // namespace SocketIo

@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// A real socket.io@4 server joined to a Redis cluster through the pinned @socket.io/redis-adapter
+// (with node-redis 4.7.1 pub/sub clients), for the mixed-cluster tests of our Redis adapter
+// (tests/redis). Started by tests/common/nodeprocess.h; exits when stdin closes.
+//
+// Arguments
+//   --redis URL             redis://127.0.0.1:PORT (required)
+//   --port N                default 0: a free port, reported in the "listening" line
+//   --name NAME             default "node": put into socket.data.node and into serverSideEmit answers
+//   --requests-timeout MS   default 5000 (the adapter's requestsTimeout)
+//   --key PREFIX            default "socket.io"
+//   --admin SERVER_ID       also instrument() the server with the pinned @socket.io/admin-ui
+//                           (auth false, development mode, that serverId), after the Redis
+//                           adapter is installed so that "/admin" is a cluster namespace too
+//
+// Handlers ("/" only)
+//   on connection: socket.data.node = NAME, socket.data.user = auth.user (assigned, so that the
+//   admin-ui's data._admin survives); joins auth.room when given
+//   "join" (room, ack?) -> joins, acks with its rooms
+//   io.on("server-ping", (arg, cb?)) -> prints; answers {"from":NAME,"got":arg} when asked
+//   io.on("server-note", (...args))  -> prints
+//
+// Observations (stdout, JSON lines; binary as {"_bin":"<hex>"}):
+//   {"event":"listening","port":N,"uid":adapter uid}
+//   {"event":"connection","id":...,"auth":{...}}   {"event":"disconnect","id":...,"reason":...}
+//   {"event":"event","id":...,"name":...,"args":[...]}
+//   {"event":"server-side","name":...,"args":[...],"ack":bool}
+//   {"event":"result","id":N,...}   answer to a command carrying "id"
+//   {"event":"redis-error","message":...}
+//   {"event":"join-room"|"leave-room","room":...,"id":...}   the "/" adapter's room changes
+// Commands (stdin), each may carry "id" echoed in its result:
+//   {"cmd":"emit","room":R?,"except":E?,"event":E,"args":[...],"ack":bool,"timeout":ms}
+//        -> result {"responses":[...]} or {"error":message,"responses":[...]} (ack only)
+//   {"cmd":"fetch-sockets","room":R?}   -> result {"sockets":[{"id","rooms","data","auth"}]} or {"error"}
+//   {"cmd":"sockets-join","room":R?,"rooms":[...]}     {"cmd":"sockets-leave","room":R?,"rooms":[...]}
+//   {"cmd":"disconnect-sockets","room":R?,"close":bool}
+//   {"cmd":"server-side-emit","event":E,"args":[...],"ack":bool}   (ack: the adapter's requestsTimeout applies)
+//        -> result {"responses":[...]} or {"error":message,"responses":[...]} (ack only)
+//   {"cmd":"server-count"}   -> result {"count":n}
+//   {"cmd":"all-rooms"}      -> result {"rooms":[...]} or {"error"}
+//   {"cmd":"emitter","room":R?,"event":E,"args":[...]}   publishes with @socket.io/redis-emitter
+//   {"cmd":"emitter-join","room":R?,"rooms":[...]}      socketsJoin through the emitter
+//   {"cmd":"publish","channel":C,"hex":H}               raw PUBLISH (bad input tests)
+//   {"cmd":"exit"}
+"use strict";
+
+const http = require("http");
+const { Server } = require("socket.io");
+const { createClient } = require("redis");
+const { createAdapter } = require("@socket.io/redis-adapter");
+const { Emitter } = require("@socket.io/redis-emitter");
+const { instrument } = require("@socket.io/admin-ui");
+const { print, readCommands, decode, parseArgs } = require("./jsonlines");
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2), {
+    port: "0",
+    name: "node",
+    "requests-timeout": "5000",
+    key: "socket.io",
+  });
+  if (!args.redis || args.redis === "true") throw new Error("--redis URL is required");
+} catch (e) {
+  print({ event: "error", message: e.message });
+  process.exit(2);
+}
+
+function newClient() {
+  const client = createClient({ url: args.redis, socket: { reconnectStrategy: (n) => Math.min(50 * (n + 1), 500) } });
+  client.on("error", (e) => print({ event: "redis-error", message: e.message }));
+  return client;
+}
+
+const pub = newClient();
+const sub = pub.duplicate();
+sub.on("error", (e) => print({ event: "redis-error", message: e.message }));
+const emitterClient = newClient();
+
+const httpServer = http.createServer();
+const io = new Server(httpServer, { cors: { origin: "*" } });
+
+function socketInfo(s) {
+  return { id: s.id, rooms: [...s.rooms], data: s.data, auth: s.handshake.auth };
+}
+
+function target(cmd) {
+  let t = io.of("/");
+  if (cmd.room) t = t.to(cmd.room);
+  if (cmd.except) t = t.except(cmd.except);
+  return t;
+}
+
+function result(cmd, fields) {
+  print({ event: "result", id: cmd.id === undefined ? null : cmd.id, cmd: cmd.cmd, ...fields });
+}
+
+io.on("connection", (socket) => {
+  const auth = socket.handshake.auth || {};
+  socket.data.node = args.name;
+  socket.data.user = auth.user === undefined ? null : auth.user;
+  if (auth.room) socket.join(auth.room);
+  print({ event: "connection", id: socket.id, auth });
+  socket.onAny((name, ...rest) => {
+    const ack = rest.length && typeof rest[rest.length - 1] === "function";
+    print({ event: "event", id: socket.id, name, args: ack ? rest.slice(0, -1) : rest });
+  });
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    if (typeof ack === "function") ack([...socket.rooms]);
+  });
+  socket.on("disconnect", (reason) => print({ event: "disconnect", id: socket.id, reason }));
+});
+
+io.on("server-ping", (...rest) => {
+  const cb = rest.length && typeof rest[rest.length - 1] === "function" ? rest.pop() : null;
+  print({ event: "server-side", name: "server-ping", args: rest, ack: !!cb });
+  if (cb) cb({ from: args.name, got: rest[0] === undefined ? null : rest[0] });
+});
+io.on("server-note", (...rest) => print({ event: "server-side", name: "server-note", args: rest, ack: false }));
+
+async function run(cmd) {
+  switch (cmd.cmd) {
+    case "exit":
+      return exit();
+    case "emit": {
+      const emitArgs = decode(cmd.args || []);
+      if (!cmd.ack) return target(cmd).emit(cmd.event, ...emitArgs);
+      try {
+        const responses = await target(cmd).timeout(cmd.timeout || 2000).emitWithAck(cmd.event, ...emitArgs);
+        result(cmd, { responses });
+      } catch (e) {
+        result(cmd, { error: e.message, responses: e.responses || [] });
+      }
+      return;
+    }
+    case "fetch-sockets":
+      try {
+        const sockets = await target(cmd).fetchSockets();
+        result(cmd, { sockets: sockets.map(socketInfo) });
+      } catch (e) {
+        result(cmd, { error: e.message });
+      }
+      return;
+    case "sockets-join":
+      target(cmd).socketsJoin(cmd.rooms);
+      return result(cmd, {});
+    case "sockets-leave":
+      target(cmd).socketsLeave(cmd.rooms);
+      return result(cmd, {});
+    case "disconnect-sockets":
+      target(cmd).disconnectSockets(!!cmd.close);
+      return result(cmd, {});
+    case "server-side-emit": {
+      const emitArgs = decode(cmd.args || []);
+      if (!cmd.ack) {
+        io.serverSideEmit(cmd.event, ...emitArgs);
+        return result(cmd, {});
+      }
+      try {
+        const responses = await io.serverSideEmitWithAck(cmd.event, ...emitArgs);
+        result(cmd, { responses });
+      } catch (e) {
+        result(cmd, { error: e.message, responses: e.responses || [] });
+      }
+      return;
+    }
+    case "server-count":
+      return result(cmd, { count: await io.of("/").adapter.serverCount() });
+    case "all-rooms":
+      try {
+        const rooms = await io.of("/").adapter.allRooms();
+        result(cmd, { rooms: [...rooms] });
+      } catch (e) {
+        result(cmd, { error: e.message });
+      }
+      return;
+    case "emitter": {
+      let e = new Emitter(emitterClient, { key: args.key });
+      if (cmd.room) e = e.to(cmd.room);
+      e.emit(cmd.event, ...decode(cmd.args || []));
+      return result(cmd, {});
+    }
+    case "emitter-join": {
+      let e = new Emitter(emitterClient, { key: args.key });
+      if (cmd.room) e = e.in(cmd.room);
+      e.socketsJoin(cmd.rooms);
+      return result(cmd, {});
+    }
+    case "publish":
+      await pub.publish(Buffer.from(cmd.channel), Buffer.from(cmd.hex, "hex"));
+      return result(cmd, {});
+    default:
+      throw new Error(`unknown command ${JSON.stringify(cmd.cmd)}`);
+  }
+}
+
+let exiting = false;
+function exit() {
+  if (exiting) return;
+  exiting = true;
+  print({ event: "exit" });
+  io.close();
+  process.exit(0);
+}
+
+(async () => {
+  try {
+    await Promise.all([pub.connect(), sub.connect(), emitterClient.connect()]);
+  } catch (e) {
+    print({ event: "error", message: `redis: ${e.message}` });
+    process.exit(1);
+  }
+  io.adapter(createAdapter(pub, sub, { key: args.key, requestsTimeout: Number(args["requests-timeout"]) }));
+  if (args.admin && args.admin !== "true") {
+    instrument(io, { auth: false, mode: "development", serverId: args.admin });
+  }
+  io.of("/").adapter.on("join-room", (room, id) => print({ event: "join-room", room, id }));
+  io.of("/").adapter.on("leave-room", (room, id) => print({ event: "leave-room", room, id }));
+  readCommands((cmd) => {
+    run(cmd).catch((e) => print({ event: "error", message: `command failed: ${e.message}`, cmd }));
+  }, exit);
+  httpServer.on("error", (e) => {
+    print({ event: "error", message: e.message });
+    process.exit(1);
+  });
+  httpServer.listen(Number(args.port), "127.0.0.1", () => {
+    print({ event: "listening", port: httpServer.address().port, uid: io.of("/").adapter.uid });
+  });
+})();

@@ -1,0 +1,81 @@
+// Shared by the Redis adapter tests: a real redis-server on a free loopback port, and a raw RESP
+// client (to publish garbage or to play a cluster node that never answers).
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTcpSocket>
+
+namespace SocketIo::Test {
+
+/*!
+  `redis-server --port N --bind 127.0.0.1 --save '' --appendonly no` as a child process, on a free
+  loopback port chosen at start(). stop() kills it by process id (SIGKILL, like a crash) and
+  start(samePort) brings it back, empty. Destroying it kills the server.
+*/
+class RedisServer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit RedisServer(QObject *parent = nullptr);
+    ~RedisServer() override;
+
+    /*! Whether redis-server is on PATH (say why otherwise). */
+    static bool available(QString *why);
+    /*! Starts on \a port (0: a free one) and waits until it accepts connections. */
+    bool start(quint16 port = 0, const QStringList &extraArguments = {});
+    void stop();
+    bool isRunning() const;
+    quint16 port() const { return m_port; }
+    QString url() const;
+    QString output() const { return QString::fromUtf8(m_output); }
+
+private:
+    QProcess m_process;
+    quint16 m_port = 0;
+    QByteArray m_output;
+};
+
+/*! A minimal blocking-free RESP client over QTcpSocket for tests: command() writes one command;
+    replies are only counted (lines are not parsed beyond that). */
+class RawRedisClient : public QObject
+{
+    Q_OBJECT
+public:
+    explicit RawRedisClient(QObject *parent = nullptr) : QObject(parent) {}
+    /*! Connects and waits (event loop, bounded) for the connection. */
+    bool open(quint16 port);
+    void command(const QList<QByteArray> &args);
+    /*! Everything received so far. */
+    QByteArray received() const { return m_received; }
+    QTcpSocket *socket() { return &m_socket; }
+
+private:
+    QTcpSocket m_socket;
+    QByteArray m_received;
+};
+
+/*! Records the messages of the `socketio.redis` logging category (instead of printing them)
+    while it exists; other categories go to the previous handler. */
+class RedisLogCapture
+{
+public:
+    RedisLogCapture();
+    ~RedisLogCapture();
+    /*! How many recorded warnings match \a pattern. */
+    int count(const QString &pattern) const;
+    QStringList messages() const;
+};
+
+#define SOCKETIO_REQUIRE_REDIS()                                                                   \
+    do {                                                                                           \
+        QString why_;                                                                              \
+        if (!SocketIo::Test::RedisServer::available(&why_))                                        \
+            QFAIL(qPrintable(why_));                                                               \
+    } while (false)
+
+} // namespace SocketIo::Test

@@ -1,0 +1,97 @@
+// examples/chat-server --redis: two chat-server processes on one real redis-server form a cluster;
+// a message sent to one reaches the clients of the other.
+#include "redistesthelpers.h"
+
+#include <SocketIo/client.h>
+#include <SocketIo/clientsocket.h>
+
+#include <QCborMap>
+#include <QFileInfo>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <csignal>
+#include <sys/types.h>
+
+using namespace Qt::StringLiterals;
+using SocketIo::Test::RedisServer;
+
+namespace {
+
+// One chat-server process; killed by process id when destroyed.
+class ChatServer
+{
+public:
+    ~ChatServer()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            ::kill(pid_t(process.processId()), SIGKILL);
+            process.waitForFinished(5000);
+        }
+    }
+    bool start(const QString &redisUrl)
+    {
+        process.start(QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server"),
+                      {u"--port"_s, u"0"_s, u"--host"_s, u"127.0.0.1"_s, u"--redis"_s, redisUrl});
+        if (!process.waitForStarted(5000))
+            return false;
+        const QRegularExpression listening(u"listening on port (\\d+)"_s);
+        QDeadlineTimer deadline(10000);
+        while (!deadline.hasExpired() && process.state() == QProcess::Running) {
+            if (!output.contains("redis connected") || !listening.match(QString::fromUtf8(output)).hasMatch()) {
+                if (process.waitForReadyRead(int(deadline.remainingTime())))
+                    output += process.readAllStandardOutput();
+                continue;
+            }
+            port = quint16(listening.match(QString::fromUtf8(output)).captured(1).toUInt());
+            return true;
+        }
+        return false;
+    }
+    QProcess process;
+    QByteArray output;
+    quint16 port = 0;
+};
+
+} // namespace
+
+class tst_RedisChatServer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void messagesCrossChatServersThroughRedis();
+};
+
+void tst_RedisChatServer::messagesCrossChatServersThroughRedis()
+{
+    SOCKETIO_REQUIRE_REDIS();
+    qRegisterMetaType<SocketIo::Message>();
+    if (!QFileInfo::exists(QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server")))
+        QSKIP("examples/chat-server is not built in this tree (SOCKETIO_BUILD_EXAMPLES=OFF): nothing to test");
+    RedisServer redis;
+    QVERIFY2(redis.start(), qPrintable(redis.output()));
+    ChatServer one;
+    ChatServer two;
+    QVERIFY2(one.start(redis.url()), one.output.constData());
+    QVERIFY2(two.start(redis.url()), two.output.constData());
+
+    SocketIo::Client c1(QUrl(u"http://127.0.0.1:%1"_s.arg(one.port)));
+    SocketIo::Client c2(QUrl(u"http://127.0.0.1:%1"_s.arg(two.port)));
+    QSignalSpy connected1(c1.socket(), &SocketIo::ClientSocket::connected);
+    QSignalSpy connected2(c2.socket(), &SocketIo::ClientSocket::connected);
+    QSignalSpy received2(c2.socket(), &SocketIo::ClientSocket::eventReceived);
+    QVERIFY(connected1.wait(10000));
+    QTRY_COMPARE(connected2.size(), 1);
+
+    c1.socket()->emitEvent(u"message"_s, {u"hello over redis"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(!received2.isEmpty(), 10000);
+    const SocketIo::Message m = received2.at(0).at(0).value<SocketIo::Message>();
+    QCOMPARE(m.event(), u"message"_s);
+    QCOMPARE(m.args().at(0).toMap().value(u"text"_s).toString(), u"hello over redis"_s);
+    QCOMPARE(m.args().at(0).toMap().value(u"user"_s).toString(), c1.socket()->id());
+}
+
+QTEST_GUILESS_MAIN(tst_RedisChatServer)
+#include "tst_redis_chatserver.moc"
