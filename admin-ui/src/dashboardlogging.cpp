@@ -1,0 +1,5 @@
+#include "dashboardlogging.h"
+
+namespace SocketIo::Dashboard {
+Q_LOGGING_CATEGORY(lcDashboard, "socketio.dashboard", QtWarningMsg)
+} // namespace SocketIo::Dashboard
