@@ -7,7 +7,9 @@
 // --admin serves the official Socket.IO Admin UI's namespace (/admin) without authentication;
 // --admin-user NAME --admin-password-hash BCRYPT with basic authentication (see --hash-password).
 // --redis redis://HOST:PORT joins a Redis cluster (@socket.io/redis-adapter compatible): broadcasts
-// reach the clients of every chat server, C++ or Node.js, on that Redis.
+// reach the clients of every chat server, C++ or Node.js, on that Redis. With --admin as well, the
+// Admin UI connected to any of them shows every server (--admin-server-id ID names this one;
+// default with --redis: host name#pid).
 #include <SocketIo/instrumentation.h>
 #ifdef SOCKETIO_CHAT_REDIS
 #include <SocketIo/redisconnection.h>
@@ -20,6 +22,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QHostAddress>
+#include <QSysInfo>
 #include <QTextStream>
 
 #include <memory>
@@ -51,6 +54,11 @@ int main(int argc, char *argv[])
             u"admin-readonly"_s, u"Admin UI may look but not act (no join/leave/disconnect/emit)."_s);
     const QCommandLineOption adminProductionOption(
             u"admin-production"_s, u"Admin UI production mode: statistics only, no per-socket events."_s);
+    const QCommandLineOption adminServerIdOption(
+            u"admin-server-id"_s,
+            u"The server id the Admin UI shows for this server (default: the host name; with --redis the "
+            "host name#pid, so that the servers of a cluster on one host stay apart)."_s,
+            u"id"_s);
     const QCommandLineOption hashPasswordOption(
             u"hash-password"_s, u"Print a bcrypt hash of the given password and exit."_s, u"password"_s);
     parser.addOption(portOption);
@@ -61,6 +69,7 @@ int main(int argc, char *argv[])
     parser.addOption(adminHashOption);
     parser.addOption(adminReadonlyOption);
     parser.addOption(adminProductionOption);
+    parser.addOption(adminServerIdOption);
     parser.addOption(hashPasswordOption);
 #ifdef SOCKETIO_CHAT_REDIS
     const QCommandLineOption redisOption(
@@ -142,6 +151,12 @@ int main(int argc, char *argv[])
         adminOptions.readonly = parser.isSet(adminReadonlyOption);
         if (parser.isSet(adminProductionOption))
             adminOptions.mode = SocketIo::AdminOptions::Mode::Production;
+        if (parser.isSet(adminServerIdOption))
+            adminOptions.serverId = parser.value(adminServerIdOption);
+#ifdef SOCKETIO_CHAT_REDIS
+        else if (redis)   // like a Node cluster worker: each server of the cluster is its own row
+            adminOptions.serverId = QSysInfo::machineHostName() + u'#' + QString::number(QCoreApplication::applicationPid());
+#endif
         instrumentation = std::make_unique<SocketIo::Instrumentation>(&io, adminOptions);
         if (!instrumentation->isValid()) {
             QTextStream(stderr) << "admin UI: " << instrumentation->errorString() << '\n';

@@ -99,7 +99,10 @@ private Q_SLOTS:
 
 private:
     bool startQtNode(QtNode &node, const QString &serverId);
-    bool connectClient(TestClient &client, quint16 port, const QString &nsp, const QCborMap &auth);
+    /*! Connects with one transport only (websocket, or polling when \a polling), so that the
+        transport the admin events report cannot change under the test. */
+    bool connectClient(TestClient &client, quint16 port, const QString &nsp, const QCborMap &auth,
+                       bool polling = false);
     int serverCountOf(SocketIo::Adapter *adapter);
     QString clientIdOf(const TestClient &client) const
     {
@@ -142,16 +145,20 @@ bool tst_RedisAdmin::startQtNode(QtNode &node, const QString &serverId)
         if (auth.contains(u"room"_s))
             socket->join(auth.value(u"room"_s).toString());
     });
+    node.io->of(QRegularExpression(u"^/dyn-\\d+$"_s));
     QSignalSpy connected(node.redis.get(), &SocketIo::RedisConnection::connected);
     if (!node.io->listen(QHostAddress::LocalHost, 0))
         return false;
     return node.redis->isConnected() || connected.wait(10000);
 }
 
-bool tst_RedisAdmin::connectClient(TestClient &client, quint16 port, const QString &nsp, const QCborMap &auth)
+bool tst_RedisAdmin::connectClient(TestClient &client, quint16 port, const QString &nsp, const QCborMap &auth,
+                                   bool polling)
 {
     SocketIo::ClientOptions options;
     options.reconnection = false;
+    options.polling = polling;
+    options.websocket = !polling;
     client.client = std::make_unique<SocketIo::Client>(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
     SocketIo::ClientSocketOptions socketOptions;
     socketOptions.auth = auth;
@@ -194,7 +201,7 @@ void tst_RedisAdmin::initTestCase()
         }
     }
     QVERIFY(connectClient(m_clientA, m_a.io->serverPort(), u"/"_s, {{u"user"_s, u"a"_s}}));
-    QVERIFY(connectClient(m_clientB, m_b.io->serverPort(), u"/"_s, {{u"user"_s, u"b"_s}}));
+    QVERIFY(connectClient(m_clientB, m_b.io->serverPort(), u"/"_s, {{u"user"_s, u"b"_s}}, true));
     QVERIFY(connectClient(m_clientN, m_nodePort, u"/"_s, {{u"user"_s, u"n"_s}}));
     QVERIFY(!m_node.waitForEvent(u"connection"_s).isEmpty());
     QVERIFY(connectClient(m_admin, m_a.io->serverPort(), u"/admin"_s, {}));
@@ -243,6 +250,12 @@ void tst_RedisAdmin::serverStatsOfEveryNodeReachOneAdmin()
         QVERIFY(stats.value(u"uptime"_s).isDouble() || stats.value(u"uptime"_s).isInteger());
         QVERIFY(stats.value(u"aggregatedEvents"_s).isArray());
     }
+    // B's client is on polling: B counts it, relayed like everything else
+    QTRY_VERIFY_WITH_TIMEOUT(m_admin.has(u"server_stats"_s, [](const QCborArray &args) {
+        const QCborMap stats = args.at(0).toMap();
+        return stats.value(u"serverId"_s).toString() == u"qt-b"_s
+            && stats.value(u"pollingClientsCount"_s).toInteger() == 1 && stats.value(u"clientsCount"_s).toInteger() == 1;
+    }), 10000);
     const int pidA = int(statsOf(u"qt-a"_s).args().at(0).toMap().value(u"pid"_s).toInteger());
     const int pidN = int(statsOf(u"node-n"_s).args().at(0).toMap().value(u"pid"_s).toInteger());
     QCOMPARE(pidA, int(QCoreApplication::applicationPid()));
@@ -266,7 +279,7 @@ void tst_RedisAdmin::allSocketsListsTheSocketsOfEveryNode()
         // clientId and transport come from data._admin, which is not shown
         QCOMPARE(s.value(u"clientId"_s).toString(), clientIdOf(*e.client));
         QCOMPARE(s.value(u"clientId"_s).toString().size(), 12);
-        QCOMPARE(s.value(u"transport"_s).toString(), e.client->client->engine()->transportName());
+        QCOMPARE(s.value(u"transport"_s).toString(), e.client == &m_clientB ? u"polling"_s : u"websocket"_s);
         const QCborMap data = s.value(u"data"_s).toMap();
         QVERIFY2(!data.contains(u"_admin"_s), qPrintable(QCborValue(data).toDiagnosticNotation()));
         QCOMPARE(data.value(u"user"_s).toString(), e.user);
@@ -274,8 +287,15 @@ void tst_RedisAdmin::allSocketsListsTheSocketsOfEveryNode()
         QVERIFY(s.value(u"rooms"_s).toArray().contains(QCborValue(e.client->socket->id())));
         const QCborMap handshake = s.value(u"handshake"_s).toMap();
         QVERIFY(!handshake.contains(u"auth"_s));
-        QVERIFY(handshake.value(u"address"_s).isString());
-        QVERIFY(handshake.value(u"headers"_s).isMap());
+        // the handshake made it through the fetchSockets answer of its node, whichever that is
+        QVERIFY(handshake.value(u"address"_s).toString().contains(u"127.0.0.1"_s));
+        QVERIFY(handshake.value(u"headers"_s).toMap().contains(u"host"_s));
+        QCOMPARE(handshake.value(u"query"_s).toMap().value(u"EIO"_s).toString(), u"4"_s);
+        QVERIFY(handshake.value(u"issued"_s).toInteger() > 1'600'000'000'000);
+        QVERIFY(handshake.value(u"time"_s).toString().contains(u"GMT"_s));
+        QVERIFY(handshake.value(u"url"_s).toString().startsWith(u"/socket.io/?EIO=4"_s));
+        QVERIFY(handshake.value(u"secure"_s).isFalse());
+        QVERIFY(handshake.value(u"xdomain"_s).isBool());
     }
     // and the admin socket itself
     QVERIFY(!socketEntry(sockets, u"/admin"_s, m_admin.socket->id()).isEmpty());
@@ -312,6 +332,20 @@ void tst_RedisAdmin::socketEventsOfOtherNodesAreReported()
                 && args.at(2).toArray() == QCborArray{u"hello"_s, 1, u"two"_s} && isIsoTimestamp(args.at(3));
         }), 10000);
     }
+    // a dynamic namespace created on B after the instrumentation: instrumented there, reported here
+    TestClient dyn;
+    QVERIFY(connectClient(dyn, m_b.io->serverPort(), u"/dyn-7"_s, {{u"user"_s, u"dyn"_s}}));
+    const QString dynId = dyn.socket->id();
+    QTRY_VERIFY_WITH_TIMEOUT(m_admin.has(u"socket_connected"_s, [dynId](const QCborArray &args) {
+        return args.at(0).toMap().value(u"id"_s).toString() == dynId
+            && args.at(0).toMap().value(u"nsp"_s).toString() == u"/dyn-7"_s;
+    }), 10000);
+    QVERIFY(dyn.socket->emitEvent(u"in-dyn"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(m_admin.has(u"event_received"_s, [dynId](const QCborArray &args) {
+        return args.at(0).toString() == u"/dyn-7"_s && args.at(1).toString() == dynId
+            && args.at(2).toArray() == QCborArray{u"in-dyn"_s};
+    }), 10000);
+
     // and their disconnection
     const QString b2Id = b2.socket->id();
     const QString n2Id = n2.socket->id();
@@ -343,7 +377,7 @@ void tst_RedisAdmin::qtAdminCommandsActOnSocketsOfOtherNodes()
         }), 10000);
     }
     // only those two: A's socket did not join
-    QVERIFY(!m_a.io->of(u"/"_s)->sockets().at(0)->rooms().contains(u"vip"_s));
+    QVERIFY(!m_a.io->of(u"/"_s)->socket(m_clientA.socket->id())->rooms().contains(u"vip"_s));
 
     // leave with a socket filter
     QVERIFY(m_admin.socket->emitEvent(u"leave"_s, {u"/"_s, u"vip"_s, idB}));
@@ -351,6 +385,16 @@ void tst_RedisAdmin::qtAdminCommandsActOnSocketsOfOtherNodes()
     QTRY_VERIFY_WITH_TIMEOUT(m_admin.has(u"room_left"_s, [idB](const QCborArray &args) {
         return args.at(1).toString() == u"vip"_s && args.at(2).toString() == idB;
     }), 10000);
+
+    // emit with a socket filter: to the socket on the Node server only (the others get a marker
+    // sent after it through the same channel)
+    QVERIFY(m_admin.socket->emitEvent(u"emit"_s, {u"/"_s, idN, u"from-admin"_s, 7}));
+    QTRY_VERIFY(m_clientN.has(u"from-admin"_s, [](const QCborArray &args) { return args == QCborArray{7}; }));
+    QVERIFY(m_admin.socket->emitEvent(u"emit"_s, {u"/"_s, QCborValue(nullptr), u"admin-marker"_s}));
+    for (TestClient *c : {&m_clientA, &m_clientB, &m_clientN})
+        QTRY_VERIFY(c->has(u"admin-marker"_s));
+    QVERIFY(!m_clientA.has(u"from-admin"_s));
+    QVERIFY(!m_clientB.has(u"from-admin"_s));
 
     // _disconnect with a socket filter, a socket on B: a fresh one, the suite's clients stay
     TestClient victim;
@@ -394,7 +438,7 @@ void tst_RedisAdmin::nodeAdminSeesAndCommandsQtSockets()
         const QCborMap s = socketEntry(sockets, u"/"_s, c->socket->id());
         QVERIFY2(!s.isEmpty(), qPrintable(QCborValue(sockets).toDiagnosticNotation()));
         QCOMPARE(s.value(u"clientId"_s).toString(), clientIdOf(*c));
-        QCOMPARE(s.value(u"transport"_s).toString(), c->client->engine()->transportName());
+        QCOMPARE(s.value(u"transport"_s).toString(), c == &m_clientB ? u"polling"_s : u"websocket"_s);
         QVERIFY(!s.value(u"data"_s).toMap().contains(u"_admin"_s));
     }
     // our admin socket on A is listed by Node too
@@ -418,7 +462,7 @@ void tst_RedisAdmin::nodeAdminSeesAndCommandsQtSockets()
     QTRY_VERIFY_WITH_TIMEOUT(nodeAdmin.has(u"room_joined"_s, [idA](const QCborArray &args) {
         return args.at(1).toString() == u"from-node-admin"_s && args.at(2).toString() == idA;
     }), 10000);
-    QVERIFY(!m_b.io->of(u"/"_s)->sockets().at(0)->rooms().contains(u"from-node-admin"_s));
+    QVERIFY(!m_b.io->of(u"/"_s)->socket(m_clientB.socket->id())->rooms().contains(u"from-node-admin"_s));
 
     // and its _disconnect (close=true: the whole client) on a socket of B
     TestClient victim;

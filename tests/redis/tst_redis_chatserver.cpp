@@ -1,5 +1,7 @@
 // examples/chat-server --redis: two chat-server processes on one real redis-server form a cluster;
-// a message sent to one reaches the clients of the other.
+// a message sent to one reaches the clients of the other; with --admin, an admin client of one
+// sees the server_stats of both, each with its own serverId (--admin-server-id, or the default
+// host name#pid that --redis implies), and the sockets of the other.
 #include "redistesthelpers.h"
 
 #include <SocketIo/client.h>
@@ -10,6 +12,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSysInfo>
 #include <QTest>
 
 #include <csignal>
@@ -31,10 +34,11 @@ public:
             process.waitForFinished(5000);
         }
     }
-    bool start(const QString &redisUrl)
+    bool start(const QString &redisUrl, const QStringList &extraArguments = {})
     {
         process.start(QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server"),
-                      {u"--port"_s, u"0"_s, u"--host"_s, u"127.0.0.1"_s, u"--redis"_s, redisUrl});
+                      QStringList{u"--port"_s, u"0"_s, u"--host"_s, u"127.0.0.1"_s, u"--redis"_s, redisUrl}
+                              + extraArguments);
         if (!process.waitForStarted(5000))
             return false;
         const QRegularExpression listening(u"listening on port (\\d+)"_s);
@@ -62,6 +66,7 @@ class tst_RedisChatServer : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void messagesCrossChatServersThroughRedis();
+    void adminOfOneChatServerShowsEveryServer();
 };
 
 void tst_RedisChatServer::messagesCrossChatServersThroughRedis()
@@ -91,6 +96,54 @@ void tst_RedisChatServer::messagesCrossChatServersThroughRedis()
     QCOMPARE(m.event(), u"message"_s);
     QCOMPARE(m.args().at(0).toMap().value(u"text"_s).toString(), u"hello over redis"_s);
     QCOMPARE(m.args().at(0).toMap().value(u"user"_s).toString(), c1.socket()->id());
+}
+
+void tst_RedisChatServer::adminOfOneChatServerShowsEveryServer()
+{
+    SOCKETIO_REQUIRE_REDIS();
+    if (!QFileInfo::exists(QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server")))
+        QSKIP("examples/chat-server is not built in this tree (SOCKETIO_BUILD_EXAMPLES=OFF): nothing to test");
+    RedisServer redis;
+    QVERIFY2(redis.start(), qPrintable(redis.output()));
+    ChatServer one;
+    ChatServer two;
+    QVERIFY2(one.start(redis.url(), {u"--admin"_s, u"--admin-server-id"_s, u"chat-one"_s}), one.output.constData());
+    QVERIFY2(two.start(redis.url(), {u"--admin"_s}), two.output.constData());
+    const QString twoId = QSysInfo::machineHostName() + u'#' + QString::number(two.process.processId());
+
+    SocketIo::ClientOptions options;
+    options.reconnection = false;
+    SocketIo::Client user(QUrl(u"http://127.0.0.1:%1"_s.arg(two.port)), options);
+    QSignalSpy userConnected(user.socket(), &SocketIo::ClientSocket::connected);
+    QVERIFY(userConnected.wait(10000));
+    SocketIo::Client adminClient(QUrl(u"http://127.0.0.1:%1"_s.arg(one.port)), options);
+    SocketIo::ClientSocket *admin = adminClient.socket(u"/admin"_s);
+    QList<SocketIo::Message> events;
+    connect(admin, &SocketIo::ClientSocket::eventReceived, this,
+            [&events](const SocketIo::Message &m) { events.append(m); });
+    const auto has = [&events](const QString &name, const std::function<bool(const QCborArray &)> &predicate) {
+        return std::any_of(events.cbegin(), events.cend(), [&](const SocketIo::Message &m) {
+            return m.event() == name && predicate(m.args());
+        });
+    };
+    for (const QString &serverId : {u"chat-one"_s, twoId}) {
+        QTRY_VERIFY_WITH_TIMEOUT(has(u"server_stats"_s, [serverId](const QCborArray &args) {
+            return args.at(0).toMap().value(u"serverId"_s).toString() == serverId;
+        }), 10000);
+    }
+    // the user of the other server is listed, and what it sends is reported
+    const QString userId = user.socket()->id();
+    QTRY_VERIFY_WITH_TIMEOUT(has(u"all_sockets"_s, [userId](const QCborArray &args) {
+        for (const QCborValue &s : args.at(0).toArray()) {
+            if (s.toMap().value(u"id"_s).toString() == userId)
+                return true;
+        }
+        return false;
+    }), 10000);
+    user.socket()->emitEvent(u"message"_s, {u"seen by the admin"_s});
+    QTRY_VERIFY_WITH_TIMEOUT(has(u"event_received"_s, [userId](const QCborArray &args) {
+        return args.at(1).toString() == userId && args.at(2).toArray().at(1).toString() == u"seen by the admin"_s;
+    }), 10000);
 }
 
 QTEST_GUILESS_MAIN(tst_RedisChatServer)
