@@ -1,0 +1,149 @@
+// The benchmark server on libsocketio. Same handlers as bench/node/bench-server.js:
+//   echo(...args)            with an ack request: acknowledged with args; else emitted back as "echo"
+//   join(room) / leave(room) acknowledged with {"ok":true}
+//   broadcast(room, payload) emits "broadcast" with payload (unchanged) to everyone in room,
+//                            then acknowledges {"ok":true} if the client asked for an ack
+// Prints {"event":"listening","port":N} on stdout once it accepts connections.
+#include <SocketIo/engineserver.h>
+#include <SocketIo/server.h>
+#include <SocketIo/socket.h>
+
+#include <QCborMap>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QHostAddress>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTextStream>
+
+#include <sys/resource.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Experiment (--nodelay), not the library's behaviour: accepts connections itself and hands them to
+// the engine (EngineServer::handleConnection()) with TCP_NODELAY set, as Node's ws does.
+class NoDelayTcpServer : public QTcpServer
+{
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        addPendingConnection(socket);
+    }
+};
+
+// Many idle connections need many descriptors: use the hard limit (Node does the same at startup).
+void raiseDescriptorLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    raiseDescriptorLimit();
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"bench-server"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"libsocketio benchmark server (echo, join, leave, broadcast)"_s);
+    parser.addHelpOption();
+    const QCommandLineOption portOption(u"port"_s, u"TCP port (default 3000, 0 picks one)."_s, u"port"_s, u"3000"_s);
+    const QCommandLineOption hostOption(u"host"_s, u"Address to listen on (default 127.0.0.1)."_s, u"host"_s,
+                                        u"127.0.0.1"_s);
+    const QCommandLineOption recoveryOption(u"recovery"_s, u"Turn connection state recovery on (off by default)."_s);
+    const QCommandLineOption backlogOption(
+            u"backlog"_s,
+            u"Experiment, not the library's behaviour: listen backlog of the engine's QTcpServer "
+            "(Qt's default is 50, Node's 511)."_s,
+            u"n"_s);
+    const QCommandLineOption noDelayOption(
+            u"nodelay"_s, u"Experiment, not the library's behaviour: TCP_NODELAY on accepted connections."_s);
+    parser.addOption(portOption);
+    parser.addOption(backlogOption);
+    parser.addOption(noDelayOption);
+    parser.addOption(hostOption);
+    parser.addOption(recoveryOption);
+    parser.process(app);
+
+    bool portOk = false;
+    const uint port = parser.value(portOption).toUInt(&portOk);
+    const QString host = parser.value(hostOption);
+    const QHostAddress address = host == "localhost"_L1 ? QHostAddress(QHostAddress::LocalHost)
+                                 : host == "any"_L1     ? QHostAddress(QHostAddress::Any)
+                                                        : QHostAddress(host);
+    if (!portOk || port > 65535 || address.isNull()) {
+        QTextStream(stderr) << "invalid --port or --host\n";
+        return 2;
+    }
+
+    SocketIo::ServerOptions options;
+    options.connectionStateRecovery.enabled = parser.isSet(recoveryOption);
+    // With --backlog or --nodelay the engine is created here so that its listening socket can be
+    // tuned first (declared before the server, which refers to it until destroyed; the accepting
+    // server of --nodelay, which parents the sockets, outlives both).
+    NoDelayTcpServer tuned;
+    SocketIo::EngineServer engine;
+    SocketIo::Server io(options);
+
+    QObject::connect(&io, &SocketIo::Server::connection, &io, [&io](SocketIo::Socket *socket) {
+        socket->on(u"echo"_s, socket, [socket](const SocketIo::Message &m) {
+            if (m.needsAck())
+                m.ack(m.args());
+            else
+                socket->emitEvent(u"echo"_s, m.args());
+        });
+        socket->on(u"join"_s, socket, [socket](const SocketIo::Message &m) {
+            socket->join(m.args().at(0).toString());
+            m.ack({QCborMap{{u"ok"_s, true}}});
+        });
+        socket->on(u"leave"_s, socket, [socket](const SocketIo::Message &m) {
+            socket->leave(m.args().at(0).toString());
+            m.ack({QCborMap{{u"ok"_s, true}}});
+        });
+        socket->on(u"broadcast"_s, socket, [&io](const SocketIo::Message &m) {
+            const QCborArray args = m.args();
+            io.to(args.at(0).toString()).emitEvent(u"broadcast"_s, {args.at(1)});
+            if (m.needsAck())
+                m.ack({QCborMap{{u"ok"_s, true}}});
+        });
+    });
+
+    bool listening = false;
+    if (parser.isSet(noDelayOption)) {
+        engine.setOptions(options);
+        if (parser.isSet(backlogOption))
+            tuned.setListenBacklogSize(parser.value(backlogOption).toInt());
+        QObject::connect(&tuned, &QTcpServer::newConnection, &engine, [&tuned, &engine] {
+            while (QTcpSocket *socket = tuned.nextPendingConnection())
+                engine.handleConnection(socket);
+        });
+        listening = io.attach(&engine) && tuned.listen(address, quint16(port));
+    } else if (parser.isSet(backlogOption)) {
+        engine.setOptions(options);
+        if (auto *tcp = engine.findChild<QTcpServer *>())
+            tcp->setListenBacklogSize(parser.value(backlogOption).toInt());
+        listening = io.attach(&engine) && engine.listen(address, quint16(port));
+    } else {
+        listening = io.listen(address, quint16(port));
+    }
+    if (!listening) {
+        QTextStream(stderr) << "cannot listen on " << host << ':' << port << '\n';
+        return 1;
+    }
+    const quint16 actualPort = tuned.isListening() ? tuned.serverPort() : io.serverPort();
+    QTextStream(stdout) << "{\"event\":\"listening\",\"port\":" << actualPort << "}" << Qt::endl;
+    return app.exec();
+}

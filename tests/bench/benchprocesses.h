@@ -1,0 +1,140 @@
+#pragma once
+// Helpers shared by the bench tests: start a bench server (ours or Node's) and run bench-load.
+
+#include "nodeprocess.h"
+
+#include <QByteArray>
+#include <QDeadlineTimer>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+namespace SocketIo::Test {
+
+inline QString benchBinary(const QString &name)
+{
+    return QStringLiteral(SOCKETIO_BINARY_DIR "/bench/") + name;
+}
+
+/*!
+  One bench server, ours (bench/bench-server) or Node's (bench/node/bench-server.js), on a port
+  picked by the system; killed when destroyed.
+*/
+class BenchServer
+{
+public:
+    BenchServer() = default;
+    BenchServer(const BenchServer &) = delete;
+    BenchServer &operator=(const BenchServer &) = delete;
+    ~BenchServer()
+    {
+        if (m_ours) {
+            m_ours->kill();
+            m_ours->waitForFinished(5000);
+        }
+    }
+
+    /*! Starts it; false with error() set when it does not report its port within 15 s. */
+    bool start(const QString &kind, const QStringList &extraArguments = {})
+    {
+        const QStringList arguments = QStringList{QStringLiteral("--port"), QStringLiteral("0")} + extraArguments;
+        if (kind == QLatin1String("node")) {
+            m_node = std::make_unique<NodeProcess>();
+            // NodeProcess resolves scripts in tests/interop/js; the bench server lives in bench/node
+            if (!m_node->start(QStringLiteral("../../../bench/node/bench-server.js"), arguments)) {
+                m_error = QStringLiteral("node bench-server.js did not start");
+                return false;
+            }
+            const QJsonObject line = m_node->waitForEvent(QStringLiteral("listening"), 15000);
+            m_port = line.value(QStringLiteral("port")).toInt();
+            m_pid = m_node->processId();
+            if (!m_port)
+                m_error = m_node->diagnostics();
+            return m_port != 0;
+        }
+        m_ours = std::make_unique<QProcess>();
+        m_ours->setProcessChannelMode(QProcess::SeparateChannels);
+        m_ours->start(benchBinary(QStringLiteral("bench-server")), arguments);
+        if (!m_ours->waitForStarted(10000)) {
+            m_error = m_ours->errorString();
+            return false;
+        }
+        QByteArray out;
+        const QDeadlineTimer deadline(15000);
+        while (!out.contains('\n') && !deadline.hasExpired() && m_ours->state() == QProcess::Running) {
+            m_ours->waitForReadyRead(int(deadline.remainingTime()));
+            out += m_ours->readAllStandardOutput();
+        }
+        const QJsonObject line = QJsonDocument::fromJson(out.left(out.indexOf('\n'))).object();
+        m_port = line.value(QStringLiteral("port")).toInt();
+        m_pid = m_ours->processId();
+        if (!m_port)
+            m_error = QStringLiteral("bench-server did not report its port: ") + QString::fromUtf8(out)
+                      + QString::fromUtf8(m_ours->readAllStandardError());
+        return m_port != 0;
+    }
+
+    int port() const { return m_port; }
+    qint64 pid() const { return m_pid; }
+    QString error() const { return m_error; }
+    bool isRunning() const
+    {
+        return m_ours ? m_ours->state() == QProcess::Running : (m_node && m_node->isRunning());
+    }
+
+private:
+    std::unique_ptr<QProcess> m_ours;
+    std::unique_ptr<NodeProcess> m_node;
+    int m_port = 0;
+    qint64 m_pid = 0;
+    QString m_error;
+};
+
+/*! What a bench-load run printed and how it ended. */
+struct LoadRun
+{
+    int exitCode = -1;
+    bool finished = false;
+    QByteArray out;
+    QByteArray err;
+    /*! The JSON lines of stdout. */
+    QList<QJsonObject> jsonLines() const
+    {
+        QList<QJsonObject> lines;
+        for (const QByteArray &line : out.split('\n')) {
+            if (line.startsWith('{'))
+                lines.append(QJsonDocument::fromJson(line).object());
+        }
+        return lines;
+    }
+    QString diagnostics() const
+    {
+        return QStringLiteral("exit %1, stdout:\n%2\nstderr:\n%3")
+                .arg(exitCode)
+                .arg(QString::fromUtf8(out), QString::fromUtf8(err));
+    }
+};
+
+/*! Runs bench-load with \a arguments, bounded by \a timeoutMs. */
+inline LoadRun runLoad(const QStringList &arguments, int timeoutMs = 120000)
+{
+    QProcess p;
+    p.start(benchBinary(QStringLiteral("bench-load")), arguments);
+    LoadRun run;
+    run.finished = p.waitForStarted(10000) && p.waitForFinished(timeoutMs);
+    if (!run.finished)
+        p.kill();
+    p.waitForFinished(5000);
+    run.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    run.out = p.readAllStandardOutput();
+    run.err = p.readAllStandardError();
+    return run;
+}
+
+} // namespace SocketIo::Test

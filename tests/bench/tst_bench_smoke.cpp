@@ -1,0 +1,79 @@
+// A smoke run of every benchmark scenario with tiny sizes (bench-load --quick) against both bench
+// servers: each scenario completes, reports its cases with the server's CPU per operation and the
+// load generator's CPU share, and loses no message. No timing assertions: speed is measured by
+// scripts/bench.sh, never asserted.
+#include "benchprocesses.h"
+
+#include <QJsonValue>
+#include <QTest>
+
+using namespace SocketIo::Test;
+
+class tst_BenchSmoke : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        SOCKETIO_REQUIRE_NODE();
+        QVERIFY2(QFileInfo::exists(benchBinary(QStringLiteral("bench-load"))), "bench-load is not built");
+        QVERIFY2(QFileInfo::exists(benchBinary(QStringLiteral("bench-server"))), "bench-server is not built");
+    }
+
+    void scenarioLosesNothing_data()
+    {
+        QTest::addColumn<QString>("server");
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QStringList>("cases");
+        QTest::addColumn<QString>("cpuMetric");
+        const QList<std::tuple<const char *, QStringList, const char *>> scenarios{
+            {"connect", {QStringLiteral("connect")}, "server_cpu_us_per_conn"},
+            {"fanout",
+             {QStringLiteral("fanout-burst"), QStringLiteral("fanout-rate-2k"), QStringLiteral("fanout-rate-5k")},
+             "server_cpu_us_per_delivery"},
+            {"echo", {QStringLiteral("echo-closed"), QStringLiteral("echo-rate-1k")}, "server_cpu_us_per_ack"},
+            {"polling", {QStringLiteral("polling")}, "server_cpu_us_per_delivery"},
+            {"binary", {QStringLiteral("binary")}, "server_cpu_us_per_delivery"},
+        };
+        for (const char *server : {"ours", "node"}) {
+            for (const auto &[scenario, cases, cpu] : scenarios) {
+                QTest::addRow("%s %s", scenario, server)
+                        << QString::fromLatin1(server) << QString::fromLatin1(scenario) << cases
+                        << QString::fromLatin1(cpu);
+            }
+        }
+    }
+    void scenarioLosesNothing()
+    {
+        QFETCH(QString, server);
+        QFETCH(QString, scenario);
+        QFETCH(QStringList, cases);
+        QFETCH(QString, cpuMetric);
+        BenchServer s;
+        QVERIFY2(s.start(server), qPrintable(s.error()));
+        const LoadRun run = runLoad({scenario, QStringLiteral("--quick"), QStringLiteral("--port"),
+                                     QString::number(s.port()), QStringLiteral("--server-pid"),
+                                     QString::number(s.pid()), QStringLiteral("--label"), server});
+        QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.diagnostics()));
+        const QList<QJsonObject> lines = run.jsonLines();
+        QStringList seen;
+        for (const QJsonObject &line : lines) {
+            seen.append(line.value(QStringLiteral("case")).toString());
+            QCOMPARE(line.value(QStringLiteral("label")).toString(), server);
+            const QJsonObject metrics = line.value(QStringLiteral("metrics")).toObject();
+            QVERIFY2(metrics.contains(QStringLiteral("lost")), qPrintable(run.diagnostics()));
+            QCOMPARE(metrics.value(QStringLiteral("lost")).toDouble(), 0.0);
+            QVERIFY2(metrics.contains(cpuMetric), qPrintable(run.diagnostics()));
+            QVERIFY(metrics.value(cpuMetric).toDouble() >= 0);
+            QVERIFY(metrics.contains(QStringLiteral("load_cpu_pct")));
+        }
+        QCOMPARE(seen, cases);
+        if (scenario == QLatin1String("connect"))
+            QVERIFY(lines.first().value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("rss_kb_per_conn")));
+        QVERIFY2(s.isRunning(), "the server died during the scenario");
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_BenchSmoke)
+#include "tst_bench_smoke.moc"
