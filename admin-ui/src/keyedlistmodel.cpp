@@ -74,16 +74,21 @@ int KeyedListModel::rowOfKey(const QString &key) const
     return d->rowOf.value(key, -1);
 }
 
-QVariantMap KeyedListModel::get(int row) const
+QVariantMap rowToMap(const QAbstractItemModel *model, int row)
 {
     QVariantMap map;
-    const QModelIndex idx = index(row, 0);
+    const QModelIndex idx = model->index(row, 0);
     if (!idx.isValid())
         return map;
-    const auto names = roleNames();
+    const auto names = model->roleNames();
     for (auto it = names.cbegin(); it != names.cend(); ++it)
-        map.insert(QString::fromUtf8(it.value()), data(idx, it.key()));
+        map.insert(QString::fromUtf8(it.value()), model->data(idx, it.key()));
     return map;
+}
+
+QVariantMap KeyedListModel::get(int row) const
+{
+    return rowToMap(this, row);
 }
 
 bool KeyedListModel::hasPendingChanges() const

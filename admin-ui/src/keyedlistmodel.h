@@ -71,4 +71,8 @@ private:
     Q_DISABLE_COPY(KeyedListModel)
 };
 
+/*! Row \a row of \a model as a map from role name to value (empty when out of range): what the
+    models' QML get(row) returns. */
+QVariantMap rowToMap(const QAbstractItemModel *model, int row);
+
 } // namespace SocketIo::Dashboard

@@ -324,14 +324,7 @@ void SocketsFilterModel::applySort()
 
 QVariantMap SocketsFilterModel::get(int row) const
 {
-    QVariantMap map;
-    const QModelIndex idx = index(row, 0);
-    if (!idx.isValid())
-        return map;
-    const auto names = roleNames();
-    for (auto it = names.cbegin(); it != names.cend(); ++it)
-        map.insert(QString::fromUtf8(it.value()), data(idx, it.key()));
-    return map;
+    return rowToMap(this, row);
 }
 
 bool SocketsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const

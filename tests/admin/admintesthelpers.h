@@ -106,6 +106,23 @@ inline QJsonArray waitAdminEvent(SocketIo::Test::NodeProcess &admin, const QStri
     return line.value(u"args"_s).toArray();
 }
 
+/*! A waitAdminEvent() predicate: the event's first argument is the serialized socket \a id (as
+    in socket_connected). */
+inline std::function<bool(const QJsonArray &)> firstArgIsSocket(const QString &id)
+{
+    return [id](const QJsonArray &a) { return a.at(0).toObject().value(u"id"_s) == id; };
+}
+
+/*! An admin client (no auth) on "/admin" of \a url, returned once it has received all_sockets;
+    nullptr when it did not connect or all_sockets did not come. */
+inline std::unique_ptr<SocketIo::Test::NodeProcess> startAdminClient(const QString &url)
+{
+    auto admin = startClient(url, u"/admin"_s);
+    if (admin && waitAdminEvent(*admin, u"all_sockets"_s).isEmpty())
+        return nullptr;
+    return admin;
+}
+
 /*! ISO-8601 UTC with milliseconds, as JSON.stringify writes a Date. */
 inline bool isIsoTimestamp(const QJsonValue &v)
 {

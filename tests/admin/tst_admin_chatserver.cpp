@@ -131,8 +131,7 @@ void tst_AdminChatServer::adminUser_basicAuthAndCorsForTheUi()
     auto chat = startClient(server.url(), u"/"_s, {}, u"websocket"_s, &line);
     QVERIFY(chat);
     const QString id = line.value(u"id"_s).toString();
-    QVERIFY(!waitAdminEvent(*admin, u"socket_connected"_s, [&id](const QJsonArray &a) {
-                 return a.at(0).toObject().value(u"id"_s) == id; }).isEmpty());
+    QVERIFY(!waitAdminEvent(*admin, u"socket_connected"_s, firstArgIsSocket(id)).isEmpty());
 }
 
 void tst_AdminChatServer::readonlyProduction_onlyAggregatedEvents()

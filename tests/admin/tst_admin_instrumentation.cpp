@@ -253,9 +253,8 @@ void tst_AdminInstrumentation::forwardedAddress_shownAsAddress()
     QFETCH(QString, address);
     TestServer server;
     QVERIFY(server.start(SocketIo::AdminOptions()));
-    auto admin = startClient(server.url(), u"/admin"_s);
+    auto admin = startAdminClient(server.url());
     QVERIFY(admin);
-    waitAdminEvent(*admin, u"all_sockets"_s);
     SocketIo::Test::NodeProcess client;
     const QJsonObject extra{{u"extraHeaders"_s, headers}};
     QVERIFY(client.start(u"client-scenario.js"_s,
@@ -263,8 +262,7 @@ void tst_AdminInstrumentation::forwardedAddress_shownAsAddress()
                           QString::fromUtf8(QJsonDocument(extra).toJson(QJsonDocument::Compact))}));
     const QString id = client.waitForEvent(u"connect"_s, 15000).value(u"id"_s).toString();
     QVERIFY2(!id.isEmpty(), qPrintable(client.diagnostics()));
-    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s,
-                                                [&id](const QJsonArray &a) { return a.at(0).toObject().value(u"id"_s) == id; });
+    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s, firstArgIsSocket(id));
     const QJsonObject handshake = connected.at(0).toObject().value(u"handshake"_s).toObject();
     QCOMPARE(handshake.value(u"address"_s).toString(), address);
     QCOMPARE(handshake.value(u"headers"_s).toObject().value(headers.keys().first()), headers.value(headers.keys().first()));
@@ -315,9 +313,8 @@ void tst_AdminInstrumentation::socketLifecycle_events()
 {
     TestServer server;
     QVERIFY(server.start(SocketIo::AdminOptions()));
-    auto admin = startClient(server.url(), u"/admin"_s);
+    auto admin = startAdminClient(server.url());
     QVERIFY(admin);
-    waitAdminEvent(*admin, u"all_sockets"_s);
 
     QJsonObject line;
     auto client = startClient(server.url(), u"/"_s, {}, u"websocket"_s, &line);
@@ -333,8 +330,7 @@ void tst_AdminInstrumentation::socketLifecycle_events()
     QCOMPARE(joined.at(2).toString(), id);
     QVERIFY(isIsoTimestamp(joined.at(3)));
 
-    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s,
-                                                [&id](const QJsonArray &a) { return a.at(0).toObject().value(u"id"_s) == id; });
+    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s, firstArgIsSocket(id));
     QCOMPARE(connected.size(), 2);
     verifySerializedSocket(connected.at(0).toObject(), id, u"/"_s, u"websocket"_s);
     QVERIFY(isIsoTimestamp(connected.at(1)));
@@ -390,15 +386,13 @@ void tst_AdminInstrumentation::transportUpgrade_socketUpdated()
 {
     TestServer server;
     QVERIFY(server.start(SocketIo::AdminOptions()));
-    auto admin = startClient(server.url(), u"/admin"_s);
+    auto admin = startAdminClient(server.url());
     QVERIFY(admin);
-    waitAdminEvent(*admin, u"all_sockets"_s);
     QJsonObject line;
     auto client = startClient(server.url(), u"/"_s, {}, u"polling,websocket"_s, &line);
     QVERIFY(client);
     const QString id = line.value(u"id"_s).toString();
-    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s,
-                                                [&id](const QJsonArray &a) { return a.at(0).toObject().value(u"id"_s) == id; });
+    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s, firstArgIsSocket(id));
     QCOMPARE(connected.at(0).toObject().value(u"transport"_s).toString(), u"polling"_s);
     const QJsonArray upgraded = waitAdminEvent(*admin, u"socket_updated"_s, [](const QJsonArray &a) {
         return a.at(0).toObject().contains(u"transport"_s);
@@ -586,16 +580,14 @@ void tst_AdminInstrumentation::dynamicNamespaces_instrumented()
     SocketIo::AdminOptions options;
     options.statsInterval = std::chrono::milliseconds(300);
     QVERIFY(server.start(options));
-    auto admin = startClient(server.url(), u"/admin"_s);
+    auto admin = startAdminClient(server.url());
     QVERIFY(admin);
-    waitAdminEvent(*admin, u"all_sockets"_s);
     QJsonObject line;
     auto dyn = startClient(server.url(), u"/dyn-1"_s, {}, u"websocket"_s, &line);
     QVERIFY(dyn);
     QCOMPARE(line.value(u"event"_s).toString(), u"connect"_s);
     const QString id = line.value(u"id"_s).toString();
-    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s,
-                                                [&id](const QJsonArray &a) { return a.at(0).toObject().value(u"id"_s) == id; });
+    const QJsonArray connected = waitAdminEvent(*admin, u"socket_connected"_s, firstArgIsSocket(id));
     QCOMPARE(connected.at(0).toObject().value(u"nsp"_s).toString(), u"/dyn-1"_s);
     dyn->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"ping"_s}, {u"args"_s, QJsonArray{}}});
     QCOMPARE(waitAdminEvent(*admin, u"event_received"_s).at(0).toString(), u"/dyn-1"_s);

@@ -79,6 +79,16 @@ class tst_DashboardPages : public QObject
         return m_window->findChild<QObject *>(QString::fromLatin1(objectName));
     }
 
+    /*! A page that is one list: waits until the view \a listName shows \a count rows, then
+        shoot(index, name). */
+    void listPage(const char *listName, int count, int index, const QString &name)
+    {
+        QObject *list = find(listName);
+        QVERIFY(list);
+        QTRY_COMPARE(list->property("count").toInt(), count);
+        shoot(index, name);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -192,19 +202,10 @@ private Q_SLOTS:
 
     void roomsPage()
     {
-        QObject *list = find("roomList");
-        QVERIFY(list);
-        QTRY_COMPARE(list->property("count").toInt(), 4);   // lobby and each socket's own room
-        shoot(3, u"rooms"_s);
+        listPage("roomList", 4, 3, u"rooms"_s);   // lobby and each socket's own room
     }
 
-    void clientsPage()
-    {
-        QObject *list = find("clientList");
-        QVERIFY(list);
-        QTRY_COMPARE(list->property("count").toInt(), 3);
-        shoot(4, u"clients"_s);
-    }
+    void clientsPage() { listPage("clientList", 3, 4, u"clients"_s); }
 
     void eventsPage()
     {
@@ -218,13 +219,7 @@ private Q_SLOTS:
         shoot(5, u"events"_s);
     }
 
-    void serversPage()
-    {
-        QObject *list = find("serverList");
-        QVERIFY(list);
-        QTRY_COMPARE(list->property("count").toInt(), 1);
-        shoot(6, u"servers"_s);
-    }
+    void serversPage() { listPage("serverList", 1, 6, u"servers"_s); }
 
     void productionServerOverview()
     {

@@ -1,5 +1,7 @@
 #include "redistesthelpers.h"
 
+#include <SocketIo/adapter.h>
+
 #include <QDeadlineTimer>
 #include <QHostAddress>
 #include <QRegularExpression>
@@ -13,6 +15,15 @@
 #include <sys/types.h>
 
 namespace SocketIo::Test {
+
+int serverCountOf(SocketIo::Adapter *adapter)
+{
+    auto count = std::make_shared<int>(-1);   // outlives this call if Redis answers late
+    adapter->serverCount([count](int n) { *count = n; });
+    if (!QTest::qWaitFor([count] { return *count >= 0; }, 5000))
+        qWarning("serverCount() did not answer");
+    return *count;
+}
 
 RedisServer::RedisServer(QObject *parent) : QObject(parent)
 {

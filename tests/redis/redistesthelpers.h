@@ -10,6 +10,10 @@
 #include <QStringList>
 #include <QTcpSocket>
 
+namespace SocketIo {
+class Adapter;
+}
+
 namespace SocketIo::Test {
 
 /*!
@@ -70,6 +74,10 @@ public:
     int count(const QString &pattern) const;
     QStringList messages() const;
 };
+
+/*! Asks \a adapter for its serverCount() and waits (event loop, at most 5 s) for the answer;
+    -1 (and a warning) when none came. The answer may still arrive later: it is kept alive. */
+int serverCountOf(SocketIo::Adapter *adapter);
 
 #define SOCKETIO_REQUIRE_REDIS()                                                                   \
     do {                                                                                           \

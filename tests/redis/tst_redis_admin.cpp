@@ -32,6 +32,7 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 using SocketIo::Test::NodeProcess;
 using SocketIo::Test::RedisServer;
+using SocketIo::Test::serverCountOf;
 
 namespace {
 
@@ -103,7 +104,6 @@ private:
         transport the admin events report cannot change under the test. */
     bool connectClient(TestClient &client, quint16 port, const QString &nsp, const QCborMap &auth,
                        bool polling = false);
-    int serverCountOf(SocketIo::Adapter *adapter);
     QString clientIdOf(const TestClient &client) const
     {
         return client.client->engine() ? client.client->engine()->sessionId().left(12) : QString();
@@ -168,15 +168,6 @@ bool tst_RedisAdmin::connectClient(TestClient &client, quint16 port, const QStri
             [self](const SocketIo::Message &m) { self->events.append(m); });
     QSignalSpy connected(client.socket, &SocketIo::ClientSocket::connected);
     return client.socket->isConnected() || connected.wait(10000);
-}
-
-int tst_RedisAdmin::serverCountOf(SocketIo::Adapter *adapter)
-{
-    auto count = std::make_shared<int>(-1);   // outlives this call if Redis answers late
-    adapter->serverCount([count](int n) { *count = n; });
-    if (!QTest::qWaitFor([count] { return *count >= 0; }, 5000))
-        qWarning("serverCount() did not answer");
-    return *count;
 }
 
 void tst_RedisAdmin::initTestCase()

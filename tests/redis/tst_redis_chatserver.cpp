@@ -65,16 +65,21 @@ class tst_RedisChatServer : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void messagesCrossChatServersThroughRedis();
     void adminOfOneChatServerShowsEveryServer();
 };
 
-void tst_RedisChatServer::messagesCrossChatServersThroughRedis()
+void tst_RedisChatServer::initTestCase()
 {
     SOCKETIO_REQUIRE_REDIS();
     qRegisterMetaType<SocketIo::Message>();
     if (!QFileInfo::exists(QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server")))
         QSKIP("examples/chat-server is not built in this tree (SOCKETIO_BUILD_EXAMPLES=OFF): nothing to test");
+}
+
+void tst_RedisChatServer::messagesCrossChatServersThroughRedis()
+{
     RedisServer redis;
     QVERIFY2(redis.start(), qPrintable(redis.output()));
     ChatServer one;
@@ -100,9 +105,6 @@ void tst_RedisChatServer::messagesCrossChatServersThroughRedis()
 
 void tst_RedisChatServer::adminOfOneChatServerShowsEveryServer()
 {
-    SOCKETIO_REQUIRE_REDIS();
-    if (!QFileInfo::exists(QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server")))
-        QSKIP("examples/chat-server is not built in this tree (SOCKETIO_BUILD_EXAMPLES=OFF): nothing to test");
     RedisServer redis;
     QVERIFY2(redis.start(), qPrintable(redis.output()));
     ChatServer one;

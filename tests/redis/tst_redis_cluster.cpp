@@ -103,8 +103,8 @@ private:
     QJsonObject nodeCommand(QJsonObject command);
     bool startQtNode(QtNode &node, const QString &name, bool specificResponseChannel = false);
     bool connectClient(TestClient &client, const QString &user, quint16 port, const QString &room);
-    int serverCountOf(QtNode &node) { return serverCountOf(adapterOf(node)); }
-    int serverCountOf(SocketIo::Adapter *adapter);
+    int serverCountOf(QtNode &node) { return SocketIo::Test::serverCountOf(adapterOf(node)); }
+    static int serverCountOf(SocketIo::Adapter *adapter) { return SocketIo::Test::serverCountOf(adapter); }
 
     RedisServer m_redis;
     NodeProcess m_node;
@@ -177,15 +177,6 @@ QJsonObject tst_RedisCluster::nodeCommand(QJsonObject command)
     return m_node.waitForLine([id](const QJsonObject &line) {
         return line.value(u"event"_s).toString() == u"result"_s && line.value(u"id"_s).toInt() == id;
     }, 15000);
-}
-
-int tst_RedisCluster::serverCountOf(SocketIo::Adapter *adapter)
-{
-    auto count = std::make_shared<int>(-1);   // outlives this call if Redis answers late
-    adapter->serverCount([count](int n) { *count = n; });
-    if (!QTest::qWaitFor([count] { return *count >= 0; }, 5000))
-        qWarning("serverCount() did not answer");
-    return *count;
 }
 
 void tst_RedisCluster::initTestCase()

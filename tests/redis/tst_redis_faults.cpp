@@ -26,6 +26,7 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 using SocketIo::Test::RawRedisClient;
 using SocketIo::Test::RedisServer;
+using SocketIo::Test::serverCountOf;
 
 namespace {
 
@@ -120,9 +121,7 @@ void tst_RedisFaults::redisUnreachableAtStartThenAppears()
     // local traffic flows without Redis; the cluster is this node alone
     QVERIFY(a.io->emitEvent(u"local"_s));
     QTRY_VERIFY(a.events.contains(u"local"_s));
-    int count = 0;
-    a.adapter()->serverCount([&count](int n) { count = n; });
-    QTRY_COMPARE(count, 1);
+    QTRY_COMPARE(serverCountOf(a.adapter()), 1);
 
     // Redis appears: the node connects by itself and joins the cluster
     RedisServer redis;
@@ -131,8 +130,7 @@ void tst_RedisFaults::redisUnreachableAtStartThenAppears()
     QCOMPARE(a.redis->state(), SocketIo::RedisConnection::State::Connected);
     Node b;
     QVERIFY(startNode(b, port, true));
-    count = 0;
-    QTRY_VERIFY_WITH_TIMEOUT((a.adapter()->serverCount([&count](int n) { count = n; }), count == 2), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(serverCountOf(a.adapter()), 2, 5000);
     QVERIFY(b.io->emitEvent(u"from-b"_s));
     QTRY_VERIFY(a.events.contains(u"from-b"_s));
 }
@@ -152,8 +150,7 @@ void tst_RedisFaults::redisRestartDuringTraffic()
     RawRedisClient silent;
     QVERIFY(silent.open(redis.port()));
     silent.command({"SUBSCRIBE", "socket.io-request#/#"});
-    int count = 0;
-    QTRY_VERIFY_WITH_TIMEOUT((a.adapter()->serverCount([&count](int n) { count = n; }), count == 3), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(serverCountOf(a.adapter()), 3, 5000);
     SocketIo::Test::RedisLogCapture log;
     QString roomsError;
     a.adapter()->allRooms([&roomsError](const QSet<QString> &, const QString &e) { roomsError = e; });
@@ -189,8 +186,7 @@ void tst_RedisFaults::redisRestartDuringTraffic()
     QTRY_VERIFY_WITH_TIMEOUT(aUp.size() >= 1, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(bUp.size() >= 1, 5000);
     QCOMPARE(log.count(u"connection to Redis .* restored"_s), 2);
-    count = 0;
-    QTRY_VERIFY_WITH_TIMEOUT((a.adapter()->serverCount([&count](int n) { count = n; }), count == 2), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(serverCountOf(a.adapter()), 2, 5000);
     QVERIFY(!b.events.contains(u"during"_s));
     QVERIFY(a.io->emitEvent(u"after"_s));
     QTRY_VERIFY(b.events.contains(u"after"_s));
@@ -207,8 +203,7 @@ void tst_RedisFaults::garbageOnTheChannelsIsLoggedAndIgnored()
     Node b;
     QVERIFY(startNode(a, redis.port(), true));
     QVERIFY(startNode(b, redis.port(), true));
-    int count = 0;
-    QTRY_VERIFY_WITH_TIMEOUT((a.adapter()->serverCount([&count](int n) { count = n; }), count == 2), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(serverCountOf(a.adapter()), 2, 5000);
 
     struct Garbage
     {

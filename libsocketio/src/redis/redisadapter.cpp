@@ -139,6 +139,27 @@ QByteArray toJson(const QCborMap &map)
     return QJsonDocument(bytesAsNodeBuffers(map).toMap().toJsonObject()).toJson(QJsonDocument::Compact);
 }
 
+// Requests and responses come as JSON (node-redis-adapter, JSON parser) or as MessagePack.
+// On failure *error is set and an empty map returned.
+QCborMap decodeMap(const QByteArray &payload, QString *error)
+{
+    if (payload.startsWith('{')) {
+        QJsonParseError parseError;
+        const QJsonDocument doc = QJsonDocument::fromJson(payload, &parseError);
+        if (!doc.isObject()) {
+            *error = parseError.errorString();
+            return {};
+        }
+        return QCborMap::fromJsonObject(doc.object());
+    }
+    const QCborValue value = MsgPack::decode(payload, error);
+    if (value.isMap())
+        return value.toMap();
+    if (error->isEmpty())
+        *error = QStringLiteral("not a map");
+    return {};
+}
+
 } // namespace
 
 // ---- private ------------------------------------------------------------------------------
@@ -247,22 +268,8 @@ void RedisAdapterPrivate::onBroadcast(const QString &ch, const QByteArray &paylo
 void RedisAdapterPrivate::onRequest(const QByteArray &payload)
 {
     Q_Q(RedisAdapter);
-    QCborMap request;
     QString error;
-    if (payload.startsWith('{')) {
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(payload, &parseError);
-        if (!doc.isObject())
-            error = parseError.errorString();
-        else
-            request = QCborMap::fromJsonObject(doc.object());
-    } else {
-        const QCborValue value = MsgPack::decode(payload, &error);
-        if (value.isMap())
-            request = value.toMap();
-        else if (error.isEmpty())
-            error = QStringLiteral("not a map");
-    }
+    const QCborMap request = decodeMap(payload, &error);
     if (!error.isEmpty()) {
         qCWarning(lcRedis, "%s: ignoring a malformed request (%d bytes): %s", qUtf8Printable(nspName()),
                   int(payload.size()), qUtf8Printable(error));
@@ -426,22 +433,8 @@ void RedisAdapterPrivate::onRequest(const QByteArray &payload)
 
 void RedisAdapterPrivate::onResponse(const QByteArray &payload)
 {
-    QCborMap response;
     QString error;
-    if (payload.startsWith('{')) {
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(payload, &parseError);
-        if (!doc.isObject())
-            error = parseError.errorString();
-        else
-            response = QCborMap::fromJsonObject(doc.object());
-    } else {
-        const QCborValue value = MsgPack::decode(payload, &error);
-        if (value.isMap())
-            response = value.toMap();
-        else if (error.isEmpty())
-            error = QStringLiteral("not a map");
-    }
+    const QCborMap response = decodeMap(payload, &error);
     if (!error.isEmpty()) {
         qCWarning(lcRedis, "%s: ignoring a malformed response (%d bytes): %s", qUtf8Printable(nspName()),
                   int(payload.size()), qUtf8Printable(error));
@@ -626,32 +619,22 @@ void RedisAdapter::fetchRemoteSockets(const BroadcastOptions &opts,
         callback(local, QString());
         return;
     }
-    QPointer<RedisAdapter> guard(this);
     const QCborMap optsMap = optsToCbor(opts, false);
     const auto timeout = opts.flags.timeout.value_or(d->requestsTimeout);
-    d->numSub([guard, local, callback, optsMap, timeout](int numSub) {
-        if (!guard)
-            return;
-        if (numSub <= 1) {
-            callback(local, QString());
-            return;
-        }
-        RedisAdapterPrivate *d = guard->d_func();
-        RedisAdapterPrivate::Request request;
-        request.type = RedisRequestType::RemoteFetch;
-        request.numSub = numSub;
-        request.msgCount = 1;
-        request.sockets = local;
-        request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
-            callback(r.sockets, error);
-        };
-        const QString requestId = d->startRequest(request, timeout,
-                                                  QStringLiteral("timeout reached while waiting for fetchSockets response"));
-        d->publishRequest({{QStringLiteral("uid"), d->uid},
-                           {QStringLiteral("requestId"), requestId},
-                           {QStringLiteral("type"), int(RedisRequestType::RemoteFetch)},
-                           {QStringLiteral("opts"), optsMap}});
-    });
+    d->askOtherNodes(
+        [local, callback, optsMap, timeout](RedisAdapterPrivate *d, int numSub) {
+            RedisAdapterPrivate::Request request;
+            request.type = RedisRequestType::RemoteFetch;
+            request.numSub = numSub;
+            request.msgCount = 1;
+            request.sockets = local;
+            request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
+                callback(r.sockets, error);
+            };
+            d->startRequest(request, timeout, QStringLiteral("timeout reached while waiting for fetchSockets response"),
+                            {{QStringLiteral("opts"), optsMap}});
+        },
+        [local, callback] { callback(local, QString()); });
 }
 
 void RedisAdapter::allRooms(const std::function<void(const QSet<QString> &, const QString &)> &callback)
@@ -661,33 +644,39 @@ void RedisAdapter::allRooms(const std::function<void(const QSet<QString> &, cons
     QSet<QString> local;
     for (auto it = all.constBegin(); it != all.constEnd(); ++it)
         local.insert(it.key());
-    QPointer<RedisAdapter> guard(this);
-    d->numSub([guard, local, callback](int numSub) {
+    d->askOtherNodes(
+        [local, callback](RedisAdapterPrivate *d, int numSub) {
+            RedisAdapterPrivate::Request request;
+            request.type = RedisRequestType::AllRooms;
+            request.numSub = numSub;
+            request.msgCount = 1;
+            request.rooms = local;
+            request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
+                callback(r.rooms, error);
+            };
+            d->startRequest(request, d->requestsTimeout,
+                            QStringLiteral("timeout reached while waiting for allRooms response"));
+        },
+        [local, callback] { callback(local, QString()); });
+}
+
+void RedisAdapterPrivate::askOtherNodes(const std::function<void(RedisAdapterPrivate *d, int numSub)> &ask,
+                                        const std::function<void()> &alone)
+{
+    Q_Q(RedisAdapter);
+    QPointer<RedisAdapter> guard(q);
+    numSub([guard, ask, alone](int count) {
         if (!guard)
             return;
-        if (numSub <= 1) {
-            callback(local, QString());
-            return;
-        }
-        RedisAdapterPrivate *d = guard->d_func();
-        RedisAdapterPrivate::Request request;
-        request.type = RedisRequestType::AllRooms;
-        request.numSub = numSub;
-        request.msgCount = 1;
-        request.rooms = local;
-        request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
-            callback(r.rooms, error);
-        };
-        const QString requestId = d->startRequest(request, d->requestsTimeout,
-                                                  QStringLiteral("timeout reached while waiting for allRooms response"));
-        d->publishRequest({{QStringLiteral("uid"), d->uid},
-                           {QStringLiteral("requestId"), requestId},
-                           {QStringLiteral("type"), int(RedisRequestType::AllRooms)}});
+        if (count <= 1)
+            alone();
+        else
+            ask(guard->d_func(), count);
     });
 }
 
-QString RedisAdapterPrivate::startRequest(Request request, std::chrono::milliseconds timeout,
-                                          const QString &timeoutError)
+void RedisAdapterPrivate::startRequest(Request request, std::chrono::milliseconds timeout,
+                                       const QString &timeoutError, const QCborMap &fields)
 {
     Q_Q(RedisAdapter);
     QString requestId = generateId();
@@ -709,7 +698,12 @@ QString RedisAdapterPrivate::startRequest(Request request, std::chrono::millisec
                             .arg(it->numSub);
         d->finishRequest(requestId, error);
     });
-    return requestId;
+    QCborMap message{{QStringLiteral("uid"), uid},
+                     {QStringLiteral("requestId"), requestId},
+                     {QStringLiteral("type"), int(request.type)}};
+    for (auto it = fields.cbegin(); it != fields.cend(); ++it)
+        message.insert(it.key(), it.value());
+    publishRequest(message);
 }
 
 void RedisAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)
@@ -766,28 +760,17 @@ bool RedisAdapter::serverSideEmit(const QCborArray &packet)
 void RedisAdapter::serverSideEmitWithAck(const QCborArray &packet, const ServerSideAckCallback &callback)
 {
     Q_D(RedisAdapter);
-    QPointer<RedisAdapter> guard(this);
-    d->numSub([guard, packet, callback](int count) {
-        if (!guard)
-            return;
-        const int numSub = count - 1;   // not ourselves
-        if (numSub <= 0) {
-            callback(QString(), QCborArray());
-            return;
-        }
-        RedisAdapterPrivate *d = guard->d_func();
-        RedisAdapterPrivate::Request request;
-        request.type = RedisRequestType::ServerSideEmit;
-        request.numSub = numSub;
-        request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
-            callback(error, r.responses);
-        };
-        const QString requestId = d->startRequest(request, d->requestsTimeout, QString());
-        d->publishRequest({{QStringLiteral("uid"), d->uid},
-                           {QStringLiteral("requestId"), requestId},
-                           {QStringLiteral("type"), int(RedisRequestType::ServerSideEmit)},
-                           {QStringLiteral("data"), packet}});
-    });
+    d->askOtherNodes(
+        [packet, callback](RedisAdapterPrivate *d, int count) {
+            RedisAdapterPrivate::Request request;
+            request.type = RedisRequestType::ServerSideEmit;
+            request.numSub = count - 1;   // not ourselves
+            request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
+                callback(error, r.responses);
+            };
+            d->startRequest(request, d->requestsTimeout, QString(), {{QStringLiteral("data"), packet}});
+        },
+        [callback] { callback(QString(), QCborArray()); });
 }
 
 } // namespace SocketIo

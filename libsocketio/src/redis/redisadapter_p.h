@@ -75,8 +75,14 @@ public:
     void onRequest(const QByteArray &payload);
     void onResponse(const QByteArray &payload);
     void finishRequest(const QString &requestId, const QString &error);
-    /*! Registers a request and its timeout; returns its id. */
-    QString startRequest(Request request, std::chrono::milliseconds timeout, const QString &timeoutError);
+    /*! Calls \a ask with this private and the request channel's NUMSUB when other nodes listen
+        (NUMSUB > 1), \a alone otherwise; neither once the adapter is gone. */
+    void askOtherNodes(const std::function<void(RedisAdapterPrivate *d, int numSub)> &ask,
+                       const std::function<void()> &alone);
+    /*! Registers a request and its timeout, then publishes it: uid, requestId and the request's
+        type followed by \a fields. */
+    void startRequest(Request request, std::chrono::milliseconds timeout, const QString &timeoutError,
+                      const QCborMap &fields = {});
 
     Q_DECLARE_PUBLIC(RedisAdapter)
 };

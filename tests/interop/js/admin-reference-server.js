@@ -26,15 +26,9 @@
 const http = require("http");
 const { Server } = require("socket.io");
 const { instrument } = require("@socket.io/admin-ui");
-const { print, readCommands, parseArgs } = require("./jsonlines");
+const { print, readCommands, argsOrExit } = require("./jsonlines");
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), { port: "0", host: "127.0.0.1" });
-} catch (e) {
-  print({ event: "error", message: e.message });
-  process.exit(2);
-}
+const args = argsOrExit({ port: "0", host: "127.0.0.1" });
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, { cors: { origin: true, credentials: true } });

@@ -48,27 +48,25 @@
 "use strict";
 
 const { Manager } = require("socket.io-client");
-const { print, readCommands, decode, parseArgs, parseJsonArg } = require("./jsonlines");
+const { print, readCommands, decode, argsOrExit, parseJsonArg } = require("./jsonlines");
 
 function bool(text) {
   return text === true || text === "true" || text === "1";
 }
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), {
+const args = argsOrExit(
+  {
     path: "/socket.io",
     transports: "polling,websocket",
     namespace: "/",
     reconnection: "false",
     autoconnect: "true",
     "trace-packets": "false",
-  });
-  if (!args.url) throw new Error("--url is required");
-} catch (e) {
-  print({ event: "error", message: e.message });
-  process.exit(2);
-}
+  },
+  (a) => {
+    if (!a.url) throw new Error("--url is required");
+  },
+);
 
 const transports = args.transports.split(",").map((t) => t.trim()).filter(Boolean);
 const managerOptions = {

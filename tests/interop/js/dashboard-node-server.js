@@ -40,22 +40,16 @@ const { Server } = require("socket.io");
 const { io: ioc, Manager } = require("socket.io-client");
 const { instrument } = require("@socket.io/admin-ui");
 const bcrypt = require("bcryptjs");
-const { print, readCommands, parseArgs } = require("./jsonlines");
+const { print, readCommands, argsOrExit } = require("./jsonlines");
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), {
-    port: "0",
-    auth: "none",
-    username: "admin",
-    password: "changeit",
-    mode: "development",
-    "server-id": "node-1",
-  });
-} catch (e) {
-  print({ event: "error", message: e.message });
-  process.exit(2);
-}
+const args = argsOrExit({
+  port: "0",
+  auth: "none",
+  username: "admin",
+  password: "changeit",
+  mode: "development",
+  "server-id": "node-1",
+});
 
 const httpServer = http.createServer();
 const io = new Server(httpServer); // socket.io's heartbeat defaults (25 s + 20 s): a busy test never times out

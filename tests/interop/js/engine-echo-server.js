@@ -32,23 +32,17 @@
 
 const http = require("http");
 const engine = require("engine.io");
-const { print, readCommands, decode, parseArgs } = require("./jsonlines");
+const { print, readCommands, decode, argsOrExit, exitOnce, listenOrExit } = require("./jsonlines");
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), {
-    port: "0",
-    host: "127.0.0.1",
-    path: "/engine.io",
-    "ping-interval": "300",
-    "ping-timeout": "200",
-    "max-payload": "1000000",
-    transports: "polling,websocket",
-  });
-} catch (e) {
-  print({ event: "error", message: e.message });
-  process.exit(2);
-}
+const args = argsOrExit({
+  port: "0",
+  host: "127.0.0.1",
+  path: "/engine.io",
+  "ping-interval": "300",
+  "ping-timeout": "200",
+  "max-payload": "1000000",
+  transports: "polling,websocket",
+});
 
 const httpServer = http.createServer();
 const server = engine.attach(httpServer, {
@@ -78,14 +72,7 @@ server.on("connection", (socket) => {
   });
 });
 
-let exiting = false;
-function exit() {
-  if (exiting) return;
-  exiting = true;
-  print({ event: "exit" });
-  server.close();
-  process.exit(0);
-}
+const exit = exitOnce(() => server.close());
 
 readCommands((cmd) => {
   if (cmd.cmd === "exit") return exit();
@@ -100,11 +87,6 @@ readCommands((cmd) => {
   throw new Error(`unknown command ${JSON.stringify(cmd.cmd)}`);
 }, exit);
 
-httpServer.on("error", (e) => {
-  print({ event: "error", message: e.message });
-  process.exit(1);
-});
-httpServer.listen(Number(args.port), args.host, () => {
-  const port = httpServer.address().port;
+listenOrExit(httpServer, args.port, args.host, (port) => {
   print({ event: "listening", port, url: `http://${args.host}:${port}` });
 });

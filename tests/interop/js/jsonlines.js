@@ -88,4 +88,50 @@ function parseJsonArg(name, text) {
   }
 }
 
-module.exports = { encode, decode, print, readCommands, parseArgs, parseJsonArg };
+// parseArgs() over this process's arguments; check(args) may throw to refuse them. A bad argument
+// is reported as {"event":"error"} and the process exits with status 2.
+function argsOrExit(defaults, check) {
+  try {
+    const args = parseArgs(process.argv.slice(2), defaults);
+    if (check) check(args);
+    return args;
+  } catch (e) {
+    print({ event: "error", message: e.message });
+    process.exit(2);
+  }
+}
+
+// The exit() of a server driver: the first call prints {"event":"exit"}, runs close() and exits
+// with status 0; later calls do nothing.
+function exitOnce(close) {
+  let exiting = false;
+  return () => {
+    if (exiting) return;
+    exiting = true;
+    print({ event: "exit" });
+    close();
+    process.exit(0);
+  };
+}
+
+// httpServer.listen(port, host) with onListening(port) called once it listens; a listen error is
+// reported as {"event":"error"} and the process exits with status 1.
+function listenOrExit(httpServer, port, host, onListening) {
+  httpServer.on("error", (e) => {
+    print({ event: "error", message: e.message });
+    process.exit(1);
+  });
+  httpServer.listen(Number(port), host, () => onListening(httpServer.address().port));
+}
+
+module.exports = {
+  encode,
+  decode,
+  print,
+  readCommands,
+  parseArgs,
+  parseJsonArg,
+  argsOrExit,
+  exitOnce,
+  listenOrExit,
+};

@@ -50,21 +50,19 @@ const { createClient } = require("redis");
 const { createAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
 const { instrument } = require("@socket.io/admin-ui");
-const { print, readCommands, decode, parseArgs } = require("./jsonlines");
+const { print, readCommands, decode, argsOrExit, exitOnce, listenOrExit } = require("./jsonlines");
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), {
+const args = argsOrExit(
+  {
     port: "0",
     name: "node",
     "requests-timeout": "5000",
     key: "socket.io",
-  });
-  if (!args.redis || args.redis === "true") throw new Error("--redis URL is required");
-} catch (e) {
-  print({ event: "error", message: e.message });
-  process.exit(2);
-}
+  },
+  (a) => {
+    if (!a.redis || a.redis === "true") throw new Error("--redis URL is required");
+  },
+);
 
 function newClient() {
   const client = createClient({ url: args.redis, socket: { reconnectStrategy: (n) => Math.min(50 * (n + 1), 500) } });
@@ -195,14 +193,7 @@ async function run(cmd) {
   }
 }
 
-let exiting = false;
-function exit() {
-  if (exiting) return;
-  exiting = true;
-  print({ event: "exit" });
-  io.close();
-  process.exit(0);
-}
+const exit = exitOnce(() => io.close());
 
 (async () => {
   try {
@@ -220,11 +211,7 @@ function exit() {
   readCommands((cmd) => {
     run(cmd).catch((e) => print({ event: "error", message: `command failed: ${e.message}`, cmd }));
   }, exit);
-  httpServer.on("error", (e) => {
-    print({ event: "error", message: e.message });
-    process.exit(1);
-  });
-  httpServer.listen(Number(args.port), "127.0.0.1", () => {
-    print({ event: "listening", port: httpServer.address().port, uid: io.of("/").adapter.uid });
+  listenOrExit(httpServer, args.port, "127.0.0.1", (port) => {
+    print({ event: "listening", port, uid: io.of("/").adapter.uid });
   });
 })();

@@ -48,23 +48,17 @@ const fs = require("fs");
 const http = require("http");
 const https = require("https");
 const { Server } = require("socket.io");
-const { print, readCommands, decode, parseArgs, parseJsonArg } = require("./jsonlines");
+const { print, readCommands, decode, argsOrExit, exitOnce, listenOrExit, parseJsonArg } = require("./jsonlines");
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), {
-    port: "0",
-    host: "127.0.0.1",
-    path: "/socket.io",
-    "ping-interval": "300",
-    "ping-timeout": "200",
-    "max-payload": "1000000",
-    transports: "polling,websocket",
-  });
-} catch (e) {
-  print({ event: "error", message: e.message });
-  process.exit(2);
-}
+const args = argsOrExit({
+  port: "0",
+  host: "127.0.0.1",
+  path: "/socket.io",
+  "ping-interval": "300",
+  "ping-timeout": "200",
+  "max-payload": "1000000",
+  transports: "polling,websocket",
+});
 
 const tls = args["tls-key"] !== undefined || args["tls-cert"] !== undefined;
 let httpServer;
@@ -143,14 +137,7 @@ privateNsp.use((socket, next) => {
 });
 privateNsp.on("connection", (socket) => observe(privateNsp, socket));
 
-let exiting = false;
-function exit() {
-  if (exiting) return;
-  exiting = true;
-  print({ event: "exit" });
-  io.close();
-  process.exit(0);
-}
+const exit = exitOnce(() => io.close());
 
 readCommands((cmd) => {
   if (cmd.cmd === "exit") return exit();
@@ -178,11 +165,6 @@ readCommands((cmd) => {
   throw new Error(`unknown command ${JSON.stringify(cmd.cmd)}`);
 }, exit);
 
-httpServer.on("error", (e) => {
-  print({ event: "error", message: e.message });
-  process.exit(1);
-});
-httpServer.listen(Number(args.port), args.host, () => {
-  const port = httpServer.address().port;
+listenOrExit(httpServer, args.port, args.host, (port) => {
   print({ event: "listening", port, url: `${tls ? "https" : "http"}://${args.host}:${port}` });
 });
