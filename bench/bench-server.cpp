@@ -8,6 +8,7 @@
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
 
+#include <QAbstractEventDispatcher>
 #include <QCborMap>
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -22,7 +23,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// Experiment (--nodelay), not the library's behaviour: accepts connections itself and hands them to
+// --nodelay (kept for comparison; the library now sets TCP_NODELAY itself): accepts connections and hands them to
 // the engine (EngineServer::handleConnection()) with TCP_NODELAY set, as Node's ws does.
 class NoDelayTcpServer : public QTcpServer
 {
@@ -54,6 +55,11 @@ void raiseDescriptorLimit()
 int main(int argc, char *argv[])
 {
     raiseDescriptorLimit();
+    // Qt's own UNIX event dispatcher rather than GLib's (Debian's default): with many sockets GLib's
+    // linear notifier lists cost about half the CPU of a connection (docs/benchmarks.md, item 1).
+    // An explicit QT_NO_GLIB wins: QT_NO_GLIB= (set, empty) keeps the GLib dispatcher.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"bench-server"_s);
 
@@ -66,11 +72,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption recoveryOption(u"recovery"_s, u"Turn connection state recovery on (off by default)."_s);
     const QCommandLineOption backlogOption(
             u"backlog"_s,
-            u"Experiment, not the library's behaviour: listen backlog of the engine's QTcpServer "
-            "(Qt's default is 50, Node's 511)."_s,
+            u"Listen backlog of the engine's QTcpServer (the library's default is 511, like Node's)."_s,
             u"n"_s);
     const QCommandLineOption noDelayOption(
-            u"nodelay"_s, u"Experiment, not the library's behaviour: TCP_NODELAY on accepted connections."_s);
+            u"nodelay"_s, u"Accept connections in bench-server and set TCP_NODELAY there (the library now does it "
+                         "itself; kept for comparison)."_s);
     parser.addOption(portOption);
     parser.addOption(backlogOption);
     parser.addOption(noDelayOption);
@@ -144,6 +150,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     const quint16 actualPort = tuned.isListening() ? tuned.serverPort() : io.serverPort();
-    QTextStream(stdout) << "{\"event\":\"listening\",\"port\":" << actualPort << "}" << Qt::endl;
+    const QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
+    QTextStream(stdout) << "{\"event\":\"listening\",\"port\":" << actualPort << ",\"dispatcher\":\""
+                        << (dispatcher ? dispatcher->metaObject()->className() : "none") << "\"}" << Qt::endl;
     return app.exec();
 }

@@ -6,6 +6,8 @@
 #include <SocketIo/remotesocket.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace SocketIo {
 
@@ -84,36 +86,59 @@ void InMemoryAdapter::delAll(const QString &id)
 QStringList InMemoryAdapter::selectLocal(const BroadcastOptions &opts) const
 {
     Q_D(const InMemoryAdapter);
-    QSet<QString> except;
-    for (const QString &room : opts.except) {
-        auto it = d->rooms.constFind(room);
-        if (it != d->rooms.constEnd())
-            except.unite(*it);
-    }
-    QSet<QString> ids;
-    if (!opts.rooms.isEmpty()) {
-        for (const QString &room : opts.rooms) {
+    // Every target once, with its join sequence: sorting these integers gives the join order
+    // without string comparisons or a hash lookup per comparison. The pointers refer to keys of
+    // d->rooms / d->sids or of the local set below, none of which changes during this call.
+    std::vector<std::pair<quint64, const QString *>> targets;
+    const auto add = [&targets, d](const QString &id) { targets.emplace_back(d->order.value(id), &id); };
+    QSet<QString> ids;   // only for several rooms or an except: the union without duplicates
+    if (opts.except.isEmpty() && opts.rooms.size() == 1) {
+        // the common case (io.to(room).emit): the room's members, no set built or copied
+        auto it = d->rooms.constFind(*opts.rooms.constBegin());
+        if (it != d->rooms.constEnd()) {
+            targets.reserve(size_t(it->size()));
+            for (const QString &id : *it)
+                add(id);
+        }
+    } else if (opts.except.isEmpty() && opts.rooms.isEmpty()) {
+        targets.reserve(size_t(d->sids.size()));
+        for (auto it = d->sids.constBegin(); it != d->sids.constEnd(); ++it)
+            add(it.key());
+    } else {
+        QSet<QString> except;
+        for (const QString &room : opts.except) {
             auto it = d->rooms.constFind(room);
-            if (it == d->rooms.constEnd())
-                continue;
-            for (const QString &id : *it) {
-                if (!except.contains(id))
-                    ids.insert(id);
+            if (it != d->rooms.constEnd())
+                except.unite(*it);
+        }
+        if (!opts.rooms.isEmpty()) {
+            for (const QString &room : opts.rooms) {
+                auto it = d->rooms.constFind(room);
+                if (it == d->rooms.constEnd())
+                    continue;
+                for (const QString &id : *it) {
+                    if (!except.contains(id))
+                        ids.insert(id);
+                }
+            }
+        } else {
+            for (auto it = d->sids.constBegin(); it != d->sids.constEnd(); ++it) {
+                if (!except.contains(it.key()))
+                    ids.insert(it.key());
             }
         }
-    } else {
-        for (auto it = d->sids.constBegin(); it != d->sids.constEnd(); ++it) {
-            if (!except.contains(it.key()))
-                ids.insert(it.key());
-        }
+        targets.reserve(size_t(ids.size()));
+        for (const QString &id : std::as_const(ids))
+            add(id);
     }
-    QStringList list(ids.begin(), ids.end());
-    std::sort(list.begin(), list.end(), [d](const QString &a, const QString &b) {
-        return d->order.value(a) < d->order.value(b);
-    });
-    // only sockets of this node's namespace
-    list.erase(std::remove_if(list.begin(), list.end(), [this](const QString &id) { return !localSocket(id); }),
-               list.end());
+    std::sort(targets.begin(), targets.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    QStringList list;
+    list.reserve(qsizetype(targets.size()));
+    for (const auto &target : targets) {
+        if (localSocket(*target.second))   // only sockets of this node's namespace
+            list.append(*target.second);
+    }
     return list;
 }
 

@@ -716,6 +716,9 @@ EngineServer::EngineServer(QObject *parent)
     // A listening socket cannot go through a proxy; without this an application-wide HTTP proxy
     // (QNetworkProxy::setApplicationProxy) makes listen() fail.
     d->tcpServer->setProxy(QNetworkProxy(QNetworkProxy::NoProxy));
+    // Node's listen backlog (Qt's default is 50): with a short queue the kernel drops SYNs when the
+    // server falls behind and clients retry after 1 s (docs/benchmarks.md, item 6).
+    d->tcpServer->setListenBacklogSize(511);
     connect(d->tcpServer, &QTcpServer::newConnection, this, [d] { d->onNewTcpConnection(); });
     d->wsServer = new QWebSocketServer(QStringLiteral("libsocketio"),
                                        QWebSocketServer::NonSecureMode, this);
@@ -786,6 +789,10 @@ void EngineServer::handleConnection(QTcpSocket *socket)
     Q_D(EngineServer);
     if (!socket)
         return;
+    // Like Node's http server (noDelay): replies go out at once instead of waiting for the peer's
+    // ACK of an earlier segment. The option stays on the descriptor when a WebSocket upgrade hands
+    // the socket to QWebSocketServer.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     new HttpConnection(socket, d, this);
 }
 

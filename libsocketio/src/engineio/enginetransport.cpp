@@ -3,6 +3,7 @@
 #include "enginelogging_p.h"
 #include "engineserver_p.h"
 
+#include <QHash>
 #include <QWebSocket>
 
 namespace SocketIo {
@@ -256,8 +257,49 @@ void WebSocketTransport::send(const QList<EnginePacket> &packets)
         if (packet.binary && m_supportsBinary)
             m_socket->sendBinaryMessage(packet.data);
         else
-            m_socket->sendTextMessage(QString::fromUtf8(Protocol::encodeEnginePacket(packet)));
+            m_socket->sendTextMessage(textFrame(packet));
     }
+}
+
+QString WebSocketTransport::textFrame(const EnginePacket &packet)
+{
+    // A broadcast hands the same encoded bytes (one shared QByteArray) to every recipient's
+    // session; sessions that were not writable send them later, interleaved with the other
+    // messages queued meanwhile. So the text of recent packets is kept by the address of their
+    // bytes and reused while a packet's data is the very same buffer: each entry holds a
+    // reference, which keeps that buffer alive and unchanged (a writer would detach), so the
+    // same address and size mean the same bytes. Bounded, and simply emptied when full.
+    struct Entry
+    {
+        QByteArray data;
+        EnginePacketType type;
+        bool binary;
+        QString text;
+    };
+    constexpr qsizetype MaxEntries = 256;
+    constexpr qsizetype MaxBytes = 256 * 1024;   // of cached source bytes; larger packets are not kept
+    thread_local QHash<const char *, Entry> cache;
+    thread_local qsizetype cachedBytes = 0;
+    if (packet.data.isEmpty())
+        return QString::fromUtf8(Protocol::encodeEnginePacket(packet));
+    auto it = cache.constFind(packet.data.constData());
+    if (it != cache.constEnd() && it->data.size() == packet.data.size() && it->type == packet.type
+        && it->binary == packet.binary) {
+        return it->text;
+    }
+    QString text = QString::fromUtf8(Protocol::encodeEnginePacket(packet));
+    QByteArray data = packet.data;
+    // only bytes the QByteArray owns: fromRawData() over a buffer its owner reuses must not match
+    if (data.size() <= MaxBytes && data.data_ptr().isMutable()) {
+        if (cache.size() >= MaxEntries || cachedBytes + data.size() > MaxBytes) {
+            cache.clear();
+            cachedBytes = 0;
+        }
+        Entry &entry = cache[data.constData()];
+        cachedBytes += data.size() - entry.data.size();
+        entry = Entry{std::move(data), packet.type, packet.binary, text};
+    }
+    return text;
 }
 
 void WebSocketTransport::onText(const QString &message)

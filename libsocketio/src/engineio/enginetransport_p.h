@@ -118,6 +118,7 @@ public:
 private:
     void onText(const QString &message);
     void onBinary(const QByteArray &message);
+    static QString textFrame(const Protocol::EnginePacket &packet);
 
     QWebSocket *m_socket;
     bool m_supportsBinary;
