@@ -191,6 +191,18 @@ bool RedisAdapterPrivate::publishRequest(const QCborMap &request)
     return publish(requestChannel, toJson(request));
 }
 
+void RedisAdapterPrivate::publishRoomsRequest(RedisRequestType type, const BroadcastOptions &opts,
+                                              const QStringList &rooms)
+{
+    QCborArray list;
+    for (const QString &room : rooms)
+        list.append(room);
+    publishRequest({{QStringLiteral("uid"), uid},
+                    {QStringLiteral("type"), int(type)},
+                    {QStringLiteral("opts"), optsToCbor(opts, false)},
+                    {QStringLiteral("rooms"), list}});
+}
+
 void RedisAdapterPrivate::publishResponse(const QCborMap &request, const QByteArray &response)
 {
     const QString ch = publishOnSpecificResponseChannel
@@ -709,30 +721,16 @@ void RedisAdapterPrivate::startRequest(Request request, std::chrono::millisecond
 void RedisAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)
 {
     Q_D(RedisAdapter);
-    if (!opts.flags.local) {
-        QCborArray list;
-        for (const QString &room : rooms)
-            list.append(room);
-        d->publishRequest({{QStringLiteral("uid"), d->uid},
-                           {QStringLiteral("type"), int(RedisRequestType::RemoteJoin)},
-                           {QStringLiteral("opts"), optsToCbor(opts, false)},
-                           {QStringLiteral("rooms"), list}});
-    }
+    if (!opts.flags.local)
+        d->publishRoomsRequest(RedisRequestType::RemoteJoin, opts, rooms);
     InMemoryAdapter::addSockets(opts, rooms);
 }
 
 void RedisAdapter::delSockets(const BroadcastOptions &opts, const QStringList &rooms)
 {
     Q_D(RedisAdapter);
-    if (!opts.flags.local) {
-        QCborArray list;
-        for (const QString &room : rooms)
-            list.append(room);
-        d->publishRequest({{QStringLiteral("uid"), d->uid},
-                           {QStringLiteral("type"), int(RedisRequestType::RemoteLeave)},
-                           {QStringLiteral("opts"), optsToCbor(opts, false)},
-                           {QStringLiteral("rooms"), list}});
-    }
+    if (!opts.flags.local)
+        d->publishRoomsRequest(RedisRequestType::RemoteLeave, opts, rooms);
     InMemoryAdapter::delSockets(opts, rooms);
 }
 

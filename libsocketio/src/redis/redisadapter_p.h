@@ -66,6 +66,8 @@ public:
 
     bool publish(const QString &channel, const QByteArray &payload);
     bool publishRequest(const QCborMap &request);
+    /*! Publishes REMOTE_JOIN or REMOTE_LEAVE (socketsJoin/socketsLeave) of \a rooms for \a opts. */
+    void publishRoomsRequest(RedisRequestType type, const BroadcastOptions &opts, const QStringList &rooms);
     void publishResponse(const QCborMap &request, const QByteArray &response);
     /*! PUBSUB NUMSUB of the request channel; 1 when Redis cannot answer. */
     void numSub(const std::function<void(int)> &callback) const;

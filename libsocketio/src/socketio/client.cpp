@@ -284,26 +284,20 @@ void ClientPrivate::onSocketDeactivated()
 
 void ClientPrivate::onText(EngineClient *e, const QByteArray &utf8)
 {
-    if (e != engine || state != Client::State::Open)
-        return;
-    const auto result = decoder.addText(utf8);
-    if (result == Protocol::Decoder::Result::Error) {
-        qCWarning(lcClient, "undecodable packet from the server (%s): closing the connection",
-                  qUtf8Printable(decoder.errorString()));
-        onClose(DisconnectReason::ParseError, decoder.errorString());
-        return;
-    }
-    if (result == Protocol::Decoder::Result::Packet)
-        dispatch(decoder.takePacket());
+    if (e == engine && state == Client::State::Open)
+        onDecoderResult(decoder.addText(utf8), "packet");
 }
 
 void ClientPrivate::onBinary(EngineClient *e, const QByteArray &bytes)
 {
-    if (e != engine || state != Client::State::Open)
-        return;
-    const auto result = decoder.addBinary(bytes);
+    if (e == engine && state == Client::State::Open)
+        onDecoderResult(decoder.addBinary(bytes), "binary message");
+}
+
+void ClientPrivate::onDecoderResult(Protocol::Decoder::Result result, const char *what)
+{
     if (result == Protocol::Decoder::Result::Error) {
-        qCWarning(lcClient, "undecodable binary message from the server (%s): closing the connection",
+        qCWarning(lcClient, "undecodable %s from the server (%s): closing the connection", what,
                   qUtf8Printable(decoder.errorString()));
         onClose(DisconnectReason::ParseError, decoder.errorString());
         return;

@@ -27,6 +27,9 @@ public:
     void onEngineClosed(EngineClient *engine, const QString &reason, const QString &description);
     void onText(EngineClient *engine, const QByteArray &utf8);
     void onBinary(EngineClient *engine, const QByteArray &bytes);
+    /*! What onText/onBinary do with the decoder's answer: dispatch a complete packet, or close
+        with "parse error" (\a what names the message kind in the log line). */
+    void onDecoderResult(Protocol::Decoder::Result result, const char *what);
     void onConnectTimeout();
     /*! A handshake failed (refused, HTTP error, timeout): Manager's onError in open(). */
     void onOpenError(const QString &message);
