@@ -45,8 +45,27 @@ void InMemoryAdapter::addAll(const QString &id, const QSet<QString> &rooms)
 {
     Q_D(InMemoryAdapter);
     if (!d->sids.contains(id)) {
-        d->sids.insert(id, {});
         d->order.insert(id, d->sequence++);
+        if (rooms.size() == 1 && *rooms.constBegin() == id && !d->rooms.contains(id)) {
+            // A new socket joining its own room (every connection): the room's member set and
+            // the socket's room set are both {id}, so they share one QSet (Qt 6.4 allocates about
+            // 1.4 KB even for a single element); the first change to either detaches it. Same
+            // signals, in the same order and with the same state, as the general path below.
+            const QSet<QString> own{id};
+            d->sids.insert(id, own);
+            d->rooms.insert(id, {});
+            Q_EMIT roomCreated(id);
+            QSet<QString> &members = d->rooms[id];   // as below: a slot may have changed the table
+            if (!members.contains(id)) {
+                if (members.isEmpty())
+                    members = own;
+                else
+                    members.insert(id);
+                Q_EMIT roomJoined(id, id);
+            }
+            return;
+        }
+        d->sids.insert(id, {});
     }
     for (const QString &room : rooms) {
         d->sids[id].insert(room);

@@ -1,4 +1,5 @@
 #include "json.h"
+#include "cborelement_p.h"
 #include "utf8_p.h"
 
 #include "limits.h"
@@ -690,75 +691,367 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------
+// Direct reader (the common case)
+//
+// Builds the QCborValue tree while parsing, without the CBOR bytes and QCborValue::fromCbor()
+// of Reader: about half the work for the small payloads of most packets. It only takes input
+// whose every object has at most LinearKeyScanLimit members (so the key search of
+// QCborMap::insert() stays bounded) and that has no escape sequences (the caller checks); on
+// anything else, including every error, it gives up and Reader parses the input again, which
+// also words the error. QCborMap::insert() keeps JavaScript's duplicate-key rule (the last
+// value, at the first key's position).
+// ---------------------------------------------------------------------------------------------
+
+class DirectReader
+{
+public:
+    explicit DirectReader(QByteArrayView json)
+        : m_pos(reinterpret_cast<const uchar *>(json.data())), m_end(m_pos + json.size())
+    {
+    }
+
+    // False: not handled here (unsupported or invalid); nothing is reported.
+    bool parse(QCborValue *value)
+    {
+        skipSpace();
+        QCborValue result;
+        if (!parseValue(&result, 0))
+            return false;
+        skipSpace();
+        if (m_pos != m_end)
+            return false;
+        *value = std::move(result);
+        return true;
+    }
+
+private:
+    void skipSpace()
+    {
+        while (m_pos < m_end && isJsonSpace(*m_pos))
+            ++m_pos;
+    }
+
+    bool parseValue(QCborValue *out, int depth)
+    {
+        if (m_pos == m_end)
+            return false;
+        switch (*m_pos) {
+        case '{':
+            return parseObject(out, depth + 1);
+        case '[':
+            return parseArray(out, depth + 1);
+        case '"': {
+            const uchar *start;
+            qsizetype length;
+            bool ascii;
+            if (!parseString(&start, &length, &ascii))
+                return false;
+            const char *chars = reinterpret_cast<const char *>(start);
+            *out = ascii ? QCborValue(QLatin1StringView(chars, length))
+                         : QCborValue(QString::fromUtf8(chars, length));
+            return true;
+        }
+        case 't':
+            return parseLiteral("true", 4, QCborValue(true), out);
+        case 'f':
+            return parseLiteral("false", 5, QCborValue(false), out);
+        case 'n':
+            return parseLiteral("null", 4, QCborValue(nullptr), out);
+        default:
+            return parseNumber(out);
+        }
+    }
+
+    bool parseLiteral(const char *word, qsizetype length, QCborValue literal, QCborValue *out)
+    {
+        if (m_end - m_pos < length || std::memcmp(m_pos, word, size_t(length)) != 0)
+            return false;
+        m_pos += length;
+        *out = std::move(literal);
+        return true;
+    }
+
+    bool parseArray(QCborValue *out, int depth)
+    {
+        if (depth > MaxJsonDepth)
+            return false;
+        ++m_pos; // '['
+        QCborArray array;
+        skipSpace();
+        if (m_pos < m_end && *m_pos == ']') {
+            ++m_pos;
+            *out = std::move(array);
+            return true;
+        }
+        for (;;) {
+            skipSpace();
+            QCborValue element;
+            if (!parseValue(&element, depth))
+                return false;
+            array.append(std::move(element));
+            skipSpace();
+            if (m_pos == m_end)
+                return false;
+            if (*m_pos == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (*m_pos != ']')
+                return false;
+            ++m_pos;
+            *out = std::move(array);
+            return true;
+        }
+    }
+
+    bool parseObject(QCborValue *out, int depth)
+    {
+        if (depth > MaxJsonDepth)
+            return false;
+        ++m_pos; // '{'
+        QCborMap map;
+        skipSpace();
+        if (m_pos < m_end && *m_pos == '}') {
+            ++m_pos;
+            *out = std::move(map);
+            return true;
+        }
+        for (qsizetype members = 0;; ++members) {
+            if (members >= LinearKeyScanLimit)
+                return false;
+            skipSpace();
+            if (m_pos == m_end || *m_pos != '"')
+                return false;
+            const uchar *key;
+            qsizetype keyLength;
+            bool ascii;
+            if (!parseString(&key, &keyLength, &ascii))
+                return false;
+            skipSpace();
+            if (m_pos == m_end || *m_pos != ':')
+                return false;
+            ++m_pos;
+            skipSpace();
+            QCborValue value;
+            if (!parseValue(&value, depth))
+                return false;
+            const char *chars = reinterpret_cast<const char *>(key);
+            if (ascii)
+                map.insert(QLatin1StringView(chars, keyLength), value);
+            else
+                map.insert(QString::fromUtf8(chars, keyLength), value);
+            skipSpace();
+            if (m_pos == m_end)
+                return false;
+            if (*m_pos == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (*m_pos != '}')
+                return false;
+            ++m_pos;
+            *out = std::move(map);
+            return true;
+        }
+    }
+
+    // A string without escapes (the caller made sure there are none): its UTF-8 content.
+    bool parseString(const uchar **start, qsizetype *length, bool *ascii)
+    {
+        ++m_pos; // opening quote
+        const uchar *const begin = m_pos;
+        bool onlyAscii = true;
+        while (m_pos < m_end) {
+            const uchar c = *m_pos;
+            if (c == '"') {
+                *start = begin;
+                *length = m_pos - begin;
+                *ascii = onlyAscii;
+                ++m_pos;
+                return true;
+            }
+            if (c < 0x20 || c == '\\')
+                return false;
+            if (c < 0x80) {
+                ++m_pos;
+                continue;
+            }
+            const int n = Utf8::sequenceLength(m_pos, m_end);
+            if (!n)
+                return false;
+            onlyAscii = false;
+            m_pos += n;
+        }
+        return false;
+    }
+
+    // JSON number grammar as Reader checks it; integers within 2^53 (not -0) become integers,
+    // the rest doubles; a magnitude from_chars cannot represent is left to Reader.
+    bool parseNumber(QCborValue *out)
+    {
+        const uchar *const start = m_pos;
+        const bool negative = *m_pos == '-';
+        if (negative)
+            ++m_pos;
+        if (m_pos == m_end || !isDigit(*m_pos))
+            return false;
+        const uchar *const intStart = m_pos;
+        if (*m_pos == '0') {
+            ++m_pos;
+            if (m_pos < m_end && isDigit(*m_pos))
+                return false;
+        } else {
+            while (m_pos < m_end && isDigit(*m_pos))
+                ++m_pos;
+        }
+        const qsizetype intDigits = m_pos - intStart;
+        bool isInteger = true;
+        if (m_pos < m_end && *m_pos == '.') {
+            isInteger = false;
+            ++m_pos;
+            if (m_pos == m_end || !isDigit(*m_pos))
+                return false;
+            while (m_pos < m_end && isDigit(*m_pos))
+                ++m_pos;
+        }
+        if (m_pos < m_end && (*m_pos == 'e' || *m_pos == 'E')) {
+            isInteger = false;
+            ++m_pos;
+            if (m_pos < m_end && (*m_pos == '+' || *m_pos == '-'))
+                ++m_pos;
+            if (m_pos == m_end || !isDigit(*m_pos))
+                return false;
+            while (m_pos < m_end && isDigit(*m_pos))
+                ++m_pos;
+        }
+        if (isInteger && intDigits <= 16 && !(negative && *intStart == '0')) {
+            qint64 value = 0;
+            for (const uchar *p = intStart; p < m_pos; ++p)
+                value = value * 10 + (*p - '0');
+            if (value <= MaxSafeInteger) {
+                *out = QCborValue(negative ? -value : value);
+                return true;
+            }
+        }
+        double d = 0;
+        const auto result = std::from_chars(reinterpret_cast<const char *>(start),
+                                            reinterpret_cast<const char *>(m_pos), d);
+        if (result.ec != std::errc() || result.ptr != reinterpret_cast<const char *>(m_pos))
+            return false;
+        *out = QCborValue(d);
+        return true;
+    }
+
+    const uchar *m_pos;
+    const uchar *m_end;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Writer
 // ---------------------------------------------------------------------------------------------
 
+// Uniform access to a top-level QCborValue and to an element of an array or map.
+inline QCborValue::Type typeOf(const QCborValue &v) { return v.type(); }
+inline QCborValue::Type typeOf(QCborValueConstRef v) { return CborElement::type(v); }
+inline qint64 integerOf(const QCborValue &v) { return v.toInteger(); }
+inline qint64 integerOf(QCborValueConstRef v) { return CborElement::integer(v); }
+inline double doubleOf(const QCborValue &v) { return v.toDouble(); }
+inline double doubleOf(QCborValueConstRef v) { return CborElement::toDouble(v); }
+inline QString stringOf(const QCborValue &v) { return v.toString(); }
+inline QString stringOf(QCborValueConstRef v) { return CborElement::string(v); }
+inline QByteArray bytesOf(const QCborValue &v) { return v.toByteArray(); }
+inline QByteArray bytesOf(QCborValueConstRef v) { return CborElement::bytes(v); }
+inline QCborValue concreteOf(const QCborValue &v) { return v; }
+inline QCborValue concreteOf(QCborValueConstRef v) { return QCborValue(v); }
+
+// Writes into one buffer that grows geometrically (written through a pointer, cut to size once
+// at the end): no QByteArray::append() per token.
 class Writer
 {
 public:
-    explicit Writer(QList<QByteArray> *attachments) : m_attachments(attachments) {}
-
-    QByteArray take() { return std::move(m_out); }
-
-    void writeValue(const QCborValue &value, int depth)
+    explicit Writer(QList<QByteArray> *attachments, QByteArray buffer = QByteArray())
+        : m_out(std::move(buffer)), m_len(m_out.size()), m_attachments(attachments)
     {
-        switch (value.type()) {
+    }
+
+    QByteArray take()
+    {
+        m_out.truncate(m_len);
+        // growth doubles the buffer: give back a large unused tail
+        if (m_out.capacity() - m_len > 1024 && m_out.capacity() > 2 * m_len)
+            m_out.squeeze();
+        return std::move(m_out);
+    }
+
+    template <typename V>
+    void writeValue(const V &value, int depth)
+    {
+        switch (typeOf(value)) {
         case QCborValue::Integer:
-            writeInteger(value.toInteger());
+            writeInteger(integerOf(value));
             return;
         case QCborValue::Double:
-            writeDouble(value.toDouble());
+            writeDouble(doubleOf(value));
             return;
         case QCborValue::String:
-            writeString(value.toString());
+            writeString(stringOf(value));
             return;
         case QCborValue::True:
-            m_out.append("true");
+            put("true", 4);
             return;
         case QCborValue::False:
-            m_out.append("false");
+            put("false", 5);
             return;
         case QCborValue::ByteArray:
-            writeBytes(value.toByteArray());
+            writeBytes(bytesOf(value));
             return;
         case QCborValue::Array:
             if (depth >= MaxJsonDepth) {
                 // The reader would refuse it anyway; bounded recursion beats a stack overflow.
-                m_out.append("null");
+                put("null", 4);
                 return;
             }
-            writeArray(value.toArray(), depth + 1);
+            writeArray(concreteOf(value).toArray(), depth + 1);
             return;
         case QCborValue::Map:
             if (depth >= MaxJsonDepth) {
-                m_out.append("null");
+                put("null", 4);
                 return;
             }
-            writeMap(value.toMap(), depth + 1);
+            writeMap(concreteOf(value).toMap(), depth + 1);
             return;
-        default:
-            if (value.isTag()) {
-                writeValue(value.taggedValue(), depth);
+        default: {
+            const QCborValue v = concreteOf(value);
+            if (v.isTag()) {
+                writeValue(v.taggedValue(), depth);
                 return;
             }
             // null, undefined (in arrays), simple types, invalid
-            m_out.append("null");
+            put("null", 4);
             return;
+        }
         }
     }
 
     void writeString(QStringView s)
     {
-        // Worst case: every UTF-16 unit becomes a 6-byte \uXXXX escape. Write through a pointer
-        // into pre-sized space, then cut back: no per-character append.
-        const qsizetype old = m_out.size();
-        m_out.resize(old + 2 + s.size() * 6);
-        char *out = m_out.data() + old;
-        char *const begin = out;
-        static const char hex[] = "0123456789abcdef";
-        *out++ = '"';
+        // Room for one byte per UTF-16 unit (printable ASCII, the common case); any other unit
+        // makes sure there is room for its bytes and one per unit left before writing them.
         const char16_t *p = s.utf16();
         const char16_t *const end = p + s.size();
+        char *out = space(2 + s.size());
+        char *limit = m_out.data() + m_out.size();
+        const auto ensure = [&](qsizetype bytes) {
+            const qsizetype needed = bytes + (end - p) + 1;   // + closing quote
+            if (limit - out < needed) {
+                const qsizetype used = out - m_out.constData();
+                grow(used, needed);
+                out = m_out.data() + used;
+                limit = m_out.data() + m_out.size();
+            }
+        };
+        static const char hex[] = "0123456789abcdef";
+        *out++ = '"';
         while (p < end) {
             const char16_t c = *p++;
             if (c < 0x80) {
@@ -766,6 +1059,7 @@ public:
                     *out++ = char(c);
                     continue;
                 }
+                ensure(6);
                 *out++ = '\\';
                 switch (c) {
                 case '"': *out++ = '"'; break;
@@ -783,17 +1077,20 @@ public:
                     *out++ = hex[c & 0xf];
                 }
             } else if (c < 0x800) {
+                ensure(2);
                 *out++ = char(0xc0 | (c >> 6));
                 *out++ = char(0x80 | (c & 0x3f));
             } else if (c >= 0xd800 && c <= 0xdfff) {
                 if (c <= 0xdbff && p < end && *p >= 0xdc00 && *p <= 0xdfff) {
                     const char32_t cp = 0x10000 + ((char32_t(c) - 0xd800) << 10) + (*p++ - 0xdc00);
+                    ensure(4);
                     *out++ = char(0xf0 | (cp >> 18));
                     *out++ = char(0x80 | ((cp >> 12) & 0x3f));
                     *out++ = char(0x80 | ((cp >> 6) & 0x3f));
                     *out++ = char(0x80 | (cp & 0x3f));
                 } else {
                     // A lone surrogate has no UTF-8 form; JSON.stringify (ES2019) escapes it.
+                    ensure(6);
                     *out++ = '\\';
                     *out++ = 'u';
                     *out++ = hex[c >> 12];
@@ -802,31 +1099,58 @@ public:
                     *out++ = hex[c & 0xf];
                 }
             } else {
+                ensure(3);
                 *out++ = char(0xe0 | (c >> 12));
                 *out++ = char(0x80 | ((c >> 6) & 0x3f));
                 *out++ = char(0x80 | (c & 0x3f));
             }
         }
         *out++ = '"';
-        m_out.truncate(old + (out - begin));
+        m_len = out - m_out.constData();
     }
 
+    qsizetype size() const { return m_len; }
+
 private:
+    // Makes room for \a n more bytes after m_len; returns where they go.
+    char *space(qsizetype n)
+    {
+        if (m_out.size() - m_len < n)
+            grow(m_len, n);
+        return m_out.data() + m_len;
+    }
+
+    void grow(qsizetype used, qsizetype n)
+    {
+        m_out.resize(std::max<qsizetype>({used + n, 2 * m_out.size(), 128}));
+    }
+
+    void put(const char *s, qsizetype n)
+    {
+        std::memcpy(space(n), s, size_t(n));
+        m_len += n;
+    }
+
+    void put(char c)
+    {
+        *space(1) = c;
+        ++m_len;
+    }
+
     void writeInteger(qint64 v)
     {
-        char buf[24];
-        const auto r = std::to_chars(buf, buf + sizeof buf, v);
-        m_out.append(buf, r.ptr - buf);
+        char *out = space(24);
+        m_len += std::to_chars(out, out + 24, v).ptr - out;
     }
 
     void writeDouble(double d)
     {
         if (!std::isfinite(d)) {
-            m_out.append("null");
+            put("null", 4);
             return;
         }
         if (d == 0) { // also -0, which JavaScript prints as 0
-            m_out.append('0');
+            put('0');
             return;
         }
         // Shortest round-trip digits, then laid out like ECMAScript Number::toString.
@@ -881,58 +1205,67 @@ private:
             *o++ = n - 1 >= 0 ? '+' : '-';
             o = std::to_chars(o, buf + sizeof buf, std::abs(n - 1)).ptr;
         }
-        m_out.append(buf, o - buf);
+        put(buf, o - buf);
     }
 
     void writeBytes(const QByteArray &bytes)
     {
         if (!m_attachments) {
-            m_out.append("null");
+            put("null", 4);
             return;
         }
-        m_out.append("{\"_placeholder\":true,\"num\":");
+        static constexpr char placeholder[] = "{\"_placeholder\":true,\"num\":";
+        put(placeholder, sizeof placeholder - 1);
         writeInteger(m_attachments->size());
-        m_out.append('}');
+        put('}');
         m_attachments->append(bytes);
     }
 
     void writeArray(const QCborArray &array, int depth)
     {
-        m_out.append('[');
+        put('[');
         bool first = true;
-        for (const QCborValue &v : array) {
+        for (auto it = array.constBegin(), end = array.constEnd(); it != end; ++it) {
             if (!first)
-                m_out.append(',');
+                put(',');
             first = false;
-            writeValue(v, depth);
+            writeValue(*it, depth);
         }
-        m_out.append(']');
+        put(']');
     }
 
-    static bool isDropped(const QCborValue &v)
+    static bool isDropped(QCborValueConstRef v)
     {
         // JSON.stringify leaves out members whose value is undefined.
-        return v.isUndefined() || v.isInvalid()
-               || (v.isTag() && isDropped(v.taggedValue()));
+        const QCborValue::Type type = typeOf(v);
+        if (type == QCborValue::Undefined || type == QCborValue::Invalid)
+            return true;
+        if (type != QCborValue::Tag && type < 0x10000)
+            return false;
+        return isDropped(QCborValue(v).taggedValue());
+    }
+    static bool isDropped(const QCborValue &v)
+    {
+        return v.isUndefined() || v.isInvalid() || (v.isTag() && isDropped(v.taggedValue()));
     }
 
-    void writeKey(const QCborValue &key)
+    void writeKey(QCborValueConstRef key)
     {
-        switch (key.type()) {
+        switch (typeOf(key)) {
         case QCborValue::String:
-            writeString(key.toString());
+            writeString(stringOf(key));
             return;
         case QCborValue::Integer: {
             char buf[24];
-            const auto r = std::to_chars(buf, buf + sizeof buf, key.toInteger());
+            const auto r = std::to_chars(buf, buf + sizeof buf, integerOf(key));
             writeString(QString::fromLatin1(buf, r.ptr - buf));
             return;
         }
         case QCborValue::Double: {
             // Reuse the number layout so that 1.5 -> "1.5" and 1e21 -> "1e+21" like JS keys.
             Writer w(nullptr);
-            w.writeDouble(key.toDouble());
-            writeString(QString::fromLatin1(w.m_out));
+            w.writeDouble(doubleOf(key));
+            writeString(QString::fromLatin1(w.take()));
             return;
         }
         case QCborValue::True:
@@ -948,30 +1281,31 @@ private:
             writeString(u"undefined");
             return;
         default:
-            writeString(key.toDiagnosticNotation());
+            writeString(QCborValue(key).toDiagnosticNotation());
             return;
         }
     }
 
     void writeMap(const QCborMap &map, int depth)
     {
-        m_out.append('{');
+        put('{');
         bool first = true;
-        for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
-            const QCborValue value = it.value();
-            if (isDropped(value))
+        for (auto it = map.constBegin(), end = map.constEnd(); it != end; ++it) {
+            const auto member = *it;   // key and value, both read in place
+            if (isDropped(member.second))
                 continue;
             if (!first)
-                m_out.append(',');
+                put(',');
             first = false;
-            writeKey(it.key());
-            m_out.append(':');
-            writeValue(value, depth);
+            writeKey(member.first);
+            put(':');
+            writeValue(member.second, depth);
         }
-        m_out.append('}');
+        put('}');
     }
 
-    QByteArray m_out;
+    QByteArray m_out;     // m_out.size() is the room allocated, m_len what is written
+    qsizetype m_len;
     QList<QByteArray> *m_attachments;
 };
 
@@ -1013,8 +1347,24 @@ QByteArray write(const QCborValue &value, QList<QByteArray> *attachments)
     return writer.take();
 }
 
+void writeTo(QByteArray *out, const QCborValue &value, QList<QByteArray> *attachments)
+{
+    Writer writer(attachments, std::move(*out));
+    writer.writeValue(value, 0);
+    *out = writer.take();
+}
+
 bool read(QByteArrayView json, QCborValue *value, QString *error)
 {
+    // Escapes are rare in practice; input with them goes straight to Reader.
+    if (!json.isEmpty() && !std::memchr(json.data(), '\\', size_t(json.size()))) {
+        QCborValue direct;
+        if (DirectReader(json).parse(&direct)) {
+            if (value)
+                *value = std::move(direct);
+            return true;
+        }
+    }
     Reader reader(json);
     return reader.parse(value, error);
 }

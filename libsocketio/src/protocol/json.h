@@ -30,6 +30,9 @@ namespace SocketIo::Protocol::Json {
 */
 QByteArray write(const QCborValue &value, QList<QByteArray> *attachments = nullptr);
 
+/*! Appends what write() returns to \a out (one buffer for a packet header and its JSON). */
+void writeTo(QByteArray *out, const QCborValue &value, QList<QByteArray> *attachments = nullptr);
+
 /*!
   Parses UTF-8 JSON text \a json (any JSON value at top level, surrounding whitespace allowed)
   like JSON.parse: integers within +-2^53 without fraction or exponent become integer values,

@@ -1,5 +1,6 @@
 #include "socketiopacket.h"
 
+#include "cborelement_p.h"
 #include "json.h"
 
 #include <QCborMap>
@@ -175,10 +176,11 @@ bool isPayloadValid(PacketType type, const QCborValue &payload)
         const QCborArray array = payload.toArray();
         if (array.isEmpty())
             return false;
-        const QCborValue first = array.first();
-        if (first.isInteger() || first.isDouble())
+        const QCborValueConstRef first = *array.constBegin();
+        const QCborValue::Type firstType = CborElement::type(first);
+        if (firstType == QCborValue::Integer || firstType == QCborValue::Double)
             return true;
-        return first.isString() && !isReservedEventName(first.toString());
+        return firstType == QCborValue::String && !isReservedEventName(CborElement::string(first));
     }
     case PacketType::Ack:
     case PacketType::BinaryAck:
@@ -252,37 +254,41 @@ EncodedPacket encodePacket(const Packet &packet)
 
     // The reference writes no payload for null either (`null != obj.data`).
     const bool hasData = !packet.data.isUndefined() && !packet.data.isNull() && !packet.data.isInvalid();
-    const bool binary = hasData && (type == PacketType::Event || type == PacketType::Ack)
-                        && Json::hasBinary(packet.data);
-    if (binary)
-        type = type == PacketType::Event ? PacketType::BinaryEvent : PacketType::BinaryAck;
+    // Byte strings become attachments only in EVENT and ACK (elsewhere they are written as null).
+    const bool mayBeBinary = hasData && (type == PacketType::Event || type == PacketType::Ack);
 
     const bool customNamespace = !packet.nsp.isEmpty() && packet.nsp != QLatin1StringView("/");
     if (customNamespace && packet.nsp.contains(u','))
         return {}; // a comma ends the namespace on the wire: the packet could not be decoded
 
-    QByteArray json;
-    if (hasData)
-        json = Json::write(packet.data, binary ? &encoded.attachments : nullptr);
-
+    // Header and JSON go into one buffer, written as for a packet without attachments; the JSON
+    // writer collects the byte strings on the way, and only if it found some is the header
+    // rewritten with the binary type and the attachment count (no separate pass over the data).
     QByteArray &text = encoded.text;
-    text.reserve(json.size() + packet.nsp.size() + 24);
+    text.reserve(128 + (customNamespace ? packet.nsp.size() * 3 : 0));
     text.append(char('0' + int(type)));
-    char number[24];
-    if (binary) {
-        const auto r = std::to_chars(number, number + sizeof number, encoded.attachments.size());
-        text.append(number, r.ptr - number);
-        text.append('-');
-    }
     if (customNamespace) {
         text.append(packet.nsp.toUtf8());
         text.append(',');
     }
+    char number[24];
     if (packet.id >= 0) {
         const auto r = std::to_chars(number, number + sizeof number, packet.id);
         text.append(number, r.ptr - number);
     }
-    text.append(json);
+    if (hasData)
+        Json::writeTo(&text, packet.data, mayBeBinary ? &encoded.attachments : nullptr);
+    if (!encoded.attachments.isEmpty()) {
+        type = type == PacketType::Event ? PacketType::BinaryEvent : PacketType::BinaryAck;
+        const auto r = std::to_chars(number, number + sizeof number, encoded.attachments.size());
+        QByteArray binaryText;
+        binaryText.reserve(text.size() + (r.ptr - number) + 1);
+        binaryText.append(char('0' + int(type)));
+        binaryText.append(number, r.ptr - number);
+        binaryText.append('-');
+        binaryText.append(QByteArrayView(text).sliced(1));
+        text = std::move(binaryText);
+    }
     return encoded;
 }
 

@@ -102,9 +102,8 @@ void NamespacePrivate::addSocket(ServerClient *client, const QCborMap &auth, con
                                  const std::function<void(Socket *)> &done)
 {
     Q_Q(Namespace);
-    // the raw auth, pid and offset included, as socket.io shows it in socket.handshake.auth
-    const Handshake handshake = Handshake::fromRequest(client->session()->request(), auth);
-    Socket *socket = SocketPrivate::create(q, client, handshake, session);
+    // the handshake is built from these when first asked for (SocketPrivate::ensureHandshake)
+    Socket *socket = SocketPrivate::create(q, client, client->session()->request(), auth, session);
     QPointer<Socket> socketGuard(socket);
     QPointer<ServerClient> clientGuard(client);
     QPointer<Namespace> nspGuard(q);

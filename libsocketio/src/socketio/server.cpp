@@ -13,6 +13,9 @@
 #include <SocketIo/namespace.h>
 #include <SocketIo/socket.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace SocketIo {
 
 QString ServerPrivate::normalise(const QString &name)
@@ -28,7 +31,37 @@ void ServerPrivate::onEngineConnection(EngineSession *session)
     if (destroying)
         return;
     auto *client = new ServerClient(q, session);
-    clients.append(client);
+    clients.insert(client, clientSequence++);
+    watchConnect(client);
+}
+
+void ServerPrivate::watchConnect(ServerClient *client)
+{
+    const qint64 deadline = clock.elapsed() + qint64(options.connectTimeout.count());
+    connectDeadlines.push(ConnectDeadline{deadline, client, clients.value(client)});
+    if (!connectTimer->isActive() || deadline < connectTimerDeadline)
+        armConnectTimer(deadline);
+}
+
+void ServerPrivate::armConnectTimer(qint64 deadline)
+{
+    connectTimerDeadline = deadline;
+    connectTimer->start(int(qBound<qint64>(0, deadline - clock.elapsed(), qint64(std::numeric_limits<int>::max()))));
+}
+
+void ServerPrivate::checkConnectDeadlines()
+{
+    const qint64 now = clock.elapsed();
+    while (!connectDeadlines.empty() && connectDeadlines.top().deadline <= now) {
+        const ConnectDeadline entry = connectDeadlines.top();
+        connectDeadlines.pop();
+        // still the same live client (not one created later at the same address)
+        auto it = clients.constFind(entry.client);
+        if (it != clients.constEnd() && it.value() == entry.sequence)
+            entry.client->onConnectTimeout();
+    }
+    if (!connectDeadlines.empty())
+        armConnectTimer(connectDeadlines.top().deadline);
 }
 
 Namespace *ServerPrivate::createNamespace(const QString &name)
@@ -96,6 +129,10 @@ Server::Server(const ServerOptions &options, QObject *parent)
     Q_D(Server);
     d->q_ptr = this;
     d->options = options;
+    d->clock.start();
+    d->connectTimer = new QTimer(this);
+    d->connectTimer->setSingleShot(true);
+    QObject::connect(d->connectTimer, &QTimer::timeout, this, [d] { d->checkConnectDeadlines(); });
     // for queued connections and QSignalSpy on the server's signals
     qRegisterMetaType<SocketIo::Socket *>();
     qRegisterMetaType<SocketIo::Namespace *>();
@@ -111,10 +148,16 @@ Server::~Server()
     if (d->engine) {
         QObject::disconnect(d->engine, nullptr, this, nullptr);
         // let every client go before the namespaces
-        const auto clients = d->clients;
-        for (const QPointer<ServerClient> &client : clients) {
-            if (client)
-                delete client.data();
+        // in connection order; a client's leaving may take others with it
+        QList<std::pair<quint64, QPointer<ServerClient>>> clients;
+        clients.reserve(d->clients.size());
+        for (auto it = d->clients.constBegin(); it != d->clients.constEnd(); ++it)
+            clients.append({it.value(), it.key()});
+        std::sort(clients.begin(), clients.end(),
+                  [](const auto &a, const auto &b) { return a.first < b.first; });
+        for (const auto &client : std::as_const(clients)) {
+            if (client.second)
+                delete client.second.data();
         }
         if (d->ownsEngine)
             delete d->engine.data();

@@ -5,7 +5,13 @@
 
 #include <QHash>
 #include <QList>
+#include <QElapsedTimer>
 #include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <queue>
+#include <vector>
 
 namespace SocketIo {
 
@@ -22,8 +28,31 @@ public:
     QList<Namespace *> nspOrder;             // creation order, for iteration
     QList<Namespace *> parents;              // dynamic parents, in registration order
     int parentCount = 0;
-    QList<QPointer<ServerClient>> clients;
+    /*! Live clients → their sequence number (connection order; the sequence also tells a client
+        from a later one at the same address). Removal is O(1), unlike a list's removeAll(). */
+    QHash<ServerClient *, quint64> clients;
+    quint64 clientSequence = 0;
     bool destroying = false;
+
+    /*! connectTimeout for every client that has not joined a namespace yet: one timer for all
+        instead of a QTimer per client (Qt keeps a thread's timers in one list that is searched
+        linearly on every start and stop). Entries of clients that joined or left stay until their
+        deadline and are skipped then. */
+    struct ConnectDeadline
+    {
+        qint64 deadline;        // on clock, ms
+        ServerClient *client;
+        quint64 sequence;
+        bool operator>(const ConnectDeadline &other) const { return deadline > other.deadline; }
+    };
+    std::priority_queue<ConnectDeadline, std::vector<ConnectDeadline>, std::greater<ConnectDeadline>> connectDeadlines;
+    QTimer *connectTimer = nullptr;   // child of the server, so it follows it to another thread
+    qint64 connectTimerDeadline = 0;
+    QElapsedTimer clock;
+    /*! Starts the connect timeout of \a client. */
+    void watchConnect(ServerClient *client);
+    void checkConnectDeadlines();
+    void armConnectTimer(qint64 deadline);
 
     static ServerPrivate *get(Server *server) { return server->d_func(); }
 

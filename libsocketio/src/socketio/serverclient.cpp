@@ -18,16 +18,16 @@ ServerClient::ServerClient(Server *server, EngineSession *session)
     connect(session, &EngineSession::textMessageReceived, this, &ServerClient::onText);
     connect(session, &EngineSession::binaryMessageReceived, this, &ServerClient::onBinary);
     connect(session, &EngineSession::closed, this, &ServerClient::onClosed);
+    // the connect timeout is kept by the server (ServerPrivate::watchConnect)
+}
 
-    m_connectTimer.setSingleShot(true);
-    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
-        if (m_nsps.isEmpty()) {
-            qCDebug(lcServer, "session %s joined no namespace within connectTimeout; closing",
-                    qUtf8Printable(m_session ? m_session->id() : QString()));
-            close();
-        }
-    });
-    m_connectTimer.start(ServerPrivate::get(server)->options.connectTimeout);
+void ServerClient::onConnectTimeout()
+{
+    if (m_closed || m_joined || !m_nsps.isEmpty())
+        return;
+    qCDebug(lcServer, "session %s joined no namespace within connectTimeout; closing",
+            qUtf8Printable(m_session ? m_session->id() : QString()));
+    close();
 }
 
 ServerClient::~ServerClient()
@@ -107,7 +107,7 @@ void ServerClient::onBinary(const QByteArray &bytes)
     }
 }
 
-void ServerClient::onDecoded(const Protocol::Packet &packet)
+void ServerClient::onDecoded(Protocol::Packet &&packet)
 {
     const QString nsp = packet.nsp;
     if (packet.type == Protocol::PacketType::Connect) {
@@ -133,7 +133,7 @@ void ServerClient::onDecoded(const Protocol::Packet &packet)
         close();
         return;
     }
-    SocketPrivate::get(socket)->onPacket(packet);
+    SocketPrivate::get(socket)->onPacket(std::move(packet));
 }
 
 void ServerClient::onDecodeError(const QString &error)
@@ -192,7 +192,7 @@ void ServerClient::doConnect(Namespace *nsp, const QCborMap &auth)
         if (!socket)
             return;
         guard->m_nsps.insert(name, socket);
-        guard->m_connectTimer.stop();
+        guard->m_joined = true;
     });
 }
 
@@ -254,7 +254,6 @@ void ServerClient::onClose(DisconnectReason reason, const QString &description)
     if (m_closed)
         return;
     m_closed = true;
-    m_connectTimer.stop();
     const auto sockets = m_nsps.values();
     m_nsps.clear();
     for (const QPointer<Socket> &socket : sockets) {
@@ -263,7 +262,7 @@ void ServerClient::onClose(DisconnectReason reason, const QString &description)
     }
     m_decoder.reset();
     if (m_server)
-        ServerPrivate::get(m_server)->clients.removeAll(QPointer<ServerClient>(this));
+        ServerPrivate::get(m_server)->clients.remove(this);
 }
 
 } // namespace SocketIo

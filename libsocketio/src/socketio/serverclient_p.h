@@ -13,7 +13,6 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
-#include <QTimer>
 
 namespace SocketIo {
 
@@ -44,13 +43,16 @@ public:
     void disconnectAll();
     /*! A socket left its namespace. */
     void removeSocket(Socket *socket);
+    /*! connectTimeout elapsed (ServerPrivate's connect timer): closes the connection if it never
+        joined a namespace. */
+    void onConnectTimeout();
 
 private:
     /*! True (logged) once the connection is closed or closing: incoming messages are dropped. */
     bool ignoresInput() const;
     void onText(const QByteArray &utf8);
     void onBinary(const QByteArray &bytes);
-    void onDecoded(const Protocol::Packet &packet);
+    void onDecoded(Protocol::Packet &&packet);
     void onDecodeError(const QString &error);
     void onClosed(const QString &reason, const QString &description);
     void onClose(DisconnectReason reason, const QString &description);
@@ -63,7 +65,7 @@ private:
     Protocol::Decoder m_decoder;
     QHash<QString, QPointer<Socket>> m_nsps;     // connected namespace → socket
     QSet<QString> m_connecting;                  // CONNECT being processed (matchers, middlewares)
-    QTimer m_connectTimer;
+    bool m_joined = false;    // a namespace was joined: connectTimeout no longer applies
     bool m_closed = false;
     bool m_closing = false;   // a close was asked for (decode error, violation); m_closed may lag
 };

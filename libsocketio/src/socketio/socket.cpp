@@ -7,17 +7,30 @@
 #include "serverclient_p.h"
 #include "socket_p.h"
 #include "util_p.h"
+#include "protocol/cborelement_p.h"
 
 #include <SocketIo/ackreply.h>
 #include <SocketIo/adapter.h>
 
+#include <QDateTime>
 #include <QMetaMethod>
+#include <QRandomGenerator>
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 
 namespace SocketIo {
 
 namespace {
+// Same format as Internal::generateBase64Id() (socket.io's base64id: 15 random bytes, base64url,
+// 20 characters), with one read of the system generator instead of one per byte.
+QString generateSocketId()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    const QByteArray bytes = QByteArray::fromRawData(reinterpret_cast<const char *>(words), 15);
+    return QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding));
+}
+
 // socket.io's RECOVERABLE_DISCONNECT_REASONS: the client did not mean to leave
 bool isRecoverable(DisconnectReason reason)
 {
@@ -35,14 +48,17 @@ bool isRecoverable(DisconnectReason reason)
 }
 } // namespace
 
-Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const Handshake &handshake,
-                              const QCborMap &session)
+Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const EngineRequest &request,
+                              const QCborMap &auth, const QCborMap &session)
 {
     auto *socket = new Socket(nsp);
     SocketPrivate *d = socket->d_func();
     d->nsp = nsp;
     d->client = client;
-    d->handshake = handshake;
+    // the raw auth, pid and offset included, as socket.io shows it in socket.handshake.auth
+    d->request = request;
+    d->auth = auth;
+    d->issued = QDateTime::currentMSecsSinceEpoch();
     if (!session.isEmpty()) {
         d->id = session.value(QStringLiteral("sid")).toString();
         d->pid = session.value(QStringLiteral("pid")).toString();
@@ -57,11 +73,26 @@ Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const Handsh
         if (!rooms.isEmpty())
             nsp->adapter()->addAll(d->id, rooms);
     } else {
-        d->id = Internal::generateBase64Id();
+        d->id = generateSocketId();
         if (d->recoveryEnabled())
-            d->pid = Internal::generateBase64Id();
+            d->pid = generateSocketId();
     }
     return socket;
+}
+
+const Handshake &SocketPrivate::ensureHandshake() const
+{
+    if (!handshake) {
+        // what Handshake::fromRequest() gives at CONNECT time, with the CONNECT's time
+        Handshake h = Handshake::fromRequest(request, auth);
+        const QDateTime issuedAt = QDateTime::fromMSecsSinceEpoch(issued, Qt::UTC);
+        h.time = Handshake::jsDateString(issuedAt);
+        h.issued = issued;
+        handshake = std::move(h);
+        request = EngineRequest();
+        auth = QCborMap();
+    }
+    return *handshake;
 }
 
 bool SocketPrivate::recoveryEnabled() const
@@ -131,12 +162,12 @@ void SocketPrivate::persistSession()
     nsp->adapter()->persistSession(session);
 }
 
-void SocketPrivate::onPacket(const Protocol::Packet &packet)
+void SocketPrivate::onPacket(Protocol::Packet &&packet)
 {
     switch (packet.type) {
     case Protocol::PacketType::Event:
     case Protocol::PacketType::BinaryEvent:
-        onEvent(packet);
+        onEvent(std::move(packet));
         break;
     case Protocol::PacketType::Ack:
     case Protocol::PacketType::BinaryAck:
@@ -151,29 +182,43 @@ void SocketPrivate::onPacket(const Protocol::Packet &packet)
     }
 }
 
-void SocketPrivate::onEvent(const Protocol::Packet &packet)
+void SocketPrivate::onEvent(Protocol::Packet &&packet)
 {
     Q_Q(Socket);
-    const QCborArray data = packet.data.toArray();
+    // The packet lets go of its array, so the array is not shared and taking the name out of it
+    // shifts the arguments in place instead of copying each of them into a new array.
+    QCborArray args = packet.data.toArray();
+    packet.data = QCborValue();
     QString event;
-    if (!data.isEmpty()) {
-        const QCborValue name = data.at(0);
-        if (name.isString())
-            event = name.toString();
-        else if (name.isInteger())
-            event = QString::number(name.toInteger());
-        else if (name.isDouble())
-            event = QString::number(name.toDouble(), 'g', 17);
+    if (!args.isEmpty()) {
+        const QCborValueConstRef name = *args.constBegin();
+        switch (Protocol::CborElement::type(name)) {
+        case QCborValue::String:
+            event = Protocol::CborElement::string(name);
+            break;
+        case QCborValue::Integer:
+            event = QString::number(Protocol::CborElement::integer(name));
+            break;
+        case QCborValue::Double:
+            event = QString::number(Protocol::CborElement::toDouble(name), 'g', 17);
+            break;
+        default:
+            break;
+        }
+        args.removeFirst();
     }
-    QCborArray rest;
-    for (qsizetype i = 1; i < data.size(); ++i)
-        rest.append(data.at(i));
-    const Message message = MessagePrivate::create(q, event, rest, packet.id);
+    const Message message = MessagePrivate::create(q, event, args, packet.id);
+    args = QCborArray();   // the message holds the only reference: handlers see it unshared
 
     QPointer<Socket> guard(q);
     Q_EMIT q->eventReceived(message);
     if (!guard || !connected)
         return;
+    if (middlewares.isEmpty()) {
+        // what runMiddlewares() would call at once, without building its callbacks
+        dispatch(message);
+        return;
+    }
     runMiddlewares(message, 0, [guard, message](bool ok, const MiddlewareError &error) {
         if (!guard)
             return;
@@ -426,7 +471,7 @@ Socket::~Socket()
 
 QString Socket::id() const { return d_func()->id; }
 Namespace *Socket::nsp() const { return d_func()->nsp; }
-Handshake Socket::handshake() const { return d_func()->handshake; }
+Handshake Socket::handshake() const { return d_func()->ensureHandshake(); }
 EngineSession *Socket::conn() const
 {
     Q_D(const Socket);

@@ -9,6 +9,10 @@
 #include <QList>
 #include <QPointer>
 
+#include <SocketIo/engineoptions.h>
+
+#include <optional>
+
 #include <functional>
 
 namespace SocketIo {
@@ -36,7 +40,12 @@ public:
     QCborArray missedPackets;     // recovered: EVENT data to write before the CONNECT reply
     Namespace *nsp = nullptr;
     QPointer<ServerClient> client;
-    Handshake handshake;
+    /*! Built on first use from what the CONNECT brought (socket.io builds it for every socket;
+        most servers never read it, and it is the largest part of a socket's set-up). */
+    mutable std::optional<Handshake> handshake;
+    mutable EngineRequest request;   // until the handshake is built
+    mutable QCborMap auth;           // until the handshake is built
+    qint64 issued = 0;            // CONNECT time, ms since the epoch (UTC)
     QCborValue data;
     bool connected = false;
     /*! Created, middlewares still running: emits are written at once, before the CONNECT reply,
@@ -49,8 +58,10 @@ public:
     static SocketPrivate *get(Socket *socket) { return socket->d_func(); }
     /*! A new socket, or with a non-empty \a session (Adapter::restoreSession's result) the
         recovered one: old id, pid, data and rooms (joined now), missed packets kept for onConnect. */
-    static Socket *create(Namespace *nsp, ServerClient *client, const Handshake &handshake,
-                          const QCborMap &session = QCborMap());
+    static Socket *create(Namespace *nsp, ServerClient *client, const EngineRequest &request,
+                          const QCborMap &auth, const QCborMap &session = QCborMap());
+    /*! The handshake, built now if it was not yet. */
+    const Handshake &ensureHandshake() const;
 
     /*! CONNECT accepted: join own room, write the missed packets (recovery), send the CONNECT reply. */
     void onConnect();
@@ -64,8 +75,8 @@ public:
     void persistSession();
     /*! Whether the server has connection state recovery on. */
     bool recoveryEnabled() const;
-    void onPacket(const Protocol::Packet &packet);
-    void onEvent(const Protocol::Packet &packet);
+    void onPacket(Protocol::Packet &&packet);
+    void onEvent(Protocol::Packet &&packet);
     void onAck(const Protocol::Packet &packet);
     void onError(const QString &message, const QCborValue &data = QCborValue());
     /*! Leaves the namespace with \a reason (no packet sent). Idempotent. */
