@@ -63,10 +63,16 @@ QString queryValue(const QUrlQuery &query, const QString &key)
 
 // ---- HttpConnection ------------------------------------------------------------------------
 
-HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, QObject *parent)
+HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, QObject *parent,
+                               const QByteArray &initialBytes)
     : QObject(parent), m_socket(socket), m_server(server),
       m_parser(server->opts().maxHttpBufferSize)
 {
+    if (!initialBytes.isEmpty()) {
+        // handed over by another worker: these bytes come before what the socket holds
+        m_mode = Mode::ReadHead;
+        m_parser.feed(initialBytes);
+    }
     socket->setParent(this);
     socket->setReadBufferSize(HttpReadBufferSize);
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
@@ -309,6 +315,28 @@ QTcpSocket *HttpConnection::takeSocket()
     return socket;
 }
 
+QTcpSocket *HttpConnection::releaseForHandOver(QByteArray *unread)
+{
+    unread->clear();
+    if (m_mode != Mode::PeekHead) {
+        // The head came from bytes read already (pipelined): rebuild it from the parsed request
+        // (names lower-cased, which HTTP allows); the body, if complete, is in the request, and
+        // the parser holds what followed.
+        const HttpRequest &head = m_parser.request();
+        QByteArray bytes = head.method + ' ' + head.target + " HTTP/1."
+            + QByteArray::number(head.versionMinor) + "\r\n";
+        for (const auto &h : head.headers)
+            bytes += h.first + ": " + h.second + "\r\n";
+        bytes += "\r\n";
+        bytes += head.body;   // set if the parser completed the request already
+        bytes += m_parser.takeBuffered();
+        *unread = bytes;
+    }
+    QTcpSocket *socket = takeSocket();
+    socket->setParent(nullptr);
+    return socket;
+}
+
 void HttpConnection::onDisconnected()
 {
     const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
@@ -328,6 +356,17 @@ EngineServerPrivate::EngineServerPrivate(EngineServer *q)
 }
 
 EngineServerPrivate::~EngineServerPrivate() = default;
+
+QObject *EngineServerPrivate::frontParent()
+{
+    // Not q_ptr itself: a QObject finds a child in its parent's list linearly when it is deleted
+    // or reparented, and q_ptr's list holds every session, so each connection's HTTP front and
+    // upgraded socket would cost a search through all sessions (docs/benchmarks.md,
+    // "Per-connection cost").
+    if (!httpFront)
+        httpFront = new QObject(q_ptr);
+    return httpFront;
+}
 
 bool EngineServerPrivate::isEnginePath(const QByteArray &path) const
 {
@@ -508,6 +547,18 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         return true;
     const bool upgrade = head.method == "GET" && head.isWebSocketUpgrade();
     const QUrlQuery query(QString::fromLatin1(head.query));
+    if (ownedElsewhere && query.hasQueryItem(QStringLiteral("sid"))) {
+        // ServerWorkers: the session lives on another worker, which serves this connection from
+        // now on (its next requests too, whichever session they name).
+        const QString sid = queryValue(query, QStringLiteral("sid"));
+        if (!sessions.contains(sid) && ownedElsewhere(sid)) {
+            QByteArray unread;
+            QTcpSocket *socket = connection->releaseForHandOver(&unread);
+            qCDebug(lcEngine) << "handing" << head.method << "for session" << sid << "to its worker";
+            handOver(sid, socket, unread);
+            return false;
+        }
+    }
     if (upgrade) {
         const EngineRequest engineRequest = makeEngineRequest(head, connection->socket());
         if (!mayUpgrade) {
@@ -523,7 +574,7 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
             return false;
         }
         QTcpSocket *socket = connection->takeSocket();
-        socket->setParent(q_ptr);
+        socket->setParent(frontParent());
         socket->setReadBufferSize(0);
         pendingUpgrades.removeIf([](const PendingUpgrade &p) { return p.socket.isNull(); });
         PendingUpgrade pending;
@@ -639,6 +690,13 @@ void EngineServerPrivate::handshakePolling(HttpConnection *connection, const Htt
         Q_EMIT q->connection(session);
 }
 
+void EngineServerPrivate::serveConnection(QTcpSocket *socket, const QByteArray &initialBytes)
+{
+    Q_Q(EngineServer);
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    new HttpConnection(socket, this, q, initialBytes);
+}
+
 void EngineServerPrivate::onNewTcpConnection()
 {
     while (QTcpSocket *socket = tcpServer->nextPendingConnection())
@@ -668,7 +726,15 @@ void EngineServerPrivate::onWebSocket()
         const quint64 max = quint64(qMax<qint64>(options.maxHttpBufferSize, 1));
         ws->setMaxAllowedIncomingMessageSize(max);
         ws->setMaxAllowedIncomingFrameSize(max);
-        auto *transport = new WebSocketTransport(ws, pending.supportsBinary, nullptr);
+        // The socket under ws is the one handed over in onHead(): frames we send go straight to it.
+        if (!writeBatch)
+            writeBatch = new WebSocketWriteBatch(q);
+        auto *transport = new WebSocketTransport(ws, pending.socket.data(), writeBatch, frontParent(),
+                                                 pending.supportsBinary, nullptr);
+        // From now on the socket lives and dies with its QWebSocket (as a client QWebSocket's
+        // own socket does), out of the short-lived objects under frontParent().
+        if (pending.socket)
+            pending.socket->setParent(ws);
         if (pending.sid.isEmpty()) {
             auto *session = new EngineSession(q);
             const QString id = generateId();
@@ -793,7 +859,7 @@ void EngineServer::handleConnection(QTcpSocket *socket)
     // ACK of an earlier segment. The option stays on the descriptor when a WebSocket upgrade hands
     // the socket to QWebSocketServer.
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    new HttpConnection(socket, d, this);
+    new HttpConnection(socket, d, d->frontParent());
 }
 
 void EngineServer::close()

@@ -62,6 +62,7 @@ Q_SIGNALS:
                          const SocketIo::EngineRequest &request);
 
 private:
+    friend class EngineServerPrivate;
     std::unique_ptr<EngineServerPrivate> const d_ptr;
     Q_DECLARE_PRIVATE(EngineServer)
     Q_DISABLE_COPY(EngineServer)

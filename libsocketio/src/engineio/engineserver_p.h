@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <memory>
 
 QT_BEGIN_NAMESPACE
 class QTcpServer;
@@ -20,6 +21,8 @@ QT_END_NAMESPACE
 namespace SocketIo {
 
 class EngineServerPrivate;
+class SessionDeadlines;
+class WebSocketWriteBatch;
 
 /*! A connection that has not sent a complete request head within this time is closed
     (slow or idle peers; also the idle limit of keep-alive connections between requests). */
@@ -48,7 +51,10 @@ class HttpConnection : public QObject
 {
     Q_OBJECT
 public:
-    HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, QObject *parent);
+    /*! \a initialBytes: bytes of this connection already read from \a socket by another server
+        (a connection handed over between ServerWorkers workers); they are parsed first. */
+    HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, QObject *parent,
+                   const QByteArray &initialBytes = QByteArray());
     ~HttpConnection() override;
 
     /*! Writes the response to the current request and goes on with the next one (or closes). */
@@ -60,6 +66,12 @@ public:
     void abort();
     /*! Gives up the socket (handed to QWebSocketServer) and deletes this object later. */
     QTcpSocket *takeSocket();
+    /*! Gives up the socket, without parent, for another server (ServerWorkers: the current
+        request names a session of another worker); call from EngineServerPrivate::onHead().
+        \a unread receives the bytes taken out of the socket already that belong to the current
+        request and after it (its head rebuilt from the parsed request when it was not only
+        peeked at); the socket still holds the rest. */
+    QTcpSocket *releaseForHandOver(QByteArray *unread);
     bool isAwaitingResponse() const { return m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody; }
     QTcpSocket *socket() const { return m_socket; }
 
@@ -115,6 +127,17 @@ public:
     void onNewTcpConnection();
     void onWebSocket();
 
+    static EngineServerPrivate *get(EngineServer *q) { return q->d_func(); }
+    /*! Serves \a socket (owned from now on) after \a initialBytes, which were read from it
+        already by another server (ServerWorkers hand-over). */
+    void serveConnection(QTcpSocket *socket, const QByteArray &initialBytes);
+    /*! Internal hooks of ServerWorkers (sticky sessions across workers): ownedElsewhere(sid) says
+        whether the session \a sid, unknown here, lives on another worker; then handOver() gets
+        the connection (socket without parent, plus the bytes already read from it) to serve it
+        there. Unset on a plain EngineServer. */
+    std::function<bool(const QString &sid)> ownedElsewhere;
+    std::function<void(const QString &sid, QTcpSocket *socket, const QByteArray &unread)> handOver;
+
     // shared with transports and sessions
     HttpHeaders corsHeaders(const Protocol::HttpRequest &request) const;
     /*! The session closed: out of the table now, deleted later. */
@@ -159,6 +182,13 @@ public:
     QHash<QString, EngineSession *> sessions;
     QList<EngineSession *> sessionOrder;
     QList<PendingUpgrade> pendingUpgrades;
+    /*! Heartbeats of all sessions (enginesession_p.h); created with the first session. */
+    std::unique_ptr<SessionDeadlines> deadlines;
+    /*! WebSocket frames written once per event-loop pass (enginetransport_p.h); a child of q. */
+    WebSocketWriteBatch *writeBatch = nullptr;
+    /*! Parent of the HTTP front (HttpConnection) and of sockets handed to QWebSocketServer. */
+    QObject *frontParent();
+    QObject *httpFront = nullptr;
     QString errorString;
     quint32 idCounter = 0;
 };

@@ -7,18 +7,87 @@
 
 #include <QMetaMethod>
 
+#include <limits>
+
 namespace SocketIo {
 
 using Protocol::EnginePacket;
 using Protocol::EnginePacketType;
 
+// ---- SessionDeadlines ----------------------------------------------------------------------
+
+SessionDeadlines::SessionDeadlines()
+{
+    m_clock.start();
+    m_timer.setSingleShot(true);
+    QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { fire(); });
+}
+
+// Sessions cancel their entry when they close or are destroyed, all before their server.
+SessionDeadlines::~SessionDeadlines() = default;
+
+void SessionDeadlines::schedule(EngineSessionPrivate *session, qint64 when)
+{
+    if (session->deadlineQueued)
+        m_queue.erase(session->deadline);
+    session->deadline = m_queue.emplace(when, session);
+    session->deadlineQueued = true;
+    if (m_armedFor < 0 || when < m_armedFor)
+        arm();
+}
+
+void SessionDeadlines::cancel(EngineSessionPrivate *session)
+{
+    if (!session->deadlineQueued)
+        return;
+    m_queue.erase(session->deadline);
+    session->deadlineQueued = false;
+    // The timer may stay armed for the removed entry: fire() then finds nothing due and re-arms.
+    if (m_queue.empty()) {
+        m_timer.stop();
+        m_armedFor = -1;
+    }
+}
+
+void SessionDeadlines::arm()
+{
+    if (m_queue.empty()) {
+        m_timer.stop();
+        m_armedFor = -1;
+        return;
+    }
+    m_armedFor = m_queue.begin()->first;
+    // QTimer takes an int of milliseconds: a later deadline is re-armed when this one fires.
+    const qint64 delay = qBound(qint64(0), m_armedFor - now(), qint64(std::numeric_limits<int>::max()));
+    m_timer.start(std::chrono::milliseconds(delay));
+}
+
+void SessionDeadlines::fire()
+{
+    m_armedFor = -1;
+    // Everything due now is taken out first: a handler may schedule again (even at once, with a
+    // zero interval) or close other sessions; the latter are watched by QPointer.
+    const qint64 t = now();
+    QList<std::pair<QPointer<EngineSession>, EngineSessionPrivate *>> due;
+    while (!m_queue.empty() && m_queue.begin()->first <= t) {
+        EngineSessionPrivate *session = m_queue.begin()->second;
+        m_queue.erase(m_queue.begin());
+        session->deadlineQueued = false;
+        due.append({session->q_ptr, session});
+    }
+    for (const auto &[guard, session] : std::as_const(due)) {
+        if (guard)
+            session->onDeadline();
+    }
+    if (m_armedFor < 0)
+        arm();
+}
+
+// ---- EngineSessionPrivate ------------------------------------------------------------------
+
 EngineSessionPrivate::EngineSessionPrivate(EngineSession *q)
     : q_ptr(q)
 {
-    pingIntervalTimer.setSingleShot(true);
-    pingTimeoutTimer.setSingleShot(true);
-    upgradeTimeoutTimer.setSingleShot(true);
-    noopTimer.setInterval(UpgradeNoopInterval);
 }
 
 EngineSessionPrivate::~EngineSessionPrivate() = default;
@@ -26,30 +95,11 @@ EngineSessionPrivate::~EngineSessionPrivate() = default;
 void EngineSessionPrivate::init(EngineServerPrivate *srv, const QString &sid,
                                 const EngineRequest &req, EngineTransport *t)
 {
-    Q_Q(EngineSession);
     server = srv;
     id = sid;
     request = req;
-    const EngineOptions &o = server->opts();
-    pingIntervalTimer.setInterval(o.pingInterval);
-    pingTimeoutTimer.setInterval(o.pingTimeout);
-    upgradeTimeoutTimer.setInterval(o.upgradeTimeout);
-    QObject::connect(&pingIntervalTimer, &QTimer::timeout, q, [this] {
-        sendPacket(EnginePacket::text(EnginePacketType::Ping));
-        pingTimeoutTimer.start();
-    });
-    QObject::connect(&pingTimeoutTimer, &QTimer::timeout, q, [this] {
-        qCInfo(lcEngine) << "session" << id << "ping timeout";
-        onClose(QStringLiteral("ping timeout"), QStringLiteral("no pong within pingTimeout"));
-    });
-    QObject::connect(&upgradeTimeoutTimer, &QTimer::timeout, q, [this] {
-        qCInfo(lcEngine) << "session" << id << "upgrade timed out; staying on polling";
-        endProbe();
-    });
-    QObject::connect(&noopTimer, &QTimer::timeout, q, [this] {
-        if (PollingTransport *polling = pollingTransport())
-            polling->sendNoop();
-    });
+    if (!server->deadlines)
+        server->deadlines = std::make_unique<SessionDeadlines>();
     setTransport(t);
 }
 
@@ -92,7 +142,37 @@ void EngineSessionPrivate::sendOpen()
 
 void EngineSessionPrivate::schedulePing()
 {
-    pingIntervalTimer.start();
+    heartbeat = Heartbeat::WaitPing;
+    server->deadlines->schedule(this, server->deadlines->now() + server->opts().pingInterval.count());
+}
+
+void EngineSessionPrivate::cancelHeartbeat()
+{
+    heartbeat = Heartbeat::None;
+    if (server && server->deadlines)
+        server->deadlines->cancel(this);
+}
+
+void EngineSessionPrivate::onDeadline()
+{
+    switch (heartbeat) {
+    case Heartbeat::WaitPing:
+        // Sent only while open; a closing session still waits out the pong timeout, which
+        // bounds how long its close may take (as with engine.io's timers).
+        sendPacket(EnginePacket::text(EnginePacketType::Ping));
+        if (state == EngineSession::State::Closed)
+            return;
+        heartbeat = Heartbeat::WaitPong;
+        server->deadlines->schedule(this, server->deadlines->now() + server->opts().pingTimeout.count());
+        return;
+    case Heartbeat::WaitPong:
+        heartbeat = Heartbeat::None;
+        qCInfo(lcEngine) << "session" << id << "ping timeout";
+        onClose(QStringLiteral("ping timeout"), QStringLiteral("no pong within pingTimeout"));
+        return;
+    case Heartbeat::None:
+        return;
+    }
 }
 
 void EngineSessionPrivate::sendPacket(const EnginePacket &packet)
@@ -164,7 +244,6 @@ void EngineSessionPrivate::onPacket(const EnginePacket &packet)
         Q_EMIT q->dataPacketReceived(packet.data.size());
     switch (packet.type) {
     case EnginePacketType::Pong:
-        pingTimeoutTimer.stop();
         schedulePing();
         break;
     case EnginePacketType::Ping:
@@ -197,8 +276,7 @@ void EngineSessionPrivate::onClose(const QString &reason, const QString &descrip
     if (state == EngineSession::State::Closed)
         return;
     state = EngineSession::State::Closed;
-    pingIntervalTimer.stop();
-    pingTimeoutTimer.stop();
+    cancelHeartbeat();
     endProbe();
     writeBuffer.clear();
     writeBufferBytes = 0;
@@ -228,7 +306,21 @@ void EngineSessionPrivate::startProbe(EngineTransport *t)
         qCInfo(lcEngine) << "session" << id << "upgrade probe failed:" << why;
         endProbe();
     });
-    upgradeTimeoutTimer.start();
+    if (!upgradeTimeoutTimer) {
+        upgradeTimeoutTimer = std::make_unique<QTimer>();
+        upgradeTimeoutTimer->setSingleShot(true);
+        QObject::connect(upgradeTimeoutTimer.get(), &QTimer::timeout, q, [this] {
+            qCInfo(lcEngine) << "session" << id << "upgrade timed out; staying on polling";
+            endProbe();
+        });
+        noopTimer = std::make_unique<QTimer>();
+        noopTimer->setInterval(UpgradeNoopInterval);
+        QObject::connect(noopTimer.get(), &QTimer::timeout, q, [this] {
+            if (PollingTransport *polling = pollingTransport())
+                polling->sendNoop();
+        });
+    }
+    upgradeTimeoutTimer->start(server->opts().upgradeTimeout);
 }
 
 void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
@@ -238,13 +330,16 @@ void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
         return;
     if (packet.type == EnginePacketType::Ping && !packet.binary && packet.data == "probe") {
         probe->send({EnginePacket::text(EnginePacketType::Pong, QByteArrayLiteral("probe"))});
-        noopTimer.start();
+        if (noopTimer)
+            noopTimer->start();
         return;
     }
     if (packet.type == EnginePacketType::Upgrade && !packet.binary
         && state != EngineSession::State::Closed) {
-        upgradeTimeoutTimer.stop();
-        noopTimer.stop();
+        if (upgradeTimeoutTimer) {
+            upgradeTimeoutTimer->stop();
+            noopTimer->stop();
+        }
         EngineTransport *next = probe;
         probe = nullptr;
         next->disconnect(q);
@@ -269,8 +364,10 @@ void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
 void EngineSessionPrivate::endProbe()
 {
     Q_Q(EngineSession);
-    upgradeTimeoutTimer.stop();
-    noopTimer.stop();
+    if (upgradeTimeoutTimer) {
+        upgradeTimeoutTimer->stop();
+        noopTimer->stop();
+    }
     upgrading = false;
     if (EngineTransport *t = probe) {
         probe = nullptr;
@@ -290,6 +387,7 @@ EngineSession::EngineSession(QObject *parent)
 EngineSession::~EngineSession()
 {
     Q_D(EngineSession);
+    d->cancelHeartbeat();
     if (d->server)
         d->server->forgetSession(this);
     // Transports go first, while the private part they may still signal into exists.

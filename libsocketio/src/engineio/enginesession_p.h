@@ -3,10 +3,13 @@
 #include "enginesession.h"
 #include "protocol/enginepacket.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
 
 #include <chrono>
+#include <map>
+#include <memory>
 
 namespace SocketIo {
 
@@ -16,6 +19,38 @@ class PollingTransport;
 
 /*! During an upgrade, a parked GET is released with a noop this often (engine.io: 100 ms). */
 inline constexpr std::chrono::milliseconds UpgradeNoopInterval{100};
+
+/*!
+  The heartbeat deadlines (next ping, or the pong's timeout) of every session of one
+  EngineServer, behind one QTimer armed for the earliest. Each session has at most one entry;
+  moving it (a pong) is O(log n), where a QTimer per session costs a linear search of the
+  thread's timer list on every restart, plus a QObject and a connection per timer.
+*/
+class SessionDeadlines
+{
+public:
+    using Queue = std::multimap<qint64, EngineSessionPrivate *>;
+
+    SessionDeadlines();
+    ~SessionDeadlines();
+
+    /*! Milliseconds on the queue's monotonic clock. */
+    qint64 now() const { return m_clock.elapsed(); }
+    /*! (Re)places \a session's deadline at \a when; EngineSessionPrivate::onDeadline() is
+        called once it has passed. */
+    void schedule(EngineSessionPrivate *session, qint64 when);
+    void cancel(EngineSessionPrivate *session);
+    qsizetype size() const { return m_queue.size(); }
+
+private:
+    void fire();
+    void arm();
+
+    QElapsedTimer m_clock;
+    QTimer m_timer;
+    Queue m_queue;
+    qint64 m_armedFor = -1;   // deadline the timer is running for; -1: stopped
+};
 
 class EngineSessionPrivate
 {
@@ -37,6 +72,9 @@ public:
     void onClose(const QString &reason, const QString &description);
     void closeTransport();
     void schedulePing();
+    /*! The heartbeat deadline passed: send a ping (then wait for the pong), or time out. */
+    void onDeadline();
+    void cancelHeartbeat();
 
     bool canProbe() const;
     void startProbe(EngineTransport *probe);
@@ -57,10 +95,14 @@ public:
     bool closeAfterDrain = false;
     QList<Protocol::EnginePacket> writeBuffer;
     qint64 writeBufferBytes = 0;   // encoded payload size of writeBuffer
-    QTimer pingIntervalTimer;
-    QTimer pingTimeoutTimer;
-    QTimer upgradeTimeoutTimer;
-    QTimer noopTimer;
+    // Heartbeat: one entry in the server's SessionDeadlines (no per-session timers).
+    enum class Heartbeat { None, WaitPing, WaitPong };
+    Heartbeat heartbeat = Heartbeat::None;
+    bool deadlineQueued = false;
+    SessionDeadlines::Queue::iterator deadline;
+    // Only while a polling session upgrades: created by startProbe().
+    std::unique_ptr<QTimer> upgradeTimeoutTimer;
+    std::unique_ptr<QTimer> noopTimer;
     quint64 bytesReceived = 0;
     quint64 bytesSent = 0;
     /*! Something is connected to dataPacketQueued/dataPacketReceived (set by connectNotify). */

@@ -4,7 +4,9 @@
 #include "engineserver_p.h"
 
 #include <QHash>
+#include <QTcpSocket>
 #include <QWebSocket>
+#include <QtEndian>
 
 namespace SocketIo {
 
@@ -208,8 +210,44 @@ void PollingTransport::discard()
 
 // ---- WebSocketTransport --------------------------------------------------------------------
 
-WebSocketTransport::WebSocketTransport(QWebSocket *socket, bool supportsBinary, QObject *parent)
-    : EngineTransport(parent), m_socket(socket), m_supportsBinary(supportsBinary)
+// ---- WebSocketWriteBatch -------------------------------------------------------------------
+
+WebSocketWriteBatch::~WebSocketWriteBatch() = default;
+
+void WebSocketWriteBatch::add(WebSocketTransport *transport)
+{
+    if (!transport->m_inBatch) {
+        transport->m_inBatch = true;
+        m_dirty.append(transport);
+    }
+    if (!m_posted) {
+        m_posted = true;
+        QMetaObject::invokeMethod(this, &WebSocketWriteBatch::flushAll, Qt::QueuedConnection);
+    }
+}
+
+void WebSocketWriteBatch::flushAll()
+{
+    // A flush emits bytesWritten, on which a session sends what it queued meanwhile: such
+    // transports are appended and flushed in this same pass (m_posted stays set meanwhile, so
+    // they post nothing).
+    for (qsizetype i = 0; i < m_dirty.size(); ++i) {
+        if (WebSocketTransport *t = m_dirty.at(i)) {
+            t->m_inBatch = false;
+            t->flushNow();
+        }
+    }
+    m_dirty.clear();
+    m_posted = false;
+}
+
+// ---- WebSocketTransport --------------------------------------------------------------------
+
+WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
+                                       WebSocketWriteBatch *batch, QObject *closingParent,
+                                       bool supportsBinary, QObject *parent)
+    : EngineTransport(parent), m_socket(socket), m_tcp(tcp), m_batch(batch),
+      m_closingParent(closingParent), m_supportsBinary(supportsBinary)
 {
     socket->setParent(this);
     connect(socket, &QWebSocket::textMessageReceived, this, &WebSocketTransport::onText);
@@ -246,48 +284,114 @@ bool WebSocketTransport::isWritable() const
     // wait in the socket, so a peer that stops reading makes the session queue, where the
     // queue is capped (maxBufferedBytes), instead of growing QTcpSocket's buffer without bound.
     return !m_closed && m_socket->state() == QAbstractSocket::ConnectedState
-        && m_socket->bytesToWrite() == 0;
+        && (m_tcp ? m_tcp->bytesToWrite() : m_socket->bytesToWrite()) == 0;
 }
 
 void WebSocketTransport::send(const QList<EnginePacket> &packets)
 {
     if (m_closed)
         return;
+    if (!m_tcp) {
+        for (const EnginePacket &packet : packets) {
+            if (packet.binary && m_supportsBinary)
+                m_socket->sendBinaryMessage(packet.data);
+            else
+                m_socket->sendTextMessage(QString::fromUtf8(textPayload(packet)));
+        }
+        return;
+    }
+    // Like QWebSocket::sendTextMessage(), nothing is written unless the WebSocket is open (not
+    // after a closing handshake QWebSocket started itself, e.g. on a protocol error).
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
     for (const EnginePacket &packet : packets) {
         if (packet.binary && m_supportsBinary)
-            m_socket->sendBinaryMessage(packet.data);
+            writeFrame(true, packet.data);
         else
-            m_socket->sendTextMessage(textFrame(packet));
+            writeFrame(false, textPayload(packet));
     }
+    // Written out with everything else sent in this event-loop pass (one write(2) per socket);
+    // what the kernel does not take stays in the socket's buffer and goes out on its write
+    // notifier. isWritable() is false while anything waits, so the session queues meanwhile.
+    if (m_batch)
+        m_batch->add(this);
+    else
+        m_tcp->flush();
 }
 
-QString WebSocketTransport::textFrame(const EnginePacket &packet)
+void WebSocketTransport::flushNow()
+{
+    if (!m_closed && m_tcp && m_tcp->bytesToWrite() > 0)
+        m_tcp->flush();
+}
+
+void WebSocketTransport::writeFrame(bool binary, const QByteArray &payload)
+{
+    // Both parts are appended to the socket's buffer (written out once per pass, see send()), so
+    // the peer gets them in one segment; the payload is not copied into a frame buffer first
+    // (and from 4 KiB on, QIODevice keeps a reference instead of copying it at all).
+    m_tcp->write(frameHeader(binary, payload.size()));
+    if (!payload.isEmpty())
+        m_tcp->write(payload);
+}
+
+QByteArray WebSocketTransport::frameHeader(bool binary, qint64 size)
+{
+    // RFC 6455 5.2: FIN + opcode, then the payload length in 7 bits, or 126 + 16 bits, or
+    // 127 + 64 bits (network byte order); server frames carry no mask.
+    char header[10];
+    header[0] = char(0x80 | (binary ? 0x2 : 0x1));
+    qsizetype n = 2;
+    if (size < 126) {
+        header[1] = char(size);
+    } else if (size <= 0xFFFF) {
+        header[1] = char(126);
+        qToBigEndian<quint16>(quint16(size), header + 2);
+        n = 4;
+    } else {
+        header[1] = char(127);
+        qToBigEndian<quint64>(quint64(size), header + 2);
+        n = 10;
+    }
+    return QByteArray(header, n);
+}
+
+QByteArray WebSocketTransport::textPayload(const EnginePacket &packet)
 {
     // A broadcast hands the same encoded bytes (one shared QByteArray) to every recipient's
     // session; sessions that were not writable send them later, interleaved with the other
-    // messages queued meanwhile. So the text of recent packets is kept by the address of their
-    // bytes and reused while a packet's data is the very same buffer: each entry holds a
-    // reference, which keeps that buffer alive and unchanged (a writer would detach), so the
+    // messages queued meanwhile. So the frame payload of recent packets is kept by the address
+    // of their bytes and reused while a packet's data is the very same buffer: each entry holds
+    // a reference, which keeps that buffer alive and unchanged (a writer would detach), so the
     // same address and size mean the same bytes. Bounded, and simply emptied when full.
     struct Entry
     {
         QByteArray data;
         EnginePacketType type;
         bool binary;
-        QString text;
+        QByteArray payload;
     };
     constexpr qsizetype MaxEntries = 256;
     constexpr qsizetype MaxBytes = 256 * 1024;   // of cached source bytes; larger packets are not kept
     thread_local QHash<const char *, Entry> cache;
     thread_local qsizetype cachedBytes = 0;
+    const auto encode = [](const EnginePacket &p) {
+        QByteArray utf8 = Protocol::encodeEnginePacket(p);
+        // A text frame must be valid UTF-8 (the peer fails the connection otherwise). What the
+        // library encodes always is; bytes an application passed to EngineSession::sendText()
+        // may not be: they get U+FFFD for invalid sequences, as QWebSocket's QString did.
+        if (!QByteArrayView(utf8).isValidUtf8())
+            utf8 = QString::fromUtf8(utf8).toUtf8();
+        return utf8;
+    };
     if (packet.data.isEmpty())
-        return QString::fromUtf8(Protocol::encodeEnginePacket(packet));
+        return encode(packet);
     auto it = cache.constFind(packet.data.constData());
     if (it != cache.constEnd() && it->data.size() == packet.data.size() && it->type == packet.type
         && it->binary == packet.binary) {
-        return it->text;
+        return it->payload;
     }
-    QString text = QString::fromUtf8(Protocol::encodeEnginePacket(packet));
+    QByteArray payload = encode(packet);
     QByteArray data = packet.data;
     // only bytes the QByteArray owns: fromRawData() over a buffer its owner reuses must not match
     if (data.size() <= MaxBytes && data.data_ptr().isMutable()) {
@@ -297,9 +401,9 @@ QString WebSocketTransport::textFrame(const EnginePacket &packet)
         }
         Entry &entry = cache[data.constData()];
         cachedBytes += data.size() - entry.data.size();
-        entry = Entry{std::move(data), packet.type, packet.binary, text};
+        entry = Entry{std::move(data), packet.type, packet.binary, payload};
     }
-    return text;
+    return payload;
 }
 
 void WebSocketTransport::onText(const QString &message)
@@ -332,7 +436,9 @@ void WebSocketTransport::close()
     // close frame would be lost when the session is deleted.
     QWebSocket *socket = m_socket;
     socket->disconnect(this);
-    socket->setParent(nullptr);
+    // Under the engine (not the session, which goes away now), so that the engine still sees
+    // the socket while its last bytes leave, and deletes it if it goes first.
+    socket->setParent(m_closingParent);
     m_socket = nullptr;
     QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
     QTimer::singleShot(WebSocketCloseTimeout, socket, [socket] {

@@ -12,6 +12,7 @@
 #include <QTimer>
 
 QT_BEGIN_NAMESPACE
+class QTcpSocket;
 class QWebSocket;
 QT_END_NAMESPACE
 
@@ -100,12 +101,48 @@ private:
     QTimer m_closeTimer;
 };
 
-/*! One QWebSocket; one Engine.IO packet per message. */
+class WebSocketTransport;
+
+/*!
+  The WebSocket transports of one EngineServer that have frames in their socket's buffer, written
+  out together once per event-loop pass: one posted event for all of them, before the loop polls
+  again. Several messages for one peer in the same pass (a burst) go out in one write(2); a single
+  one goes out without a write-notifier round trip through poll(). Nothing depends on it for
+  correctness: a socket it does not flush is flushed by Qt's own write notifier.
+*/
+class WebSocketWriteBatch : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~WebSocketWriteBatch() override;
+    void add(WebSocketTransport *transport);
+    /*! Flushes every transport added since the last pass (also those added meanwhile). */
+    void flushAll();
+    qsizetype pending() const { return m_dirty.size(); }
+
+private:
+    QList<QPointer<WebSocketTransport>> m_dirty;
+    bool m_posted = false;
+};
+
+/*!
+  One QWebSocket; one Engine.IO packet per message. QWebSocket reads (frames, pings, the closing
+  handshake); the frames we send are written by this class itself on the QTcpSocket under the
+  QWebSocket (the same socket the HTTP front handed to QWebSocketServer): one unmasked frame per
+  packet, header and payload appended to the socket's buffer, which the WebSocketWriteBatch
+  flushes once per event-loop pass (without one: at the end of send()). Text goes out as the
+  UTF-8 bytes we encoded (QWebSocket 6.4 only takes QString).
+*/
 class WebSocketTransport final : public EngineTransport
 {
     Q_OBJECT
 public:
-    WebSocketTransport(QWebSocket *socket, bool supportsBinary, QObject *parent);
+    /*! \a tcp is the socket under \a socket; null: every frame goes through QWebSocket.
+        \a closingParent keeps the QWebSocket (and its socket) from close() until its closing
+        handshake ended (null: no parent meanwhile). */
+    WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp, WebSocketWriteBatch *batch,
+                       QObject *closingParent, bool supportsBinary, QObject *parent);
     ~WebSocketTransport() override;
 
     EngineSession::Transport kind() const override { return EngineSession::Transport::WebSocket; }
@@ -115,14 +152,26 @@ public:
     void closeGracefully() override;
     void discard() override;
 
+    /*! The WebSocket frame header (FIN set, unmasked) for a payload of \a size bytes. */
+    static QByteArray frameHeader(bool binary, qint64 size);
+    /*! The UTF-8 payload of \a packet's text frame; repeated calls with the same shared bytes
+        (a broadcast) are served from a small cache. */
+    static QByteArray textPayload(const Protocol::EnginePacket &packet);
+
 private:
+    friend class WebSocketWriteBatch;
     void onText(const QString &message);
     void onBinary(const QByteArray &message);
-    static QString textFrame(const Protocol::EnginePacket &packet);
+    void writeFrame(bool binary, const QByteArray &payload);
+    void flushNow();
 
     QWebSocket *m_socket;
+    QPointer<QTcpSocket> m_tcp;
+    QPointer<WebSocketWriteBatch> m_batch;
+    QPointer<QObject> m_closingParent;
     bool m_supportsBinary;
     bool m_closed = false;
+    bool m_inBatch = false;
 };
 
 } // namespace SocketIo
