@@ -4,8 +4,11 @@
 //   broadcast(room, payload) emits "broadcast" with payload (unchanged) to everyone in room,
 //                            then acknowledges {"ok":true} if the client asked for an ack
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
+// --workers N (N > 1): N event-loop threads sharing the port (SocketIo::ServerWorkers), the same
+// handlers in each; broadcasts reach the rooms' members on every worker.
 #include <SocketIo/engineserver.h>
 #include <SocketIo/server.h>
+#include <SocketIo/serverworkers.h>
 #include <SocketIo/socket.h>
 
 #include <QAbstractEventDispatcher>
@@ -50,6 +53,33 @@ void raiseDescriptorLimit()
     }
 }
 
+// The benchmark handlers, installed on one Server (or on each worker's).
+void installHandlers(SocketIo::Server *io)
+{
+    QObject::connect(io, &SocketIo::Server::connection, io, [io](SocketIo::Socket *socket) {
+        socket->on(u"echo"_s, socket, [socket](const SocketIo::Message &m) {
+            if (m.needsAck())
+                m.ack(m.args());
+            else
+                socket->emitEvent(u"echo"_s, m.args());
+        });
+        socket->on(u"join"_s, socket, [socket](const SocketIo::Message &m) {
+            socket->join(m.args().at(0).toString());
+            m.ack({QCborMap{{u"ok"_s, true}}});
+        });
+        socket->on(u"leave"_s, socket, [socket](const SocketIo::Message &m) {
+            socket->leave(m.args().at(0).toString());
+            m.ack({QCborMap{{u"ok"_s, true}}});
+        });
+        socket->on(u"broadcast"_s, socket, [io](const SocketIo::Message &m) {
+            const QCborArray args = m.args();
+            io->to(args.at(0).toString()).emitEvent(u"broadcast"_s, {args.at(1)});
+            if (m.needsAck())
+                m.ack({QCborMap{{u"ok"_s, true}}});
+        });
+    });
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -82,6 +112,9 @@ int main(int argc, char *argv[])
     parser.addOption(noDelayOption);
     parser.addOption(hostOption);
     parser.addOption(recoveryOption);
+    const QCommandLineOption workersOption(
+            u"workers"_s, u"Event-loop worker threads sharing the port (default 1: one plain Server)."_s, u"n"_s, u"1"_s);
+    parser.addOption(workersOption);
     parser.process(app);
 
     bool portOk = false;
@@ -97,6 +130,25 @@ int main(int argc, char *argv[])
 
     SocketIo::ServerOptions options;
     options.connectionStateRecovery.enabled = parser.isSet(recoveryOption);
+    bool workersOk = false;
+    const int workerCount = parser.value(workersOption).toInt(&workersOk);
+    if (!workersOk || workerCount < 1) {
+        QTextStream(stderr) << "invalid --workers\n";
+        return 2;
+    }
+    if (workerCount > 1) {
+        SocketIo::ServerWorkers workers(workerCount, options,
+                                        [](SocketIo::Server *io, int) { installHandlers(io); });
+        if (!workers.listen(address, quint16(port))) {
+            QTextStream(stderr) << "cannot listen on " << host << ':' << port << '\n';
+            return 1;
+        }
+        const QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
+        QTextStream(stdout) << "{\"event\":\"listening\",\"port\":" << workers.serverPort()
+                            << ",\"workers\":" << workerCount << ",\"dispatcher\":\""
+                            << (dispatcher ? dispatcher->metaObject()->className() : "none") << "\"}" << Qt::endl;
+        return app.exec();
+    }
     // With --backlog or --nodelay the engine is created here so that its listening socket can be
     // tuned first (declared before the server, which refers to it until destroyed; the accepting
     // server of --nodelay, which parents the sockets, outlives both).
@@ -104,28 +156,7 @@ int main(int argc, char *argv[])
     SocketIo::EngineServer engine;
     SocketIo::Server io(options);
 
-    QObject::connect(&io, &SocketIo::Server::connection, &io, [&io](SocketIo::Socket *socket) {
-        socket->on(u"echo"_s, socket, [socket](const SocketIo::Message &m) {
-            if (m.needsAck())
-                m.ack(m.args());
-            else
-                socket->emitEvent(u"echo"_s, m.args());
-        });
-        socket->on(u"join"_s, socket, [socket](const SocketIo::Message &m) {
-            socket->join(m.args().at(0).toString());
-            m.ack({QCborMap{{u"ok"_s, true}}});
-        });
-        socket->on(u"leave"_s, socket, [socket](const SocketIo::Message &m) {
-            socket->leave(m.args().at(0).toString());
-            m.ack({QCborMap{{u"ok"_s, true}}});
-        });
-        socket->on(u"broadcast"_s, socket, [&io](const SocketIo::Message &m) {
-            const QCborArray args = m.args();
-            io.to(args.at(0).toString()).emitEvent(u"broadcast"_s, {args.at(1)});
-            if (m.needsAck())
-                m.ack({QCborMap{{u"ok"_s, true}}});
-        });
-    });
+    installHandlers(&io);
 
     bool listening = false;
     if (parser.isSet(noDelayOption)) {

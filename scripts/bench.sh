@@ -13,7 +13,8 @@
 # dispatcher (it sets QT_NO_GLIB=1), the library's backlog 511 and TCP_NODELAY; also "ours-glib":
 # the same binary on the GLib event dispatcher (QT_NO_GLIB set empty); "ours-noglib": QT_NO_GLIB=1
 # explicitly, now the same as "ours"; "ours-tuned"/"ours-tuned-noglib": with --backlog 511
-# --nodelay, which the library now does itself).
+# --nodelay, which the library now does itself); "ours-2w": bench-server --workers 2 (two event-loop
+# workers on one port, SocketIo::ServerWorkers).
 # The variants show the effect of a configuration; "ours" is the library as it is.
 # The defaults (5 repeats) take about 10 minutes on a 2-core machine; --quick is a ~1 minute smoke run.
 set -euo pipefail
@@ -77,6 +78,7 @@ start_server() {   # $1 = ours | node | ours-glib | ours-noglib | ...; sets SERV
         ours) "$SERVER_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
         ours-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
         ours-glib) QT_NO_GLIB= "$SERVER_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
+        ours-2w) "$SERVER_BIN" --port 0 --workers 2 >"$SERVER_OUT" 2>&1 & ;;
         ours-tuned) "$SERVER_BIN" --port 0 --backlog 511 --nodelay >"$SERVER_OUT" 2>&1 & ;;
         ours-tuned-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 --backlog 511 --nodelay >"$SERVER_OUT" 2>&1 & ;;
         node) node "$ROOT/bench/node/bench-server.js" --port 0 >"$SERVER_OUT" 2>&1 & ;;

@@ -2,7 +2,7 @@
 # Builds and runs every test. Installs missing dependencies first (scripts/setup.sh).
 #
 #   1. main      build/        RelWithDebInfo (g++): ctest, every label
-#   2. sanitize  build-asan/   ASan + UBSan (g++): ctest -L unit|integration|interop|qml|admin|redis|dashboard
+#   2. sanitize  build-asan/   ASan + UBSan (g++): ctest -L unit|integration|interop|qml|admin|redis|dashboard|workers
 #   3. fuzz      build-fuzz/   clang + libFuzzer: ctest -L fuzz, each fuzzer SOCKETIO_FUZZ_SECONDS
 #
 # Every phase runs even if an earlier one failed; the exit status is non-zero if anything failed.
@@ -90,7 +90,7 @@ for phase in $PHASES; do
             run_phase main build "" ""
             ;;
         sanitize)
-            run_phase sanitize build-asan "-DSOCKETIO_SANITIZE=ON" "-L ^(unit|integration|interop|qml|admin|redis|dashboard)$"
+            run_phase sanitize build-asan "-DSOCKETIO_SANITIZE=ON" "-L ^(unit|integration|interop|qml|admin|redis|dashboard|workers)$"
             ;;
         fuzz)
             fuzzers=()
