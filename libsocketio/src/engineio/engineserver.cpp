@@ -14,6 +14,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <memory>
+
 namespace SocketIo {
 
 using Protocol::HttpRequest;
@@ -555,7 +557,14 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
             QByteArray unread;
             QTcpSocket *socket = connection->releaseForHandOver(&unread);
             qCDebug(lcEngine) << "handing" << head.method << "for session" << sid << "to its worker";
-            handOver(sid, socket, unread);
+            // From the next event-loop pass: here the socket is still inside its own readyRead
+            // emission, and QAbstractSocket updates its state after this returns, which must not
+            // happen once the socket belongs to another thread. If the server goes first, the
+            // posted call is dropped and the holder deletes the socket.
+            auto holder = std::make_shared<std::unique_ptr<QTcpSocket>>(socket);
+            QMetaObject::invokeMethod(q_ptr, [this, sid, holder, unread] {
+                handOver(sid, holder->release(), unread);
+            }, Qt::QueuedConnection);
             return false;
         }
     }
@@ -692,9 +701,8 @@ void EngineServerPrivate::handshakePolling(HttpConnection *connection, const Htt
 
 void EngineServerPrivate::serveConnection(QTcpSocket *socket, const QByteArray &initialBytes)
 {
-    Q_Q(EngineServer);
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    new HttpConnection(socket, this, q, initialBytes);
+    new HttpConnection(socket, this, frontParent(), initialBytes);
 }
 
 void EngineServerPrivate::onNewTcpConnection()
