@@ -384,37 +384,39 @@ void WorkerAdapter::fetchSockets(const BroadcastOptions &opts,
     }
 }
 
+namespace {
+
+// socketsJoin/socketsLeave/disconnectSockets: \a apply runs on every worker's adapter of the
+// namespace, the others' in their threads (unless opts.flags.local), then on \a self.
+void applyEverywhere(WorkerAdapter *self, WorkerAdapterPrivate *d, const BroadcastOptions &opts,
+                     const std::function<void(WorkerAdapter *adapter)> &apply)
+{
+    if (!opts.flags.local && d->id)
+        d->hub->postOthers(d->nspName, self, apply);
+    apply(self);
+}
+
+} // namespace
+
 void WorkerAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)
 {
-    Q_D(WorkerAdapter);
-    if (!opts.flags.local && d->id) {
-        d->hub->postOthers(d->nspName, this, [opts, rooms](WorkerAdapter *target) {
-            target->InMemoryAdapter::addSockets(opts, rooms);
-        });
-    }
-    InMemoryAdapter::addSockets(opts, rooms);
+    applyEverywhere(this, d_func(), opts, [opts, rooms](WorkerAdapter *adapter) {
+        adapter->InMemoryAdapter::addSockets(opts, rooms);
+    });
 }
 
 void WorkerAdapter::delSockets(const BroadcastOptions &opts, const QStringList &rooms)
 {
-    Q_D(WorkerAdapter);
-    if (!opts.flags.local && d->id) {
-        d->hub->postOthers(d->nspName, this, [opts, rooms](WorkerAdapter *target) {
-            target->InMemoryAdapter::delSockets(opts, rooms);
-        });
-    }
-    InMemoryAdapter::delSockets(opts, rooms);
+    applyEverywhere(this, d_func(), opts, [opts, rooms](WorkerAdapter *adapter) {
+        adapter->InMemoryAdapter::delSockets(opts, rooms);
+    });
 }
 
 void WorkerAdapter::disconnectSockets(const BroadcastOptions &opts, bool close)
 {
-    Q_D(WorkerAdapter);
-    if (!opts.flags.local && d->id) {
-        d->hub->postOthers(d->nspName, this, [opts, close](WorkerAdapter *target) {
-            target->InMemoryAdapter::disconnectSockets(opts, close);
-        });
-    }
-    InMemoryAdapter::disconnectSockets(opts, close);
+    applyEverywhere(this, d_func(), opts, [opts, close](WorkerAdapter *adapter) {
+        adapter->InMemoryAdapter::disconnectSockets(opts, close);
+    });
 }
 
 namespace {
