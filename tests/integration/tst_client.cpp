@@ -24,6 +24,7 @@
 #include <QTimer>
 
 #include <memory>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -142,6 +143,10 @@ private Q_SLOTS:
     void retriesRedeliverUntilAcked();
     void badInputFromServerClosesAndReconnects_data();
     void badInputFromServerClosesAndReconnects();
+    void strayPacketsAreIgnoredAsSocketIoClientDoes();
+    void closeBeforeConnectReplyReportsDisconnected();
+    void volatileWaitsForTheConnectReplyWhenWritable_data() { addTransportRows(); }
+    void volatileWaitsForTheConnectReplyWhenWritable();
     void chatClientExampleTalksToChatServer();
 };
 
@@ -710,22 +715,21 @@ void tst_Client::retriesRedeliverUntilAcked()
 void tst_Client::badInputFromServerClosesAndReconnects_data()
 {
     QTest::addColumn<QByteArray>("bad");
-    QTest::addColumn<bool>("connectError");
+    QTest::addColumn<bool>("asReply");
     QTest::newRow("unknown packet type") << QByteArray("9abc") << false;
     QTest::newRow("event payload that is not an array") << QByteArray("2{}") << false;
     QTest::newRow("binary attachment without a header") << QByteArray() << false;
-    QTest::newRow("packet for a namespace never joined") << QByteArray(R"(2/nowhere,["x"])") << false;
-    QTest::newRow("connect reply without sid") << QByteArray("0{}") << true;
+    QTest::newRow("connect reply that is not an object") << QByteArray("0[1]") << true;
 }
 
 void tst_Client::badInputFromServerClosesAndReconnects()
 {
     QFETCH(QByteArray, bad);
-    QFETCH(bool, connectError);
+    QFETCH(bool, asReply);
     // the first session gets the bad input (after a good CONNECT reply, or as the reply), the
     // next ones are served properly
-    auto engine = fakeServer([bad, connectError](SocketIo::EngineSession *session, int n, const QByteArray &) {
-        if (n == 1 && connectError) {
+    auto engine = fakeServer([bad, asReply](SocketIo::EngineSession *session, int n, const QByteArray &) {
+        if (n == 1 && asReply) {
             session->sendText(bad);
             return;
         }
@@ -749,22 +753,118 @@ void tst_Client::badInputFromServerClosesAndReconnects()
     QSignalSpy closed(&client, &Client::closed);
     QSignalSpy reconnected(&client, &Client::reconnected);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u".*closing the connection"_s));
-    if (connectError)
-        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"without a sid"_s));
     QTRY_COMPARE(reconnected.size(), 1);
     QTRY_VERIFY(socket->isConnected());
     QCOMPARE(socket->id(), u"fake2"_s);
     QVERIFY(closed.size() >= 1);
     QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::ParseError);
-    if (connectError) {
-        QCOMPARE(errors.size(), 1);
-        QCOMPARE(connected.size(), 1);
-        QCOMPARE(disconnected.size(), 0);
-    } else {
-        QCOMPARE(connected.size(), 2);
-        QCOMPARE(disconnected.size(), 1);
-        QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::ParseError);
-    }
+    // the socket waiting for its reply is disconnected too (socket.io-client: the Manager's close
+    // reaches every socket listening on it), without a connect_error
+    QCOMPARE(connected.size(), asReply ? 1 : 2);
+    QCOMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::ParseError);
+    QCOMPARE(errors.size(), 0);
+}
+
+void tst_Client::strayPacketsAreIgnoredAsSocketIoClientDoes()
+{
+    // socket.io-client drops a packet for a namespace it never joined, and answers a CONNECT reply
+    // without a sid (a Socket.IO v2 server) with connect_error only: the connection, and the other
+    // namespaces on it, go on.
+    auto engine = fakeServer([](SocketIo::EngineSession *session, int, const QByteArray &connect) {
+        if (connect.startsWith("0/v2,")) {
+            session->sendText("0/v2,{}");
+            session->sendText(R"(2["after-v2"])");
+            return;
+        }
+        session->sendText(R"(0{"sid":"fake1"})");
+        session->sendText(R"(2/nowhere,["stray"])");
+        session->sendText(R"(2["after-stray"])");
+    });
+    QVERIFY(engine);
+    Client client(urlFor(engine->serverPort()));
+    ClientSocket *main = client.socket();
+    QStringList received;
+    QObject::connect(main, &ClientSocket::eventReceived, main,
+                     [&](const Message &m) { received.append(m.event()); });
+    QSignalSpy closed(&client, &Client::closed);
+    QSignalSpy mainDisconnected(main, &ClientSocket::disconnected);
+    QTRY_COMPARE(received, QStringList{u"after-stray"_s});
+    QVERIFY(main->isConnected());
+
+    ClientSocket *v2 = client.socket(u"/v2"_s);
+    QSignalSpy v2Errors(v2, &ClientSocket::connectError);
+    QSignalSpy v2Connected(v2, &ClientSocket::connected);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"without a sid"_s));
+    v2->open();
+    QTRY_COMPARE(v2Errors.size(), 1);
+    QVERIFY(v2Errors.first().at(0).toString().contains(u"v2.x"_s));
+    // the event behind the bad reply still arrives on the same connection
+    QTRY_COMPARE(received, (QStringList{u"after-stray"_s, u"after-v2"_s}));
+    QVERIFY(main->isConnected());
+    QVERIFY(!v2->isConnected());
+    QCOMPARE(v2Connected.size(), 0);
+    QCOMPARE(closed.size(), 0);
+    QCOMPARE(mainDisconnected.size(), 0);
+}
+
+void tst_Client::closeBeforeConnectReplyReportsDisconnected()
+{
+    // The first session never answers the CONNECT and closes; as in socket.io-client the socket
+    // waiting for its reply gets disconnected() (never connectedChanged()), then rejoins.
+    auto engine = fakeServer([](SocketIo::EngineSession *session, int n, const QByteArray &) {
+        if (n == 1) {
+            session->close();
+            return;
+        }
+        session->sendText(R"(0{"sid":"fake2"})");
+    });
+    QVERIFY(engine);
+    ClientOptions options;
+    options.reconnectionDelay = 20ms;
+    options.reconnectionDelayMax = 40ms;
+    Client client(urlFor(engine->serverPort()), options);
+    ClientSocket *socket = client.socket();
+    QStringList order;
+    QObject::connect(socket, &ClientSocket::connectedChanged, socket,
+                     [&](bool c) { order.append(c ? u"connected-changed:true"_s : u"connected-changed:false"_s); });
+    QObject::connect(socket, &ClientSocket::disconnected, socket,
+                     [&](DisconnectReason r, const QString &) { order.append(u"disconnected:"_s + SocketIo::reasonString(r)); });
+    QObject::connect(socket, &ClientSocket::connected, socket, [&] { order.append(u"connected"_s); });
+    socket->open();
+    QTRY_COMPARE(order.size(), 3);
+    QCOMPARE(order, (QStringList{u"disconnected:transport close"_s, u"connected-changed:true"_s, u"connected"_s}));
+    QCOMPARE(socket->id(), u"fake2"_s);
+}
+
+void tst_Client::volatileWaitsForTheConnectReplyWhenWritable()
+{
+    // socket.io-client drops a volatile emit only when the transport is not writable; on a
+    // writable connection whose namespace has not answered yet it is buffered like any other.
+    auto io = sioStartServer();
+    QVERIFY(io);
+    Namespace *slow = io->of(u"/slow"_s);
+    std::optional<Next> gate;
+    slow->use([&](Socket *, const Next &next) { gate = next; });
+    QStringList serverReceived;
+    QObject::connect(slow, &Namespace::connection, slow, [&](Socket *s) {
+        QObject::connect(s, &Socket::eventReceived, s, [&](const Message &m) {
+            serverReceived.append(m.event() + u":"_s + m.args().at(0).toString());
+        });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *main = client.socket();
+    main->open();
+    QTRY_VERIFY(main->isConnected());
+    QTRY_VERIFY(client.engine()->isWritable());
+    ClientSocket *socket = client.socket(u"/slow"_s);
+    socket->open();
+    QTRY_VERIFY(gate.has_value());
+    QVERIFY(!socket->isConnected());
+    QVERIFY(client.engine()->isWritable());
+    QVERIFY(socket->emitEvent(u"volatile"_s, {u"buffered"_s}, ClientSocket::Volatile));
+    (*gate)();
+    QTRY_COMPARE(serverReceived, QStringList{u"volatile:buffered"_s});
 }
 
 void tst_Client::chatClientExampleTalksToChatServer()

@@ -323,7 +323,10 @@ void ClientPrivate::dispatch(const Protocol::Packet &packet)
         }
     }
     if (!target) {
-        protocolViolation(QStringLiteral("packet for namespace \"%1\", which this client never joined").arg(packet.nsp));
+        // socket.io-client hands every packet to the sockets of its Manager, and each ignores
+        // what is not for its namespace: a packet for a namespace never joined is dropped.
+        qCInfo(lcClient, "packet for namespace \"%s\", which this client never joined, ignored",
+               qUtf8Printable(packet.nsp));
         return;
     }
     auto *sd = ClientSocketPrivate::get(target);

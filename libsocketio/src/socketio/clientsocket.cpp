@@ -123,10 +123,12 @@ void ClientSocketPrivate::onEngineError(const QString &message)
 
 void ClientSocketPrivate::onEngineClose(DisconnectReason reason, const QString &description)
 {
-    onClose(reason, description);
+    // socket.io-client: the Manager's close reaches every socket listening on it, joined or not
+    // (a socket still waiting for its CONNECT reply gets "disconnect" too).
+    onClose(reason, description, true);
 }
 
-void ClientSocketPrivate::onClose(DisconnectReason reason, const QString &description)
+void ClientSocketPrivate::onClose(DisconnectReason reason, const QString &description, bool evenIfNotConnected)
 {
     Q_Q(ClientSocket);
     connectInFlight = false;
@@ -135,11 +137,14 @@ void ClientSocketPrivate::onClose(DisconnectReason reason, const QString &descri
     connected = false;
     id.clear();
     QPointer<ClientSocket> guard(q);
-    if (wasConnected) {
-        qCDebug(lcClient, "\"%s\" disconnected: %s", qUtf8Printable(nsp), qUtf8Printable(reasonString(reason)));
-        Q_EMIT q->connectedChanged(false);
-        if (!guard)
-            return;
+    if (wasConnected || evenIfNotConnected) {
+        qCDebug(lcClient, "\"%s\" disconnected%s: %s", qUtf8Printable(nsp),
+                wasConnected ? "" : " before its CONNECT reply", qUtf8Printable(reasonString(reason)));
+        if (wasConnected) {
+            Q_EMIT q->connectedChanged(false);
+            if (!guard)
+                return;
+        }
         Q_EMIT q->disconnected(reason, description);
         if (!guard)
             return;
@@ -183,14 +188,12 @@ void ClientSocketPrivate::onPacket(const Protocol::Packet &packet)
             const QCborValue pidValue = packet.data.toMap().value(QStringLiteral("pid"));
             onConnect(sid.toString(), pidValue.isString() ? pidValue.toString() : QString());
         } else {
+            // As socket.io-client: connect_error with the v2 hint; the connection stays open
+            // (other namespaces on it are not concerned) and this socket stays unjoined.
             Q_Q(ClientSocket);
             qCWarning(lcClient, "CONNECT reply for \"%s\" without a sid (a Socket.IO v2 server?)", qUtf8Printable(nsp));
             connectInFlight = false;
-            QPointer<ClientSocket> guard(q);
             Q_EMIT q->connectError(kV2Message, QCborValue());
-            if (guard)
-                ClientPrivate::get(client)->protocolViolation(
-                    QStringLiteral("CONNECT reply without sid for namespace \"%1\"").arg(nsp));
         }
         return;
     }
@@ -358,7 +361,9 @@ bool ClientSocketPrivate::emitPacket(const QString &event, const QCborArray &arg
 
     const bool isVolatile = flags.testFlag(ClientSocket::Volatile);
     const bool writable = ClientPrivate::get(client)->isWritable();
-    if (isVolatile && !(connected && writable)) {
+    // socket.io-client drops a volatile packet only when the transport cannot take it now; one
+    // emitted while the transport is writable but the namespace not joined yet is buffered.
+    if (isVolatile && !writable) {
         qCDebug(lcClient, "volatile \"%s\" dropped: the transport is not writable", qUtf8Printable(event));
         if (reply)
             AckReplyPrivate::get(reply)->finishLater(AckReply::Error::NotSent);

@@ -73,7 +73,8 @@ public:
     /*! Per-emit flags (socket.io-client's socket.volatile / socket.compress(false)). */
     enum EmitFlag {
         NoFlags = 0x0,
-        Volatile = 0x1,     // drop the packet unless it can be sent right now (connected, transport writable)
+        Volatile = 0x1,     // drop the packet unless the transport can take it now (as socket.io-client:
+                            // while writable but not joined yet, it waits in the send buffer)
         NoCompress = 0x2,   // accepted; our engine does not compress
     };
     Q_DECLARE_FLAGS(EmitFlags, EmitFlag)
@@ -157,7 +158,9 @@ Q_SIGNALS:
     void connected();
     /*! The socket left its namespace: IoServerDisconnect (the server sent DISCONNECT; no
         reconnection for this socket), IoClientDisconnect (close()), PingTimeout, TransportClose,
-        TransportError, ParseError (those four: the Client reconnects and the socket rejoins). */
+        TransportError, ParseError (those four: the Client reconnects and the socket rejoins).
+        As in socket.io-client, a connection that closes while the socket waits for its CONNECT
+        reply reports disconnected() too (without connectedChanged(), it never was connected). */
     void disconnected(SocketIo::DisconnectReason reason, const QString &description);
     /*! Joining failed: a CONNECT_ERROR from the server (\a message, \a data; the socket becomes
         inactive), or the engine could not connect (the socket stays active and retries with the

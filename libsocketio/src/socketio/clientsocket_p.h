@@ -34,8 +34,9 @@ public:
     /*! Deactivates (socket.io-client's destroy()); the Manager may close the engine. */
     void destroy();
     void setActive(bool active);
-    /*! connected → false, disconnected(), pending acks rejected. */
-    void onClose(DisconnectReason reason, const QString &description);
+    /*! connected → false, disconnected() (when it was connected, or \a evenIfNotConnected: the
+        engine closed under a socket waiting for its CONNECT reply), pending acks rejected. */
+    void onClose(DisconnectReason reason, const QString &description, bool evenIfNotConnected = false);
     void clearAcks();
     void dispatch(const Message &message);
 
