@@ -16,6 +16,8 @@ private Q_SLOTS:
     void refusesMalformedRequests_data();
     void refusesMalformedRequests();
     void parsesWhenFedByteByByte();
+    void chunkedBodyFedByteByByteThenPipelined();
+    void chunkedBodyAsReceivedRebuildsAPartialRequest();
     void reportsHeadBeforeBody();
     void keepsPipelinedBytes();
     void refusesOversizeBodyWith413();
@@ -50,6 +52,17 @@ void tst_HttpRequest::parsesValidRequests_data()
                                                         << QByteArray("GET") << QByteArray("/") << QByteArray() << QByteArray();
     QTest::newRow("empty query") << ("GET /a? HTTP/1.1\r\n" + Host + "\r\n")
                                  << QByteArray("GET") << QByteArray("/a") << QByteArray() << QByteArray();
+    const QByteArray chunkedHead = "POST /c HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\n\r\n";
+    QTest::newRow("chunked body") << (chunkedHead + "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+                                  << QByteArray("POST") << QByteArray("/c") << QByteArray() << QByteArray("abcde");
+    QTest::newRow("chunked, hex sizes of both cases, extensions, trailer")
+        << ("POST /c HTTP/1.1\r\n" + Host + "transfer-encoding: Chunked\r\n\r\n"
+            + "A;x=1\r\n0123456789\r\nb ; y\r\nabcdefghijk\r\n0\r\nX-T: 1\r\nY: 2\r\n\r\n")
+        << QByteArray("POST") << QByteArray("/c") << QByteArray() << QByteArray("0123456789abcdefghijk");
+    QTest::newRow("empty chunked body") << (chunkedHead + "0\r\n\r\n")
+                                        << QByteArray("POST") << QByteArray("/c") << QByteArray() << QByteArray();
+    QTest::newRow("chunked body of exactly the limit") << (chunkedHead + "F4240\r\n" + QByteArray(1000000, 'z') + "\r\n0\r\n\r\n")
+                                   << QByteArray("POST") << QByteArray("/c") << QByteArray() << QByteArray(1000000, 'z');
 }
 
 void tst_HttpRequest::parsesValidRequests()
@@ -59,7 +72,7 @@ void tst_HttpRequest::parsesValidRequests()
     QFETCH(QByteArray, path);
     QFETCH(QByteArray, query);
     QFETCH(QByteArray, body);
-    HttpRequestParser parser;
+    HttpRequestParser parser(1000000);
     QCOMPARE(parser.feed(raw), State::Complete);
     const HttpRequest r = parser.takeRequest();
     QCOMPARE(r.method, method);
@@ -103,8 +116,22 @@ void tst_HttpRequest::refusesMalformedRequests_data()
     QTest::newRow("empty content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length:\r\n\r\n") << 400;
     QTest::newRow("huge content-length") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 99999999999999999999\r\n\r\n") << 413;
     QTest::newRow("content-length and transfer-encoding") << ("POST / HTTP/1.1\r\n" + Host + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
-    QTest::newRow("chunked refused") << ("POST / HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n") << 501;
     QTest::newRow("gzip transfer-encoding refused") << ("POST / HTTP/1.1\r\n" + Host + "Transfer-Encoding: gzip\r\n\r\n") << 501;
+    QTest::newRow("gzip before chunked refused") << ("POST / HTTP/1.1\r\n" + Host + "Transfer-Encoding: gzip, chunked\r\n\r\n") << 501;
+    QTest::newRow("coding after chunked") << ("POST / HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n") << 400;
+    QTest::newRow("transfer-encoding in http 1.0") << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
+    const QByteArray chunkedHead = "POST / HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\n\r\n";
+    QTest::newRow("chunk size not hex") << (chunkedHead + "zz\r\nabc\r\n") << 400;
+    QTest::newRow("empty chunk size") << (chunkedHead + "\r\nabc\r\n") << 400;
+    QTest::newRow("chunk size with junk after it") << (chunkedHead + "3 x\r\nabc\r\n") << 400;
+    QTest::newRow("chunk data longer than its size") << (chunkedHead + "2\r\nabc\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk size overflowing 64 bits") << (chunkedHead + "1" + QByteArray(16, '0') + "\r\n") << 400;
+    QTest::newRow("chunk size line too long") << (chunkedHead + "1;" + QByteArray(2000, 'x')) << 400;
+    QTest::newRow("control character in chunk extension") << (chunkedHead + "1;a\x01\r\nx\r\n") << 400;
+    QTest::newRow("malformed trailer") << (chunkedHead + "1\r\nx\r\n0\r\nno colon\r\n\r\n") << 400;
+    QTest::newRow("chunked body over the limit") << (chunkedHead + "F4241\r\n") << 413;
+    QTest::newRow("chunked body over the limit in small chunks")
+        << (chunkedHead + QByteArray("3e8\r\n" + QByteArray(1000, 'a') + "\r\n").repeated(1001)) << 413;
     QTest::newRow("oversize head") << ("GET / HTTP/1.1\r\n" + Host + "X: " + QByteArray(MaxHttpHeadSize, 'a') + "\r\n\r\n") << 431;
     QTest::newRow("oversize head without end") << ("GET / HTTP/1.1\r\n" + Host + "X: " + QByteArray(MaxHttpHeadSize, 'a')) << 431;
     QTest::newRow("too many header lines") << ("GET / HTTP/1.1\r\n" + Host + QByteArray("X: a\r\n").repeated(MaxHttpHeaderLines) + "\r\n") << 431;
@@ -134,6 +161,41 @@ void tst_HttpRequest::parsesWhenFedByteByByte()
     QCOMPARE(s, State::Complete);
     QCOMPARE(parser.request().body, QByteArray("abc"));
     QCOMPARE(parser.request().header("host"), QByteArray("example"));
+}
+
+void tst_HttpRequest::chunkedBodyFedByteByByteThenPipelined()
+{
+    const QByteArray first = "POST /1 HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\n\r\n"
+        + "4;e=1\r\nabcd\r\n1\r\ne\r\n0\r\nT: x\r\n\r\n";
+    const QByteArray second = "GET /2 HTTP/1.1\r\n" + Host + "\r\n";
+    HttpRequestParser parser;
+    State s = State::NeedMore;
+    qsizetype fed = 0;
+    for (char c : first) {
+        s = parser.feed(QByteArrayView(&c, 1));
+        ++fed;
+        if (fed < first.size())
+            QVERIFY2(s == State::NeedMore || s == State::HeadComplete, qPrintable(QString::number(fed)));
+    }
+    QCOMPARE(s, State::Complete);
+    QCOMPARE(parser.request().body, QByteArray("abcde"));
+    QCOMPARE(parser.bodyAsReceived(), QByteArray("4;e=1\r\nabcd\r\n1\r\ne\r\n0\r\nT: x\r\n\r\n"));
+    QCOMPARE(parser.takeRequest().path, QByteArray("/1"));
+    QCOMPARE(parser.feed(second), State::Complete);
+    QCOMPARE(parser.takeRequest().path, QByteArray("/2"));
+}
+
+void tst_HttpRequest::chunkedBodyAsReceivedRebuildsAPartialRequest()
+{
+    // a hand-over rebuilds the request from its head, bodyAsReceived() and takeBuffered(): a
+    // second parser fed with that gets the same body
+    const QByteArray head = "POST /h HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\n\r\n";
+    HttpRequestParser parser;
+    QCOMPARE(parser.feed(QByteArray(head + "5\r\nhel")), State::HeadComplete);
+    const QByteArray rebuilt = head + parser.bodyAsReceived() + parser.takeBuffered();
+    HttpRequestParser other;
+    QCOMPARE(other.feed(QByteArray(rebuilt + "lo\r\n0\r\n\r\n")), State::Complete);
+    QCOMPARE(other.request().body, QByteArray("hello"));
 }
 
 void tst_HttpRequest::reportsHeadBeforeBody()

@@ -330,7 +330,7 @@ QTcpSocket *HttpConnection::releaseForHandOver(QByteArray *unread)
         for (const auto &h : head.headers)
             bytes += h.first + ": " + h.second + "\r\n";
         bytes += "\r\n";
-        bytes += head.body;   // set if the parser completed the request already
+        bytes += m_parser.bodyAsReceived();   // as on the wire (chunked framing kept)
         bytes += m_parser.takeBuffered();
         *unread = bytes;
     }

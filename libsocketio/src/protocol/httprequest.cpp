@@ -1,5 +1,7 @@
 #include "httprequest.h"
 
+#include <limits>
+
 namespace SocketIo::Protocol {
 
 namespace {
@@ -138,6 +140,10 @@ HttpRequest HttpRequestParser::takeRequest()
     m_contentLength = 0;
     m_headSize = 0;
     m_chunked = false;
+    m_chunkStep = ChunkStep::Size;
+    m_chunkRemaining = 0;
+    m_trailerBytes = 0;
+    m_chunkedRaw.clear();
     return r;
 }
 
@@ -313,18 +319,27 @@ HttpRequestParser::State HttpRequestParser::parseHead()
                 length = v;
             }
         } else if (h.first == "transfer-encoding") {
-            haveTransferEncoding = true;
-            if (containsToken(h.second, "chunked"))
-                m_chunked = true;
+            // The codings of every Transfer-Encoding line, in order (RFC 9112 6.1).
+            for (QByteArrayView part : h.second.split(',')) {
+                part = trimmed(part);
+                if (part.isEmpty())
+                    continue;
+                if (haveTransferEncoding && m_chunked)
+                    return fail(400, "Transfer-Encoding with a coding after chunked");
+                haveTransferEncoding = true;
+                if (part.compare("chunked", Qt::CaseInsensitive) == 0)
+                    m_chunked = true;
+                else
+                    return fail(501, "Transfer-Encoding other than chunked is not supported");
+            }
         }
     }
     if (request.versionMinor >= 1 && hosts != 1)
         return fail(400, hosts ? "more than one Host header" : "missing Host header");
     if (haveTransferEncoding && haveLength)
         return fail(400, "both Content-Length and Transfer-Encoding");
-    if (haveTransferEncoding)
-        return fail(501, m_chunked ? "chunked request bodies are not supported"
-                                   : "Transfer-Encoding is not supported");
+    if (haveTransferEncoding && request.versionMinor == 0)
+        return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
     if (length > m_maxBodySize) {
         m_bodyTooLarge = true;
         return fail(413, "request body too large");
@@ -340,11 +355,142 @@ HttpRequestParser::State HttpRequestParser::parseHead()
 
 HttpRequestParser::State HttpRequestParser::parseBody()
 {
+    if (m_chunked)
+        return parseChunkedBody();
     if (m_buffer.size() < m_contentLength)
         return State::HeadComplete;
     m_request.body = m_buffer.left(m_contentLength);
     m_buffer.remove(0, m_contentLength);
     return State::Complete;
+}
+
+HttpRequestParser::State HttpRequestParser::parseChunkedBody()
+{
+    // RFC 9112 7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF, ending with a chunk of
+    // size 0, an optional trailer section and CRLF. The decoded body counts against the body
+    // limit as it arrives (413 at the first chunk size that would pass it); chunk extensions and
+    // trailer fields are checked for their syntax and dropped. Consumed bytes leave the buffer
+    // at once, so feeding byte by byte stays linear.
+    auto fail = [this](int status, const char *why) {
+        m_errorStatus = status;
+        m_error = QByteArray(why);
+        return State::Error;
+    };
+    // A size line ("1a;name=value") or trailer line longer than this is refused.
+    constexpr qsizetype MaxChunkLine = 1024;
+    qsizetype pos = 0;
+    State result = State::HeadComplete;
+    while (result == State::HeadComplete) {
+        if (m_chunkStep == ChunkStep::Data) {
+            const qsizetype take = qMin<qint64>(m_chunkRemaining, m_buffer.size() - pos);
+            m_request.body.append(m_buffer.constData() + pos, take);
+            pos += take;
+            m_chunkRemaining -= take;
+            if (m_chunkRemaining > 0)
+                break;
+            m_chunkStep = ChunkStep::DataEnd;
+            continue;
+        }
+        if (m_chunkStep == ChunkStep::DataEnd) {
+            if (m_buffer.size() - pos < 2)
+                break;
+            if (m_buffer[pos] != '\r' || m_buffer[pos + 1] != '\n') {
+                result = fail(400, "chunk data longer than its size");
+                break;
+            }
+            pos += 2;
+            m_chunkStep = ChunkStep::Size;
+            continue;
+        }
+        // a line: chunk size or trailer field
+        const qsizetype eol = m_buffer.indexOf("\r\n", pos);
+        if (eol < 0) {
+            // (+ 1: a complete line of the maximum length may wait for the LF after its CR)
+            if (m_buffer.size() - pos > MaxChunkLine + 1)
+                result = fail(400, m_chunkStep == ChunkStep::Size ? "chunk size line too long" : "trailer line too long");
+            break;
+        }
+        const QByteArrayView line = QByteArrayView(m_buffer).sliced(pos, eol - pos);
+        if (line.size() > MaxChunkLine) {
+            result = fail(400, m_chunkStep == ChunkStep::Size ? "chunk size line too long" : "trailer line too long");
+            break;
+        }
+        for (char c : line) {
+            if (!isFieldValueChar(static_cast<unsigned char>(c))) {
+                result = fail(400, "invalid character in chunked body framing");
+                break;
+            }
+        }
+        if (result != State::HeadComplete)
+            break;
+        pos = eol + 2;
+        if (m_chunkStep == ChunkStep::Trailer) {
+            if (line.isEmpty()) {
+                result = State::Complete;
+                break;
+            }
+            m_trailerBytes += line.size() + 2;
+            if (m_trailerBytes > MaxHttpHeadSize) {
+                result = fail(431, "trailer section too large");
+                break;
+            }
+            if (line.indexOf(':') <= 0 || !isToken(line.first(line.indexOf(':')))) {
+                result = fail(400, "malformed trailer field");
+                break;
+            }
+            continue;
+        }
+        // chunk-size = 1*HEXDIG, then optional BWS ";" extensions
+        qsizetype i = 0;
+        quint64 size = 0;
+        for (; i < line.size(); ++i) {
+            const char c = line[i];
+            int digit = -1;
+            if (c >= '0' && c <= '9')
+                digit = c - '0';
+            else if (c >= 'a' && c <= 'f')
+                digit = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                digit = c - 'A' + 10;
+            if (digit < 0)
+                break;
+            if (size > (std::numeric_limits<quint64>::max() >> 4)) {
+                result = fail(400, "chunk size out of range");
+                break;
+            }
+            size = (size << 4) | quint64(digit);
+        }
+        if (result != State::HeadComplete)
+            break;
+        if (i == 0) {
+            result = fail(400, "invalid chunk size");
+            break;
+        }
+        const QByteArrayView rest = trimmed(line.sliced(i));
+        if (!rest.isEmpty() && rest.front() != ';') {
+            result = fail(400, "invalid chunk size");
+            break;
+        }
+        if (size == 0) {
+            m_chunkStep = ChunkStep::Trailer;
+            continue;
+        }
+        if (size > quint64(m_maxBodySize) || qint64(size) > m_maxBodySize - m_request.body.size()) {
+            m_bodyTooLarge = true;
+            result = fail(413, "request body too large");
+            break;
+        }
+        m_chunkRemaining = qint64(size);
+        m_chunkStep = ChunkStep::Data;
+    }
+    m_chunkedRaw.append(m_buffer.constData(), pos);
+    m_buffer.remove(0, pos);
+    return result;
+}
+
+QByteArray HttpRequestParser::bodyAsReceived() const
+{
+    return m_chunked ? m_chunkedRaw : m_request.body;
 }
 
 } // namespace SocketIo::Protocol

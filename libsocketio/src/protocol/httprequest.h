@@ -63,18 +63,25 @@ public:
         included), valid once state() >= HeadComplete. The HTTP front uses it to consume exactly
         the head from a socket it only peeked at. */
     qsizetype headSize() const;
-    /*! The HTTP status to answer on Error (400, 413, 414, 431, 501, 505). Transfer-Encoding
-        (chunked or any other coding) is refused with 501: Engine.IO clients always send
-        Content-Length. */
+    /*! The HTTP status to answer on Error (400, 413, 414, 431, 501, 505). A chunked body
+        (Transfer-Encoding: chunked, as Node's http.request() streams one) is decoded, counting
+        against the body limit as it arrives; any other transfer coding is refused with 501. */
     int errorStatus() const;
     QByteArray errorString() const;
     /*! Bytes received after the head that belong to the connection, not the request
         (used when a WebSocket upgrade request is handed over). */
     QByteArray takeBuffered();
+    /*! The body bytes consumed so far as they came on the wire: the body for Content-Length
+        (once complete), the chunked framing with its data for a chunked body. With
+        takeBuffered() they rebuild the request for another parser (a hand-over). */
+    QByteArray bodyAsReceived() const;
 
 private:
     State parseHead();
     State parseBody();
+    State parseChunkedBody();
+
+    enum class ChunkStep { Size, Data, DataEnd, Trailer };
 
     qint64 m_maxBodySize;
     QByteArray m_buffer;
@@ -84,6 +91,10 @@ private:
     qsizetype m_headSize = 0;
     qsizetype m_scanPos = 0;   // head bytes already checked, so byte-wise feeding stays linear
     bool m_chunked = false;
+    ChunkStep m_chunkStep = ChunkStep::Size;
+    qint64 m_chunkRemaining = 0;   // bytes of the current chunk's data still to come
+    qsizetype m_trailerBytes = 0;
+    QByteArray m_chunkedRaw;       // chunked framing + data consumed so far (bodyAsReceived())
     bool m_bodyTooLarge = false;
     int m_errorStatus = 0;
     QByteArray m_error;
