@@ -3,6 +3,7 @@
 #include "siorawclient.h"
 #include "siotesthelpers.h"
 
+#include <SocketIo/engineserver.h>
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
@@ -11,7 +12,10 @@
 #include <QJsonObject>
 #include <QPointer>
 #include <QSignalSpy>
+#include <QCoreApplication>
 #include <QTest>
+
+#include <optional>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -47,6 +51,7 @@ private Q_SLOTS:
     void clientNamespaceDisconnectKeepsSessionOpen();
     void oneSessionMultiplexesNamespaces();
     void emptyChildNamespaceIsCleanedUp();
+    void childRefusedByMiddlewareIsCleanedUp();
     void handshakeCarriesRequestDetailsAndAuth();
     void connectTimeoutClosesConnectionWithoutNamespace();
     void joinedNamespaceStopsConnectTimeout();
@@ -288,6 +293,56 @@ void tst_ServerNamespaces::emptyChildNamespaceIsCleanedUp()
     QVERIFY(parent->children().isEmpty());
     // and it is created again on demand
     QVERIFY(client.connectNamespace(u"/tmp-1"_s).startsWith("40/tmp-1,"));
+}
+
+void tst_ServerNamespaces::childRefusedByMiddlewareIsCleanedUp()
+{
+    // socket.io removes an empty child namespace also when its only socket was refused by a
+    // middleware, or when the connection closed while a middleware was still deciding.
+    SocketIo::ServerOptions options = sioTestOptions();
+    options.cleanupEmptyChildNamespaces = true;
+    auto io = sioStartServer(options);
+    QVERIFY(io);
+    Namespace *parent = io->of(QRegularExpression(u"^/tmp-"_s));
+    std::optional<SocketIo::Next> held;
+    int heldCount = 0;
+    parent->use([&held, &heldCount](Socket *socket, const SocketIo::Next &next) {
+        if (socket->nsp()->name() == u"/tmp-held"_s) {
+            held = next;   // the previous one held is dropped without an answer
+            ++heldCount;
+        } else {
+            next(u"refused"_s);
+        }
+    });
+    SioRawClient client;
+    QVERIFY(client.open(io->serverPort()));
+    QCOMPARE(client.connectNamespace(u"/tmp-1"_s), QByteArray(R"(44/tmp-1,{"message":"refused"})"));
+    QTRY_VERIFY(!io->findNamespace(u"/tmp-1"_s));
+    QVERIFY(parent->children().isEmpty());
+
+    // a connection still in the middlewares keeps the child, even while another one is refused
+    SioRawClient other;
+    QVERIFY(other.open(io->serverPort()));
+    other.send("40/tmp-held,");
+    QTRY_COMPARE(heldCount, 1);
+    QPointer<Namespace> child = io->findNamespace(u"/tmp-held"_s);
+    QVERIFY(child);
+    SioRawClient third;
+    QVERIFY(third.open(io->serverPort()));
+    third.send("40/tmp-held,");
+    QTRY_COMPARE(heldCount, 2);
+    QCoreApplication::processEvents();
+    QVERIFY(child);   // the first connection's dropped continuation leaves the third pending
+    // the connections close while the middleware decides; its late answer drops the sockets
+    // and then the child goes
+    other.close();
+    third.close();
+    QTRY_COMPARE(io->engine()->clientsCount(), 0);
+    QVERIFY(child);
+    (*held)();
+    QTRY_VERIFY(child.isNull());
+    QVERIFY(!io->findNamespace(u"/tmp-held"_s));
+    QVERIFY(parent->children().isEmpty());
 }
 
 void tst_ServerNamespaces::handshakeCarriesRequestDetailsAndAuth()

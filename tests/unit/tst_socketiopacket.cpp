@@ -264,8 +264,6 @@ void tst_SocketIoPacket::decodeLenient_data()
             << QByteArray("41") << 0 << PacketType::ConnectError << Main << qint64(1) << QCborValue();
     QTest::newRow("ack id with leading zeros") << QByteArray(R"(2007["a"])") << 0 << PacketType::Event << Main
                                                << qint64(7) << json(R"(["a"])");
-    QTest::newRow("empty message reads as connect (Number(\"\") is 0)")
-            << QByteArray("") << 0 << PacketType::Connect << Main << qint64(-1) << QCborValue();
     QTest::newRow("space as type reads as connect") << QByteArray(" ") << 0 << PacketType::Connect << Main
                                                     << qint64(-1) << QCborValue();
     QTest::newRow("tab type then namespace") << QByteArray("\t/a,{}") << 0 << PacketType::Connect
@@ -334,7 +332,7 @@ void tst_SocketIoPacket::malformed_data()
 
     const QString unknownType = QStringLiteral("unknown packet type");
     const QString invalidPayload = QStringLiteral("invalid payload");
-    const QString illegalCount = QStringLiteral("illegal attachment count");
+    const QString illegalCount = QStringLiteral("Illegal attachments");
 
     // protocol.md 2.4, without the Engine.IO "4"
     QTest::newRow("letters instead of a type (4abc)") << QByteArray("abc") << unknownType;
@@ -345,7 +343,10 @@ void tst_SocketIoPacket::malformed_data()
     QTest::newRow("connect payload is a string (40\"abc\")") << QByteArray(R"(0"abc")") << invalidPayload;
     QTest::newRow("zero attachments (450-[...])") << QByteArray(R"(50-["a"])") << illegalCount;
     // types
-    QTest::newRow("type 7") << QByteArray("7") << unknownType;
+    QTest::newRow("type 7") << QByteArray("7") << QStringLiteral("unknown packet type 7");
+    QTest::newRow("letters as type name the number NaN") << QByteArray("x") << QStringLiteral("unknown packet type NaN");
+    // an Engine.IO message without data ("4") is undefined for socket.io's decoder
+    QTest::newRow("empty message") << QByteArray("") << QStringLiteral("Unknown type: undefined");
     QTest::newRow("type 9 with payload") << QByteArray(R"(9["a"])") << unknownType;
     QTest::newRow("minus sign as type") << QByteArray("-1") << unknownType;
     QTest::newRow("non-breaking non-space unicode first") << QByteArray("\xc3\xa9") << unknownType;
@@ -541,7 +542,7 @@ void tst_SocketIoPacket::errorIsStickyUntilReset()
     Decoder decoder;
     QCOMPARE(decoder.addText("7"), Decoder::Result::Error);
     QCOMPARE(decoder.addText(R"(2["fine"])"), Decoder::Result::Error);
-    QCOMPARE(decoder.errorString(), QStringLiteral("unknown packet type"));
+    QCOMPARE(decoder.errorString(), QStringLiteral("unknown packet type 7"));
     QCOMPARE(decoder.addBinary("x"), Decoder::Result::Error);
     decoder.reset();
     QVERIFY(decoder.errorString().isEmpty());

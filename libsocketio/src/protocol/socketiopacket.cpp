@@ -324,28 +324,31 @@ Decoder::Result Decoder::addText(QByteArrayView utf8)
         return Result::Error;
     if (m_reconstructing)
         return fail(QStringLiteral("got plaintext data when reconstructing a packet"));
+    // An Engine.IO message without data ("4") reaches socket.io's decoder as undefined, which it
+    // refuses (socket.io-parser's Decoder.add); only its decodeString("") would read a CONNECT.
+    if (utf8.isEmpty())
+        return fail(QStringLiteral("Unknown type: undefined"));
 
     const uchar *const begin = reinterpret_cast<const uchar *>(utf8.data());
     const uchar *const end = begin + utf8.size();
     const uchar *p = begin;
     Packet packet;
 
-    // 1. Type: Number(first character), so an empty message or a leading whitespace character
-    //    reads as 0 (CONNECT), as in the reference.
+    // 1. Type: Number(first character), so a leading whitespace character reads as 0 (CONNECT),
+    //    as in the reference; the error names the number as socket.io-parser does (NaN for
+    //    anything that is not a digit).
     int type;
-    if (p == end) {
-        type = 0;
-    } else if (isDigit(*p)) {
+    if (isDigit(*p)) {
         type = *p - '0';
         ++p;
     } else if (const int n = jsWhitespaceLength(p, end)) {
         type = 0;
         p += n;
     } else {
-        return fail(QStringLiteral("unknown packet type"));
+        return fail(QStringLiteral("unknown packet type NaN"));
     }
     if (type > int(PacketType::BinaryAck))
-        return fail(QStringLiteral("unknown packet type"));
+        return fail(QStringLiteral("unknown packet type ") + QString::number(type));
     packet.type = PacketType(type);
     const bool binary = packet.type == PacketType::BinaryEvent || packet.type == PacketType::BinaryAck;
 
@@ -354,10 +357,10 @@ Decoder::Result Decoder::addText(QByteArrayView utf8)
     if (binary) {
         const uchar *dash = static_cast<const uchar *>(std::memchr(p, '-', size_t(end - p)));
         if (!dash)
-            return fail(QStringLiteral("illegal attachment count"));
+            return fail(QStringLiteral("Illegal attachments"));
         const double n = jsStringToNumber(p, dash);
         if (!(std::isfinite(n) && std::trunc(n) == n && n >= 1))
-            return fail(QStringLiteral("illegal attachment count"));
+            return fail(QStringLiteral("Illegal attachments"));
         if (n > m_maxAttachments)
             return fail(QStringLiteral("too many attachments"));
         attachments = int(n);
@@ -404,8 +407,9 @@ Decoder::Result Decoder::addText(QByteArrayView utf8)
     if (p < end) {
         QCborValue payload;
         QString jsonError;
+        // socket.io-parser's words, whatever the JSON reader found wrong
         if (!Json::read(QByteArrayView(p, end - p), &payload, &jsonError))
-            return fail(QStringLiteral("invalid payload: ") + jsonError);
+            return fail(QStringLiteral("invalid payload"));
         if (!isPayloadValid(packet.type, payload))
             return fail(QStringLiteral("invalid payload"));
         packet.data = std::move(payload);

@@ -14,6 +14,10 @@
 #include <SocketIo/sessionawareadapter.h>
 #include <SocketIo/socket.h>
 
+#include <QScopeGuard>
+
+#include <memory>
+
 namespace SocketIo {
 
 void NamespacePrivate::createAdapter()
@@ -107,7 +111,29 @@ void NamespacePrivate::addSocket(ServerClient *client, const QCborMap &auth, con
     QPointer<Socket> socketGuard(socket);
     QPointer<ServerClient> clientGuard(client);
     QPointer<Namespace> nspGuard(q);
-    auto finish = [socketGuard, clientGuard, nspGuard, done](bool ok, const MiddlewareError &error) {
+    // Counts this connection as pending until the middlewares finished, or their continuation
+    // was dropped without being called (the last copy of it destroyed): then an empty child
+    // namespace may go.
+    struct Pending
+    {
+        QPointer<Namespace> nsp;
+        explicit Pending(Namespace *n) : nsp(n) { ++NamespacePrivate::get(n)->pendingConnects; }
+        ~Pending() { settle(); }
+        void settle()
+        {
+            if (!nsp)
+                return;
+            NamespacePrivate *d = NamespacePrivate::get(std::exchange(nsp, nullptr));
+            --d->pendingConnects;
+            d->removeIfEmptyChild();
+        }
+        Q_DISABLE_COPY(Pending)
+    };
+    auto pending = std::make_shared<Pending>(q);
+    auto finish = [socketGuard, clientGuard, nspGuard, done, pending](bool ok, const MiddlewareError &error) {
+        // whatever happens below, this connection is no longer pending once the lambda returns
+        // (the socket is then in the namespace's list, or gone)
+        const auto settled = qScopeGuard([&pending] { pending->settle(); });
         if (!socketGuard || !nspGuard)
             return;
         Socket *socket = socketGuard;
@@ -200,11 +226,19 @@ void NamespacePrivate::remove(Socket *socket)
         return;
     socketsById.remove(id);
     sockets.removeOne(socket);
-    if (parent && sockets.isEmpty() && server && ServerPrivate::get(server)->options.cleanupEmptyChildNamespaces) {
+    removeIfEmptyChild();
+}
+
+void NamespacePrivate::removeIfEmptyChild()
+{
+    Q_Q(Namespace);
+    if (parent && sockets.isEmpty() && pendingConnects == 0 && server
+        && ServerPrivate::get(server)->options.cleanupEmptyChildNamespaces) {
         QPointer<Namespace> guard(q);
         // after the socket finished leaving
         QMetaObject::invokeMethod(q, [guard] {
-            if (!guard || !NamespacePrivate::get(guard)->sockets.isEmpty())
+            if (!guard || !NamespacePrivate::get(guard)->sockets.isEmpty()
+                || NamespacePrivate::get(guard)->pendingConnects > 0)
                 return;
             NamespacePrivate *d = NamespacePrivate::get(guard);
             qCDebug(lcServer, "removing empty child namespace %s", qUtf8Printable(d->name));

@@ -62,6 +62,13 @@ public:
                         const std::function<void(bool, const MiddlewareError &)> &done);
     /*! A socket left. */
     void remove(Socket *socket);
+    /*! cleanupEmptyChildNamespaces: a child namespace without sockets, and without connections
+        still in its middlewares, is removed on the next event-loop pass (socket.io removes it when
+        its last socket leaves, is refused by a middleware, or is dropped after its connection
+        closed during the middlewares). */
+    void removeIfEmptyChild();
+    /*! Connections of this namespace still in its middlewares (see removeIfEmptyChild()). */
+    int pendingConnects = 0;
 
     Q_DECLARE_PUBLIC(Namespace)
 };
