@@ -3,6 +3,7 @@
 #include "msgpackcodec.h"
 #include "redisadapter_p.h"
 #include "redisconnection_p.h"
+#include "redisdetail_p.h"
 #include "redislogging_p.h"
 
 #include <SocketIo/namespace.h>
@@ -16,7 +17,7 @@
 
 namespace SocketIo {
 
-namespace {
+namespace RedisDetail {
 
 QCborArray toArray(const QSet<QString> &set)
 {
@@ -109,7 +110,7 @@ std::optional<Packet> packetFromCbor(const QCborValue &value, QString *why)
 }
 
 // What JSON.stringify makes of a Node Buffer, so that JSON requests carry bytes like Node's do
-QCborValue bytesAsNodeBuffers(const QCborValue &value)
+static QCborValue bytesAsNodeBuffers(const QCborValue &value)
 {
     if (value.isByteArray()) {
         QCborArray bytes;
@@ -134,7 +135,7 @@ QCborValue bytesAsNodeBuffers(const QCborValue &value)
     return value;
 }
 
-QByteArray toJson(const QCborMap &map)
+static QByteArray toJson(const QCborMap &map)
 {
     return QJsonDocument(bytesAsNodeBuffers(map).toMap().toJsonObject()).toJson(QJsonDocument::Compact);
 }
@@ -160,7 +161,8 @@ QCborMap decodeMap(const QByteArray &payload, QString *error)
     return {};
 }
 
-} // namespace
+} // namespace RedisDetail
+using namespace RedisDetail;
 
 // ---- private ------------------------------------------------------------------------------
 
@@ -247,7 +249,7 @@ void RedisAdapterPrivate::onBroadcast(const QString &ch, const QByteArray &paylo
 {
     Q_Q(RedisAdapter);
     const QString room = ch.mid(channel.size()).chopped(ch.size() > channel.size() ? 1 : 0);
-    if (!room.isEmpty() && !q->rooms().contains(room))
+    if (!room.isEmpty() && !q->hasRoom(room))
         return;   // no local member: nothing to deliver
     QString error;
     const QCborValue message = MsgPack::decode(payload, &error);
@@ -311,9 +313,9 @@ void RedisAdapterPrivate::onRequest(const QByteArray &payload)
         if (requests.contains(requestId))
             return;
         QCborArray rooms;
-        const auto all = q->rooms();
-        for (auto it = all.constBegin(); it != all.constEnd(); ++it)
-            rooms.append(it.key());
+        const QStringList all = q->roomNames();
+        for (const QString &room : all)
+            rooms.append(room);
         QCborMap response{{QStringLiteral("requestId"), requestIdValue}, {QStringLiteral("rooms"), rooms}};
         publishResponse(request, toJson(response));
         return;
@@ -652,10 +654,8 @@ void RedisAdapter::fetchRemoteSockets(const BroadcastOptions &opts,
 void RedisAdapter::allRooms(const std::function<void(const QSet<QString> &, const QString &)> &callback)
 {
     Q_D(RedisAdapter);
-    const auto all = rooms();
-    QSet<QString> local;
-    for (auto it = all.constBegin(); it != all.constEnd(); ++it)
-        local.insert(it.key());
+    const QStringList all = roomNames();
+    const QSet<QString> local(all.cbegin(), all.cend());
     d->askOtherNodes(
         [local, callback](RedisAdapterPrivate *d, int numSub) {
             RedisAdapterPrivate::Request request;

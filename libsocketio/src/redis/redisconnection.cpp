@@ -4,6 +4,8 @@
 #include "redisadapter_p.h"
 #include "redisconnection_p.h"
 #include "redislogging_p.h"
+#include "redisshardedadapter.h"
+#include "redisshardedadapter_p.h"
 
 #include <SocketIo/namespace.h>
 
@@ -16,11 +18,24 @@ RedisConnection::RedisConnection(const RedisAdapterOptions &options, QObject *pa
     d->q_ptr = this;
     d->options = options;
     d->pub = new RedisLink(QStringLiteral("redis publisher"), options, this);
-    d->sub = new RedisLink(QStringLiteral("redis subscriber"), options, this);
-    for (RedisLink *link : {d->pub, d->sub}) {
-        connect(link, &RedisLink::ready, this, [d] { d->updateState(); });
-        connect(link, &RedisLink::lost, this, [d, link](const QString &error) { d->linkLost(link, error); });
+    connect(d->pub, &RedisLink::ready, this, [d] { d->updateState(); });
+    connect(d->pub, &RedisLink::lost, this,
+            [d](const QString &error) { d->linkLost(d->pub->name(), false, error); });
+    if (options.sharded) {
+        d->ssub = new RedisShardSubscriber(QStringLiteral("redis sharded subscriber"), options, this);
+        connect(d->ssub, &RedisShardSubscriber::ready, this, [d] { d->updateState(); });
+        connect(d->ssub, &RedisShardSubscriber::lost, this,
+                [d](const QString &error) { d->linkLost(d->ssub->name(), true, error); });
+        connect(d->ssub, &RedisShardSubscriber::subscriptionsConfirmed, this, [d] { d->updateState(); });
+        connect(d->ssub, &RedisShardSubscriber::messageReceived, this,
+                [d](const QByteArray &channel, const QByteArray &payload) { d->dispatch(channel, payload); });
+        d->pub->start();
+        d->ssub->start();
+        return;
     }
+    d->sub = new RedisLink(QStringLiteral("redis subscriber"), options, this);
+    connect(d->sub, &RedisLink::ready, this, [d] { d->updateState(); });
+    connect(d->sub, &RedisLink::lost, this, [d](const QString &error) { d->linkLost(d->sub->name(), true, error); });
     connect(d->sub, &RedisLink::subscriptionsConfirmed, this, [d] { d->updateState(); });
     connect(d->sub, &RedisLink::messageReceived, this,
             [d](const QByteArray &channel, const QByteArray &payload) { d->dispatch(channel, payload); });
@@ -37,6 +52,11 @@ RedisConnection::~RedisConnection()
             RedisAdapterPrivate::get(adapter)->connection = nullptr;
     }
     d->adapters.clear();
+    for (const QPointer<RedisShardedAdapter> &adapter : std::as_const(d->shardedAdapters)) {
+        if (adapter)
+            RedisShardedAdapterPrivate::get(adapter)->connection = nullptr;
+    }
+    d->shardedAdapters.clear();
 }
 
 RedisAdapterOptions RedisConnection::options() const { return d_func()->options; }
@@ -52,12 +72,18 @@ AdapterFactory RedisConnection::adapterFactory()
                       qUtf8Printable(nsp->name()));
             return nullptr;
         }
+        if (self->d_func()->ssub)
+            return new RedisShardedAdapter(nsp, self);
         return new RedisAdapter(nsp, self);
     };
 }
 
 void RedisConnectionPrivate::addAdapter(RedisAdapter *adapter)
 {
+    if (!sub) {
+        qCWarning(lcRedis, "a RedisAdapter cannot use a sharded RedisConnection; it stays local");
+        return;
+    }
     adapters.removeAll(nullptr);
     if (!adapters.contains(adapter))
         adapters.append(adapter);
@@ -67,6 +93,8 @@ void RedisConnectionPrivate::addAdapter(RedisAdapter *adapter)
 
 void RedisConnectionPrivate::removeAdapter(RedisAdapter *adapter)
 {
+    if (!sub)
+        return;
     adapters.removeAll(adapter);
     adapters.removeAll(nullptr);
     if (!sub->isReady())
@@ -102,14 +130,17 @@ bool RedisConnectionPrivate::command(const QList<QByteArray> &args, const RedisL
 void RedisConnectionPrivate::updateState()
 {
     Q_Q(RedisConnection);
-    if (sub->isReady() && !subscribed) {
+    if (subscriberReady() && !subscribed) {
         subscribed = true;
         adapters.removeAll(nullptr);
         for (const QPointer<RedisAdapter> &adapter : std::as_const(adapters))
             subscribeAdapter(adapter);
+        shardedAdapters.removeAll(nullptr);
+        for (const QPointer<RedisShardedAdapter> &adapter : std::as_const(shardedAdapters))
+            ssub->send(true, RedisShardedAdapterPrivate::get(adapter)->channels());
     }
     // connected once Redis confirmed the subscriptions: a message published after connected() reaches us
-    if (!pub->isReady() || !sub->isReady() || sub->pendingSubscriptions() > 0
+    if (!pub->isReady() || !subscriberReady() || pendingSubscriptions() > 0
         || state == RedisConnection::State::Connected)
         return;
     const bool recovered = state == RedisConnection::State::Disconnected;
@@ -124,33 +155,78 @@ void RedisConnectionPrivate::updateState()
         Q_EMIT q->connected();
 }
 
-void RedisConnectionPrivate::linkLost(RedisLink *link, const QString &error)
+void RedisConnectionPrivate::linkLost(const QString &linkName, bool subscriber, const QString &error)
 {
     Q_Q(RedisConnection);
-    if (link == sub)
+    if (subscriber)
         subscribed = false;
     const bool firstFailure = errorString != error || state == RedisConnection::State::Connected;
     errorString = error;
     QPointer<RedisConnection> guard(q);
     if (state == RedisConnection::State::Connected) {
-        qCWarning(lcRedis, "%s: %s; local traffic continues, reconnecting", qUtf8Printable(link->name()),
+        qCWarning(lcRedis, "%s: %s; local traffic continues, reconnecting", qUtf8Printable(linkName),
                   qUtf8Printable(error));
         state = RedisConnection::State::Disconnected;
         Q_EMIT q->stateChanged(state);
         if (guard)
             Q_EMIT q->disconnected();
     } else if (firstFailure) {
-        qCWarning(lcRedis, "%s: cannot connect to Redis %s:%d: %s; retrying", qUtf8Printable(link->name()),
+        qCWarning(lcRedis, "%s: cannot connect to Redis %s:%d: %s; retrying", qUtf8Printable(linkName),
                   qUtf8Printable(options.host), int(options.port), qUtf8Printable(error));
     } else {
-        qCDebug(lcRedis, "%s: %s", qUtf8Printable(link->name()), qUtf8Printable(error));
+        qCDebug(lcRedis, "%s: %s", qUtf8Printable(linkName), qUtf8Printable(error));
     }
     if (guard)
         Q_EMIT q->errorOccurred(error);
 }
 
+void RedisConnectionPrivate::addShardedAdapter(RedisShardedAdapter *adapter)
+{
+    if (!ssub) {
+        qCWarning(lcRedis, "a RedisShardedAdapter needs a RedisConnection with options.sharded; it stays local");
+        return;
+    }
+    shardedAdapters.removeAll(nullptr);
+    if (!shardedAdapters.contains(adapter))
+        shardedAdapters.append(adapter);
+    if (ssub && ssub->isReady() && subscribed)
+        ssub->send(true, RedisShardedAdapterPrivate::get(adapter)->channels());
+}
+
+void RedisConnectionPrivate::removeShardedAdapter(RedisShardedAdapter *adapter)
+{
+    shardedAdapters.removeAll(adapter);
+    shardedAdapters.removeAll(nullptr);
+    if (ssub && ssub->isReady())
+        ssub->send(false, RedisShardedAdapterPrivate::get(adapter)->channels());
+}
+
+void RedisConnectionPrivate::shardSubscribe(bool subscribe, const QList<QByteArray> &channels)
+{
+    // while disconnected nothing is sent: updateState() subscribes every current channel again
+    if (ssub && ssub->isReady() && subscribed)
+        ssub->send(subscribe, channels);
+}
+
+bool RedisConnectionPrivate::spublish(const QByteArray &channel, const QByteArray &payload)
+{
+    if (!pub->command({QByteArrayLiteral("SPUBLISH"), channel, payload})) {
+        qCDebug(lcRedis, "not connected to Redis: message to %s dropped", channel.constData());
+        return false;
+    }
+    return true;
+}
+
 void RedisConnectionPrivate::dispatch(const QByteArray &channel, const QByteArray &payload)
 {
+    if (ssub) {
+        const QList<QPointer<RedisShardedAdapter>> list = shardedAdapters;
+        for (const QPointer<RedisShardedAdapter> &adapter : list) {
+            if (adapter && RedisShardedAdapterPrivate::get(adapter)->handleMessage(channel, payload))
+                return;
+        }
+        return;
+    }
     const QList<QPointer<RedisAdapter>> list = adapters;
     for (const QPointer<RedisAdapter> &adapter : list) {
         if (adapter)

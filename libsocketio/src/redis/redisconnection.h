@@ -35,6 +35,21 @@ class RedisConnectionPrivate;
   SocketIo::Server io(options);
   \endcode
 
+  With RedisAdapterOptions::sharded (Redis 7 or newer) it speaks `createShardedAdapter`'s
+  protocol instead: the subscriber connection uses sharded Pub/Sub (SSUBSCRIBE, one connection
+  per node, counted by `PUBSUB SHARDNUMSUB <prefix>#<nsp>#`), messages are sent with SPUBLISH, and
+  adapterFactory() creates a RedisShardedAdapter per namespace. After a Redis restart it
+  subscribes every current channel again, room channels included.
+
+  \code
+  SocketIo::RedisAdapterOptions redisOptions;
+  redisOptions.setUrl(QUrl(u"redis://127.0.0.1:6379"_s));
+  redisOptions.sharded = true;                                             // createShardedAdapter
+  redisOptions.subscriptionMode = SocketIo::RedisSubscriptionMode::Dynamic; // its default
+  redisOptions.channelPrefix = u"socket.io"_s;                             // its default
+  auto *redis = new SocketIo::RedisConnection(redisOptions, &app);
+  \endcode
+
   Lives on the thread that created it; everything happens on its event loop. Destroy it after
   the servers that use it (their adapters then stop publishing).
 */
@@ -60,8 +75,8 @@ public:
     /*! The last connection error (empty before any). */
     QString errorString() const;
 
-    /*! A ServerOptions::adapter factory creating a RedisAdapter on this connection for each
-        namespace. Once this connection is destroyed the factory creates nothing (the server then
+    /*! A ServerOptions::adapter factory creating a RedisAdapter (a RedisShardedAdapter when
+        options().sharded) on this connection for each namespace. Once this connection is destroyed the factory creates nothing (the server then
         falls back to its default in-memory adapter). */
     SocketIo::AdapterFactory adapterFactory();
 

@@ -2,6 +2,7 @@
 
 #include "redisconnection.h"
 #include "redislink_p.h"
+#include "redisshardsubscriber_p.h"
 
 #include <QList>
 #include <QPointer>
@@ -9,6 +10,7 @@
 namespace SocketIo {
 
 class RedisAdapter;
+class RedisShardedAdapter;
 
 class RedisConnectionPrivate
 {
@@ -16,11 +18,13 @@ public:
     RedisConnection *q_ptr = nullptr;
     RedisAdapterOptions options;
     RedisLink *pub = nullptr;
-    RedisLink *sub = nullptr;
+    RedisLink *sub = nullptr;                  // classic mode (SUBSCRIBE/PSUBSCRIBE)
+    RedisShardSubscriber *ssub = nullptr;      // sharded mode (SSUBSCRIBE), instead of sub
     RedisConnection::State state = RedisConnection::State::Connecting;
     QString errorString;
     bool subscribed = false;
     QList<QPointer<RedisAdapter>> adapters;
+    QList<QPointer<RedisShardedAdapter>> shardedAdapters;
 
     static RedisConnectionPrivate *get(RedisConnection *c) { return c->d_func(); }
 
@@ -36,7 +40,20 @@ public:
 
     void subscribeAdapter(RedisAdapter *adapter);
     void updateState();
-    void linkLost(RedisLink *link, const QString &error);
+    void linkLost(const QString &linkName, bool subscriber, const QString &error);
+    bool subscriberReady() const { return ssub ? ssub->isReady() : sub->isReady(); }
+    int pendingSubscriptions() const { return ssub ? ssub->pendingSubscriptions() : sub->pendingSubscriptions(); }
+
+    // sharded mode
+    /*! Registers \a adapter: its channels are subscribed now (if connected) and after each
+        reconnection, and it gets the messages. */
+    void addShardedAdapter(RedisShardedAdapter *adapter);
+    /*! Unsubscribes the channels of \a adapter and forgets it. */
+    void removeShardedAdapter(RedisShardedAdapter *adapter);
+    /*! SSUBSCRIBE (\a subscribe) or SUNSUBSCRIBE \a channels, when connected (else at reconnection). */
+    void shardSubscribe(bool subscribe, const QList<QByteArray> &channels);
+    /*! SPUBLISH; false (nothing sent) while the publisher is not connected. */
+    bool spublish(const QByteArray &channel, const QByteArray &payload);
     void dispatch(const QByteArray &channel, const QByteArray &payload);
 
     Q_DECLARE_PUBLIC(RedisConnection)
