@@ -351,11 +351,22 @@ void tst_ServerNamespaces::handshakeCarriesRequestDetailsAndAuth()
     QVERIFY(io);
     QSignalSpy connections(io.get(), &Server::connection);
     SioRawClient client(Transport::Polling);
-    QVERIFY(client.open(io->serverPort(), u"/socket.io/"_s, u"foo=bar"_s));
+    QVERIFY(client.open(io->serverPort(), u"/socket.io/"_s, u"foo=bar&dup=1&name=a+b%2Bc%20d&dup=2"_s));
     QVERIFY(client.connectNamespace(u"/"_s, R"({"token":"123"})").startsWith("40"));
     QTRY_COMPARE(connections.size(), 1);
     const SocketIo::Handshake h = connections.at(0).at(0).value<Socket *>()->handshake();
     QCOMPARE(h.query.value(u"foo"_s).toString(), u"bar"_s);
+    // decoded as engine.io 6 does (URLSearchParams): "+" is a space, "%2B" a plus, and of a
+    // repeated name the last value, where the name first appeared
+    QCOMPARE(h.query.value(u"name"_s).toString(), u"a b+c d"_s);
+    QCOMPARE(h.query.value(u"dup"_s).toString(), u"2"_s);
+    const QStringList keys = [&h] {
+        QStringList list;
+        for (const QCborValue &k : h.query.keys())
+            list.append(k.toString());
+        return list;
+    }();
+    QCOMPARE(keys, (QStringList{u"EIO"_s, u"transport"_s, u"foo"_s, u"dup"_s, u"name"_s}));
     QCOMPARE(h.query.value(u"EIO"_s).toString(), u"4"_s);
     QCOMPARE(h.query.value(u"transport"_s).toString(), u"polling"_s);
     QCOMPARE(h.auth.value(u"token"_s).toString(), u"123"_s);

@@ -65,19 +65,14 @@ Handshake Handshake::fromRequest(const EngineRequest &request, const QCborMap &a
     h.secure = request.secure;
     h.issued = now.toMSecsSinceEpoch();
     h.url = request.url;
-    const auto items = request.query.queryItems(QUrl::FullyDecoded);
-    for (const auto &item : items) {
-        const QCborValue existing = h.query.value(item.first);
-        if (existing.isString()) {
-            h.query.insert(item.first, QCborArray{existing, item.second});
-        } else if (existing.isArray()) {
-            QCborArray list = existing.toArray();
-            list.append(item.second);
-            h.query.insert(item.first, list);
-        } else {
-            h.query.insert(item.first, item.second);
-        }
-    }
+    // As engine.io 6 (Object.fromEntries(new URL(url).searchParams)): "+" reads as a space, and
+    // of a name given several times the last value wins, in the place of its first occurrence.
+    QUrlQuery query = request.query;
+    if (query.query(QUrl::FullyEncoded).contains(u'+'))
+        query.setQuery(query.query(QUrl::FullyEncoded).replace(u'+', QLatin1String("%20")));
+    const auto items = query.queryItems(QUrl::FullyDecoded);
+    for (const auto &item : items)
+        h.query.insert(item.first, item.second);
     h.auth = auth;
     return h;
 }

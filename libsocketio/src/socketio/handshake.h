@@ -33,7 +33,8 @@ struct SOCKETIO_EXPORT Handshake
     qint64 issued = 0;
     /*! The first request's target, e.g. "/socket.io/?EIO=4&transport=polling". */
     QString url;
-    /*! The first request's query parameters, name to string value. */
+    /*! The first request's query parameters, name to string value, decoded as engine.io 6 does
+        ("+" is a space; of a name given several times, the last value). */
     QCborMap query;
     /*! The CONNECT packet's auth object ({} when absent). */
     QCborMap auth;
