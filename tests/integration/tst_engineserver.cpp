@@ -10,6 +10,7 @@
 #include <QNetworkInterface>
 #include <QSignalSpy>
 #include <QNetworkProxy>
+#include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
 #include <QWebSocket>
@@ -98,6 +99,17 @@ private Q_SLOTS:
     void badInputLeavesOtherSessionsAlone();
     void serverCloseClosesAllSessions();
     void listensDespiteApplicationHttpProxy();
+    void deferredCloseIsNoopThenClose();
+    void chunkedPostBody_data();
+    void chunkedPostBody();
+    void chunkedPostBodyOverLimitGets413();
+    void malformedChunkedBodyGets400AndClose_data();
+    void malformedChunkedBodyGets400AndClose();
+    void expectContinueIsAnswered();
+    void unknownExpectationGets417();
+    void headResponsesCarryNoBody();
+    void parserRefusalsCarryCorsHeaders();
+    void xssProtectionHeaderForInternetExplorer();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -537,7 +549,8 @@ void tst_EngineServer::serverCloseAnswersNextGet()
     QCOMPARE(closed.size(), 0);
     // The queued message is flushed first, then the close packet reaches the next GET.
     QCOMPARE(a.request("GET", target(sid)).body, QByteArray("4bye"));
-    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("1"));
+    // as engine.io: a GET that finds a close pending gets a noop with the close packet
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("6\x1e" "1"));
     QCOMPARE(closed.size(), 1);
     QCOMPARE(closed.first().at(0).toString(), u"forced close"_qs);
 }
@@ -957,7 +970,7 @@ void tst_EngineServer::serverCloseClosesAllSessions()
     // parked) on its next GET, which receives the close packet
     QTRY_COMPARE(closed2.size(), 1);
     QCOMPARE(closed1.size(), 0);
-    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("1"));
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("6\x1e" "1"));
     QTRY_COMPARE(closed1.size(), 1);
     QCOMPARE(closed2.first().at(0).toString(), u"forced close"_qs);
     QCOMPARE(m_server->clientsCount(), 0);
@@ -980,4 +993,201 @@ void tst_EngineServer::listensDespiteApplicationHttpProxy()
 }
 
 QTEST_MAIN(tst_EngineServer)
+void tst_EngineServer::deferredCloseIsNoopThenClose()
+{
+    // engine.io's polling transport answers the first GET after a close it could not deliver
+    // (no GET was waiting) with a noop followed by the close packet: "6\x1e1".
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    session->close();
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("6\x1e" "1"));
+    QTRY_COMPARE(closed.size(), 1);
+}
+
+void tst_EngineServer::chunkedPostBody_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QList<QByteArray>>("expected");
+    QTest::newRow("two chunks") << QByteArray("4\r\n4hel\r\n2\r\nlo\r\n0\r\n\r\n") << QList<QByteArray>{"hello"};
+    QTest::newRow("upper- and lower-case hex sizes, a payload of two packets")
+        << QByteArray("A\r\n4one\x1e" "4two\x1e\r\na\r\n4three\x1e" "4fo\r\n2\r\nur\r\n0\r\n\r\n")
+        << QList<QByteArray>{"one", "two", "three", "four"};
+    QTest::newRow("chunk extensions and a trailer")
+        << QByteArray("3;name=value\r\n4ab\r\n1 ; x\r\nc\r\n0\r\nX-Trailer: 1\r\n\r\n") << QList<QByteArray>{"abc"};
+}
+
+void tst_EngineServer::chunkedPostBody()
+{
+    // Node's http.request() without a Content-Length streams the body chunked; engine.io takes it.
+    QFETCH(QByteArray, body);
+    QFETCH(QList<QByteArray>, expected);
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    client.sendRaw("POST " + target(sid) + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                   "Content-Type: text/plain;charset=UTF-8\r\n\r\n" + body);
+    const RawHttpResponse r = client.waitForResponse();
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("ok"));
+    QCOMPARE(texts.size(), expected.size());
+    for (qsizetype i = 0; i < expected.size(); ++i)
+        QCOMPARE(texts.at(i).at(0).toByteArray(), expected.at(i));
+    // the connection is still usable: the next request on it is answered
+    session->sendText("next");
+    QCOMPARE(client.request("GET", target(sid)).body, QByteArray("4next"));
+}
+
+void tst_EngineServer::chunkedPostBodyOverLimitGets413()
+{
+    EngineOptions o;
+    o.maxHttpBufferSize = 100;
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    // each chunk is small; together they exceed maxHttpBufferSize
+    QByteArray body;
+    for (int i = 0; i < 3; ++i)
+        body += "32\r\n" + QByteArray(50, 'a') + "\r\n";
+    body += "0\r\n\r\n";
+    client.sendRaw("POST " + target(sid) + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+    QCOMPARE(client.waitForResponse().status, 413);
+    QVERIFY(m_server->session(sid));
+    QCOMPARE(m_server->session(sid)->state(), EngineSession::State::Open);
+}
+
+void tst_EngineServer::malformedChunkedBodyGets400AndClose_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("size that is not hex") << QByteArray("zz\r\nabc\r\n0\r\n\r\n");
+    QTest::newRow("chunk longer than its size") << QByteArray("2\r\nabcdef\r\n0\r\n\r\n");
+    QTest::newRow("size overflowing 64 bits") << QByteArray("10000000000000000\r\nab\r\n");
+    QTest::newRow("empty size line") << QByteArray("\r\nab\r\n");
+}
+
+void tst_EngineServer::malformedChunkedBodyGets400AndClose()
+{
+    QFETCH(QByteArray, body);
+    startServer();
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    RawHttpClient other;
+    QVERIFY(connectClient(other));
+    const QString otherSid = handshake(other);
+    client.sendRaw("POST " + target(sid) + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+    QCOMPARE(client.waitForResponse().status, 400);
+    QVERIFY(client.waitForDisconnected());
+    // nobody else is disturbed
+    QCOMPARE(other.request("POST", target(otherSid), "4fine").status, 200);
+}
+
+void tst_EngineServer::expectContinueIsAnswered()
+{
+    // curl and .NET send "Expect: 100-continue" and wait (curl: 1 s) for the interim response
+    // before the body; Node's http server sends it by itself.
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    client.sendRaw("POST " + target(sid) + " HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n"
+                   "Expect: 100-continue\r\n\r\n");
+    const RawHttpResponse interim = client.waitForResponse();
+    QCOMPARE(interim.status, 100);
+    QCOMPARE(texts.size(), 0);
+    client.sendRaw("4hello");
+    const RawHttpResponse r = client.waitForResponse();
+    QCOMPARE(r.status, 200);
+    QCOMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toByteArray(), QByteArray("hello"));
+    // a body sent at once with the head (the client did not wait) gets no interim response
+    client.sendRaw("POST " + target(sid) + " HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n"
+                   "Expect: 100-continue\r\n\r\n4again");
+    QCOMPARE(client.waitForResponse().status, 200);
+    QCOMPARE(texts.size(), 2);
+    QCOMPARE(client.pendingResponses(), 0);
+}
+
+void tst_EngineServer::unknownExpectationGets417()
+{
+    // as Node's http server: an expectation it does not know is refused
+    startServer();
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    const RawHttpResponse r = client.request("POST", target(sid), "4x", {"Expect: something-else"});
+    QCOMPARE(r.status, 417);
+    QVERIFY(m_server->session(sid));
+}
+
+void tst_EngineServer::headResponsesCarryNoBody()
+{
+    // A response to HEAD has the headers a GET would get, Content-Length included, and no body;
+    // otherwise the bytes would be read as the start of the next response on the connection.
+    startServer();
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(socket.waitForConnected(5000));
+    QByteArray received;
+    connect(&socket, &QTcpSocket::readyRead, &socket, [&] { received += socket.readAll(); });
+    socket.write("HEAD /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY(received.contains("\r\n\r\n"));
+    const QByteArray head = received;
+    QVERIFY2(head.startsWith("HTTP/1.1 400"), head.constData());
+    QVERIFY2(head.toLower().contains("content-length: 43\r\n"), head.constData());
+    QVERIFY2(head.endsWith("\r\n\r\n"), head.constData());
+    // the next response on the same connection follows the head directly
+    socket.write("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTRY_VERIFY(received.mid(head.size()).contains("\r\n\r\n"));
+    QVERIFY2(received.mid(head.size()).startsWith("HTTP/1.1 404"), received.constData());
+}
+
+void tst_EngineServer::parserRefusalsCarryCorsHeaders()
+{
+    // A 413 for a body over maxHttpBufferSize must be readable by a browser page on another
+    // origin, like engine.io's (its cors middleware runs before the body is read).
+    EngineOptions o;
+    o.maxHttpBufferSize = 100;
+    o.cors.enabled = true;
+    o.cors.origins = {u"*"_qs};
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    const RawHttpResponse r = client.request("POST", target(sid), "4" + QByteArray(200, 'a'),
+                                             {"Origin: https://x.example"});
+    QCOMPARE(r.status, 413);
+    QCOMPARE(r.header("access-control-allow-origin"), QByteArray("*"));
+}
+
+void tst_EngineServer::xssProtectionHeaderForInternetExplorer()
+{
+    // engine.io's polling transport adds "X-XSS-Protection: 0" for Internet Explorer 8 to 11
+    startServer();
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QByteArray handshakeTarget = "/engine.io/?EIO=4&transport=polling";
+    RawHttpResponse r = client.request("GET", handshakeTarget, {},
+                                       {"User-Agent: Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0)"});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("x-xss-protection"), QByteArray("0"));
+    r = client.request("GET", handshakeTarget, {}, {"User-Agent: Mozilla/5.0 (Windows NT 6.3; Trident/7.0; rv:11.0) like Gecko"});
+    QCOMPARE(r.header("x-xss-protection"), QByteArray("0"));
+    r = client.request("GET", handshakeTarget, {}, {"User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0"});
+    QCOMPARE(r.status, 200);
+    QVERIFY(!r.hasHeader("x-xss-protection"));
+}
+
 #include "tst_engineserver.moc"

@@ -36,6 +36,7 @@ QByteArray reasonPhrase(int status)
     case 403: return QByteArrayLiteral("Forbidden");
     case 404: return QByteArrayLiteral("Not Found");
     case 413: return QByteArrayLiteral("Payload Too Large");
+    case 417: return QByteArrayLiteral("Expectation Failed");
     case 414: return QByteArrayLiteral("URI Too Long");
     case 431: return QByteArrayLiteral("Request Header Fields Too Large");
     case 500: return QByteArrayLiteral("Internal Server Error");
@@ -177,8 +178,20 @@ void HttpConnection::headReceived()
 {
     m_headTimer.stop();
     const bool peeked = m_mode == Mode::PeekHead;
+    const HttpRequest &head = m_parser.request();
+    m_isHead = head.method == "HEAD";
+    // Expect (RFC 9110 10.1.1), as Node's http server: "100-continue" is answered with the
+    // interim response when the body has not started yet; anything else is refused with 417.
+    const QByteArray expect = head.header("expect");
+    const bool expectContinue = expect.compare("100-continue", Qt::CaseInsensitive) == 0;
+    if (!expect.isNull() && !expectContinue) {
+        qCInfo(lcEngine) << "refusing expectation" << expect << "of" << head.method << head.target << "from"
+                         << m_socket->peerAddress();
+        respond(417, m_server->corsHeaders(head), {}, true);
+        return;
+    }
     QPointer<HttpConnection> self(this);
-    if (!m_server->onHead(this, m_parser.request(), peeked) || !self || m_mode == Mode::Closed)
+    if (!m_server->onHead(this, head, peeked) || !self || m_mode == Mode::Closed)
         return;
     if (peeked) {
         // The parser has seen these bytes already; consume them from the socket.
@@ -190,6 +203,9 @@ void HttpConnection::headReceived()
         dispatch();
         return;
     }
+    if (expectContinue && head.versionMinor >= 1 && m_parser.bodyAsReceived().isEmpty()
+        && m_socket->bytesAvailable() == 0)
+        m_socket->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     m_bodyTimer.start(m_server->opts().httpBodyTimeout);
     if (m_socket->bytesAvailable())
         onReadyRead();
@@ -211,8 +227,13 @@ void HttpConnection::failParse()
                      << m_parser.errorString();
     m_headTimer.stop();
     m_bodyTimer.stop();
-    respond(status, {{"Content-Type", "text/plain; charset=UTF-8"}},
-            reasonPhrase(status), true);
+    // Once the head is known (a body over the limit, bad chunked framing), the refusal carries
+    // the CORS headers like any other answer, so that a page on another origin can read it.
+    HttpHeaders headers = m_parser.request().method.isEmpty() ? HttpHeaders()
+                                                              : m_server->corsHeaders(m_parser.request());
+    m_isHead = m_parser.request().method == "HEAD";
+    headers.emplaceBack(QByteArray("Content-Type"), QByteArray("text/plain; charset=UTF-8"));
+    respond(status, headers, reasonPhrase(status), true);
 }
 
 void HttpConnection::respond(int status, const HttpHeaders &headers, const QByteArray &body,
@@ -227,7 +248,9 @@ void HttpConnection::respond(int status, const HttpHeaders &headers, const QByte
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     out += close ? QByteArrayLiteral("Connection: close\r\n") : QByteArrayLiteral("Connection: keep-alive\r\n");
     out += "\r\n";
-    out += body;
+    // A response to HEAD has a GET's headers (Content-Length included) and no body.
+    if (!m_isHead)
+        out += body;
     m_socket->write(out);
     if (close)
         finish();
@@ -248,6 +271,7 @@ void HttpConnection::startNextRequest()
     m_pipelined = m_parser.takeBuffered();
     m_parser = HttpRequestParser(m_server->opts().maxHttpBufferSize);
     m_closeAfterResponse = false;
+    m_isHead = false;
     m_peeked = 0;
     if (m_socket->bytesToWrite() > HttpWriteBacklogLimit) {
         qCDebug(lcEngine) << "not reading the next request from" << m_socket->peerAddress()

@@ -101,6 +101,7 @@ private:
     Mode m_mode = Mode::PeekHead;
     qsizetype m_peeked = 0;
     bool m_closeAfterResponse = false;
+    bool m_isHead = false;   // the current request is a HEAD: its response carries no body
     bool m_engineRequest = false;
     QByteArray m_pipelined;   // bytes of the next request(s) read while the previous one was served
     QTimer m_headTimer;       // idle limit: request head, and draining responses in WaitDrain

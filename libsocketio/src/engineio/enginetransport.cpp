@@ -18,6 +18,16 @@ namespace {
 constexpr std::chrono::seconds PollingCloseTimeout{30};
 // How long a closing WebSocket may take for the closing handshake before it is dropped.
 constexpr std::chrono::seconds WebSocketCloseTimeout{5};
+
+// The headers engine.io's polling transport adds to every response: no caching, and
+// "X-XSS-Protection: 0" for Internet Explorer 8-11 (its XSS filter mangled the payloads).
+void addPollingHeaders(HttpHeaders &headers, const Protocol::HttpRequest &request)
+{
+    const QByteArray ua = request.header("user-agent");
+    if (ua.contains(";MSIE") || ua.contains("Trident/"))
+        headers.emplaceBack(QByteArray("X-XSS-Protection"), QByteArray("0"));
+    headers.emplaceBack(QByteArray("cache-control"), QByteArray("no-store"));
+}
 } // namespace
 
 EngineTransport::~EngineTransport() = default;
@@ -67,9 +77,10 @@ void PollingTransport::handleGet(HttpConnection *connection, const Protocol::Htt
                       QStringLiteral("poll connection closed prematurely"));
     });
     Q_EMIT ready();
-    // Nothing was queued: a pending server-side close still has to reach the client.
+    // Nothing was queued: a pending server-side close still has to reach the client, as in
+    // engine.io after a noop ("6\x1e1").
     if (m_get == connection && m_shouldClose)
-        send({});
+        send({EnginePacket::text(EnginePacketType::Noop)});
 }
 
 bool PollingTransport::beginPost(HttpConnection *connection)
@@ -125,7 +136,7 @@ void PollingTransport::handlePost(HttpConnection *connection, const Protocol::Ht
     }
     if (guard) {
         headers.emplaceBack(QByteArray("Content-Type"), "text/html");
-        headers.emplaceBack(QByteArray("cache-control"), "no-store");
+        addPollingHeaders(headers, request);
         guard->respond(200, headers, QByteArrayLiteral("ok"));
     }
 }
@@ -161,7 +172,7 @@ void PollingTransport::respondPayload(const QByteArray &payload)
         return;
     HttpHeaders headers = m_server->corsHeaders(m_getRequest);
     headers.emplaceBack(QByteArray("Content-Type"), "text/plain; charset=UTF-8");
-    headers.emplaceBack(QByteArray("cache-control"), "no-store");
+    addPollingHeaders(headers, m_getRequest);
     headers.append(m_nextHeaders);
     m_nextHeaders.clear();
     connection->respond(200, headers, payload);

@@ -342,6 +342,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
         return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
     if (length > m_maxBodySize) {
         m_bodyTooLarge = true;
+        m_request = std::move(request);   // a valid head: the refusal may depend on it (CORS)
         return fail(413, "request body too large");
     }
 

@@ -53,7 +53,8 @@ public:
     State parseBuffered();
 
     State state() const;
-    /*! The request head once state() >= HeadComplete; the body once Complete. */
+    /*! The request head once state() >= HeadComplete; the body once Complete. Also the head
+        of a request refused for its body (bodyTooLarge(), malformed chunked framing). */
     const HttpRequest &request() const;
     /*! Takes the complete request and resets for the next one on the same connection. */
     HttpRequest takeRequest();
