@@ -32,6 +32,7 @@ QByteArray reasonPhrase(int status)
     switch (status) {
     case 200: return QByteArrayLiteral("OK");
     case 204: return QByteArrayLiteral("No Content");
+    case 304: return QByteArrayLiteral("Not Modified");
     case 400: return QByteArrayLiteral("Bad Request");
     case 403: return QByteArrayLiteral("Forbidden");
     case 404: return QByteArrayLiteral("Not Found");
@@ -641,6 +642,14 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
 
 void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest request)
 {
+    if (staticFiles && (request.method == "GET" || request.method == "HEAD")) {
+        if (std::optional<StaticResponse> r = staticFiles(request)) {
+            HttpHeaders headers = corsHeaders(request);
+            headers.append(r->headers);
+            connection->respond(r->status, headers, r->body);
+            return;
+        }
+    }
     if (!isEnginePath(request.path)) {
         qCInfo(lcEngine) << "404 for" << request.method << request.path;
         connection->respond(404, {{"Content-Type", "text/plain; charset=UTF-8"}},

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QTcpServer;
@@ -40,6 +41,14 @@ inline constexpr qint64 HttpWriteBacklogLimit = 64 * 1024;
 inline constexpr std::chrono::seconds HttpCloseTimeout{5};
 
 using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
+
+/*! A response the engine sends for a request outside Engine.IO (EngineServerPrivate::staticFiles). */
+struct StaticResponse
+{
+    int status = 200;
+    HttpHeaders headers;
+    QByteArray body;
+};
 
 /*!
   One accepted TCP connection speaking HTTP/1.1. Requests are handled one at a time, so
@@ -137,6 +146,9 @@ public:
         the connection (socket without parent, plus the bytes already read from it) to serve it
         there. Unset on a plain EngineServer. */
     std::function<bool(const QString &sid)> ownedElsewhere;
+    /*! Internal hook of the Socket.IO server (serveClient): a response for a request it serves
+        itself, before the engine looks at it; the engine adds the CORS headers. */
+    std::function<std::optional<StaticResponse>(const Protocol::HttpRequest &request)> staticFiles;
     std::function<void(const QString &sid, QTcpSocket *socket, const QByteArray &unread)> handOver;
 
     // shared with transports and sessions

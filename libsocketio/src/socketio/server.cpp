@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include "clientfiles_p.h"
 #include "logging_p.h"
 #include "namespace_p.h"
 #include "server_p.h"
@@ -212,6 +213,7 @@ bool Server::listen(const QHostAddress &address, quint16 port)
         return false;
     }
     d->engine->setOptions(d->options);
+    installClientFiles(d->engine, ClientFiles::load(d->options));
     if (!d->engine->listen(address, port)) {
         qCWarning(lcServer, "listen(): %s", qUtf8Printable(d->engine->errorString()));
         return false;
@@ -230,6 +232,8 @@ bool Server::attach(EngineServer *engine)
     d->ownsEngine = false;
     connect(engine, &EngineServer::connection, this,
             [d](EngineSession *session) { d->onEngineConnection(session); });
+    if (d->options.serveClient)
+        installClientFiles(engine, ClientFiles::load(d->options));
     return true;
 }
 

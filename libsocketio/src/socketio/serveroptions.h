@@ -54,6 +54,19 @@ struct SOCKETIO_EXPORT ServerOptions : public EngineOptions
     /*! Adapter per namespace; null: InMemoryAdapter, or SessionAwareAdapter when
         connectionStateRecovery is enabled. */
     AdapterFactory adapter;
+
+    /*! Serve the JavaScript client bundle under the server's path, as socket.io's serveClient:
+        GET <path>socket.io.js (also .min.js, .esm.min.js, .msgpack.min.js and their .map files)
+        from clientFilesPath, with socket.io's Cache-Control, Content-Type and ETag headers, 304
+        for a matching If-None-Match, deflate for clients that accept it. Off by default (socket.io
+        has it on, with the files of its own npm package; there is no bundle here to default to). */
+    bool serveClient = false;
+    /*! The directory holding the client files, e.g. node_modules/socket.io-client/dist or
+        node_modules/socket.io/client-dist. Read when the server starts listening (or attaches). */
+    QString clientFilesPath;
+    /*! The version in the ETag; empty: the "version" of a package.json in clientFilesPath or
+        its parent (socket.io-client's, as socket.io does), else a hash of the files. */
+    QString clientVersion;
 };
 
 } // namespace SocketIo
