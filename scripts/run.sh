@@ -32,13 +32,15 @@ Connect with the JavaScript client (installed in node_modules), from the reposit
   node -e 'const s = require("socket.io-client")("http://localhost:$PORT");
            s.on("connect", () => s.emit("message", "Hello!"));
            s.onAny((event, ...args) => console.log(event, JSON.stringify(args)));'
+or from a web page: <script src="http://localhost:$PORT/socket.io/socket.io.js"></script>
+(served by the chat server, --serve-client), then io("http://localhost:$PORT");
 or drive one interactively (type JSON commands, see the file's header):
   node tests/interop/js/client-scenario.js --url http://localhost:$PORT
   {"cmd":"emit","event":"message","args":["Hello!"]}
 
 INFO
 
-"$server" --port "$PORT" --admin "$@" &
+"$server" --port "$PORT" --admin --serve-client "$ROOT/node_modules/socket.io-client/dist" "$@" &
 server_pid=$!
 dashboard_pid=
 cleanup() {

@@ -61,6 +61,11 @@ int main(int argc, char *argv[])
             u"id"_s);
     const QCommandLineOption hashPasswordOption(
             u"hash-password"_s, u"Print a bcrypt hash of the given password and exit."_s, u"password"_s);
+    const QCommandLineOption serveClientOption(
+            u"serve-client"_s,
+            u"Serve the JavaScript client bundle from this directory under /socket.io/ (e.g. "
+            "node_modules/socket.io-client/dist), so that a page can load /socket.io/socket.io.js."_s,
+            u"dir"_s);
     parser.addOption(portOption);
     parser.addOption(hostOption);
     parser.addOption(recoveryOption);
@@ -71,6 +76,7 @@ int main(int argc, char *argv[])
     parser.addOption(adminProductionOption);
     parser.addOption(adminServerIdOption);
     parser.addOption(hashPasswordOption);
+    parser.addOption(serveClientOption);
 #ifdef SOCKETIO_CHAT_REDIS
     const QCommandLineOption redisOption(
             u"redis"_s, u"Join the Redis cluster at this URL, e.g. redis://127.0.0.1:6379."_s, u"url"_s);
@@ -114,6 +120,10 @@ int main(int argc, char *argv[])
     options.cors.enabled = true;
     options.cors.origins = {u"*"_s};
     options.connectionStateRecovery.enabled = parser.isSet(recoveryOption);
+    if (parser.isSet(serveClientOption)) {
+        options.serveClient = true;
+        options.clientFilesPath = parser.value(serveClientOption);
+    }
     // the Admin UI (another origin) connects with withCredentials: the origin is echoed
     options.cors.credentials = admin;
 

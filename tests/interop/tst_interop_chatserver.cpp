@@ -26,6 +26,7 @@ private Q_SLOTS:
     void messageIsBroadcastWithSender_data();
     void messageIsBroadcastWithSender();
     void joinAnnouncesToTheRoomOnly();
+    void servesTheClientBundle();
 
 private:
     std::unique_ptr<NodeProcess> client(const QString &transports = u"polling,websocket"_s);
@@ -44,7 +45,8 @@ void tst_InteropChatServer::initTestCase()
     }
     const QString program = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server");
     m_server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_server.start(program, {u"--port"_s, QString::number(m_port)});
+    m_server.start(program, {u"--port"_s, QString::number(m_port), u"--serve-client"_s,
+                             QStringLiteral(SOCKETIO_SOURCE_DIR "/node_modules/socket.io-client/dist")});
     QVERIFY2(m_server.waitForStarted(10000), qPrintable(program + u": "_s + m_server.errorString()));
     // listening once a TCP connection to the port succeeds
     QTRY_VERIFY_WITH_TIMEOUT(([this] {
@@ -122,6 +124,20 @@ void tst_InteropChatServer::joinAnnouncesToTheRoomOnly()
     // bob did not see alice's join, which happened before he was in the room
     for (const QJsonObject &l : bob->lines())
         QVERIFY(!(l.value(u"name").toString() == u"joined" && l.value(u"args").toArray() == QJsonArray{a.value(u"id")}));
+}
+
+void tst_InteropChatServer::servesTheClientBundle()
+{
+    // --serve-client: a page can load /socket.io/socket.io.js from the chat server
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(socket.waitForConnected(5000));
+    QByteArray received;
+    connect(&socket, &QTcpSocket::readyRead, &socket, [&] { received += socket.readAll(); });
+    socket.write("GET /socket.io/socket.io.min.js HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    QTRY_VERIFY(socket.state() == QAbstractSocket::UnconnectedState || received.contains("\r\n\r\n"));
+    QVERIFY2(received.startsWith("HTTP/1.1 200"), received.left(200).constData());
+    QVERIFY(received.toLower().contains("content-type: application/javascript"));
 }
 
 QTEST_MAIN(tst_InteropChatServer)
