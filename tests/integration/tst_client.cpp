@@ -4,6 +4,7 @@
 // Socket.IO server (raw Engine.IO) for bad input; the chat-client example against chat-server.
 #include "clienttesthelpers.h"
 #include "siotesthelpers.h"
+#include "engineio/engineclient_p.h"
 #include "socketio/backoff_p.h"
 
 #include <SocketIo/ackreply.h>
@@ -147,6 +148,7 @@ private Q_SLOTS:
     void closeBeforeConnectReplyReportsDisconnected();
     void volatileWaitsForTheConnectReplyWhenWritable_data() { addTransportRows(); }
     void volatileWaitsForTheConnectReplyWhenWritable();
+    void overduePingBuffersEmitsAndReconnects();
     void chatClientExampleTalksToChatServer();
 };
 
@@ -865,6 +867,40 @@ void tst_Client::volatileWaitsForTheConnectReplyWhenWritable()
     QVERIFY(socket->emitEvent(u"volatile"_s, {u"buffered"_s}, ClientSocket::Volatile));
     (*gate)();
     QTRY_COMPARE(serverReceived, QStringList{u"volatile:buffered"_s});
+}
+
+void tst_Client::overduePingBuffersEmitsAndReconnects()
+{
+    // socket.io-client's _hasPingExpired(): after the machine slept, the heartbeat timer has not
+    // fired yet but the wall clock says the server's ping is long overdue; an emit then waits in
+    // the buffer, the connection closes with "ping timeout", and the emit goes out on the next one.
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QStringList serverReceived;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        QObject::connect(s, &Socket::eventReceived, s, [&](const Message &m) { serverReceived.append(m.event()); });
+    });
+    ClientOptions options;
+    options.reconnectionDelay = 20ms;
+    options.reconnectionDelayMax = 40ms;
+    Client client(urlFor(io->serverPort()), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy closed(&client, &Client::closed);
+    QSignalSpy sent(socket, &ClientSocket::eventSent);
+    socket->open();
+    QTRY_VERIFY(socket->isConnected());
+    QVERIFY(!client.engine()->hasPingExpired());
+    // the machine "sleeps" an hour: only the wall clock moves
+    const qint64 jump = 3600 * 1000;
+    SocketIo::EngineClientPrivate::get(client.engine())->wallClock = [jump] {
+        return QDateTime::currentMSecsSinceEpoch() + jump;
+    };
+    QVERIFY(socket->emitEvent(u"after-sleep"_s, {1}));
+    QCOMPARE(sent.size(), 0);   // buffered, not written to the stale connection
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::PingTimeout);
+    QTRY_COMPARE(serverReceived, QStringList{u"after-sleep"_s});
+    QCOMPARE(sent.size(), 1);
 }
 
 void tst_Client::chatClientExampleTalksToChatServer()

@@ -307,6 +307,7 @@ void EngineClientPrivate::onHandshake(const QByteArray &json)
 void EngineClientPrivate::resetPingTimeout()
 {
     pingTimer.start(pingInterval + pingTimeout);
+    pingDeadline = wallClock() + pingInterval + pingTimeout;
 }
 
 void EngineClientPrivate::sendPacket(const EnginePacket &packet)
@@ -442,6 +443,7 @@ void EngineClientPrivate::finish(const QString &reason, const QString &descripti
             return;
     }
     pingTimer.stop();
+    pingDeadline = 0;
     connectTimer.stop();
     closeTimer.stop();
     dropTransport(probe);
@@ -648,6 +650,23 @@ void EngineClient::sendMessages(const QByteArray &utf8, const QList<QByteArray> 
 {
     Q_D(EngineClient);
     d->sendPackets(Protocol::messagePackets(utf8, binaries));
+}
+
+bool EngineClient::hasPingExpired()
+{
+    Q_D(EngineClient);
+    if (d->state != State::Open || d->pingDeadline == 0)
+        return true;
+    if (d->wallClock() <= d->pingDeadline)
+        return false;
+    // The ping timer has not fired although its time has passed (the machine slept, or the
+    // event loop was blocked): the connection is as good as gone, close it from the next pass.
+    d->pingDeadline = 0;
+    qCInfo(lcEngineClient) << "ping deadline passed while the timer did not fire (sleep or a blocked loop)";
+    QMetaObject::invokeMethod(this, [d] {
+        d->finish(QStringLiteral("ping timeout"), QStringLiteral("no ping within pingInterval + pingTimeout"));
+    }, Qt::QueuedConnection);
+    return true;
 }
 
 bool EngineClient::isWritable() const

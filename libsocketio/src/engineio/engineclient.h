@@ -131,6 +131,11 @@ public:
         Open, not switching transports, and polling has no POST in flight / WebSocket is
         connected. */
     bool isWritable() const;
+    /*! engine.io-client's _hasPingExpired(): true when not open, or when the server's ping is
+        overdue by the wall clock although the heartbeat timer has not fired yet (after the
+        machine slept, or the event loop was blocked); the connection then closes ("ping
+        timeout") from the next event-loop pass. ClientSocket buffers emits meanwhile. */
+    bool hasPingExpired();
 
     /*! Call from a slot connected to sslErrors(), synchronously, to accept these certificate
         errors; otherwise the request fails ("transport error"). */

@@ -5,6 +5,7 @@
 
 #include <QPointer>
 #include <QStringList>
+#include <QDateTime>
 #include <QTimer>
 
 #include <chrono>
@@ -12,6 +13,8 @@
 QT_BEGIN_NAMESPACE
 class QNetworkAccessManager;
 QT_END_NAMESPACE
+
+#include <functional>
 
 namespace SocketIo {
 
@@ -27,6 +30,7 @@ class EngineClientPrivate
     Q_DECLARE_PUBLIC(EngineClient)
 public:
     explicit EngineClientPrivate(EngineClient *q);
+    static EngineClientPrivate *get(EngineClient *client) { return client->d_func(); }
     ~EngineClientPrivate();
 
     QNetworkAccessManager *networkAccessManager();
@@ -85,6 +89,12 @@ public:
     QTimer pingTimer;
     QTimer connectTimer;
     QTimer closeTimer;
+    /*! When the next ping is due at the latest, in wall-clock milliseconds since the epoch
+        (0: not open): engine.io-client's _pingTimeoutTime. Wall clock, not the monotonic clock
+        of pingTimer, which stands still while the machine sleeps. */
+    qint64 pingDeadline = 0;
+    /*! The wall clock (tests move it forward). */
+    std::function<qint64()> wallClock = [] { return QDateTime::currentMSecsSinceEpoch(); };
 };
 
 } // namespace SocketIo

@@ -388,7 +388,10 @@ bool ClientSocketPrivate::emitPacket(const QString &event, const QCborArray &arg
             rd->startTimer(timeout);
     }
 
-    if (connected)
+    // As socket.io-client: a connection whose ping is overdue (the machine slept) is about to
+    // close; what is emitted meanwhile waits in the buffer for the next connection.
+    EngineClient *engine = ClientPrivate::get(client)->engine;
+    if (connected && engine && !engine->hasPingExpired())
         send(out);
     else
         sendBuffer.append(out);
