@@ -18,6 +18,7 @@ private Q_SLOTS:
     void parsesWhenFedByteByByte();
     void chunkedBodyFedByteByByteThenPipelined();
     void chunkedBodyAsReceivedRebuildsAPartialRequest();
+    void chunkedFramingIsNotKeptOnceDropped();
     void reportsHeadBeforeBody();
     void keepsPipelinedBytes();
     void refusesOversizeBodyWith413();
@@ -130,6 +131,8 @@ void tst_HttpRequest::refusesMalformedRequests_data()
     QTest::newRow("control character in chunk extension") << (chunkedHead + "1;a\x01\r\nx\r\n") << 400;
     QTest::newRow("malformed trailer") << (chunkedHead + "1\r\nx\r\n0\r\nno colon\r\n\r\n") << 400;
     QTest::newRow("chunked body over the limit") << (chunkedHead + "F4241\r\n") << 413;
+    QTest::newRow("many tiny chunks with long extensions")
+        << (chunkedHead + QByteArray("1;" + QByteArray(1000, 'x') + "\r\na\r\n").repeated(20)) << 413;
     QTest::newRow("chunked body over the limit in small chunks")
         << (chunkedHead + QByteArray("3e8\r\n" + QByteArray(1000, 'a') + "\r\n").repeated(1001)) << 413;
     QTest::newRow("oversize head") << ("GET / HTTP/1.1\r\n" + Host + "X: " + QByteArray(MaxHttpHeadSize, 'a') + "\r\n\r\n") << 431;
@@ -196,6 +199,24 @@ void tst_HttpRequest::chunkedBodyAsReceivedRebuildsAPartialRequest()
     HttpRequestParser other;
     QCOMPARE(other.feed(QByteArray(rebuilt + "lo\r\n0\r\n\r\n")), State::Complete);
     QCOMPARE(other.request().body, QByteArray("hello"));
+}
+
+void tst_HttpRequest::chunkedFramingIsNotKeptOnceDropped()
+{
+    // the front drops the framing copy once the request stays on its connection: memory is the
+    // decoded body only, whatever the peer's chunking
+    const QByteArray head = "POST /m HTTP/1.1\r\n" + Host + "Transfer-Encoding: chunked\r\n\r\n";
+    HttpRequestParser parser;
+    QCOMPARE(parser.feed(QByteArray(head + "1;e\r\na\r\n")), State::HeadComplete);
+    QCOMPARE(parser.bodyAsReceived(), QByteArray("1;e\r\na\r\n"));
+    parser.dropBodyAsReceived();
+    QCOMPARE(parser.feed(QByteArray(QByteArray("1;e\r\nb\r\n").repeated(100) + "0\r\n\r\n")), State::Complete);
+    QVERIFY(parser.bodyAsReceived().isEmpty());
+    QCOMPARE(parser.request().body, "a" + QByteArray("b").repeated(100));
+    // and the next request keeps it again until dropped
+    parser.takeRequest();
+    QCOMPARE(parser.feed(QByteArray(head + "2\r\nxy\r\n")), State::HeadComplete);
+    QCOMPARE(parser.bodyAsReceived(), QByteArray("2\r\nxy\r\n"));
 }
 
 void tst_HttpRequest::reportsHeadBeforeBody()

@@ -14,6 +14,7 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <cctype>
 #include <memory>
 
 namespace SocketIo {
@@ -26,6 +27,20 @@ namespace {
 // Bytes Qt may buffer per HTTP connection beyond what we consume; TCP flow control holds the
 // rest back (a peer pipelining behind a parked GET cannot make us buffer without bound).
 constexpr qint64 HttpReadBufferSize = 4 * Protocol::MaxHttpHeadSize;
+
+// Node's http server takes an Expect header as 100-continue when it names it as a token
+// (/(?:^|\W)100-continue(?:$|\W)/i).
+bool expectsContinue(const QByteArray &expect)
+{
+    const QByteArray lower = expect.toLower();
+    for (qsizetype at = lower.indexOf("100-continue"); at >= 0; at = lower.indexOf("100-continue", at + 1)) {
+        const auto isWord = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+        const qsizetype end = at + 12;
+        if ((at == 0 || !isWord(lower.at(at - 1))) && (end == lower.size() || !isWord(lower.at(end))))
+            return true;
+    }
+    return false;
+}
 
 QByteArray reasonPhrase(int status)
 {
@@ -181,10 +196,12 @@ void HttpConnection::headReceived()
     const bool peeked = m_mode == Mode::PeekHead;
     const HttpRequest &head = m_parser.request();
     m_isHead = head.method == "HEAD";
-    // Expect (RFC 9110 10.1.1), as Node's http server: "100-continue" is answered with the
-    // interim response when the body has not started yet; anything else is refused with 417.
-    const QByteArray expect = head.header("expect");
-    const bool expectContinue = expect.compare("100-continue", Qt::CaseInsensitive) == 0;
+    // Expect (RFC 9110 10.1.1), as Node's http server: only in HTTP/1.1 requests that are not
+    // upgrades; one naming 100-continue gets the interim response before the body is read,
+    // any other expectation is refused with 417.
+    const QByteArray expect = head.versionMinor >= 1 && !head.isWebSocketUpgrade() ? head.header("expect")
+                                                                                   : QByteArray();
+    const bool expectContinue = expectsContinue(expect);
     if (!expect.isNull() && !expectContinue) {
         qCInfo(lcEngine) << "refusing expectation" << expect << "of" << head.method << head.target << "from"
                          << m_socket->peerAddress();
@@ -199,14 +216,16 @@ void HttpConnection::headReceived()
         m_socket->skip(m_peeked);
         m_peeked = 0;
     }
+    // The request stays here (no hand-over any more): no need for its framing as received.
+    m_parser.dropBodyAsReceived();
     m_mode = Mode::ReadBody;
+    // (as Node, also when the body came along already)
+    if (expectContinue)
+        m_socket->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     if (m_parser.state() == HttpRequestParser::State::Complete) {
         dispatch();
         return;
     }
-    if (expectContinue && head.versionMinor >= 1 && m_parser.bodyAsReceived().isEmpty()
-        && m_socket->bytesAvailable() == 0)
-        m_socket->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     m_bodyTimer.start(m_server->opts().httpBodyTimeout);
     if (m_socket->bytesAvailable())
         onReadyRead();
@@ -228,13 +247,26 @@ void HttpConnection::failParse()
                      << m_parser.errorString();
     m_headTimer.stop();
     m_bodyTimer.stop();
+    const bool inBody = m_mode == Mode::ReadBody;
+    const HttpRequest head = m_parser.request();
     // Once the head is known (a body over the limit, bad chunked framing), the refusal carries
     // the CORS headers like any other answer, so that a page on another origin can read it.
-    HttpHeaders headers = m_parser.request().method.isEmpty() ? HttpHeaders()
-                                                              : m_server->corsHeaders(m_parser.request());
-    m_isHead = m_parser.request().method == "HEAD";
+    HttpHeaders headers = head.method.isEmpty() ? HttpHeaders() : m_server->corsHeaders(head);
+    m_isHead = head.method == "HEAD";
     headers.emplaceBack(QByteArray("Content-Type"), QByteArray("text/plain; charset=UTF-8"));
+    QPointer<HttpConnection> self(this);
     respond(status, headers, reasonPhrase(status), true);
+    if (!self || head.method.isEmpty())
+        return;
+    // The body went wrong after a valid head (a chunked body): as engine.io, a body over the
+    // limit frees the session's POST slot and the session goes on; broken framing ends the
+    // data request prematurely, which closes its session.
+    if (m_parser.bodyTooLarge()) {
+        if (inBody)
+            m_server->releasePost(this, head);
+    } else {
+        m_server->failPost(this, head, QStringLiteral("data request connection closed prematurely"));
+    }
 }
 
 void HttpConnection::respond(int status, const HttpHeaders &headers, const QByteArray &body,
@@ -686,6 +718,20 @@ void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest requ
         polling->handlePost(connection, request);
     else
         polling->handleOther(connection, request);
+}
+
+void EngineServerPrivate::failPost(HttpConnection *connection, const HttpRequest &head, const QString &why)
+{
+    if (head.method != "POST")
+        return;
+    const QUrlQuery query(QString::fromLatin1(head.query));
+    EngineSession *session = sessions.value(queryValue(query, QStringLiteral("sid")));
+    PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr;
+    if (!polling)
+        return;
+    polling->endPost(connection);
+    qCInfo(lcEnginePolling) << "session" << session->id() << ":" << why;
+    session->d_func()->onClose(QStringLiteral("transport error"), why);
 }
 
 void EngineServerPrivate::releasePost(HttpConnection *connection, const HttpRequest &head)

@@ -133,6 +133,9 @@ public:
         out): a POST slot it took on its session is freed, so the session's next POST is not
         mistaken for a concurrent one. */
     void releasePost(HttpConnection *connection, const Protocol::HttpRequest &head);
+    /*! The body of POST \a head on \a connection broke off (bad chunked framing): its session,
+        if it names one with a polling transport, closes ("transport error", \a why). */
+    void failPost(HttpConnection *connection, const Protocol::HttpRequest &head, const QString &why);
 
     void onNewTcpConnection();
     void onWebSocket();

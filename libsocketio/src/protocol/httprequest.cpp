@@ -144,6 +144,8 @@ HttpRequest HttpRequestParser::takeRequest()
     m_chunkRemaining = 0;
     m_trailerBytes = 0;
     m_chunkedRaw.clear();
+    m_keepChunkedRaw = true;
+    m_chunkExtensionBytes = 0;
     return r;
 }
 
@@ -472,6 +474,14 @@ HttpRequestParser::State HttpRequestParser::parseChunkedBody()
             result = fail(400, "invalid chunk size");
             break;
         }
+        // Extensions are dropped, but a peer could send many tiny chunks with long ones: as
+        // Node's http server (CVE-2024-22019), their total per request is bounded.
+        m_chunkExtensionBytes += rest.size();
+        if (m_chunkExtensionBytes > MaxChunkExtensionBytes) {
+            m_bodyTooLarge = true;
+            result = fail(413, "chunk extensions too large");
+            break;
+        }
         if (size == 0) {
             m_chunkStep = ChunkStep::Trailer;
             continue;
@@ -484,7 +494,8 @@ HttpRequestParser::State HttpRequestParser::parseChunkedBody()
         m_chunkRemaining = qint64(size);
         m_chunkStep = ChunkStep::Data;
     }
-    m_chunkedRaw.append(m_buffer.constData(), pos);
+    if (m_keepChunkedRaw)
+        m_chunkedRaw.append(m_buffer.constData(), pos);
     m_buffer.remove(0, pos);
     return result;
 }
@@ -492,6 +503,13 @@ HttpRequestParser::State HttpRequestParser::parseChunkedBody()
 QByteArray HttpRequestParser::bodyAsReceived() const
 {
     return m_chunked ? m_chunkedRaw : m_request.body;
+}
+
+void HttpRequestParser::dropBodyAsReceived()
+{
+    m_keepChunkedRaw = false;
+    m_chunkedRaw.clear();
+    m_chunkedRaw.squeeze();
 }
 
 } // namespace SocketIo::Protocol

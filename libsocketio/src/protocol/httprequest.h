@@ -76,6 +76,10 @@ public:
         (once complete), the chunked framing with its data for a chunked body. With
         takeBuffered() they rebuild the request for another parser (a hand-over). */
     QByteArray bodyAsReceived() const;
+    /*! Stops keeping the chunked framing for bodyAsReceived() in the current request (the HTTP
+        front calls it once the request stays on this connection), so that it costs no memory
+        beyond the decoded body. */
+    void dropBodyAsReceived();
 
 private:
     State parseHead();
@@ -96,6 +100,8 @@ private:
     qint64 m_chunkRemaining = 0;   // bytes of the current chunk's data still to come
     qsizetype m_trailerBytes = 0;
     QByteArray m_chunkedRaw;       // chunked framing + data consumed so far (bodyAsReceived())
+    bool m_keepChunkedRaw = true;
+    qsizetype m_chunkExtensionBytes = 0;
     bool m_bodyTooLarge = false;
     int m_errorStatus = 0;
     QByteArray m_error;

@@ -19,6 +19,9 @@ inline constexpr int MaxHttpHeadSize = 16 * 1024;
 inline constexpr int MaxHttpHeaderLines = 100;
 // Longest request line (method, target, version) we accept.
 inline constexpr int MaxHttpRequestLineLength = 8 * 1024;
+// Total bytes of chunk extensions in one chunked request body: Node's http server allows
+// 16 KiB (llhttp, since the fix of CVE-2024-22019) and answers 413 beyond.
+inline constexpr int MaxChunkExtensionBytes = 16 * 1024;
 
 // JSON nesting depth accepted by our JSON reader. V8 has no fixed limit but overflows its
 // stack around 10^4; 512 is far above anything socket.io users send and keeps recursion safe.

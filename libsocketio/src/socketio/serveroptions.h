@@ -61,11 +61,12 @@ struct SOCKETIO_EXPORT ServerOptions : public EngineOptions
         for a matching If-None-Match, deflate for clients that accept it. Off by default (socket.io
         has it on, with the files of its own npm package; there is no bundle here to default to). */
     bool serveClient = false;
-    /*! The directory holding the client files, e.g. node_modules/socket.io-client/dist or
-        node_modules/socket.io/client-dist. Read when the server starts listening (or attaches). */
+    /*! The directory holding the client files, e.g. node_modules/socket.io-client/dist. Read
+        when the server starts listening (or attaches; each ServerWorkers worker reads its own). */
     QString clientFilesPath;
     /*! The version in the ETag; empty: the "version" of a package.json in clientFilesPath or
-        its parent (socket.io-client's, as socket.io does), else a hash of the files. */
+        its parent (socket.io-client's for its dist directory, as socket.io uses the client's
+        version), else a hash of the files. */
     QString clientVersion;
 };
 
