@@ -2,9 +2,15 @@
 // connection keeps, the socket options of accepted connections, the WebSocket write path that
 // frames our packets on the socket itself, and the engine-wide heartbeat deadlines. No timing
 // assertions: everything is read back or waited for with QTRY.
+#include "siorawclient.h"
+#include "siotesthelpers.h"
+
 #include <SocketIo/engineserver.h>
 #include <SocketIo/enginesession.h>
+#include <SocketIo/server.h>
+#include <SocketIo/socket.h>
 
+#include <QAbstractEventDispatcher>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -94,6 +100,10 @@ private Q_SLOTS:
     void invalidUtf8TextIsReplacedNotFatal();
     void heartbeatsOfManySessionsAreIndependent();
     void sessionDeletedWhileItsDeadlineIsQueued();
+    void broadcastFramedOnceSameBytesOnEveryTransport();
+    void singleEmitsAndSendTextInterleaveInOrder();
+    void closingSessionGetsNoFurtherBroadcasts();
+    void httpFrontWaitsForAHeadWithoutTimerObjects();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -103,6 +113,7 @@ private:
 void tst_EngineTransport::initTestCase()
 {
     qRegisterMetaType<SocketIo::EngineSession *>();
+    sioRegisterMetaTypes();
 }
 
 void tst_EngineTransport::cleanup()
@@ -360,4 +371,178 @@ void tst_EngineTransport::sessionDeletedWhileItsDeadlineIsQueued()
 }
 
 QTEST_MAIN(tst_EngineTransport)
+
+namespace {
+
+/*! A Socket.IO server whose sockets all join "room", and raw peers on both transports. */
+struct RoomFixture
+{
+    std::unique_ptr<Server> io = sioStartServer(ServerOptions());
+    QList<Socket *> sockets;   // in connection order, one per peer
+    std::vector<std::unique_ptr<SioRawClient>> peers;
+
+    RoomFixture()
+    {
+        QObject::connect(io.get(), &Server::connection, io.get(), [this](Socket *s) {
+            s->join(u"room"_s);
+            sockets.append(s);
+        });
+    }
+    bool add(SioRawClient::Transport transport)
+    {
+        auto peer = std::make_unique<SioRawClient>(transport);
+        if (!peer->open(io->serverPort()) || !peer->connectNamespace().startsWith("40"))
+            return false;
+        peers.push_back(std::move(peer));
+        return QTest::qWaitFor([this] { return sockets.size() == qsizetype(peers.size()); }, 5000);
+    }
+};
+
+/*! The messages \a peer received after the CONNECT reply, text as on the wire, binary tagged. */
+QList<QByteArray> messagesAfterConnect(const SioRawClient &peer)
+{
+    QList<QByteArray> out;
+    const QList<SioRawClient::Frame> history = peer.history();
+    for (qsizetype i = 1; i < history.size(); ++i)   // [0] is the CONNECT reply
+        out.append(history.at(i).binary ? "<bin>" + history.at(i).data : history.at(i).data);
+    return out;
+}
+
+} // namespace
+
+// A broadcast is encoded and framed once (Adapter::encode) and every recipient's session sends
+// those bytes: the same text on WebSocket and polling recipients of one room, binary attachments
+// right after their text, and recipients that were not writable (a burst in one pass: the first
+// message leaves, the rest queue) get everything later, in order.
+void tst_EngineTransport::broadcastFramedOnceSameBytesOnEveryTransport()
+{
+    RoomFixture f;
+    QVERIFY(f.io);
+    for (auto t : {SioRawClient::Transport::WebSocket, SioRawClient::Transport::Polling,
+                   SioRawClient::Transport::WebSocket, SioRawClient::Transport::Polling})
+        QVERIFY(f.add(t));
+
+    // "é€😀", a record separator and a quote: multi-byte UTF-8 and JSON escapes in the frame
+    const QString text = QString::fromUtf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 \x1E \"q\"");
+    const QByteArray textJson = "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 \\u001e \\\"q\\\"\"";
+    QList<QByteArray> expected;
+    constexpr int Count = 40;
+    for (int i = 0; i < Count; ++i) {
+        if (i % 8 == 7) {
+            const QByteArray blob = "blob" + QByteArray::number(i) + QByteArray("\x00\xFF", 2);
+            f.io->to(u"room"_s).emitEvent(u"m"_s, {i, blob});
+            expected.append("451-[\"m\"," + QByteArray::number(i) + ",{\"_placeholder\":true,\"num\":0}]");
+            expected.append("<bin>" + blob);
+        } else {
+            f.io->to(u"room"_s).emitEvent(u"m"_s, {i, text});
+            expected.append("42[\"m\"," + QByteArray::number(i) + "," + textJson + "]");
+        }
+    }
+    // all four queued part of the burst: nothing more could go out in this pass
+    for (Socket *s : std::as_const(f.sockets))
+        QVERIFY(!s->conn()->isWritable());
+    for (const auto &peer : f.peers)
+        QTRY_COMPARE_WITH_TIMEOUT(messagesAfterConnect(*peer).size(), expected.size(), 10000);
+    for (const auto &peer : f.peers)
+        QCOMPARE(messagesAfterConnect(*peer), expected);
+    // payload bytes counted as before (the type digit plus the text; base64 size for polling)
+    QCOMPARE(f.sockets.at(0)->conn()->bytesSent(), f.sockets.at(2)->conn()->bytesSent());
+    QCOMPARE(f.sockets.at(1)->conn()->bytesSent(), f.sockets.at(3)->conn()->bytesSent());
+    for (const auto &peer : f.peers)
+        QVERIFY(!peer->isClosed());
+}
+
+// A socket's own emits (framed once by ServerClient) and application text through
+// EngineSession::sendText() (framed by the engine, invalid UTF-8 replaced) keep their order on
+// one session, on both transports.
+void tst_EngineTransport::singleEmitsAndSendTextInterleaveInOrder()
+{
+    RoomFixture f;
+    QVERIFY(f.io);
+    QVERIFY(f.add(SioRawClient::Transport::WebSocket));
+    QVERIFY(f.add(SioRawClient::Transport::Polling));
+    for (Socket *s : std::as_const(f.sockets)) {
+        s->emitEvent(u"a"_s, {1});
+        s->conn()->sendText("2[\"raw\"]");
+        s->emitEvent(u"b"_s, {QByteArray("\x01\x02", 2)});
+        s->to(u"room"_s).emitEvent(u"c"_s, {3});   // broadcast from a socket: the other peer
+        s->emitEvent(u"d"_s, {4});
+    }
+    const QList<QByteArray> expectedWs = {"42[\"a\",1]", "42[\"raw\"]",
+        "451-[\"b\",{\"_placeholder\":true,\"num\":0}]", "<bin>" + QByteArray("\x01\x02", 2),
+        "42[\"d\",4]", "42[\"c\",3]"};
+    // the WebSocket socket's broadcast came first, before the polling socket's own emits
+    const QList<QByteArray> expectedPolling = {"42[\"c\",3]", "42[\"a\",1]", "42[\"raw\"]",
+        "451-[\"b\",{\"_placeholder\":true,\"num\":0}]", "<bin>" + QByteArray("\x01\x02", 2),
+        "42[\"d\",4]"};
+    QTRY_COMPARE(messagesAfterConnect(*f.peers.at(0)), expectedWs);
+    QTRY_COMPARE(messagesAfterConnect(*f.peers.at(1)), expectedPolling);
+
+    // invalid UTF-8 from the application is still replaced on WebSocket, between framed messages
+    Socket *ws = f.sockets.at(0);
+    ws->emitEvent(u"e"_s, {5});
+    ws->conn()->sendText(QByteArray("bad \xFF end"));
+    ws->emitEvent(u"f"_s, {6});
+    QTRY_COMPARE(messagesAfterConnect(*f.peers.at(0)).size(), expectedWs.size() + 3);
+    const QList<QByteArray> got = messagesAfterConnect(*f.peers.at(0)).mid(expectedWs.size());
+    QCOMPARE(got.at(0), QByteArray("42[\"e\",5]"));
+    QCOMPARE(got.at(1), QByteArray("4bad \xEF\xBF\xBD end"));
+    QCOMPARE(got.at(2), QByteArray("42[\"f\",6]"));
+    QVERIFY(!f.peers.at(0)->isClosed());
+}
+
+// A session that is closing (its queue still draining) or closed takes no further packets: the
+// broadcast after close() reaches the other members only, and the closing one still gets what was
+// queued before, then its close.
+void tst_EngineTransport::closingSessionGetsNoFurtherBroadcasts()
+{
+    RoomFixture f;
+    QVERIFY(f.io);
+    QVERIFY(f.add(SioRawClient::Transport::WebSocket));
+    QVERIFY(f.add(SioRawClient::Transport::Polling));
+    QVERIFY(f.add(SioRawClient::Transport::WebSocket));
+    for (int i = 0; i < 5; ++i)
+        f.io->to(u"room"_s).emitEvent(u"m"_s, {i});
+    EngineSession *closing = f.sockets.at(0)->conn();
+    QVERIFY(!closing->isWritable());   // part of the burst is queued
+    closing->close();
+    QCOMPARE(closing->state(), EngineSession::State::Closing);
+    f.io->to(u"room"_s).emitEvent(u"late"_s, {});
+    QList<QByteArray> burst;
+    for (int i = 0; i < 5; ++i)
+        burst.append("42[\"m\"," + QByteArray::number(i) + "]");
+    // the queued part still went out after close(), then the close
+    QTRY_VERIFY(f.peers.at(0)->isClosed());
+    QCOMPARE(messagesAfterConnect(*f.peers.at(0)), burst);
+    QTRY_COMPARE(messagesAfterConnect(*f.peers.at(1)), burst + QList<QByteArray>{"42[\"late\"]"});
+    QTRY_COMPARE(messagesAfterConnect(*f.peers.at(2)), burst + QList<QByteArray>{"42[\"late\"]"});
+}
+
+// A connection waiting for its request head has its idle limit (30 s) running as a timer of the
+// HttpConnection itself (a QBasicTimer: before, two QTimer objects with a connection each per
+// connection), no QTimer under the engine, and it is still served once the head is complete.
+void tst_EngineTransport::httpFrontWaitsForAHeadWithoutTimerObjects()
+{
+    startServer();
+    QTcpSocket tcp;
+    tcp.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(tcp.waitForConnected(5000));
+    tcp.write("GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n");   // head incomplete
+    QTRY_COMPARE(countObjects(m_server.get(), "SocketIo::HttpConnection"), 1);
+    QObject *front = nullptr;
+    const QList<QObject *> all = m_server->findChildren<QObject *>();
+    for (QObject *o : all) {
+        if (qstrcmp(o->metaObject()->className(), "SocketIo::HttpConnection") == 0)
+            front = o;
+    }
+    QVERIFY(front);
+    const auto timers = QAbstractEventDispatcher::instance()->registeredTimers(front);
+    QCOMPARE(timers.size(), 1);
+    QCOMPARE(timers.first().interval, 30000);
+    QCOMPARE(m_server->findChildren<QTimer *>().size(), 0);
+    tcp.write("\r\n");
+    QTRY_VERIFY(tcp.bytesAvailable() > 0 && tcp.peek(4096).contains("\"sid\""));
+    QVERIFY(tcp.peek(4096).startsWith("HTTP/1.1 200 OK"));
+}
+
 #include "tst_engine_transport.moc"

@@ -48,6 +48,10 @@ private Q_SLOTS:
     void leavingTheOnlyNamespaceDoesNotStartTheTimeoutAgain();
     void serverDestructionDisconnectsEveryClientInOrder();
     void ownRoomSharedUntilChanged();
+    void roomMembersAcrossTheCompactThreshold();
+    void socketRoomsAcrossTheCompactThreshold();
+    void handlersKeepRegistrationOrder();
+    void namespacesOfOneConnection();
 
 private:
     static Socket *connectSocket(Server *io, SioRawClient &client, const QString &nsp = u"/"_s,
@@ -246,7 +250,8 @@ void tst_SioPath::handshakeIsTheConnectOne()
              qPrintable(u"%1 not in [%2, %3]"_s.arg(h.issued).arg(before).arg(after)));
     QCOMPARE(h.time, SocketIo::Handshake::jsDateString(QDateTime::fromMSecsSinceEpoch(h.issued, Qt::UTC)));
     QCOMPARE(h.auth, (QCborMap{{u"token"_s, u"abc"_s}, {u"n"_s, QCborArray{1, 2}}}));
-    QCOMPARE(h.query.value(u"foo"_s), QCborValue(QCborArray{u"bar"_s, u"baz"_s}));
+    // engine.io 6's query (Object.fromEntries of the URL's search params): the last value wins
+    QCOMPARE(h.query.value(u"foo"_s).toString(), u"baz"_s);
     QCOMPARE(h.query.value(u"x"_s).toString(), u"1"_s);
     QVERIFY(h.headers.contains(u"host"_s));
     QVERIFY(h.address.contains("127.0.0.1"_L1));
@@ -391,6 +396,229 @@ void tst_SioPath::ownRoomSharedUntilChanged()
     QCOMPARE(adapter->rooms().value(id), QSet<QString>{second->id()});
     QCOMPARE(socket->rooms(), QSet<QString>{u"r1"_s});
     QVERIFY(signalLog.contains(u"left "_s + id + u" "_s + id));
+}
+
+void tst_SioPath::roomMembersAcrossTheCompactThreshold()
+{
+    // a room's members are a list up to 16 and a hash above, back to a list at 8: views, signals,
+    // broadcasts and leaving must not depend on the form, through join/leave churn both ways
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *adapter = qobject_cast<SocketIo::InMemoryAdapter *>(io->of(u"/"_s)->adapter());
+    QVERIFY(adapter);
+    int joined = 0, left = 0, created = 0, deleted = 0;
+    connect(adapter, &SocketIo::Adapter::roomJoined, this, [&](const QString &room) { joined += room == u"big"_s; });
+    connect(adapter, &SocketIo::Adapter::roomLeft, this, [&](const QString &room) { left += room == u"big"_s; });
+    connect(adapter, &SocketIo::Adapter::roomCreated, this, [&](const QString &room) { created += room == u"big"_s; });
+    connect(adapter, &SocketIo::Adapter::roomDeleted, this, [&](const QString &room) { deleted += room == u"big"_s; });
+    constexpr int count = 24;
+    std::vector<std::unique_ptr<SioRawClient>> clients;
+    QList<Socket *> sockets;
+    for (int i = 0; i < count; ++i) {
+        clients.push_back(std::make_unique<SioRawClient>());
+        Socket *socket = connectSocket(io.get(), *clients.back());
+        QVERIFY(socket);
+        sockets.append(socket);
+    }
+    QSet<QString> members;
+    const auto checkRoom = [&] {
+        QCOMPARE(adapter->rooms().value(u"big"_s), members);
+        QCOMPARE(adapter->hasRoom(u"big"_s), !members.isEmpty());
+        QCOMPARE(adapter->roomNames().contains(u"big"_s), !members.isEmpty());
+        QCOMPARE(adapter->sockets({u"big"_s}), members);
+        for (Socket *socket : std::as_const(sockets)) {
+            QCOMPARE(socket->rooms().contains(u"big"_s), members.contains(socket->id()));
+            QVERIFY(socket->rooms().contains(socket->id()));   // the own room stays
+        }
+    };
+    const auto broadcastReachesMembers = [&](int n) {
+        io->to(u"big"_s).emitEvent(u"n"_s, {n});
+        const QByteArray expected = "42[\"n\"," + QByteArray::number(n) + "]";
+        for (int i = 0; i < count; ++i) {
+            if (members.contains(sockets.at(i)->id()))
+                QCOMPARE(clients.at(i)->waitForText(), expected);
+        }
+    };
+    // up one by one (0 .. 24: the list turns into a hash after 16)
+    for (int i = 0; i < count; ++i) {
+        sockets.at(i)->join(u"big"_s);
+        sockets.at(i)->join(u"big"_s);   // twice: no second member, no second signal
+        members.insert(sockets.at(i)->id());
+        checkRoom();
+    }
+    QCOMPARE(joined, count);
+    QCOMPARE(created, 1);
+    broadcastReachesMembers(1);
+    // down to 5 (the hash turns back into a list at 8)
+    for (int i = 0; i < count - 5; ++i) {
+        sockets.at(i)->leave(u"big"_s);
+        members.remove(sockets.at(i)->id());
+        checkRoom();
+    }
+    broadcastReachesMembers(2);
+    // churn around the two limits
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < count - 5; ++i) {
+            sockets.at(i)->join(u"big"_s);
+            members.insert(sockets.at(i)->id());
+        }
+        checkRoom();
+        broadcastReachesMembers(10 + round);
+        for (int i = 2; i < count; i += 2) {
+            sockets.at(i)->leave(u"big"_s);
+            members.remove(sockets.at(i)->id());
+        }
+        checkRoom();
+        broadcastReachesMembers(20 + round);
+        for (int i = 0; i < count; ++i) {
+            sockets.at(i)->leave(u"big"_s);
+            members.remove(sockets.at(i)->id());
+            if (i % 5 == 0)
+                checkRoom();
+        }
+        checkRoom();
+    }
+    QCOMPARE(joined, left);
+    QCOMPARE(deleted, 3);   // emptied once per round (the first way down stopped at 5)
+    QCOMPARE(created, 3);   // at the first join, then at the start of rounds 2 and 3
+    for (int i = 0; i < count; ++i)
+        QCOMPARE(clients.at(i)->pendingFrames(), 0);   // nobody got a broadcast twice or after leaving
+}
+
+void tst_SioPath::socketRoomsAcrossTheCompactThreshold()
+{
+    // a socket's own room set also switches form: rooms(), sids(), leaving and disconnection
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *adapter = qobject_cast<SocketIo::InMemoryAdapter *>(io->of(u"/"_s)->adapter());
+    QVERIFY(adapter);
+    SioRawClient client;
+    Socket *socket = connectSocket(io.get(), client);
+    QVERIFY(socket);
+    const QString id = socket->id();
+    QVERIFY(adapter->hasSocket(id));
+    QSet<QString> rooms{id};
+    QStringList names;
+    for (int i = 0; i < 30; ++i)
+        names.append(u"room"_s + QString::number(i));
+    socket->join(names.mid(0, 10));
+    rooms.unite(QSet<QString>(names.begin(), names.begin() + 10));
+    QCOMPARE(socket->rooms(), rooms);
+    socket->join(names.mid(10));
+    rooms.unite(QSet<QString>(names.begin(), names.end()));
+    QCOMPARE(socket->rooms(), rooms);
+    QCOMPARE(adapter->sids().value(id), rooms);
+    for (int i = 0; i < 25; ++i) {
+        socket->leave(names.at(i));
+        rooms.remove(names.at(i));
+        QCOMPARE(socket->rooms(), rooms);
+        QVERIFY(!adapter->hasRoom(names.at(i)));
+    }
+    io->to(names.at(27)).emitEvent(u"r"_s);
+    QCOMPARE(client.waitForText(), QByteArray(R"(42["r"])"));
+    QSignalSpy deleted(adapter, &SocketIo::Adapter::roomDeleted);
+    QSignalSpy gone(socket, &Socket::disconnected);
+    client.close();
+    QVERIFY(gone.wait(2000));
+    QCOMPARE(deleted.size(), 6);   // own room + 5 left
+    QVERIFY(!adapter->hasSocket(id));
+    QVERIFY(!adapter->hasRoom(id));
+    QVERIFY(adapter->rooms().isEmpty());
+    QVERIFY(adapter->sids().isEmpty());
+    QVERIFY(adapter->roomNames().isEmpty());
+}
+
+void tst_SioPath::handlersKeepRegistrationOrder()
+{
+    // on() handlers of all events live in one list: per event in registration order, off() for
+    // one event only, handlers of a dead context pruned without disturbing the others
+    auto io = sioStartServer();
+    QVERIFY(io);
+    SioRawClient client;
+    Socket *socket = connectSocket(io.get(), client);
+    QVERIFY(socket);
+    QStringList calls;
+    auto context = std::make_unique<QObject>();
+    socket->on(u"a"_s, socket, [&calls](const Message &) { calls.append(u"a1"_s); });
+    socket->on(u"b"_s, socket, [&calls](const Message &) { calls.append(u"b1"_s); });
+    socket->on(u"a"_s, context.get(), [&calls](const Message &) { calls.append(u"a2"_s); });
+    socket->on(u"ab"_s, socket, [&calls](const Message &) { calls.append(u"ab"_s); });
+    socket->on(u"a"_s, socket, [&calls, socket](const Message &m) {
+        calls.append(u"a3"_s);
+        // a handler that adds a handler: runs from the next event on
+        if (m.args().at(0).toInteger() == 1)
+            socket->on(u"a"_s, socket, [&calls](const Message &) { calls.append(u"a4"_s); });
+    });
+    socket->on(u"b"_s, socket, [&calls](const Message &m) { calls.append(u"b2:"_s + m.args().at(0).toString()); });
+    const auto roundTrip = [&client] {
+        client.send(R"(42["sync"])");
+        client.send(R"(421["ping"])");
+        return client.waitForText();
+    };
+    socket->on(u"ping"_s, socket, [](const Message &m) { m.ack({}); });
+    client.send(R"(42["a",1])");
+    client.send(R"(42["b","x"])");
+    client.send(R"(42["ab"])");
+    QCOMPARE(roundTrip(), QByteArray("431[]"));
+    QCOMPARE(calls, (QStringList{u"a1"_s, u"a2"_s, u"a3"_s, u"b1"_s, u"b2:x"_s, u"ab"_s}));
+    calls.clear();
+    context.reset();   // a2's context is gone
+    socket->off(u"b"_s);
+    client.send(R"(42["a",2])");
+    client.send(R"(42["b","y"])");
+    QCOMPARE(roundTrip(), QByteArray("431[]"));
+    QCOMPARE(calls, (QStringList{u"a1"_s, u"a3"_s, u"a4"_s}));
+    calls.clear();
+    socket->off(u"a"_s);
+    socket->on(u"b"_s, socket, [&calls](const Message &) { calls.append(u"b3"_s); });
+    client.send(R"(42["a",3])");
+    client.send(R"(42["b","z"])");
+    client.send(R"(42["ab"])");
+    QCOMPARE(roundTrip(), QByteArray("431[]"));
+    QCOMPARE(calls, (QStringList{u"b3"_s, u"ab"_s}));
+}
+
+void tst_SioPath::namespacesOfOneConnection()
+{
+    // a connection's namespaces are a small array: routing, the CONNECT reply of each, a
+    // duplicate CONNECT, leaving one namespace, then a packet for it
+    auto io = sioStartServer();
+    QVERIFY(io);
+    io->of(u"/chat"_s);
+    io->of(u"/news"_s);
+    SioRawClient client;
+    QVERIFY(client.open(io->serverPort()));
+    QList<Socket *> sockets;
+    for (const QString &nsp : {u"/"_s, u"/chat"_s, u"/news"_s}) {
+        QSignalSpy spy(io->of(nsp), &Namespace::connection);
+        const QByteArray reply = client.connectNamespace(nsp);
+        const QByteArray prefix = nsp == u"/"_s ? QByteArray("40{\"sid\":\"") : "40" + nsp.toUtf8() + ",{\"sid\":\"";
+        QVERIFY2(reply.startsWith(prefix) && reply.endsWith("\"}"), reply.constData());
+        QVERIFY(spy.size() == 1 || spy.wait(2000));
+        Socket *socket = spy.at(0).at(0).value<Socket *>();
+        QCOMPARE(reply, prefix + socket->id().toLatin1() + "\"}");
+        socket->on(u"who"_s, socket, [nsp](const Message &m) { m.ack({nsp}); });
+        sockets.append(socket);
+    }
+    client.send(R"(42/news,1["who"])");
+    QCOMPARE(client.waitForText(), QByteArray(R"(43/news,1["/news"])"));
+    client.send(R"(422["who"])");
+    QCOMPARE(client.waitForText(), QByteArray(R"(432["/"])"));
+    client.send(R"(42/chat,3["who"])");
+    QCOMPARE(client.waitForText(), QByteArray(R"(43/chat,3["/chat"])"));
+    // leave /chat: the others stay
+    QSignalSpy chatGone(sockets.at(1), &Socket::disconnected);
+    client.send("41/chat,");
+    QVERIFY(chatGone.wait(2000));
+    client.send(R"(42/news,4["who"])");
+    QCOMPARE(client.waitForText(), QByteArray(R"(43/news,4["/news"])"));
+    // a packet for the namespace left is a violation: the connection closes, both others leave
+    QSignalSpy mainGone(sockets.at(0), &Socket::disconnected);
+    QSignalSpy newsGone(sockets.at(2), &Socket::disconnected);
+    client.send(R"(42/chat,5["who"])");
+    QVERIFY(client.waitForClosed(2000));
+    QVERIFY(mainGone.size() == 1 || mainGone.wait(2000));
+    QVERIFY(newsGone.size() == 1 || newsGone.wait(2000));
 }
 
 QTEST_GUILESS_MAIN(tst_SioPath)

@@ -1,5 +1,6 @@
 #include "adapter.h"
 
+#include "protocol/enginepacket.h"
 #include "socketio/logging_p.h"
 #include "socketio/namespace_p.h"
 #include "socketio/socket_p.h"
@@ -65,7 +66,12 @@ void Adapter::restoreSession(const QString &, const QString &, const std::functi
 
 EncodedPacket Adapter::encode(const Packet &packet)
 {
-    return Internal::encode(packet);
+    EncodedPacket encoded = Internal::encode(packet);
+    // The Engine.IO message every recipient's session sends unchanged (our encoder writes valid
+    // UTF-8). An empty text (a packet that cannot be encoded) keeps the engine's own framing.
+    if (!encoded.text.isEmpty())
+        encoded.engineMessage = Protocol::messageText(encoded.text);
+    return encoded;
 }
 
 Socket *Adapter::localSocket(const QString &id) const

@@ -55,6 +55,12 @@ struct SOCKETIO_EXPORT EncodedPacket
 {
     QByteArray text;
     QList<QByteArray> attachments;
+    /*! The Engine.IO message of \c text as it goes on the wire ("4" followed by \c text), built
+        once by Adapter::encode() so that every recipient's session sends these very bytes (no
+        per-recipient framing or UTF-8 check). Trusted as valid UTF-8: leave it empty in an
+        EncodedPacket built by other means (the engine then frames \c text itself, replacing
+        invalid UTF-8), and clear it when changing \c text. */
+    QByteArray engineMessage = QByteArray();
 };
 
 /*! socket.io's BroadcastFlags. */
@@ -168,7 +174,7 @@ public:
                                 const std::function<void(const QCborMap &session)> &callback);
 
     /*! Encodes \a packet once into wire form (what broadcast implementations write to every
-        recipient). */
+        recipient), EncodedPacket::engineMessage included. */
     static SocketIo::EncodedPacket encode(const SocketIo::Packet &packet);
 
 Q_SIGNALS:

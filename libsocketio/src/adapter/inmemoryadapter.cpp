@@ -1,4 +1,5 @@
 #include "inmemoryadapter.h"
+#include "inmemoryadapter_p.h"
 
 #include "socketio/logging_p.h"
 
@@ -14,9 +15,13 @@ namespace SocketIo {
 class InMemoryAdapterPrivate
 {
 public:
-    QHash<QString, QSet<QString>> rooms;   // room → socket ids
-    QHash<QString, QSet<QString>> sids;    // socket id → rooms
-    QHash<QString, quint64> order;         // socket id → join sequence, for a stable delivery order
+    struct SocketEntry
+    {
+        quint64 order = 0;                   // join sequence, for a stable delivery order
+        Internal::CompactStringSet rooms;
+    };
+    QHash<QString, Internal::CompactStringSet> rooms;   // room → socket ids
+    QHash<QString, SocketEntry> sids;                   // socket id → join sequence, rooms
     quint64 sequence = 0;
 
     void removeFromRoom(InMemoryAdapter *q, const QString &room, const QString &id)
@@ -45,17 +50,19 @@ void InMemoryAdapter::addAll(const QString &id, const QSet<QString> &rooms)
 {
     Q_D(InMemoryAdapter);
     if (!d->sids.contains(id)) {
-        d->order.insert(id, d->sequence++);
-        if (rooms.size() == 1 && *rooms.constBegin() == id && !d->rooms.contains(id)) {
+        InMemoryAdapterPrivate::SocketEntry entry;
+        entry.order = d->sequence++;
+        if (rooms.size() == 1 && rooms.contains(id) && !d->rooms.contains(id)) {   // not constBegin(): it scans 128 buckets
             // A new socket joining its own room (every connection): the room's member set and
-            // the socket's room set are both {id}, so they share one QSet (Qt 6.4 allocates about
-            // 1.4 KB even for a single element); the first change to either detaches it. Same
-            // signals, in the same order and with the same state, as the general path below.
-            const QSet<QString> own{id};
-            d->sids.insert(id, own);
+            // the socket's room set are both {id}, so they share one list (implicitly shared;
+            // the first change to either detaches it). Same signals, in the same order and with
+            // the same state, as the general path below.
+            const Internal::CompactStringSet own(id);
+            entry.rooms = own;
+            d->sids.insert(id, entry);
             d->rooms.insert(id, {});
             Q_EMIT roomCreated(id);
-            QSet<QString> &members = d->rooms[id];   // as below: a slot may have changed the table
+            Internal::CompactStringSet &members = d->rooms[id];   // a slot may have changed the table
             if (!members.contains(id)) {
                 if (members.isEmpty())
                     members = own;
@@ -65,18 +72,16 @@ void InMemoryAdapter::addAll(const QString &id, const QSet<QString> &rooms)
             }
             return;
         }
-        d->sids.insert(id, {});
+        d->sids.insert(id, entry);
     }
     for (const QString &room : rooms) {
-        d->sids[id].insert(room);
+        d->sids[id].rooms.insert(room);
         if (!d->rooms.contains(room)) {
             d->rooms.insert(room, {});
             Q_EMIT roomCreated(room);
         }
-        if (!d->rooms[room].contains(id)) {
-            d->rooms[room].insert(id);
+        if (d->rooms[room].insert(id))
             Q_EMIT roomJoined(room, id);
-        }
     }
 }
 
@@ -85,7 +90,7 @@ void InMemoryAdapter::del(const QString &id, const QString &room)
     Q_D(InMemoryAdapter);
     auto it = d->sids.find(id);
     if (it != d->sids.end())
-        it->remove(room);
+        it->rooms.remove(room);
     d->removeFromRoom(this, room, id);
 }
 
@@ -95,11 +100,9 @@ void InMemoryAdapter::delAll(const QString &id)
     auto it = d->sids.find(id);
     if (it == d->sids.end())
         return;
-    const QSet<QString> rooms = *it;
+    const Internal::CompactStringSet rooms = std::move(it->rooms);
     d->sids.erase(it);
-    d->order.remove(id);
-    for (const QString &room : rooms)
-        d->removeFromRoom(this, room, id);
+    rooms.forEach([this, d, &id](const QString &room) { d->removeFromRoom(this, room, id); });
 }
 
 QStringList InMemoryAdapter::selectLocal(const BroadcastOptions &opts) const
@@ -109,15 +112,17 @@ QStringList InMemoryAdapter::selectLocal(const BroadcastOptions &opts) const
     // without string comparisons or a hash lookup per comparison. The pointers refer to keys of
     // d->rooms / d->sids or of the local set below, none of which changes during this call.
     std::vector<std::pair<quint64, const QString *>> targets;
-    const auto add = [&targets, d](const QString &id) { targets.emplace_back(d->order.value(id), &id); };
+    const auto add = [&targets, d](const QString &id) {
+        const auto it = d->sids.constFind(id);
+        targets.emplace_back(it == d->sids.constEnd() ? 0 : it->order, &id);
+    };
     QSet<QString> ids;   // only for several rooms or an except: the union without duplicates
     if (opts.except.isEmpty() && opts.rooms.size() == 1) {
         // the common case (io.to(room).emit): the room's members, no set built or copied
         auto it = d->rooms.constFind(*opts.rooms.constBegin());
         if (it != d->rooms.constEnd()) {
             targets.reserve(size_t(it->size()));
-            for (const QString &id : *it)
-                add(id);
+            it->forEach(add);
         }
     } else if (opts.except.isEmpty() && opts.rooms.isEmpty()) {
         targets.reserve(size_t(d->sids.size()));
@@ -128,17 +133,17 @@ QStringList InMemoryAdapter::selectLocal(const BroadcastOptions &opts) const
         for (const QString &room : opts.except) {
             auto it = d->rooms.constFind(room);
             if (it != d->rooms.constEnd())
-                except.unite(*it);
+                it->forEach([&except](const QString &id) { except.insert(id); });
         }
         if (!opts.rooms.isEmpty()) {
             for (const QString &room : opts.rooms) {
                 auto it = d->rooms.constFind(room);
                 if (it == d->rooms.constEnd())
                     continue;
-                for (const QString &id : *it) {
+                it->forEach([&except, &ids](const QString &id) {
                     if (!except.contains(id))
                         ids.insert(id);
-                }
+                });
             }
         } else {
             for (auto it = d->sids.constBegin(); it != d->sids.constEnd(); ++it) {
@@ -195,7 +200,9 @@ QSet<QString> InMemoryAdapter::sockets(const QSet<QString> &rooms) const
 
 QSet<QString> InMemoryAdapter::socketRooms(const QString &id) const
 {
-    return d_func()->sids.value(id);
+    Q_D(const InMemoryAdapter);
+    const auto it = d->sids.constFind(id);
+    return it == d->sids.constEnd() ? QSet<QString>() : it->rooms.toSet();
 }
 
 void InMemoryAdapter::fetchSockets(const BroadcastOptions &opts,
@@ -231,7 +238,37 @@ void InMemoryAdapter::disconnectSockets(const BroadcastOptions &opts, bool close
         disconnectLocal(id, close);
 }
 
-QHash<QString, QSet<QString>> InMemoryAdapter::rooms() const { return d_func()->rooms; }
-QHash<QString, QSet<QString>> InMemoryAdapter::sids() const { return d_func()->sids; }
+QHash<QString, QSet<QString>> InMemoryAdapter::rooms() const
+{
+    Q_D(const InMemoryAdapter);
+    QHash<QString, QSet<QString>> table;
+    table.reserve(d->rooms.size());
+    for (auto it = d->rooms.constBegin(); it != d->rooms.constEnd(); ++it)
+        table.insert(it.key(), it->toSet());
+    return table;
+}
+
+QHash<QString, QSet<QString>> InMemoryAdapter::sids() const
+{
+    Q_D(const InMemoryAdapter);
+    QHash<QString, QSet<QString>> table;
+    table.reserve(d->sids.size());
+    for (auto it = d->sids.constBegin(); it != d->sids.constEnd(); ++it)
+        table.insert(it.key(), it->rooms.toSet());
+    return table;
+}
+
+bool InMemoryAdapter::hasRoom(const QString &room) const { return d_func()->rooms.contains(room); }
+bool InMemoryAdapter::hasSocket(const QString &id) const { return d_func()->sids.contains(id); }
+
+QStringList InMemoryAdapter::roomNames() const
+{
+    Q_D(const InMemoryAdapter);
+    QStringList names;
+    names.reserve(d->rooms.size());
+    for (auto it = d->rooms.constBegin(); it != d->rooms.constEnd(); ++it)
+        names.append(it.key());
+    return names;
+}
 
 } // namespace SocketIo

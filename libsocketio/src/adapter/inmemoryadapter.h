@@ -36,10 +36,19 @@ public:
     void delSockets(const SocketIo::BroadcastOptions &opts, const QStringList &rooms) override;
     void disconnectSockets(const SocketIo::BroadcastOptions &opts, bool close) override;
 
-    /*! room → member socket ids (socket.io's adapter.rooms). */
+    /*! room → member socket ids (socket.io's adapter.rooms). Built on each call (the adapter keeps
+        small rooms in a more compact form): to test one room or socket, use hasRoom() or
+        hasSocket(). */
     QHash<QString, QSet<QString>> rooms() const;
-    /*! socket id → rooms (socket.io's adapter.sids). */
+    /*! socket id → rooms (socket.io's adapter.sids). Built on each call, like rooms(). */
     QHash<QString, QSet<QString>> sids() const;
+    /*! Whether \a room has members (rooms().contains(room), without building the table). */
+    bool hasRoom(const QString &room) const;
+    /*! Whether socket \a id is known to the adapter (sids().contains(id), without building the
+        table). */
+    bool hasSocket(const QString &id) const;
+    /*! The names of the rooms that have members (rooms().keys(), without building the table). */
+    QStringList roomNames() const;
 
 protected:
     /*! The local socket ids selected by \a opts, in join order of the sockets. */

@@ -5,6 +5,7 @@
 #include "enginesession_p.h"
 #include "enginetransport_p.h"
 
+#include <QTimerEvent>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
@@ -15,6 +16,7 @@
 #include <QWebSocketServer>
 
 #include <cctype>
+#include <limits>
 #include <memory>
 
 namespace SocketIo {
@@ -97,26 +99,58 @@ HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, 
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     connect(socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
-    m_headTimer.setSingleShot(true);
-    m_headTimer.setInterval(HttpHeadTimeout);
-    connect(&m_headTimer, &QTimer::timeout, this, [this] {
-        if (m_mode == Mode::WaitDrain) {
-            qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress() << ":"
-                             << m_socket->bytesToWrite() << "bytes of responses not read within"
-                             << HttpHeadTimeout.count() << "s";
-        } else {
-            qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress()
-                             << ": no complete request head within" << HttpHeadTimeout.count() << "s";
-        }
-        abort();
-    });
-    m_bodyTimer.setSingleShot(true);
-    connect(&m_bodyTimer, &QTimer::timeout, this, &HttpConnection::onBodyTimeout);
-    m_headTimer.start();
-    QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+    startHeadTimer();
+    // Bytes already here (handed over, or buffered by whoever accepted the socket) get no
+    // readyRead of their own; anything else arrives with one.
+    if (!initialBytes.isEmpty() || socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
 }
 
 HttpConnection::~HttpConnection() = default;
+
+void HttpConnection::startHeadTimer()
+{
+    m_headTimer.start(int(std::chrono::milliseconds(HttpHeadTimeout).count()), Qt::CoarseTimer, this);
+}
+
+void HttpConnection::stopTimers()
+{
+    m_headTimer.stop();
+    m_bodyTimer.stop();
+}
+
+void HttpConnection::timerEvent(QTimerEvent *event)
+{
+    const int id = event->timerId();
+    if (id == m_headTimer.timerId()) {
+        m_headTimer.stop();
+        onHeadTimeout();
+    } else if (id == m_bodyTimer.timerId()) {
+        m_bodyTimer.stop();
+        onBodyTimeout();
+    } else if (id == m_closeTimer.timerId()) {
+        m_closeTimer.stop();
+        qCInfo(lcEngine) << "dropping connection from" << m_socket->peerAddress() << ":"
+                         << m_socket->bytesToWrite() << "bytes of the last response not read within"
+                         << HttpCloseTimeout.count() << "s";
+        abort();
+    } else {
+        QObject::timerEvent(event);
+    }
+}
+
+void HttpConnection::onHeadTimeout()
+{
+    if (m_mode == Mode::WaitDrain) {
+        qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress() << ":"
+                         << m_socket->bytesToWrite() << "bytes of responses not read within"
+                         << HttpHeadTimeout.count() << "s";
+    } else {
+        qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress()
+                         << ": no complete request head within" << HttpHeadTimeout.count() << "s";
+    }
+    abort();
+}
 
 void HttpConnection::onReadyRead()
 {
@@ -169,7 +203,7 @@ void HttpConnection::onBytesWritten()
         return;
     if (m_socket->bytesToWrite() > HttpWriteBacklogLimit) {
         // The peer reads, slowly: the idle limit counts from its latest progress.
-        m_headTimer.start();
+        startHeadTimer();
         return;
     }
     qCDebug(lcEngine) << "responses drained; reading the next request from" << m_socket->peerAddress();
@@ -183,7 +217,7 @@ void HttpConnection::onBodyTimeout()
     const HttpRequest &head = m_parser.request();
     qCInfo(lcEngine) << "closing connection from" << m_socket->peerAddress() << ": body of"
                      << head.method << head.target << "not complete within"
-                     << m_bodyTimer.interval() << "ms";
+                     << m_server->opts().httpBodyTimeout.count() << "ms";
     // Before abort(): a session whose POST slot this request held must not be closed for it
     // (aborted()), nor refuse its client's next POST as concurrent.
     m_server->releasePost(this, head);
@@ -226,7 +260,8 @@ void HttpConnection::headReceived()
         dispatch();
         return;
     }
-    m_bodyTimer.start(m_server->opts().httpBodyTimeout);
+    m_bodyTimer.start(int(qMin<qint64>(m_server->opts().httpBodyTimeout.count(), std::numeric_limits<int>::max())),
+                      Qt::CoarseTimer, this);
     if (m_socket->bytesAvailable())
         onReadyRead();
 }
@@ -245,8 +280,7 @@ void HttpConnection::failParse()
     const int status = m_parser.errorStatus();
     qCInfo(lcEngine) << "bad HTTP request from" << m_socket->peerAddress() << ":" << status
                      << m_parser.errorString();
-    m_headTimer.stop();
-    m_bodyTimer.stop();
+    stopTimers();
     const bool inBody = m_mode == Mode::ReadBody;
     const HttpRequest head = m_parser.request();
     // Once the head is known (a body over the limit, bad chunked framing), the refusal carries
@@ -310,7 +344,7 @@ void HttpConnection::startNextRequest()
         qCDebug(lcEngine) << "not reading the next request from" << m_socket->peerAddress()
                           << "while" << m_socket->bytesToWrite() << "response bytes are unread";
         m_mode = Mode::WaitDrain;
-        m_headTimer.start();
+        startHeadTimer();
         return;
     }
     readNextRequest();
@@ -325,15 +359,14 @@ void HttpConnection::readNextRequest()
         m_mode = Mode::ReadHead;
         m_parser.feed(pipelined);
     }
-    m_headTimer.start();
+    startHeadTimer();
     QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
 }
 
 void HttpConnection::finish()
 {
     m_mode = Mode::Closed;
-    m_headTimer.stop();
-    m_bodyTimer.stop();
+    stopTimers();
     m_socket->disconnectFromHost();
     if (m_socket->state() == QAbstractSocket::UnconnectedState) {
         deleteLater();
@@ -341,20 +374,14 @@ void HttpConnection::finish()
     }
     // disconnectFromHost() waits until everything is written, which is forever for a peer that
     // does not read.
-    QTimer::singleShot(HttpCloseTimeout, this, [this] {
-        qCInfo(lcEngine) << "dropping connection from" << m_socket->peerAddress() << ":"
-                         << m_socket->bytesToWrite() << "bytes of the last response not read within"
-                         << HttpCloseTimeout.count() << "s";
-        abort();
-    });
+    m_closeTimer.start(int(std::chrono::milliseconds(HttpCloseTimeout).count()), Qt::CoarseTimer, this);
 }
 
 void HttpConnection::abort()
 {
     const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
     m_mode = Mode::Closed;
-    m_headTimer.stop();
-    m_bodyTimer.stop();
+    stopTimers();
     if (m_socket)
         m_socket->abort();
     if (waiting)
@@ -368,8 +395,7 @@ QTcpSocket *HttpConnection::takeSocket()
     socket->disconnect(this);
     m_socket = nullptr;
     m_mode = Mode::Closed;
-    m_headTimer.stop();
-    m_bodyTimer.stop();
+    stopTimers();
     deleteLater();
     return socket;
 }
@@ -400,8 +426,7 @@ void HttpConnection::onDisconnected()
 {
     const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
     m_mode = Mode::Closed;
-    m_headTimer.stop();
-    m_bodyTimer.stop();
+    stopTimers();
     if (waiting)
         Q_EMIT aborted();
     deleteLater();
@@ -430,7 +455,7 @@ QObject *EngineServerPrivate::frontParent()
 bool EngineServerPrivate::isEnginePath(const QByteArray &path) const
 {
     // engine.io matches by string prefix of the URL path.
-    return path.startsWith(options.path.toUtf8());
+    return path.startsWith(pathUtf8);
 }
 
 EngineRequest EngineServerPrivate::makeEngineRequest(const HttpRequest &request,
@@ -605,7 +630,11 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
     if (!isEnginePath(head.path))
         return true;
     const bool upgrade = head.method == "GET" && head.isWebSocketUpgrade();
-    const QUrlQuery query(QString::fromLatin1(head.query));
+    if (!upgrade && head.method != "POST" && !ownedElsewhere)
+        return true;   // nothing to decide before the body (onRequest() parses the query)
+    // The query is parsed once, into the request the session and the application see.
+    const EngineRequest engineRequest = makeEngineRequest(head, connection->socket());
+    const QUrlQuery &query = engineRequest.query;
     if (ownedElsewhere && query.hasQueryItem(QStringLiteral("sid"))) {
         // ServerWorkers: the session lives on another worker, which serves this connection from
         // now on (its next requests too, whichever session they name).
@@ -626,7 +655,6 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         }
     }
     if (upgrade) {
-        const EngineRequest engineRequest = makeEngineRequest(head, connection->socket());
         if (!mayUpgrade) {
             Verdict v;
             v.ok = false;
@@ -658,7 +686,7 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
     if (head.method == "POST" && query.hasQueryItem(QStringLiteral("sid"))) {
         // The POST slot is taken only by a request that will pass verification: one refused in
         // onRequest() never reaches handlePost(), which is what frees the slot.
-        const Verdict v = verify(head, query, false, makeEngineRequest(head, connection->socket()));
+        const Verdict v = verify(head, query, false, engineRequest);
         EngineSession *session = v.ok ? v.session : nullptr;
         PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr;
         if (polling && !polling->beginPost(connection)) {
@@ -693,9 +721,8 @@ void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest requ
         preflight(connection, request);
         return;
     }
-    const QUrlQuery query(QString::fromLatin1(request.query));
     const EngineRequest engineRequest = makeEngineRequest(request, connection->socket());
-    const Verdict v = verify(request, query, false, engineRequest);
+    const Verdict v = verify(request, engineRequest.query, false, engineRequest);
     if (!v.ok) {
         // The session may have changed (e.g. upgraded) while the body arrived.
         releasePost(connection, request);
@@ -899,6 +926,7 @@ void EngineServer::setOptions(const EngineOptions &options)
         d->options.path += QLatin1Char('/');
     if (!d->options.path.startsWith(QLatin1Char('/')))
         d->options.path.prepend(QLatin1Char('/'));
+    d->pathUtf8 = d->options.path.toUtf8();
 }
 
 EngineOptions EngineServer::options() const

@@ -4,6 +4,7 @@
 #include "engineserver.h"
 #include "protocol/httprequest.h"
 
+#include <QBasicTimer>
 #include <QHash>
 #include <QPointer>
 #include <QTimer>
@@ -88,6 +89,9 @@ Q_SIGNALS:
     /*! The peer went away (or the connection was aborted) while a request was unanswered. */
     void aborted();
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
     // WaitDrain: the previous responses are not read yet (HttpWriteBacklogLimit); the next
     // request stays unread until they drain.
@@ -97,6 +101,9 @@ private:
     void onBytesWritten();
     void onDisconnected();
     void onBodyTimeout();
+    void onHeadTimeout();
+    void startHeadTimer();
+    void stopTimers();
     void headReceived();
     void failParse();
     void startNextRequest();
@@ -113,8 +120,10 @@ private:
     bool m_isHead = false;   // the current request is a HEAD: its response carries no body
     bool m_engineRequest = false;
     QByteArray m_pipelined;   // bytes of the next request(s) read while the previous one was served
-    QTimer m_headTimer;       // idle limit: request head, and draining responses in WaitDrain
-    QTimer m_bodyTimer;       // EngineOptions::httpBodyTimeout
+    // QBasicTimers, not QTimers: no QObject and no signal connection per timer and connection
+    QBasicTimer m_headTimer;  // idle limit: request head, and draining responses in WaitDrain
+    QBasicTimer m_bodyTimer;  // EngineOptions::httpBodyTimeout
+    QBasicTimer m_closeTimer; // HttpCloseTimeout after the last response
 };
 
 class EngineServerPrivate
@@ -180,6 +189,8 @@ public:
     void preflight(HttpConnection *connection, const Protocol::HttpRequest &request);
     QString generateId();
     bool isEnginePath(const QByteArray &path) const;
+    /*! options.path in UTF-8 (set with the options), for isEnginePath(). */
+    QByteArray pathUtf8 = QByteArrayLiteral("/engine.io/");
 
     struct PendingUpgrade
     {

@@ -108,16 +108,38 @@ void EngineSessionPrivate::setTransport(EngineTransport *t)
     Q_Q(EngineSession);
     transport = t;
     t->setParent(q);
-    QObject::connect(t, &EngineTransport::packetReceived, q,
-                     [this](const EnginePacket &packet) { onPacket(packet); });
-    QObject::connect(t, &EngineTransport::ready, q, [this] { flush(); });
-    QObject::connect(t, &EngineTransport::failed, q,
-                     [this](const QString &reason, const QString &description) {
-                         onClose(reason, description);
-                     });
-    QObject::connect(t, &EngineTransport::closedGracefully, q, [this] {
+    t->setSink(this);
+}
+
+void EngineSessionPrivate::onTransportPacket(EngineTransport *t, const EnginePacket &packet)
+{
+    if (t == transport)
+        onPacket(packet);
+    else if (t == probe)
+        onProbePacket(packet);
+}
+
+void EngineSessionPrivate::onTransportReady(EngineTransport *t)
+{
+    if (t == transport)
+        flush();
+}
+
+void EngineSessionPrivate::onTransportFailed(EngineTransport *t, const QString &reason,
+                                             const QString &description)
+{
+    if (t == transport) {
+        onClose(reason, description);
+    } else if (t == probe) {
+        qCInfo(lcEngine) << "session" << id << "upgrade probe failed:" << description;
+        endProbe();
+    }
+}
+
+void EngineSessionPrivate::onTransportClosedGracefully(EngineTransport *t)
+{
+    if (t == transport)
         onClose(QStringLiteral("forced close"), QStringLiteral("closed by the server"));
-    });
 }
 
 PollingTransport *EngineSessionPrivate::pollingTransport() const
@@ -191,8 +213,8 @@ void EngineSessionPrivate::sendPackets(const QList<EnginePacket> &packets)
     if (statsObserved) {
         Q_Q(EngineSession);
         for (const EnginePacket &p : packets) {
-            if (!p.data.isEmpty())
-                Q_EMIT q->dataPacketQueued(p.data.size());
+            if (const qsizetype size = p.dataSize())
+                Q_EMIT q->dataPacketQueued(size);
         }
     }
     flush();
@@ -205,6 +227,23 @@ void EngineSessionPrivate::sendPackets(const QList<EnginePacket> &packets)
                          << "maxBufferedBytes" << max;
         onClose(QStringLiteral("transport error"), QStringLiteral("write buffer overflow"));
     }
+}
+
+void EngineSessionPrivate::sendFramed(const QByteArray &message, const QList<QByteArray> &binaries)
+{
+    Q_ASSERT(message.startsWith('4') && QByteArrayView(message).isValidUtf8());
+    if (state != EngineSession::State::Open)
+        return;   // closing or closed: nothing more is queued (the caller checks this too)
+    if (binaries.isEmpty()) {
+        sendPackets({EnginePacket::framedMessage(message)});
+        return;
+    }
+    QList<EnginePacket> packets;
+    packets.reserve(binaries.size() + 1);
+    packets.append(EnginePacket::framedMessage(message));
+    for (const QByteArray &b : binaries)
+        packets.append(EnginePacket::bytes(b));
+    sendPackets(packets);
 }
 
 void EngineSessionPrivate::flush()
@@ -300,12 +339,7 @@ void EngineSessionPrivate::startProbe(EngineTransport *t)
     upgrading = true;
     probe = t;
     t->setParent(q);
-    QObject::connect(t, &EngineTransport::packetReceived, q,
-                     [this](const EnginePacket &packet) { onProbePacket(packet); });
-    QObject::connect(t, &EngineTransport::failed, q, [this](const QString &, const QString &why) {
-        qCInfo(lcEngine) << "session" << id << "upgrade probe failed:" << why;
-        endProbe();
-    });
+    t->setSink(this);
     if (!upgradeTimeoutTimer) {
         upgradeTimeoutTimer = std::make_unique<QTimer>();
         upgradeTimeoutTimer->setSingleShot(true);
@@ -342,9 +376,8 @@ void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
         }
         EngineTransport *next = probe;
         probe = nullptr;
-        next->disconnect(q);
         EngineTransport *old = transport;
-        old->disconnect(q);
+        old->setSink(nullptr);
         old->discard();
         old->deleteLater();
         setTransport(next);
@@ -363,7 +396,6 @@ void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
 
 void EngineSessionPrivate::endProbe()
 {
-    Q_Q(EngineSession);
     if (upgradeTimeoutTimer) {
         upgradeTimeoutTimer->stop();
         noopTimer->stop();
@@ -371,7 +403,7 @@ void EngineSessionPrivate::endProbe()
     upgrading = false;
     if (EngineTransport *t = probe) {
         probe = nullptr;
-        t->disconnect(q);
+        t->setSink(nullptr);
         t->close();
         t->deleteLater();
     }
@@ -393,7 +425,7 @@ EngineSession::~EngineSession()
     // Transports go first, while the private part they may still signal into exists.
     for (EngineTransport *t : {d->transport, static_cast<EngineTransport *>(d->probe)}) {
         if (t) {
-            t->disconnect(this);
+            t->setSink(nullptr);
             delete t;
         }
     }

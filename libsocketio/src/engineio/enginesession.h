@@ -88,6 +88,7 @@ protected:
 private:
     friend class EngineServer;
     friend class EngineServerPrivate;
+    friend class EngineSessionPrivate;
     explicit EngineSession(QObject *parent = nullptr);
     std::unique_ptr<EngineSessionPrivate> const d_ptr;
     Q_DECLARE_PRIVATE(EngineSession)

@@ -67,7 +67,20 @@ public:
     /*! Queues \a packets in order and flushes; closes the session when more than
         maxBufferedBytes stay queued. */
     void sendPackets(const QList<Protocol::EnginePacket> &packets);
+    /*! Queues one message whose Engine.IO text form \a message ("4" + UTF-8) the library
+        encoded itself (valid UTF-8 by construction; a broadcast builds it once for all its
+        recipients), then each of \a binaries, and flushes. The bytes are sent as they are: on
+        WebSocket as the frame payload (not copied), on polling joined into the payload.
+        Application bytes go through EngineSession::sendText() instead, which replaces invalid
+        UTF-8. Nothing is queued unless the session is open. */
+    void sendFramed(const QByteArray &message, const QList<QByteArray> &binaries = {});
+    static EngineSessionPrivate *get(EngineSession *q) { return q->d_func(); }
     void flush();
+    // From the current transport or the probe (EngineTransport::setSink()).
+    void onTransportPacket(EngineTransport *t, const Protocol::EnginePacket &packet);
+    void onTransportReady(EngineTransport *t);
+    void onTransportFailed(EngineTransport *t, const QString &reason, const QString &description);
+    void onTransportClosedGracefully(EngineTransport *t);
     void onPacket(const Protocol::EnginePacket &packet);
     void onClose(const QString &reason, const QString &description);
     void closeTransport();

@@ -2,8 +2,8 @@
 
 #include "enginelogging_p.h"
 #include "engineserver_p.h"
+#include "enginesession_p.h"
 
-#include <QHash>
 #include <QTcpSocket>
 #include <QWebSocket>
 #include <QtEndian>
@@ -32,6 +32,30 @@ void addPollingHeaders(HttpHeaders &headers, const Protocol::HttpRequest &reques
 
 EngineTransport::~EngineTransport() = default;
 
+void EngineTransport::packetReceived(const EnginePacket &packet)
+{
+    if (m_sink)
+        m_sink->onTransportPacket(this, packet);
+}
+
+void EngineTransport::ready()
+{
+    if (m_sink)
+        m_sink->onTransportReady(this);
+}
+
+void EngineTransport::failed(const QString &reason, const QString &description)
+{
+    if (m_sink)
+        m_sink->onTransportFailed(this, reason, description);
+}
+
+void EngineTransport::closedGracefully()
+{
+    if (m_sink)
+        m_sink->onTransportClosedGracefully(this);
+}
+
 // ---- PollingTransport ----------------------------------------------------------------------
 
 PollingTransport::PollingTransport(EngineServerPrivate *server, QObject *parent)
@@ -42,7 +66,7 @@ PollingTransport::PollingTransport(EngineServerPrivate *server, QObject *parent)
     connect(&m_closeTimer, &QTimer::timeout, this, [this] {
         qCInfo(lcEnginePolling) << "no GET arrived to deliver the close packet; closing anyway";
         m_shouldClose = false;
-        Q_EMIT closedGracefully();
+        closedGracefully();
     });
 }
 
@@ -63,7 +87,7 @@ void PollingTransport::handleGet(HttpConnection *connection, const Protocol::Htt
     if (m_get) {
         qCInfo(lcEnginePolling) << "second concurrent GET on one session: closing it";
         connection->respond(400, m_server->corsHeaders(request), {});
-        Q_EMIT failed(QStringLiteral("transport error"), QStringLiteral("overlap from client"));
+        failed(QStringLiteral("transport error"), QStringLiteral("overlap from client"));
         return;
     }
     m_get = connection;
@@ -73,10 +97,10 @@ void PollingTransport::handleGet(HttpConnection *connection, const Protocol::Htt
         if (m_closed)
             return;
         qCInfo(lcEnginePolling) << "poll connection closed prematurely";
-        Q_EMIT failed(QStringLiteral("transport error"),
+        failed(QStringLiteral("transport error"),
                       QStringLiteral("poll connection closed prematurely"));
     });
-    Q_EMIT ready();
+    ready();
     // Nothing was queued: a pending server-side close still has to reach the client, as in
     // engine.io after a noop ("6\x1e1").
     if (m_get == connection && m_shouldClose)
@@ -95,7 +119,7 @@ bool PollingTransport::beginPost(HttpConnection *connection)
         if (m_closed)
             return;
         qCInfo(lcEnginePolling) << "data request connection closed prematurely";
-        Q_EMIT failed(QStringLiteral("transport error"),
+        failed(QStringLiteral("transport error"),
                       QStringLiteral("data request connection closed prematurely"));
     });
     return true;
@@ -117,7 +141,7 @@ void PollingTransport::handlePost(HttpConnection *connection, const Protocol::Ht
     if (request.header("content-type").toLower().startsWith("application/octet-stream")) {
         qCInfo(lcEnginePolling) << "POST with Content-Type application/octet-stream refused";
         connection->respond(400, headers, {});
-        Q_EMIT failed(QStringLiteral("transport error"), QStringLiteral("invalid content-type"));
+        failed(QStringLiteral("transport error"), QStringLiteral("invalid content-type"));
         return;
     }
     QList<EnginePacket> packets;
@@ -128,11 +152,11 @@ void PollingTransport::handlePost(HttpConnection *connection, const Protocol::Ht
     for (const EnginePacket &packet : std::as_const(packets)) {
         if (!self || m_closed)
             break;
-        Q_EMIT packetReceived(packet);
+        packetReceived(packet);
     }
     if (self && !m_closed && !ok) {
         qCInfo(lcEnginePolling) << "invalid payload in POST:" << error;
-        Q_EMIT failed(QStringLiteral("parse error"), error);
+        failed(QStringLiteral("parse error"), error);
     }
     if (guard) {
         headers.emplaceBack(QByteArray("Content-Type"), "text/html");
@@ -159,7 +183,7 @@ void PollingTransport::send(const QList<EnginePacket> &packets)
     if (closing) {
         m_shouldClose = false;
         m_closeTimer.stop();
-        Q_EMIT closedGracefully();
+        closedGracefully();
     }
 }
 
@@ -203,7 +227,7 @@ void PollingTransport::closeGracefully()
         m_shouldClose = true;
         send({});
     } else if (m_discarded) {
-        Q_EMIT closedGracefully();
+        closedGracefully();
     } else {
         m_shouldClose = true;
         m_closeTimer.start();
@@ -267,7 +291,7 @@ WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
     // queued meanwhile (in order) and volatile packets are no longer dropped.
     connect(socket, &QWebSocket::bytesWritten, this, [this] {
         if (isWritable())
-            Q_EMIT ready();
+            ready();
     });
     connect(socket, &QWebSocket::disconnected, this, [this] {
         if (m_closed)
@@ -276,7 +300,7 @@ WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
         const QString why = QStringLiteral("websocket closed (code %1 %2)")
                                 .arg(int(m_socket->closeCode())).arg(m_socket->closeReason());
         qCInfo(lcEngineWebSocket) << why;
-        Q_EMIT failed(QStringLiteral("transport close"), why);
+        failed(QStringLiteral("transport close"), why);
     });
 }
 
@@ -369,52 +393,17 @@ QByteArray WebSocketTransport::frameHeader(bool binary, qint64 size)
 
 QByteArray WebSocketTransport::textPayload(const EnginePacket &packet)
 {
-    // A broadcast hands the same encoded bytes (one shared QByteArray) to every recipient's
-    // session; sessions that were not writable send them later, interleaved with the other
-    // messages queued meanwhile. So the frame payload of recent packets is kept by the address
-    // of their bytes and reused while a packet's data is the very same buffer: each entry holds
-    // a reference, which keeps that buffer alive and unchanged (a writer would detach), so the
-    // same address and size mean the same bytes. Bounded, and simply emptied when full.
-    struct Entry
-    {
-        QByteArray data;
-        EnginePacketType type;
-        bool binary;
-        QByteArray payload;
-    };
-    constexpr qsizetype MaxEntries = 256;
-    constexpr qsizetype MaxBytes = 256 * 1024;   // of cached source bytes; larger packets are not kept
-    thread_local QHash<const char *, Entry> cache;
-    thread_local qsizetype cachedBytes = 0;
-    const auto encode = [](const EnginePacket &p) {
-        QByteArray utf8 = Protocol::encodeEnginePacket(p);
-        // A text frame must be valid UTF-8 (the peer fails the connection otherwise). What the
-        // library encodes always is; bytes an application passed to EngineSession::sendText()
-        // may not be: they get U+FFFD for invalid sequences, as QWebSocket's QString did.
-        if (!QByteArrayView(utf8).isValidUtf8())
-            utf8 = QString::fromUtf8(utf8).toUtf8();
-        return utf8;
-    };
-    if (packet.data.isEmpty())
-        return encode(packet);
-    auto it = cache.constFind(packet.data.constData());
-    if (it != cache.constEnd() && it->data.size() == packet.data.size() && it->type == packet.type
-        && it->binary == packet.binary) {
-        return it->payload;
-    }
-    QByteArray payload = encode(packet);
-    QByteArray data = packet.data;
-    // only bytes the QByteArray owns: fromRawData() over a buffer its owner reuses must not match
-    if (data.size() <= MaxBytes && data.data_ptr().isMutable()) {
-        if (cache.size() >= MaxEntries || cachedBytes + data.size() > MaxBytes) {
-            cache.clear();
-            cachedBytes = 0;
-        }
-        Entry &entry = cache[data.constData()];
-        cachedBytes += data.size() - entry.data.size();
-        entry = Entry{std::move(data), packet.type, packet.binary, payload};
-    }
-    return payload;
+    // A framed message (a Socket.IO packet the library encoded, once per broadcast) is its own
+    // frame payload: every recipient shares the same bytes, valid UTF-8 by construction.
+    if (packet.framed)
+        return packet.data;
+    QByteArray utf8 = Protocol::encodeEnginePacket(packet);
+    // A text frame must be valid UTF-8 (the peer fails the connection otherwise). Bytes an
+    // application passed to EngineSession::sendText() may not be: they get U+FFFD for invalid
+    // sequences, as QWebSocket's QString did.
+    if (!QByteArrayView(utf8).isValidUtf8())
+        utf8 = QString::fromUtf8(utf8).toUtf8();
+    return utf8;
 }
 
 void WebSocketTransport::onText(const QString &message)
@@ -425,17 +414,17 @@ void WebSocketTransport::onText(const QString &message)
     QString error;
     if (!Protocol::decodeEnginePacket(message.toUtf8(), &packet, &error)) {
         qCInfo(lcEngineWebSocket) << "invalid packet:" << error;
-        Q_EMIT failed(QStringLiteral("parse error"), error);
+        failed(QStringLiteral("parse error"), error);
         return;
     }
-    Q_EMIT packetReceived(packet);
+    packetReceived(packet);
 }
 
 void WebSocketTransport::onBinary(const QByteArray &message)
 {
     if (m_closed)
         return;
-    Q_EMIT packetReceived(EnginePacket::bytes(message));
+    packetReceived(EnginePacket::bytes(message));
 }
 
 void WebSocketTransport::close()
@@ -465,7 +454,7 @@ void WebSocketTransport::close()
 void WebSocketTransport::closeGracefully()
 {
     close();
-    Q_EMIT closedGracefully();
+    closedGracefully();
 }
 
 void WebSocketTransport::discard()

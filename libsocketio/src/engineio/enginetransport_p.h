@@ -20,6 +20,7 @@ namespace SocketIo {
 
 class HttpConnection;
 class EngineServerPrivate;
+class EngineSessionPrivate;
 
 class EngineTransport : public QObject
 {
@@ -34,7 +35,7 @@ public:
     /*! Sends \a packets; only called while isWritable(). */
     virtual void send(const QList<Protocol::EnginePacket> &packets) = 0;
     /*! The session ended: release the peer (polling: a parked GET gets "1"; WebSocket: close
-        frame). No signal is emitted afterwards. */
+        frame). Nothing is reported to the session afterwards. */
     virtual void close() = 0;
     /*! Server-initiated graceful close: the transport calls back closedGracefully() once the
         peer has been told (at once, or when the next GET arrives, or after a timeout). */
@@ -42,13 +43,23 @@ public:
     /*! Replaced by an upgraded transport: stop serving, release a parked request. */
     virtual void discard() = 0;
 
-Q_SIGNALS:
+    /*! The session this transport reports to, as its current transport or as its upgrade
+        probe (null: nobody). Direct calls instead of four signal connections per session: a
+        transport has exactly one listener (docs/benchmarks.md, "Engine, second round"). */
+    void setSink(EngineSessionPrivate *session) { m_sink = session; }
+
+protected:
+    // Reports to the sink (nothing without one). The sink may delete this transport's session,
+    // and with it this transport: callers guard what they do afterwards.
     void packetReceived(const SocketIo::Protocol::EnginePacket &packet);
     /*! The transport became writable (a GET was parked; the WebSocket's writes drained). */
     void ready();
     /*! The transport failed or the peer closed it; the session closes with \a reason. */
     void failed(const QString &reason, const QString &description);
     void closedGracefully();
+
+private:
+    EngineSessionPrivate *m_sink = nullptr;
 };
 
 /*! HTTP long-polling: at most one parked GET and one POST in flight. */
@@ -154,8 +165,8 @@ public:
 
     /*! The WebSocket frame header (FIN set, unmasked) for a payload of \a size bytes. */
     static QByteArray frameHeader(bool binary, qint64 size);
-    /*! The UTF-8 payload of \a packet's text frame; repeated calls with the same shared bytes
-        (a broadcast) are served from a small cache. */
+    /*! The UTF-8 payload of \a packet's text frame: a framed packet's own bytes (shared, not
+        copied), else its text form with invalid UTF-8 replaced by U+FFFD. */
     static QByteArray textPayload(const Protocol::EnginePacket &packet);
 
 private:

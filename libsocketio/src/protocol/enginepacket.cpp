@@ -51,6 +51,8 @@ QByteArray encodeEnginePacket(const EnginePacket &packet)
 {
     if (packet.binary)
         return QByteArrayLiteral("b") + packet.data.toBase64();
+    if (packet.framed)
+        return packet.data;   // the text form already (shared, not copied)
     QByteArray out;
     out.reserve(packet.data.size() + 1);
     out.append(char('0' + int(packet.type)));
@@ -108,6 +110,8 @@ qsizetype encodedPayloadSize(const EnginePacket &packet)
 {
     if (packet.binary)
         return 1 + 4 * ((packet.data.size() + 2) / 3);
+    if (packet.framed)
+        return packet.data.size();
     return 1 + packet.data.size();
 }
 

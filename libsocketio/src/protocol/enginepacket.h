@@ -6,6 +6,8 @@
 #include <QList>
 #include <QString>
 
+#include <cstring>
+
 namespace SocketIo::Protocol {
 
 enum class EnginePacketType : quint8 {
@@ -19,18 +21,38 @@ enum class EnginePacketType : quint8 {
 };
 
 /*! One Engine.IO packet. For text packets \c data is UTF-8; for a binary message \c binary is
-    true, \c type is Message and \c data holds the raw bytes. */
+    true, \c type is Message and \c data holds the raw bytes. A \c framed packet is a text
+    message whose \c data is its whole text form already ("4" followed by the UTF-8 payload),
+    built once by the library's own encoder for every recipient of a broadcast: it is sent as it
+    is (no copy, no UTF-8 check), so it must be valid UTF-8 by construction. */
 struct EnginePacket
 {
     EnginePacketType type = EnginePacketType::Message;
     QByteArray data;
     bool binary = false;
+    bool framed = false;
 
     static EnginePacket text(EnginePacketType type, const QByteArray &utf8 = {})
-    { return EnginePacket{type, utf8, false}; }
+    { return EnginePacket{type, utf8, false, false}; }
     static EnginePacket bytes(const QByteArray &raw)
-    { return EnginePacket{EnginePacketType::Message, raw, true}; }
+    { return EnginePacket{EnginePacketType::Message, raw, true, false}; }
+    /*! A message packet from its text form \a message ("4" + valid UTF-8), see \c framed. */
+    static EnginePacket framedMessage(const QByteArray &message)
+    { return EnginePacket{EnginePacketType::Message, message, false, true}; }
+    /*! Size of the message's data: the UTF-8 payload (without the type digit of a framed
+        packet), or the raw bytes of a binary message. */
+    qsizetype dataSize() const { return framed ? qMax(qsizetype(0), data.size() - 1) : data.size(); }
 };
+
+/*! The text form "4" + \a utf8 of a message packet, for EnginePacket::framedMessage(). */
+inline QByteArray messageText(QByteArrayView utf8)
+{
+    QByteArray out(utf8.size() + 1, Qt::Uninitialized);
+    out[0] = '4';
+    if (!utf8.isEmpty())
+        memcpy(out.data() + 1, utf8.data(), size_t(utf8.size()));
+    return out;
+}
 
 /*! One Socket.IO packet as Engine.IO messages: the text \a utf8, then each binary attachment. */
 inline QList<EnginePacket> messagePackets(const QByteArray &utf8, const QList<QByteArray> &binaries)

@@ -1354,6 +1354,13 @@ void writeTo(QByteArray *out, const QCborValue &value, QList<QByteArray> *attach
     *out = writer.take();
 }
 
+void writeStringTo(QByteArray *out, QStringView string)
+{
+    Writer writer(nullptr, std::move(*out));
+    writer.writeString(string);
+    *out = writer.take();
+}
+
 bool read(QByteArrayView json, QCborValue *value, QString *error)
 {
     // Escapes are rare in practice; input with them goes straight to Reader.

@@ -33,6 +33,10 @@ QByteArray write(const QCborValue &value, QList<QByteArray> *attachments = nullp
 /*! Appends what write() returns to \a out (one buffer for a packet header and its JSON). */
 void writeTo(QByteArray *out, const QCborValue &value, QList<QByteArray> *attachments = nullptr);
 
+/*! Appends \a string as a JSON string (quoted and escaped exactly as write() writes a string
+    value) to \a out, without building a QCborValue. */
+void writeStringTo(QByteArray *out, QStringView string);
+
 /*!
   Parses UTF-8 JSON text \a json (any JSON value at top level, surrounding whitespace allowed)
   like JSON.parse: integers within +-2^53 without fraction or exponent become integer values,

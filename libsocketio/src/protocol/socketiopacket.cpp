@@ -292,6 +292,45 @@ EncodedPacket encodePacket(const Packet &packet)
     return encoded;
 }
 
+QByteArray encodeConnectReply(const QString &nsp, const QString &sid, const QString &pid)
+{
+    const bool customNamespace = !nsp.isEmpty() && nsp != QLatin1StringView("/");
+    if (customNamespace && nsp.contains(u','))
+        return {};   // as encodePacket(): not decodable
+    QByteArray text;
+    text.reserve(24 + sid.size() + pid.size() + (customNamespace ? nsp.size() * 3 + 1 : 0));
+    text.append('0');
+    if (customNamespace) {
+        text.append(nsp.toUtf8());
+        text.append(',');
+    }
+    // ids are base64url: copied as they are when nothing needs escaping, else the JSON writer
+    const auto appendString = [&text](const QString &string) {
+        for (const QChar c : string) {
+            const char16_t u = c.unicode();
+            if (u < 0x20 || u >= 0x7f || u == u'"' || u == u'\\') {
+                Json::writeStringTo(&text, string);
+                return;
+            }
+        }
+        text.append('"');
+        const qsizetype at = text.size();
+        text.resize(at + string.size());
+        char *out = text.data() + at;
+        for (const QChar c : string)
+            *out++ = char(c.unicode());
+        text.append('"');
+    };
+    text.append("{\"sid\":", 7);
+    appendString(sid);
+    if (!pid.isEmpty()) {
+        text.append(",\"pid\":", 7);
+        appendString(pid);
+    }
+    text.append('}');
+    return text;
+}
+
 bool isReservedEventName(const QString &name)
 {
     static constexpr QLatin1StringView reserved[] = {

@@ -57,6 +57,11 @@ struct EncodedPacket
 */
 EncodedPacket encodePacket(const Packet &packet);
 
+/*! The server's CONNECT reply for namespace \a nsp: the text encodePacket() gives for a CONNECT
+    packet with data {"sid": sid} and, when \a pid is not empty, "pid": pid; written directly,
+    without building the map. */
+QByteArray encodeConnectReply(const QString &nsp, const QString &sid, const QString &pid);
+
 /*!
   Builds an EVENT packet: data = [event, ...args]. encodePacket() turns it into BINARY_EVENT when
   \a args hold byte strings.

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QPointer>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <functional>
 
@@ -26,6 +27,10 @@ public:
     QList<Socket *> sockets;                 // connected, in order
     QHash<QString, Socket *> socketsById;
     qint64 nextAckId = 0;
+    /*! A new socket's own room {id} for Adapter::addAll(): kept allocated between connections (a
+        QSet allocates its buckets on the first insert and keeps them on remove), so that joining
+        the own room does not allocate and free a set each time. Empty while not in use. */
+    QSet<QString> ownRoomScratch;
 
     bool isParent = false;
     NamespaceMatcher matcher;               // parents only

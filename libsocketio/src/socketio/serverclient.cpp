@@ -6,6 +6,8 @@
 #include "socket_p.h"
 #include "util_p.h"
 
+#include "engineio/enginesession_p.h"
+
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
@@ -46,8 +48,22 @@ bool ServerClient::writePacket(const Protocol::Packet &packet, bool isVolatile)
 {
     if (!isOpen())
         return false;
-    const Protocol::EncodedPacket encoded = Protocol::encodePacket(packet);
-    return writeEncoded(EncodedPacket{encoded.text, encoded.attachments}, isVolatile);
+    return writeEncoded(Protocol::encodePacket(packet), isVolatile);
+}
+
+bool ServerClient::writeEncoded(const Protocol::EncodedPacket &encoded, bool isVolatile)
+{
+    if (!isOpen())
+        return false;
+    if (isVolatile && !m_session->isWritable()) {
+        qCDebug(lcServer, "volatile packet dropped: transport not writable");
+        return false;
+    }
+    // Our encoder writes valid UTF-8: framed here once, sent by the engine as it is.
+    EngineSessionPrivate::get(m_session)->sendFramed(
+        encoded.text.isEmpty() ? QByteArrayLiteral("4") : Protocol::messageText(encoded.text),
+        encoded.attachments);
+    return true;
 }
 
 bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
@@ -58,7 +74,12 @@ bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
         qCDebug(lcServer, "volatile packet dropped: transport not writable");
         return false;
     }
-    if (encoded.attachments.isEmpty())
+    // Adapter::encode() framed the message once for every recipient of a broadcast: each
+    // session sends those very bytes. Without it (an EncodedPacket built by other means) the
+    // engine frames the text and replaces invalid UTF-8.
+    if (encoded.engineMessage.size() == encoded.text.size() + 1)
+        EngineSessionPrivate::get(m_session)->sendFramed(encoded.engineMessage, encoded.attachments);
+    else if (encoded.attachments.isEmpty())
         m_session->sendText(encoded.text);
     else
         m_session->sendMessages(encoded.text, encoded.attachments);
@@ -111,7 +132,7 @@ void ServerClient::onDecoded(Protocol::Packet &&packet)
 {
     const QString nsp = packet.nsp;
     if (packet.type == Protocol::PacketType::Connect) {
-        if (m_nsps.contains(nsp) || m_connecting.contains(nsp)) {
+        if (socketOf(nsp) || m_connecting.contains(nsp)) {
             qCWarning(lcServer, "session %s: duplicate CONNECT for %s; closing the connection",
                       qUtf8Printable(m_session->id()), qUtf8Printable(nsp));
             close();
@@ -126,7 +147,7 @@ void ServerClient::onDecoded(Protocol::Packet &&packet)
         close();
         return;
     }
-    const QPointer<Socket> socket = m_nsps.value(nsp);
+    const QPointer<Socket> socket = socketOf(nsp);
     if (!socket) {
         qCWarning(lcServer, "session %s: packet type %d for namespace %s not joined; closing the connection",
                   qUtf8Printable(m_session->id()), int(packet.type), qUtf8Printable(nsp));
@@ -143,8 +164,8 @@ void ServerClient::onDecodeError(const QString &error)
     // The engine may still deliver the rest of the payload before it reports the close: none of
     // it may reach a handler. The sockets stay until then, to leave with the engine's reason.
     m_closing = true;
-    const auto sockets = m_nsps.values();
-    for (const QPointer<Socket> &socket : sockets) {
+    const auto list = sockets();
+    for (const QPointer<Socket> &socket : list) {
         if (socket)
             SocketPrivate::get(socket)->onError(error);
     }
@@ -163,12 +184,12 @@ void ServerClient::connectNamespace(const QString &name, const QCborMap &auth)
         doConnect(existing, auth);
         return;
     }
-    m_connecting.insert(name);
+    m_connecting.append(name);
     QPointer<ServerClient> guard(this);
     server->checkNamespace(name, auth, 0, [guard, name, auth](Namespace *nsp) {
         if (!guard)
             return;
-        guard->m_connecting.remove(name);
+        guard->removeConnecting(name);
         if (!guard->isOpen())
             return;
         if (!nsp) {
@@ -183,15 +204,24 @@ void ServerClient::connectNamespace(const QString &name, const QCborMap &auth)
 void ServerClient::doConnect(Namespace *nsp, const QCborMap &auth)
 {
     const QString name = nsp->name();
-    m_connecting.insert(name);
+    m_connecting.append(name);
     QPointer<ServerClient> guard(this);
     NamespacePrivate::get(nsp)->add(this, auth, [guard, name](Socket *socket) {
         if (!guard)
             return;
-        guard->m_connecting.remove(name);
+        guard->removeConnecting(name);
         if (!socket)
             return;
-        guard->m_nsps.insert(name, socket);
+        bool replaced = false;
+        for (auto &entry : guard->m_nsps) {
+            if (entry.first == name) {   // as QHash::insert did
+                entry.second = socket;
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced)
+            guard->m_nsps.append({name, QPointer<Socket>(socket)});
         guard->m_joined = true;
     });
 }
@@ -219,10 +249,38 @@ void ServerClient::close()
     onClose(DisconnectReason::ForcedServerClose, QString());
 }
 
+Socket *ServerClient::socketOf(const QString &nsp) const
+{
+    for (const auto &entry : m_nsps) {
+        if (entry.first == nsp)
+            return entry.second;
+    }
+    return nullptr;
+}
+
+QList<QPointer<Socket>> ServerClient::sockets() const
+{
+    QList<QPointer<Socket>> list;
+    list.reserve(m_nsps.size());
+    for (const auto &entry : m_nsps)
+        list.append(entry.second);
+    return list;
+}
+
+void ServerClient::removeConnecting(const QString &nsp)
+{
+    for (qsizetype i = 0; i < m_connecting.size(); ++i) {
+        if (m_connecting.at(i) == nsp) {
+            m_connecting.remove(i);
+            return;
+        }
+    }
+}
+
 void ServerClient::disconnectAll()
 {
-    const auto sockets = m_nsps.values();
-    for (const QPointer<Socket> &socket : sockets) {
+    const auto list = sockets();
+    for (const QPointer<Socket> &socket : list) {
         if (socket)
             socket->disconnect(false);
     }
@@ -232,12 +290,9 @@ void ServerClient::disconnectAll()
 
 void ServerClient::removeSocket(Socket *socket)
 {
-    for (auto it = m_nsps.begin(); it != m_nsps.end();) {
-        if (it.value() == socket || it.value().isNull())
-            it = m_nsps.erase(it);
-        else
-            ++it;
-    }
+    m_nsps.removeIf([socket](const std::pair<QString, QPointer<Socket>> &entry) {
+        return entry.second == socket || entry.second.isNull();
+    });
 }
 
 void ServerClient::onClosed(const QString &reason, const QString &description)
@@ -254,9 +309,9 @@ void ServerClient::onClose(DisconnectReason reason, const QString &description)
     if (m_closed)
         return;
     m_closed = true;
-    const auto sockets = m_nsps.values();
+    const auto list = sockets();
     m_nsps.clear();
-    for (const QPointer<Socket> &socket : sockets) {
+    for (const QPointer<Socket> &socket : list) {
         if (socket)
             SocketPrivate::get(socket)->onClose(reason, description);
     }

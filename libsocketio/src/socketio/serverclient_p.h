@@ -13,6 +13,9 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QVarLengthArray>
+
+#include <utility>
 
 namespace SocketIo {
 
@@ -33,8 +36,11 @@ public:
     /*! Writes \a packet (encoded here). */
     bool writePacket(const Protocol::Packet &packet, bool isVolatile = false);
     /*! Writes an already encoded packet. Volatile packets are dropped when the transport cannot
-        take them now. */
+        take them now. The session sends \a encoded's engineMessage (Adapter::encode(), once per
+        broadcast) unchanged; without one it frames the text itself (EngineSession::sendText()). */
     bool writeEncoded(const EncodedPacket &encoded, bool isVolatile = false);
+    /*! Writes a packet our encoder produced (valid UTF-8): framed once, sent unchanged. */
+    bool writeEncoded(const Protocol::EncodedPacket &encoded, bool isVolatile = false);
 
     /*! socket.io Client.close(): closes the Engine.IO session; if it does not close at once, the
         sockets leave with "forced server close". */
@@ -63,8 +69,15 @@ private:
     QPointer<Server> m_server;
     QPointer<EngineSession> m_session;
     Protocol::Decoder m_decoder;
-    QHash<QString, QPointer<Socket>> m_nsps;     // connected namespace → socket
-    QSet<QString> m_connecting;                  // CONNECT being processed (matchers, middlewares)
+    /*! The connected namespaces (name → socket), in join order. Almost always one or two: a flat
+        array with room for one inline (a QHash allocated a 128-bucket span, ~2 KB per connection). */
+    QVarLengthArray<std::pair<QString, QPointer<Socket>>, 1> m_nsps;
+    QVarLengthArray<QString, 1> m_connecting;    // CONNECT being processed (matchers, middlewares)
+
+    Socket *socketOf(const QString &nsp) const;
+    /*! The sockets of m_nsps, in join order (a copy: leaving changes the table). */
+    QList<QPointer<Socket>> sockets() const;
+    void removeConnecting(const QString &nsp);
     bool m_joined = false;    // a namespace was joined: connectTimeout no longer applies
     bool m_closed = false;
     bool m_closing = false;   // a close was asked for (decode error, violation); m_closed may lag

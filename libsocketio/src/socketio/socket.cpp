@@ -4,6 +4,7 @@
 #include "logging_p.h"
 #include "message_p.h"
 #include "namespace_p.h"
+#include "server_p.h"
 #include "serverclient_p.h"
 #include "socket_p.h"
 #include "util_p.h"
@@ -15,6 +16,7 @@
 #include <QDateTime>
 #include <QMetaMethod>
 #include <QRandomGenerator>
+#include <QVarLengthArray>
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 
@@ -104,7 +106,15 @@ void SocketPrivate::onConnect()
 {
     handshaking = false;
     connected = true;
-    nsp->adapter()->addAll(id, {id});
+    QSet<QString> &ownRoom = NamespacePrivate::get(nsp)->ownRoomScratch;
+    if (ownRoom.isEmpty()) {
+        ownRoom.insert(id);
+        // the adapter may keep a copy (implicitly shared): the remove below then detaches ours
+        nsp->adapter()->addAll(id, ownRoom);
+        ownRoom.remove(id);
+    } else {
+        nsp->adapter()->addAll(id, {id});   // a slot of a join signal connected another socket
+    }
     // missed packets go before the CONNECT reply, as socket.io writes them (protocol.md 7.4 item 11)
     const QCborArray missed = std::exchange(missedPackets, {});
     for (const QCborValue &eventData : missed) {
@@ -113,14 +123,12 @@ void SocketPrivate::onConnect()
         packet.data = eventData;
         sendPacket(packet, false);
     }
-    Protocol::Packet packet;
-    packet.type = Protocol::PacketType::Connect;
-    QCborMap data;
-    data.insert(QStringLiteral("sid"), id);
-    if (!pid.isEmpty())
-        data.insert(QStringLiteral("pid"), pid);
-    packet.data = data;
-    sendPacket(packet, false);
+    // {"sid": id, "pid": pid} written directly (what encoding the packet with a QCborMap gives)
+    if (client) {
+        EncodedPacket reply;
+        reply.text = Protocol::encodeConnectReply(nsp->name(), id, pid);
+        client->writeEncoded(reply, false);
+    }
 }
 
 void SocketPrivate::abandon(bool keepSession)
@@ -259,13 +267,23 @@ void SocketPrivate::runMiddlewares(const Message &message, int index,
 void SocketPrivate::dispatch(const Message &message)
 {
     Q_Q(Socket);
-    auto it = handlers.find(message.event());
-    if (it == handlers.end())
+    const QString event = message.event();
+    // prune this event's handlers whose context died, then call a copy (handlers may add or
+    // remove handlers)
+    QVarLengthArray<Handler, 4> list;
+    for (qsizetype i = 0; i < handlers.size();) {
+        const HandlerEntry &entry = handlers.at(i);
+        if (entry.event != event) {
+            ++i;
+        } else if (entry.handler.context.isNull()) {
+            handlers.removeAt(i);
+        } else {
+            list.append(entry.handler);
+            ++i;
+        }
+    }
+    if (list.isEmpty())
         return;
-    // prune handlers whose context died, then call a copy (handlers may add or remove handlers)
-    it->erase(std::remove_if(it->begin(), it->end(), [](const Handler &h) { return h.context.isNull(); }),
-              it->end());
-    const QList<Handler> list = *it;
     QPointer<Socket> guard(q);
     for (const Handler &h : list) {
         if (!guard)
@@ -565,12 +583,15 @@ void Socket::on(const QString &event, const QObject *context, const EventHandler
                   qUtf8Printable(event));
         return;
     }
-    d->handlers[event].append(SocketPrivate::Handler{QPointer<const QObject>(context), handler});
+    if (d->handlers.isEmpty())
+        d->handlers.reserve(4);   // one allocation for a typical socket's handlers
+    d->handlers.append(SocketPrivate::HandlerEntry{event, {QPointer<const QObject>(context), handler}});
 }
 
 void Socket::off(const QString &event)
 {
-    d_func()->handlers.remove(event);
+    Q_D(Socket);
+    d->handlers.removeIf([&event](const SocketPrivate::HandlerEntry &entry) { return entry.event == event; });
 }
 
 void Socket::use(const PacketMiddleware &middleware)
