@@ -8,6 +8,7 @@
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
 
+#include <QCoreApplication>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
@@ -31,26 +32,41 @@ private Q_SLOTS:
     void packetBeforeAnyConnectClosesConnection();
     void peerClosingTransportIsReported();
     void handlerDeletingOtherSocketsDuringBroadcastIsSafe();
+    void emptyMessageClosesConnection_data();
+    void emptyMessageClosesConnection();
+    void eventBeforeDisconnectInOnePayloadIsNotDispatched();
+    void eventsOfOnePayloadAreDispatchedInOrder();
 };
 
 void tst_ServerBadInput::decodeErrorClosesConnection_data()
 {
     QTest::addColumn<Transport>("transport");
     QTest::addColumn<QList<QByteArray>>("frames");
-    const QList<QPair<const char *, QList<QByteArray>>> cases = {
-        {"unknown packet type", {"4abc"}},
-        {"event payload not an array", {"42{}"}},
-        {"empty event array", {"42[]"}},
-        {"reserved event name", {R"(42["disconnect"])"}},
-        {"letters where the ack id goes", {R"(42abc["x"])"}},
-        {"connect payload not an object", {R"(40"abc")"}},
-        {"binary event with zero attachments", {R"(450-["x",{"_placeholder":true,"num":0}])"}},
-        {"too many attachments", {R"(4511-["x"])"}},
-        {"text while awaiting an attachment", {R"(451-["x",{"_placeholder":true,"num":0}])", R"(42["y"])"}},
+    QTest::addColumn<QString>("error");
+    // the errors are socket.io-parser's words (the socket's "error" event in socket.io)
+    struct Case
+    {
+        const char *name;
+        QList<QByteArray> frames;
+        QString error;
     };
-    for (const auto &c : cases) {
-        QTest::addRow("%s over websocket", c.first) << Transport::WebSocket << c.second;
-        QTest::addRow("%s over polling", c.first) << Transport::Polling << c.second;
+    const QList<Case> cases = {
+        {"unknown packet type", {"4abc"}, u"unknown packet type NaN"_s},
+        {"packet type out of range", {"47[]"}, u"unknown packet type 7"_s},
+        {"event payload not an array", {"42{}"}, u"invalid payload"_s},
+        {"empty event array", {"42[]"}, u"invalid payload"_s},
+        {"reserved event name", {R"(42["disconnect"])"}, u"invalid payload"_s},
+        {"letters where the ack id goes", {R"(42abc["x"])"}, u"invalid payload"_s},
+        {"connect payload not an object", {R"(40"abc")"}, u"invalid payload"_s},
+        {"binary event with zero attachments", {R"(450-["x",{"_placeholder":true,"num":0}])"}, u"Illegal attachments"_s},
+        {"attachment count that is not a number", {R"(45x-["x"])"}, u"Illegal attachments"_s},
+        {"too many attachments", {R"(4511-["x"])"}, u"too many attachments"_s},
+        {"text while awaiting an attachment", {R"(451-["x",{"_placeholder":true,"num":0}])", R"(42["y"])"},
+         u"got plaintext data when reconstructing a packet"_s},
+    };
+    for (const Case &c : cases) {
+        QTest::addRow("%s over websocket", c.name) << Transport::WebSocket << c.frames << c.error;
+        QTest::addRow("%s over polling", c.name) << Transport::Polling << c.frames << c.error;
     }
 }
 
@@ -58,6 +74,7 @@ void tst_ServerBadInput::decodeErrorClosesConnection()
 {
     QFETCH(Transport, transport);
     QFETCH(QList<QByteArray>, frames);
+    QFETCH(QString, error);
     auto io = sioStartServer();
     QVERIFY(io);
     QSignalSpy connections(io.get(), &Server::connection);
@@ -75,6 +92,7 @@ void tst_ServerBadInput::decodeErrorClosesConnection()
     QVERIFY(client.waitForClosed());
     QTRY_COMPARE(disconnected.size(), 1);
     QCOMPARE(errors.size(), 1);
+    QCOMPARE(errors.at(0).at(0).toString(), error);
     QCOMPARE(disconnected.at(0).at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
     QTRY_COMPARE(io->engine()->clientsCount(), 0);
 }
@@ -169,6 +187,80 @@ void tst_ServerBadInput::handlerDeletingOtherSocketsDuringBroadcastIsSafe()
     QVERIFY(a.waitForClosed());
     QVERIFY(b.waitForClosed());
     QVERIFY(c.waitForClosed());
+}
+
+void tst_ServerBadInput::emptyMessageClosesConnection_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::newRow("websocket") << Transport::WebSocket;
+    QTest::newRow("polling") << Transport::Polling;
+}
+
+void tst_ServerBadInput::emptyMessageClosesConnection()
+{
+    // An Engine.IO message without data ("4") is no Socket.IO packet (socket.io's decoder
+    // refuses it); it is not read as a CONNECT to "/".
+    QFETCH(Transport, transport);
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QSignalSpy connections(io.get(), &Server::connection);
+    SioRawClient client(transport);
+    QVERIFY(client.open(io->serverPort()));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"invalid Socket.IO packet"_s));
+    client.send("4");
+    QVERIFY(client.waitForClosed());
+    QCOMPARE(connections.size(), 0);
+    for (const SioRawClient::Frame &frame : client.history())
+        QVERIFY2(!frame.data.startsWith("40"), frame.data.constData());
+}
+
+void tst_ServerBadInput::eventBeforeDisconnectInOnePayloadIsNotDispatched()
+{
+    // socket.io runs event handlers on a later tick than the packets of the same payload are
+    // read: an EVENT followed by the socket's DISCONNECT in one POST reaches the catch-all
+    // listeners but no handler (the socket is no longer connected by then).
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QSignalSpy connections(io.get(), &Server::connection);
+    SioRawClient client(Transport::Polling);
+    QVERIFY(client.open(io->serverPort()));
+    QVERIFY(client.connectNamespace().startsWith("40"));
+    QTRY_COMPARE(connections.size(), 1);
+    auto *socket = connections.at(0).at(0).value<Socket *>();
+    int handled = 0;
+    QStringList caught;
+    socket->on(u"message"_s, socket, [&handled](const SocketIo::Message &) { ++handled; });
+    connect(socket, &Socket::eventReceived, socket, [&caught](const SocketIo::Message &m) { caught.append(m.event()); });
+    QSignalSpy disconnected(socket, &Socket::disconnected);
+    client.postPayload("42[\"message\",\"x\"]\x1e" "41");
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.at(0).at(0).value<DisconnectReason>(), DisconnectReason::ClientNamespaceDisconnect);
+    QCOMPARE(caught, QStringList{u"message"_s});
+    // the deferred dispatch has run by the time the event loop comes back: nothing was handled
+    QCoreApplication::processEvents();
+    QCOMPARE(handled, 0);
+}
+
+void tst_ServerBadInput::eventsOfOnePayloadAreDispatchedInOrder()
+{
+    // the counterpart: several events in one POST all reach their handlers, in order, with acks
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QSignalSpy connections(io.get(), &Server::connection);
+    SioRawClient client(Transport::Polling);
+    QVERIFY(client.open(io->serverPort()));
+    QVERIFY(client.connectNamespace().startsWith("40"));
+    QTRY_COMPARE(connections.size(), 1);
+    auto *socket = connections.at(0).at(0).value<Socket *>();
+    QStringList handled;
+    socket->on(u"a"_s, socket, [&handled](const SocketIo::Message &m) {
+        handled.append(u"a"_s + m.args().at(0).toString());
+        m.ack({m.args().at(0)});
+    });
+    socket->on(u"b"_s, socket, [&handled](const SocketIo::Message &) { handled.append(u"b"_s); });
+    client.postPayload("42[\"a\",\"1\"]\x1e" "42[\"b\"]\x1e" "425[\"a\",\"2\"]");
+    QTRY_COMPARE(handled, (QStringList{u"a1"_s, u"b"_s, u"a2"_s}));
+    QCOMPARE(client.waitForText(), QByteArray(R"(435["2"])"));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerBadInput)

@@ -194,6 +194,29 @@ void Server::setOptions(const ServerOptions &options)
 
 ServerOptions Server::options() const { return d_func()->options; }
 
+void ServerPrivate::deferDispatch(Socket *socket, const Message &message)
+{
+    // one posted call per event-loop pass, however many events arrive in it
+    if (deferredEvents.isEmpty())
+        QMetaObject::invokeMethod(q_ptr, [this] { runDeferredEvents(); }, Qt::QueuedConnection);
+    deferredEvents.append({socket, message});
+}
+
+void ServerPrivate::runDeferredEvents()
+{
+    const QList<DeferredEvent> batch = std::exchange(deferredEvents, {});
+    for (const DeferredEvent &e : batch) {
+        if (!e.socket)
+            continue;
+        SocketPrivate *d = SocketPrivate::get(e.socket);
+        if (!d->connected) {
+            qCDebug(lcServer, "event \"%s\" after disconnection not dispatched", qUtf8Printable(e.message.event()));
+            continue;
+        }
+        d->dispatch(e.message);
+    }
+}
+
 bool Server::listen(const QHostAddress &address, quint16 port)
 {
     Q_D(Server);

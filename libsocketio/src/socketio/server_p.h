@@ -1,6 +1,7 @@
 #pragma once
 
 #include <SocketIo/engineserver.h>
+#include <SocketIo/message.h>
 #include <SocketIo/server.h>
 
 #include <QHash>
@@ -55,6 +56,19 @@ public:
     void armConnectTimer(qint64 deadline);
 
     static ServerPrivate *get(Server *server) { return server->d_func(); }
+
+    /*! Event handlers (Socket::on) run from the next event-loop pass, in arrival order, for
+        sockets still connected then: socket.io dispatches on a later tick than it reads the
+        packets of the same payload or read, so an EVENT followed by its socket's DISCONNECT
+        reaches the catch-all listeners (eventReceived, synchronous) but no handler. */
+    struct DeferredEvent
+    {
+        QPointer<Socket> socket;
+        Message message;
+    };
+    QList<DeferredEvent> deferredEvents;
+    void deferDispatch(Socket *socket, const Message &message);
+    void runDeferredEvents();
 
     void onEngineConnection(EngineSession *session);
     Namespace *createNamespace(const QString &name);

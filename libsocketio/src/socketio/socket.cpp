@@ -224,7 +224,7 @@ void SocketPrivate::onEvent(Protocol::Packet &&packet)
         return;
     if (middlewares.isEmpty()) {
         // what runMiddlewares() would call at once, without building its callbacks
-        dispatch(message);
+        dispatchLater(message);
         return;
     }
     runMiddlewares(message, 0, [guard, message](bool ok, const MiddlewareError &error) {
@@ -239,8 +239,19 @@ void SocketPrivate::onEvent(Protocol::Packet &&packet)
             qCDebug(lcServer, "event \"%s\" after disconnection ignored", qUtf8Printable(message.event()));
             return;
         }
-        d->dispatch(message);
+        d->dispatchLater(message);
     });
+}
+
+void SocketPrivate::dispatchLater(const Message &message)
+{
+    Q_Q(Socket);
+    Server *server = nsp ? NamespacePrivate::get(nsp)->server : nullptr;
+    if (!server) {
+        dispatch(message);
+        return;
+    }
+    ServerPrivate::get(server)->deferDispatch(q, message);
 }
 
 void SocketPrivate::runMiddlewares(const Message &message, int index,

@@ -35,7 +35,10 @@ class SocketPrivate;
   while events are being dispatched.
 
   Incoming events run, in order (as in socket.io): eventReceived() (socket.io's onAny), then the
-  packet middlewares (use()), then the handlers registered with on() for that event name.
+  packet middlewares (use()), then the handlers registered with on() for that event name. The
+  handlers run from the next event-loop pass (socket.io runs them on a later tick than it reads
+  the packet) and only while the socket is still connected: an event followed by the socket's
+  DISCONNECT in the same payload reaches eventReceived() but no handler.
 */
 class SOCKETIO_EXPORT Socket : public QObject
 {

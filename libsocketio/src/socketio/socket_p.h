@@ -92,6 +92,8 @@ public:
     void onClose(DisconnectReason reason, const QString &description = QString());
     void runMiddlewares(const Message &message, int index, const std::function<void(bool, const MiddlewareError &)> &done);
     void dispatch(const Message &message);
+    /*! dispatch() from the next event-loop pass if still connected then (ServerPrivate::deferDispatch). */
+    void dispatchLater(const Message &message);
 
     /*! Encodes and writes \a packet (nsp set here) to the client. */
     bool sendPacket(Protocol::Packet packet, bool isVolatile);
