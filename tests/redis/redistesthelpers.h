@@ -2,13 +2,24 @@
 // client (to publish garbage or to play a cluster node that never answers).
 #pragma once
 
+#include <SocketIo/client.h>
+#include <SocketIo/clientsocket.h>
+#include <SocketIo/message.h>
+#include <SocketIo/redisconnection.h>
+#include <SocketIo/server.h>
+
 #include <QByteArray>
+#include <QJsonArray>
 #include <QList>
+#include <QSet>
 #include <QObject>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
 #include <QTcpSocket>
+
+#include <algorithm>
+#include <memory>
 
 namespace SocketIo {
 class Adapter;
@@ -85,5 +96,45 @@ int serverCountOf(SocketIo::Adapter *adapter);
         if (!SocketIo::Test::RedisServer::available(&why_))                                        \
             QFAIL(qPrintable(why_));                                                               \
     } while (false)
+
+/*! One of our server nodes in a test cluster (tst_redis_cluster, tst_redis_sharded). */
+struct QtNode
+{
+    QString name;
+    std::unique_ptr<SocketIo::RedisConnection> redis;
+    std::unique_ptr<SocketIo::Server> io;
+};
+
+/*! One of our clients, recording the events it receives. */
+struct TestClient
+{
+    QString user;
+    std::unique_ptr<SocketIo::Client> client;
+    SocketIo::ClientSocket *socket = nullptr;
+    QList<SocketIo::Message> events;
+
+    int count(const QString &event) const
+    {
+        return int(std::count_if(events.cbegin(), events.cend(),
+                                 [&event](const SocketIo::Message &m) { return m.event() == event; }));
+    }
+    SocketIo::Message last(const QString &event) const
+    {
+        for (auto it = events.crbegin(); it != events.crend(); ++it) {
+            if (it->event() == event)
+                return *it;
+        }
+        return SocketIo::Message();
+    }
+};
+
+/*! The strings of a JSON array, as a set. */
+inline QSet<QString> stringSet(const QJsonArray &array)
+{
+    QSet<QString> set;
+    for (const QJsonValue &v : array)
+        set.insert(v.toString());
+    return set;
+}
 
 } // namespace SocketIo::Test

@@ -32,49 +32,15 @@
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 using SocketIo::Test::NodeProcess;
+using SocketIo::Test::QtNode;
 using SocketIo::Test::RawRedisClient;
 using SocketIo::Test::RedisServer;
+using SocketIo::Test::TestClient;
+using SocketIo::Test::stringSet;
 
 namespace {
 
 constexpr auto kRequestsTimeout = 1500ms;
-
-struct QtNode
-{
-    QString name;
-    std::unique_ptr<SocketIo::RedisConnection> redis;
-    std::unique_ptr<SocketIo::Server> io;
-};
-
-struct TestClient
-{
-    QString user;
-    std::unique_ptr<SocketIo::Client> client;
-    SocketIo::ClientSocket *socket = nullptr;
-    QList<SocketIo::Message> events;
-
-    int count(const QString &event) const
-    {
-        return int(std::count_if(events.cbegin(), events.cend(),
-                                 [&event](const SocketIo::Message &m) { return m.event() == event; }));
-    }
-    SocketIo::Message last(const QString &event) const
-    {
-        for (auto it = events.crbegin(); it != events.crend(); ++it) {
-            if (it->event() == event)
-                return *it;
-        }
-        return SocketIo::Message();
-    }
-};
-
-QSet<QString> stringSet(const QJsonArray &array)
-{
-    QSet<QString> set;
-    for (const QJsonValue &v : array)
-        set.insert(v.toString());
-    return set;
-}
 
 // the smessage payloads a raw SSUBSCRIBEd client received on \a channel, in order (RESP2 push
 // frames *3 $8 smessage $N channel $M payload)
