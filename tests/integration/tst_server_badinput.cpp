@@ -36,6 +36,7 @@ private Q_SLOTS:
     void emptyMessageClosesConnection();
     void eventBeforeDisconnectInOnePayloadIsNotDispatched();
     void eventsOfOnePayloadAreDispatchedInOrder();
+    void eventAfterDisconnectInOnePayloadIsDropped();
 };
 
 void tst_ServerBadInput::decodeErrorClosesConnection_data()
@@ -261,6 +262,47 @@ void tst_ServerBadInput::eventsOfOnePayloadAreDispatchedInOrder()
     client.postPayload("42[\"a\",\"1\"]\x1e" "42[\"b\"]\x1e" "425[\"a\",\"2\"]");
     QTRY_COMPARE(handled, (QStringList{u"a1"_s, u"b"_s, u"a2"_s}));
     QCOMPARE(client.waitForText(), QByteArray(R"(435["2"])"));
+}
+
+void tst_ServerBadInput::eventAfterDisconnectInOnePayloadIsDropped()
+{
+    // socket.io handles a DISCONNECT packet on a later tick: an EVENT behind it in the same POST
+    // still finds the socket, and is dropped as an event after disconnection, not taken as a
+    // packet for a namespace never joined (which closes the connection). The connection stays
+    // open and can join again; a packet for the namespace in a later POST is a state error again.
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QSignalSpy connections(io.get(), &Server::connection);
+    SioRawClient client(Transport::Polling);
+    QVERIFY(client.open(io->serverPort()));
+    QVERIFY(client.connectNamespace().startsWith("40"));
+    QTRY_COMPARE(connections.size(), 1);
+    auto *socket = connections.at(0).at(0).value<Socket *>();
+    int handled = 0;
+    QStringList caught;
+    socket->on(u"message"_s, socket, [&handled](const SocketIo::Message &) { ++handled; });
+    connect(socket, &Socket::eventReceived, socket, [&caught](const SocketIo::Message &m) { caught.append(m.event()); });
+    QSignalSpy disconnected(socket, &Socket::disconnected);
+    client.postPayload("41\x1e" "421[\"message\",\"x\"]");
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.at(0).at(0).value<DisconnectReason>(), DisconnectReason::ClientNamespaceDisconnect);
+    QCoreApplication::processEvents();
+    QCOMPARE(caught, QStringList());
+    QCOMPARE(handled, 0);
+
+    // same connection, same namespace again
+    QVERIFY(client.connectNamespace().startsWith("40"));
+    QTRY_COMPARE(connections.size(), 2);
+    auto *second = connections.at(1).at(0).value<Socket *>();
+    QSignalSpy secondDisconnected(second, &Socket::disconnected);
+    client.postPayload("41");
+    QTRY_COMPARE(secondDisconnected.size(), 1);
+    // the next read starts afresh: a packet for the namespace left is a state error again
+    QCoreApplication::processEvents();
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"not joined; closing the connection"_s));
+    client.postPayload("42[\"message\",\"y\"]");
+    QVERIFY(client.waitForClosed());
+    QCOMPARE(handled, 0);
 }
 
 QTEST_GUILESS_MAIN(tst_ServerBadInput)

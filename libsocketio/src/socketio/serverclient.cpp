@@ -148,11 +148,21 @@ void ServerClient::onDecoded(Protocol::Packet &&packet)
         return;
     }
     const QPointer<Socket> socket = socketOf(nsp);
+    if (!socket && m_leftThisPass.contains(nsp)) {
+        qCDebug(lcServer, "session %s: packet type %d for %s after its DISCONNECT in the same read; dropped",
+                qUtf8Printable(m_session->id()), int(packet.type), qUtf8Printable(nsp));
+        return;
+    }
     if (!socket) {
         qCWarning(lcServer, "session %s: packet type %d for namespace %s not joined; closing the connection",
                   qUtf8Printable(m_session->id()), int(packet.type), qUtf8Printable(nsp));
         close();
         return;
+    }
+    if (packet.type == Protocol::PacketType::Disconnect) {
+        if (m_leftThisPass.isEmpty())
+            QMetaObject::invokeMethod(this, [this] { m_leftThisPass.clear(); }, Qt::QueuedConnection);
+        m_leftThisPass.append(nsp);
     }
     SocketPrivate::get(socket)->onPacket(std::move(packet));
 }

@@ -73,6 +73,10 @@ private:
         array with room for one inline (a QHash allocated a 128-bucket span, ~2 KB per connection). */
     QVarLengthArray<std::pair<QString, QPointer<Socket>>, 1> m_nsps;
     QVarLengthArray<QString, 1> m_connecting;    // CONNECT being processed (matchers, middlewares)
+    /*! Namespaces the client left by a DISCONNECT packet in the current read (cleared on the next
+        event-loop pass): socket.io handles that packet on a later tick, so what follows it in the
+        same payload still finds the socket there and is dropped, not a state error. */
+    QStringList m_leftThisPass;
 
     Socket *socketOf(const QString &nsp) const;
     /*! The sockets of m_nsps, in join order (a copy: leaving changes the table). */
