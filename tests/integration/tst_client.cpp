@@ -770,9 +770,9 @@ void tst_Client::badInputFromServerClosesAndReconnects()
 
 void tst_Client::strayPacketsAreIgnoredAsSocketIoClientDoes()
 {
-    // socket.io-client drops a packet for a namespace it never joined, and answers a CONNECT reply
-    // without a sid (a Socket.IO v2 server) with connect_error only: the connection, and the other
-    // namespaces on it, go on.
+    // socket.io-client drops a packet for a namespace it never joined, answers a CONNECT reply
+    // without a sid (a Socket.IO v2 server) with connect_error only, and takes a second CONNECT
+    // reply as a new id and "connect" again: the connection, and the other namespaces on it, go on.
     auto engine = fakeServer([](SocketIo::EngineSession *session, int, const QByteArray &connect) {
         if (connect.startsWith("0/v2,")) {
             session->sendText("0/v2,{}");
@@ -782,6 +782,8 @@ void tst_Client::strayPacketsAreIgnoredAsSocketIoClientDoes()
         session->sendText(R"(0{"sid":"fake1"})");
         session->sendText(R"(2/nowhere,["stray"])");
         session->sendText(R"(2["after-stray"])");
+        session->sendText(R"(0{"sid":"fake1b"})");
+        session->sendText(R"(2["after-second-reply"])");
     });
     QVERIFY(engine);
     Client client(urlFor(engine->serverPort()));
@@ -791,8 +793,13 @@ void tst_Client::strayPacketsAreIgnoredAsSocketIoClientDoes()
                      [&](const Message &m) { received.append(m.event()); });
     QSignalSpy closed(&client, &Client::closed);
     QSignalSpy mainDisconnected(main, &ClientSocket::disconnected);
-    QTRY_COMPARE(received, QStringList{u"after-stray"_s});
+    QSignalSpy mainConnected(main, &ClientSocket::connected);
+    QSignalSpy mainConnectedChanged(main, &ClientSocket::connectedChanged);
+    QTRY_COMPARE(received, (QStringList{u"after-stray"_s, u"after-second-reply"_s}));
     QVERIFY(main->isConnected());
+    QCOMPARE(main->id(), u"fake1b"_s);
+    QCOMPARE(mainConnected.size(), 2);
+    QCOMPARE(mainConnectedChanged.size(), 2); // the notifier of the id property too
 
     ClientSocket *v2 = client.socket(u"/v2"_s);
     QSignalSpy v2Errors(v2, &ClientSocket::connectError);
@@ -802,7 +809,7 @@ void tst_Client::strayPacketsAreIgnoredAsSocketIoClientDoes()
     QTRY_COMPARE(v2Errors.size(), 1);
     QVERIFY(v2Errors.first().at(0).toString().contains(u"v2.x"_s));
     // the event behind the bad reply still arrives on the same connection
-    QTRY_COMPARE(received, (QStringList{u"after-stray"_s, u"after-v2"_s}));
+    QTRY_COMPARE(received, (QStringList{u"after-stray"_s, u"after-second-reply"_s, u"after-v2"_s}));
     QVERIFY(main->isConnected());
     QVERIFY(!v2->isConnected());
     QCOMPARE(v2Connected.size(), 0);

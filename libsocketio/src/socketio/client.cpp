@@ -306,13 +306,6 @@ void ClientPrivate::onDecoderResult(Protocol::Decoder::Result result, const char
         dispatch(decoder.takePacket());
 }
 
-void ClientPrivate::protocolViolation(const QString &why)
-{
-    qCWarning(lcClient, "%s: closing the connection", qUtf8Printable(why));
-    if (engine)
-        onClose(DisconnectReason::ParseError, why);
-}
-
 void ClientPrivate::dispatch(const Protocol::Packet &packet)
 {
     ClientSocket *target = nullptr;

@@ -44,7 +44,6 @@ public:
     /*! A decoded packet from the server. */
     void dispatch(const Protocol::Packet &packet);
     /*! Closes the connection because the server sent something invalid; reconnects. */
-    void protocolViolation(const QString &why);
     /*! Manager._destroy(): closes the engine when no socket is active any more. */
     void onSocketDeactivated();
 

@@ -180,11 +180,8 @@ void ClientSocketPrivate::onPacket(const Protocol::Packet &packet)
     case Protocol::PacketType::Connect: {
         const QCborValue sid = packet.data.isMap() ? packet.data.toMap().value(QStringLiteral("sid")) : QCborValue();
         if (sid.isString() && !sid.toString().isEmpty()) {
-            if (connected) {
-                ClientPrivate::get(client)->protocolViolation(
-                    QStringLiteral("second CONNECT reply for namespace \"%1\"").arg(nsp));
-                return;
-            }
+            // A second reply while connected is taken as socket.io-client takes it: the socket
+            // gets the new id and connected() again; the connection stays open.
             const QCborValue pidValue = packet.data.toMap().value(QStringLiteral("pid"));
             onConnect(sid.toString(), pidValue.isString() ? pidValue.toString() : QString());
         } else {
@@ -218,14 +215,15 @@ void ClientSocketPrivate::onConnect(const QString &sid, const QString &newPid)
 {
     Q_Q(ClientSocket);
     connectInFlight = false;
-    id = sid;
+    const bool idChanged = std::exchange(id, sid) != sid;
     recovered = !newPid.isEmpty() && newPid == pid;
     pid = newPid;
-    connected = true;
+    const bool wasConnected = std::exchange(connected, true);
     qCDebug(lcClient, "\"%s\" connected as %s%s", qUtf8Printable(nsp), qUtf8Printable(sid),
             recovered ? " (recovered)" : "");
     QPointer<ClientSocket> guard(q);
-    Q_EMIT q->connectedChanged(true);
+    if (!wasConnected || idChanged) // also the notifier of the id property
+        Q_EMIT q->connectedChanged(true);
     // socket.io-client's emitBuffered(): received events first, then the buffered emits
     const QList<Message> received = std::exchange(receiveBuffer, {});
     for (const Message &message : received) {
