@@ -92,6 +92,7 @@ private Q_SLOTS:
     void corsAnyOrigin();
     void corsAllowListWithCredentials();
     void corsPreflight();
+    void corsSingleOriginIsAlwaysSent();
     void cookieIsSetOnHandshake();
     void allowRequestSeesTheRequest();
     void dualStackListens_data();
@@ -857,6 +858,25 @@ void tst_EngineServer::corsPreflight()
     QCOMPARE(r.header("vary"), QByteArray("Origin, Access-Control-Request-Headers"));
     QCOMPARE(r.header("content-length"), QByteArray("0"));
     QVERIFY(r.body.isEmpty());
+}
+
+void tst_EngineServer::corsSingleOriginIsAlwaysSent()
+{
+    // cors with a string origin sends it on every response, whatever Origin the request has
+    // (or none); the browser does the comparing
+    EngineOptions o;
+    o.cors.enabled = true;
+    o.cors.origins = {u"https://admin.socket.io"_qs};
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    for (const QByteArrayList &extra : {QByteArrayList{"Origin: https://elsewhere.example"}, QByteArrayList{}}) {
+        const RawHttpResponse r = a.request("GET", "/engine.io/?EIO=4&transport=polling", {}, extra);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("access-control-allow-origin"), QByteArray("https://admin.socket.io"));
+        QCOMPARE(r.header("vary"), QByteArray("Origin"));
+        QVERIFY(r.header("access-control-allow-credentials").isEmpty());
+    }
 }
 
 void tst_EngineServer::cookieIsSetOnHandshake()

@@ -50,8 +50,10 @@ struct SOCKETIO_EXPORT EngineRequest
 struct SOCKETIO_EXPORT CorsOptions
 {
     bool enabled = false;
-    /*! Allowed origins; "*" allows any (and is echoed as "*" unless credentials is set, in which
-        case the request's Origin is echoed). */
+    /*! Allowed origins, as the cors package's `origin`: empty or "*" allows any (sent as "*"
+        unless credentials is set, in which case the request's Origin is echoed, as with
+        `origin: true`); one origin is sent as it is on every response; with several, the
+        request's Origin is echoed when it is one of them, and nothing is sent otherwise. */
     QStringList origins;
     bool credentials = false;
     QStringList methods = {QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("PUT"),

@@ -576,6 +576,10 @@ HttpHeaders EngineServerPrivate::corsHeaders(const HttpRequest &request) const
         } else {
             h.emplaceBack(QByteArray("Access-Control-Allow-Origin"), "*");
         }
+    } else if (cors.origins.size() == 1) {
+        // a fixed origin is sent whatever the request's is (the browser compares), as cors does
+        h.emplaceBack(QByteArray("Access-Control-Allow-Origin"), cors.origins.first().toUtf8());
+        vary.append("Origin");
     } else {
         if (cors.origins.contains(QString::fromUtf8(origin)))
             h.emplaceBack(QByteArray("Access-Control-Allow-Origin"), origin);
