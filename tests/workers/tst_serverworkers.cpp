@@ -10,6 +10,7 @@
 #include <SocketIo/ackreply.h>
 #include <SocketIo/client.h>
 #include <SocketIo/clientsocket.h>
+#include <SocketIo/instrumentation.h>
 #include <SocketIo/namespace.h>
 #include <SocketIo/remotesocket.h>
 #include <SocketIo/server.h>
@@ -24,6 +25,7 @@
 #include <QSignalSpy>
 #include <QRegularExpression>
 #include <QTest>
+#include <QSysInfo>
 #include <QThread>
 #include <QWebSocket>
 
@@ -179,6 +181,7 @@ private Q_SLOTS:
     void invokeRunsOnTheWorkerThread();
     void closeWithConnectedClients();
     void singleWorkerStillServes();
+    void adminShowsEachWorkerAsAServer();
 
 private:
     std::unique_ptr<Peer> connectPeer(bool polling, bool websocket);
@@ -839,6 +842,40 @@ void tst_ServerWorkers::singleWorkerStillServes()
     }
     QCOMPARE(call(*peers.front(), u"server-side-ack"_s), (QCborArray{QString(), QCborArray()}));
     QCOMPARE(call(*peers.front(), u"ask-all"_s).at(1).toArray().size(), 2);
+}
+
+// The admin namespace on every worker (each its own Instrumentation, as each would be a node of
+// a cluster): one admin client gets the server_stats of both workers, each under its own serverId
+// ("<host>#<pid>-<index>", like instrument()'s "<host>#<pid>" for cluster workers), and
+// Server::workerIndex() tells each server which worker it is.
+void tst_ServerWorkers::adminShowsEachWorkerAsAServer()
+{
+    m_workers.reset();
+    std::atomic<int> indexMismatches{0};
+    m_workers = std::make_unique<SocketIo::ServerWorkers>(Workers, sioTestOptions(),
+                                                          [&indexMismatches](SocketIo::Server *io, int index) {
+        if (io->workerIndex() != index)
+            ++indexMismatches;
+        SocketIo::AdminOptions admin;
+        admin.statsInterval = 100ms;
+        new SocketIo::Instrumentation(io, admin, io);
+    });
+    QVERIFY(m_workers->listen(QHostAddress::LocalHost, 0));
+    SocketIo::ClientOptions options;
+    options.reconnection = false;
+    SocketIo::Client client(url(), options);
+    SocketIo::ClientSocket *admin = client.socket(u"/admin"_s);
+    QSet<QString> serverIds;
+    QObject::connect(admin, &SocketIo::ClientSocket::eventReceived, admin, [&serverIds](const SocketIo::Message &m) {
+        if (m.event() == u"server_stats"_s)
+            serverIds.insert(m.args().at(0).toMap().value(u"serverId"_s).toString());
+    });
+    QTRY_VERIFY(admin->isConnected());
+    const QString prefix = QSysInfo::machineHostName() + u'#' + QString::number(QCoreApplication::applicationPid()) + u'-';
+    QTRY_COMPARE(serverIds, (QSet<QString>{prefix + u'0', prefix + u'1'}));
+    QCOMPARE(indexMismatches.load(), 0);
+    SocketIo::Server standalone;
+    QCOMPARE(standalone.workerIndex(), -1);
 }
 
 QTEST_MAIN(tst_ServerWorkers)

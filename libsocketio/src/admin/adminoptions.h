@@ -52,7 +52,8 @@ struct SOCKETIO_EXPORT AdminOptions
     /*! No commands (emit, join, leave, _disconnect) are accepted; supportedFeatures says so. */
     bool readonly = false;
     /*! Identifies this server in server_stats (several nodes of a cluster show as several
-        servers); empty: the host name. */
+        servers); empty: the host name, and "<host>#<pid>-<index>" for a worker of
+        ServerWorkers (instrument() gives a Node cluster worker "<host>#<pid>"). */
     QString serverId;
     /*! Development reports every socket, room and event; Production only the statistics. */
     Mode mode = Mode::Development;

@@ -153,8 +153,14 @@ bool InstrumentationPrivate::validate()
 void InstrumentationPrivate::setUp()
 {
     Q_Q(Instrumentation);
-    if (options.serverId.isEmpty())
+    if (options.serverId.isEmpty()) {
+        // as instrument()'s computeServerId(): the host name, and for a cluster worker
+        // "<host>#<pid>"; our workers share a process, so theirs is "<host>#<pid>-<worker index>"
         options.serverId = QSysInfo::machineHostName();
+        const int worker = server->workerIndex();
+        if (worker >= 0)
+            options.serverId += u'#' + QString::number(QCoreApplication::applicationPid()) + u'-' + QString::number(worker);
+    }
     adminNsp = server->of(options.namespaceName);
 
     if (options.auth.type == AdminAuth::Type::None) {
@@ -551,11 +557,9 @@ void InstrumentationPrivate::runCommand(const QString &command, const Message &m
         refuse("the namespace is not a string");
         return;
     }
-    Namespace *nsp = server->findNamespace(nspName);
-    if (!nsp) {
-        refuse("no such namespace");
-        return;
-    }
+    // As instrument(): io.of(nsp), created when this node does not have it, so that the adapter
+    // still carries the command to the nodes that have the namespace (and its sockets).
+    Namespace *nsp = server->of(nspName);
     // emit: nsp, filter, event, ...args; the others: nsp, x, filter
     const qsizetype filterIndex = command == QLatin1String("emit") ? 1 : 2;
     const QCborValue filter = args.at(filterIndex);

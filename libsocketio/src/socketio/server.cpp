@@ -261,6 +261,7 @@ bool Server::attach(EngineServer *engine)
 }
 
 EngineServer *Server::engine() const { return d_func()->engine; }
+int Server::workerIndex() const { return d_func()->workerIndex; }
 bool Server::isListening() const { return d_func()->engine && d_func()->engine->isListening(); }
 quint16 Server::serverPort() const { return d_func()->engine ? d_func()->engine->serverPort() : 0; }
 QString Server::errorString() const { return d_func()->engine ? d_func()->engine->errorString() : QString(); }

@@ -72,6 +72,9 @@ public:
     bool attach(SocketIo::EngineServer *engine);
     /*! The Engine.IO server in use (null before listen()/attach()). */
     SocketIo::EngineServer *engine() const;
+    /*! The index of the ServerWorkers worker this server is (the index its setup function
+        gets), -1 for a server of its own. */
+    int workerIndex() const;
     bool isListening() const;
     quint16 serverPort() const;
     QString errorString() const;

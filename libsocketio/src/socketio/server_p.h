@@ -29,6 +29,7 @@ public:
     QList<Namespace *> nspOrder;             // creation order, for iteration
     QList<Namespace *> parents;              // dynamic parents, in registration order
     int parentCount = 0;
+    int workerIndex = -1;                    // ServerWorkers: this worker's index; -1 otherwise
     /*! Live clients → their sequence number (connection order; the sequence also tells a client
         from a later one at the same address). Removal is O(1), unlike a list's removeAll(). */
     QHash<ServerClient *, quint64> clients;

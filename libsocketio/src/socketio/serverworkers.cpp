@@ -3,6 +3,7 @@
 
 #include "engineio/engineserver_p.h"
 #include "logging_p.h"
+#include "server_p.h"
 
 #include <SocketIo/engineserver.h>
 #include <SocketIo/enginesession.h>
@@ -90,6 +91,7 @@ void WorkerThread::run()
     if (!options.adapter)
         options.adapter = m_hub.adapterFactory();
     auto *server = new Server(options);
+    ServerPrivate::get(server)->workerIndex = index;
     server->attach(engine);
     m_engine = engine;
     m_server = server;
