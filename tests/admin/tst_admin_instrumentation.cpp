@@ -11,6 +11,7 @@
 #include <QSignalSpy>
 #include <QSysInfo>
 #include <QTest>
+#include <QTimer>
 
 using namespace AdminTest;
 using SocketIo::Test::NodeProcess;
@@ -106,6 +107,8 @@ private Q_SLOTS:
 
     void authNone_connectSequence();
     void basicAuth_sessionBeforeConnect_thenSessionId();
+    void sessionStore_sharedByTwoServers();
+    void sessionStore_answersLater();
     void basicAuth_refused_data();
     void basicAuth_refused();
     void expiredSession_refused();
@@ -183,6 +186,101 @@ void tst_AdminInstrumentation::basicAuth_sessionBeforeConnect_thenSessionId()
     QCOMPARE(second.value(u"event"_s).toString(), u"connect"_s);
     waitAdminEvent(*again, u"all_sockets"_s);
     QVERIFY(!adminEventNames(*again).contains(u"session"_s));
+}
+
+void tst_AdminInstrumentation::sessionStore_sharedByTwoServers()
+{
+    // instrument()'s `store`: a session id handed out by one server opens the admin namespace of
+    // another that shares the store (a UI reconnecting to another node of a cluster)
+    auto store = std::make_shared<SocketIo::InMemoryAdminSessionStore>();
+    SocketIo::AdminOptions options;
+    options.auth = SocketIo::AdminAuth::basic(u"admin"_s, ChangeitHash);
+    options.sessionStore = store;
+    TestServer a;
+    TestServer b;
+    QVERIFY(a.start(options));
+    QVERIFY(b.start(options));
+    QJsonObject connectLine;
+    auto admin = startClient(a.url(), u"/admin"_s,
+                             {{u"username"_s, u"admin"_s}, {u"password"_s, u"changeit"_s}}, u"websocket"_s,
+                             &connectLine, true);
+    QVERIFY(admin);
+    const QJsonArray session = waitAdminEvent(*admin, u"session"_s);
+    QCOMPARE(store->size(), 1);
+    QJsonObject second;
+    auto onB = startClient(b.url(), u"/admin"_s, {{u"sessionId"_s, session.at(0).toString()}}, u"websocket"_s, &second);
+    QVERIFY(onB);
+    QCOMPARE(second.value(u"event"_s).toString(), u"connect"_s);
+    waitAdminEvent(*onB, u"all_sockets"_s);
+    QVERIFY(!adminEventNames(*onB).contains(u"session"_s));
+
+    // without the shared store, B does not know the id
+    SocketIo::AdminOptions own = options;
+    own.sessionStore.reset();
+    TestServer c;
+    QVERIFY(c.start(own));
+    QJsonObject third;
+    auto onC = startClient(c.url(), u"/admin"_s, {{u"sessionId"_s, session.at(0).toString()}}, u"websocket"_s, &third);
+    QCOMPARE(third.value(u"event"_s).toString(), u"connect_error"_s);
+    QCOMPARE(third.value(u"message"_s).toString(), u"invalid credentials"_s);
+}
+
+namespace {
+// A store that answers on a later event-loop pass, as one over the network does.
+class LaterStore : public SocketIo::AdminSessionStore
+{
+public:
+    void contains(const QString &sessionId, const std::function<void(bool)> &done) override
+    {
+        ++lookups;
+        const bool known = ids.contains(sessionId);
+        QTimer::singleShot(20, [done, known] { done(known); });
+    }
+    void save(const QString &sessionId, std::chrono::seconds duration) override
+    {
+        ids.insert(sessionId);
+        lastDuration = duration;
+    }
+    QSet<QString> ids;
+    int lookups = 0;
+    std::chrono::seconds lastDuration{0};
+};
+} // namespace
+
+void tst_AdminInstrumentation::sessionStore_answersLater()
+{
+    auto store = std::make_shared<LaterStore>();
+    SocketIo::AdminOptions options;
+    options.auth = SocketIo::AdminAuth::basic(u"admin"_s, ChangeitHash);
+    options.sessionStore = store;
+    options.sessionDuration = std::chrono::seconds(600);
+    TestServer server;
+    QVERIFY(server.start(options));
+    QJsonObject connectLine;
+    auto admin = startClient(server.url(), u"/admin"_s,
+                             {{u"username"_s, u"admin"_s}, {u"password"_s, u"changeit"_s}}, u"websocket"_s,
+                             &connectLine, true);
+    QVERIFY(admin);
+    const QString id = waitAdminEvent(*admin, u"session"_s).at(0).toString();
+    QCOMPARE(store->ids, QSet<QString>{id});
+    QCOMPARE(store->lastDuration, std::chrono::seconds(600));
+    QCOMPARE(store->lookups, 0);   // no session id sent: straight to the password
+
+    QJsonObject second;
+    auto again = startClient(server.url(), u"/admin"_s, {{u"sessionId"_s, id}}, u"websocket"_s, &second);
+    QVERIFY(again);
+    QCOMPARE(second.value(u"event"_s).toString(), u"connect"_s);
+    QCOMPARE(store->lookups, 1);
+    // an unknown id with the right password still logs in (the id is looked up first)
+    QJsonObject third;
+    auto withBoth = startClient(server.url(), u"/admin"_s,
+                                {{u"sessionId"_s, u"ffffffffffffffff"_s}, {u"username"_s, u"admin"_s},
+                                 {u"password"_s, u"changeit"_s}}, u"websocket"_s, &third, true);
+    QVERIFY(withBoth);
+    QCOMPARE(third.value(u"event"_s).toString(), u"connect"_s);
+    waitAdminEvent(*withBoth, u"session"_s);
+    QCOMPARE(store->lookups, 2);
+    QCOMPARE(store->ids.size(), 2);
 }
 
 void tst_AdminInstrumentation::basicAuth_refused_data()

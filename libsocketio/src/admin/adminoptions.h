@@ -1,5 +1,6 @@
 #pragma once
 
+#include <SocketIo/adminsessionstore.h>
 #include <SocketIo/socketio_export.h>
 
 #include <QByteArray>
@@ -59,6 +60,10 @@ struct SOCKETIO_EXPORT AdminOptions
     Mode mode = Mode::Development;
     /*! How long a session id handed out after a password login stays valid (official: 86400 s). */
     std::chrono::seconds sessionDuration{86400};
+    /*! Where the session ids live (instrument()'s `store`); null: an InMemoryAdminSessionStore
+        of this Instrumentation's own. Share one store, e.g. RedisAdminSessionStore, between the
+        nodes of a cluster so that a session id works on every node. */
+    std::shared_ptr<AdminSessionStore> sessionStore;
     /*! How often server_stats is sent (official: 2000 ms, not configurable there). */
     std::chrono::milliseconds statsInterval{2000};
 };

@@ -153,6 +153,7 @@ bool InstrumentationPrivate::validate()
 void InstrumentationPrivate::setUp()
 {
     Q_Q(Instrumentation);
+    sessions = options.sessionStore ? options.sessionStore : std::make_shared<InMemoryAdminSessionStore>();
     if (options.serverId.isEmpty()) {
         // as instrument()'s computeServerId(): the host name, and for a cluster worker
         // "<host>#<pid>"; our workers share a process, so theirs is "<host>#<pid>-<worker index>"
@@ -213,13 +214,31 @@ void InstrumentationPrivate::setUp()
 
 void InstrumentationPrivate::authenticate(Socket *socket, const Next &next)
 {
-    const QCborMap auth = socket->handshake().auth;
-    const QCborValue sessionId = auth.value(QStringLiteral("sessionId"));
-    if (sessionId.isString() && !sessionId.toString().isEmpty() && sessionExists(sessionId.toString())) {
-        qCDebug(lcAdmin, "authentication success with a valid session id");
-        next();
+    const QCborValue sessionId = socket->handshake().auth.value(QStringLiteral("sessionId"));
+    if (!sessionId.isString() || sessionId.toString().isEmpty()) {
+        authenticateWithPassword(socket, next);
         return;
     }
+    // the store may answer later (Redis): the socket or we may be gone by then
+    QPointer<Socket> guard(socket);
+    QPointer<Instrumentation> self(q_ptr);
+    sessions->contains(sessionId.toString(), [guard, self, next](bool exists) {
+        if (!guard || !self) {
+            next(QStringLiteral("invalid credentials"));
+            return;
+        }
+        if (exists) {
+            qCDebug(lcAdmin, "authentication success with a valid session id");
+            next();
+            return;
+        }
+        self->d_func()->authenticateWithPassword(guard, next);
+    });
+}
+
+void InstrumentationPrivate::authenticateWithPassword(Socket *socket, const Next &next)
+{
+    const QCborMap auth = socket->handshake().auth;
     const QCborValue username = auth.value(QStringLiteral("username"));
     const QCborValue password = auth.value(QStringLiteral("password"));
     if (username.isString() && username.toString() == options.auth.username && password.isString()
@@ -234,30 +253,12 @@ void InstrumentationPrivate::authenticate(Socket *socket, const Next &next)
     next(QStringLiteral("invalid credentials"));
 }
 
-bool InstrumentationPrivate::sessionExists(const QString &sessionId)
-{
-    purgeExpiredSessions();
-    return sessions.contains(sessionId);
-}
-
-void InstrumentationPrivate::purgeExpiredSessions()
-{
-    for (auto it = sessions.begin(); it != sessions.end();) {
-        if (it->hasExpired())
-            it = sessions.erase(it);
-        else
-            ++it;
-    }
-}
-
 QString InstrumentationPrivate::createSession()
 {
-    // the store only grows with password logins; expired ids go here too, not only on lookups
-    purgeExpiredSessions();
     const quint64 random = QRandomGenerator::system()->generate64();
     // 8 random bytes as 16 hex chars
     const QString id = QString::number(random, 16).rightJustified(16, u'0');
-    sessions.insert(id, QDeadlineTimer(options.sessionDuration));
+    sessions->save(id, options.sessionDuration);
     return id;
 }
 

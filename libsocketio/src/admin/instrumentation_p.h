@@ -60,8 +60,7 @@ public:
 
     // authentication
     void authenticate(Socket *socket, const Next &next);
-    bool sessionExists(const QString &sessionId);
-    void purgeExpiredSessions();
+    void authenticateWithPassword(Socket *socket, const Next &next);
     QString createSession();
 
     // engine statistics
@@ -98,7 +97,7 @@ public:
     bool valid = false;
     QPointer<Namespace> adminNsp;
     QStringList features;
-    QHash<QString, QDeadlineTimer> sessions;   // session id -> expiry
+    std::shared_ptr<AdminSessionStore> sessions;   // options.sessionStore, or our own in memory
     QTimer statsTimer;
     QPointer<EngineServer> engine;
     AdminEventBuffer events;
