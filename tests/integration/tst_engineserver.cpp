@@ -13,6 +13,7 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
+#include <QNetworkRequest>
 #include <QWebSocket>
 
 #include <memory>
@@ -63,6 +64,8 @@ private Q_SLOTS:
     void errorMatrix();
     void disabledTransportIsUnknown();
     void otherPathsGet404AndConnectionStaysUsable();
+    void addTrailingSlashDecidesThePathMatch();
+    void generateIdNamesSessions();
     void pipelinedRequestsAreAnsweredInOrder();
     void messagesAndBinaryOverPolling();
     void parkedGetIsFlushedWhenSending();
@@ -291,6 +294,79 @@ void tst_EngineServer::otherPathsGet404AndConnectionStaysUsable()
     QCOMPARE(client.request("GET", "/other?EIO=4&transport=polling").status, 404);
     QCOMPARE(client.request("POST", "/engine.i", "abc").status, 404);
     QVERIFY(!handshake(client).isEmpty());
+}
+
+void tst_EngineServer::addTrailingSlashDecidesThePathMatch()
+{
+    // engine.io's addTrailingSlash: by default the path is "/engine.io/" and "/engine.io?..." is
+    // not ours; with false it is a plain prefix "/engine.io" (so "/engine.iox" matches too)
+    startServer();
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    QCOMPARE(a.request("GET", "/engine.io?EIO=4&transport=polling").status, 404);
+    QCOMPARE(a.request("GET", "/engine.io/?EIO=4&transport=polling").status, 200);
+
+    EngineOptions o;
+    o.addTrailingSlash = false;
+    o.path = u"/engine.io/"_qs;   // the trailing '/' given is dropped, as engine.io does
+    startServer(o);
+    RawHttpClient b;
+    QVERIFY(connectClient(b));
+    QCOMPARE(m_server->options().path, u"/engine.io"_qs);
+    const RawHttpResponse r = b.request("GET", "/engine.io?EIO=4&transport=polling");
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.startsWith("0{"));
+    QCOMPARE(b.request("GET", "/engine.io/?EIO=4&transport=polling").status, 200);
+    QCOMPARE(b.request("GET", "/engine.iox?EIO=4&transport=polling").status, 200);
+    QCOMPARE(b.request("GET", "/engine.i?EIO=4&transport=polling").status, 404);
+}
+
+void tst_EngineServer::generateIdNamesSessions()
+{
+    // engine.io's generateId(req): the application names the sessions; an empty id or one in use
+    // refuses that handshake only (400 "Bad request"; a WebSocket handshake is closed)
+    EngineOptions o;
+    int n = 0;
+    o.generateId = [&n](const EngineRequest &r) -> QString {
+        if (!r.header("x-empty").isEmpty())
+            return QString();
+        if (!r.header("x-same").isEmpty())
+            return u"custom-1"_qs;
+        return u"custom-"_qs + QString::number(++n);
+    };
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    QCOMPARE(handshake(client), u"custom-1"_qs);
+    QTRY_COMPARE(connections.size(), 1);
+    QCOMPARE(connections.at(0).at(0).value<EngineSession *>()->id(), u"custom-1"_qs);
+
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"generateId gave an empty id"_qs));
+    RawHttpResponse r = client.request("GET", "/engine.io/?EIO=4&transport=polling", {}, {"X-Empty: 1"});
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.body, QByteArray(R"({"code":3,"message":"Bad request"})"));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"generateId gave the id \"custom-1\" of a live session"_qs));
+    r = client.request("GET", "/engine.io/?EIO=4&transport=polling", {}, {"X-Same: 1"});
+    QCOMPARE(r.status, 400);
+    QCOMPARE(errors.size(), 2);
+    QCOMPARE(errors.at(0).at(0).value<EngineError>(), EngineError::BadRequest);
+
+    // a WebSocket handshake with a duplicate id is closed; the next one is served
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"of a live session"_qs));
+    QWebSocket dup;
+    QNetworkRequest request(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_qs.arg(m_server->serverPort())));
+    request.setRawHeader("X-Same", "1");
+    dup.open(request);
+    QTRY_COMPARE(errors.size(), 3);
+    QTRY_COMPARE(dup.state(), QAbstractSocket::UnconnectedState);
+    WsPeer ws;
+    QVERIFY(ws.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QVERIFY(ws.waitText());
+    QVERIFY(ws.texts.first().contains(u"\"sid\":\"custom-2\""_qs));
+    // the first session is untouched
+    QCOMPARE(client.request("POST", target(u"custom-1"_qs, "polling"), "4still here").status, 200);
 }
 
 void tst_EngineServer::pipelinedRequestsAreAnsweredInOrder()

@@ -79,7 +79,11 @@ struct SOCKETIO_EXPORT CookieOptions
 /*! Engine.IO server options with engine.io's defaults (protocol.md 1.10). */
 struct SOCKETIO_EXPORT EngineOptions
 {
-    QString path = QStringLiteral("/engine.io/");           // normalised to end with '/'
+    QString path = QStringLiteral("/engine.io/");           // normalised to end with '/' (addTrailingSlash)
+    /*! engine.io's addTrailingSlash: requests are matched by the path with a '/' appended
+        ("/engine.io/", so "/engine.io?EIO=4" is not ours). false matches the path without it,
+        by plain prefix as engine.io does ("/engine.io?EIO=4", and also "/engine.iox"). */
+    bool addTrailingSlash = true;
     std::chrono::milliseconds pingInterval{25000};
     std::chrono::milliseconds pingTimeout{20000};
     std::chrono::milliseconds upgradeTimeout{10000};
@@ -109,6 +113,12 @@ struct SOCKETIO_EXPORT EngineOptions
         the refusal message (sent with code 4, HTTP 403). Runs synchronously on the server's
         thread. */
     std::function<QString(const EngineRequest &)> allowRequest;
+    /*! engine.io's generateId: the id of each new Engine.IO session, called on the server's
+        thread for every handshake. Unset: 20 random base64url
+        characters, as engine.io's base64id. An empty id, or one a live session has, refuses
+        the handshake (HTTP 400 "Bad request", a WebSocket is closed), as engine.io refuses one
+        whose generateId throws. */
+    std::function<QString(const EngineRequest &)> generateId;
 };
 
 } // namespace SocketIo

@@ -628,6 +628,19 @@ QString EngineServerPrivate::generateId()
     }
 }
 
+QString EngineServerPrivate::newSessionId(const EngineRequest &request)
+{
+    if (!options.generateId)
+        return generateId();
+    const QString id = options.generateId(request);
+    if (id.isEmpty() || sessions.contains(id) || (ownedElsewhere && ownedElsewhere(id))) {
+        qCWarning(lcEngine, "generateId gave %s; handshake refused",
+                  id.isEmpty() ? "an empty id" : qUtf8Printable(QStringLiteral("the id \"%1\" of a live session").arg(id)));
+        return {};
+    }
+    return id;
+}
+
 bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &head,
                                  bool mayUpgrade)
 {
@@ -779,9 +792,17 @@ void EngineServerPrivate::handshakePolling(HttpConnection *connection, const Htt
                                            const EngineRequest &engineRequest)
 {
     Q_Q(EngineServer);
+    const QString id = newSessionId(engineRequest);
+    if (id.isEmpty()) {
+        Verdict failed;
+        failed.ok = false;
+        failed.code = EngineError::BadRequest;
+        failed.context = QStringLiteral("ID_GENERATION_ERROR");
+        refuse(connection, request, false, failed, engineRequest);
+        return;
+    }
     auto *session = new EngineSession(q);
     auto *transport = new PollingTransport(this, session);
-    const QString id = generateId();
     session->d_func()->init(this, id, engineRequest, transport);
     sessions.insert(id, session);
     sessionOrder.append(session);
@@ -854,8 +875,16 @@ void EngineServerPrivate::onWebSocket()
         if (pending.socket)
             pending.socket->setParent(ws);
         if (pending.sid.isEmpty()) {
+            const QString id = newSessionId(pending.request);
+            if (id.isEmpty()) {
+                // the WebSocket handshake is done already: the connection is closed instead
+                transport->close();
+                delete transport;
+                Q_EMIT q->connectionError(EngineError::BadRequest, engineErrorMessage(EngineError::BadRequest),
+                                          pending.request);
+                continue;
+            }
             auto *session = new EngineSession(q);
-            const QString id = generateId();
             session->d_func()->init(this, id, pending.request, transport);
             sessions.insert(id, session);
             sessionOrder.append(session);
@@ -926,10 +955,13 @@ void EngineServer::setOptions(const EngineOptions &options)
 {
     Q_D(EngineServer);
     d->options = options;
-    if (!d->options.path.endsWith(QLatin1Char('/')))
-        d->options.path += QLatin1Char('/');
     if (!d->options.path.startsWith(QLatin1Char('/')))
         d->options.path.prepend(QLatin1Char('/'));
+    // engine.io: the path without its trailing '/', and one added back with addTrailingSlash
+    if (d->options.path.size() > 1 && d->options.path.endsWith(QLatin1Char('/')))
+        d->options.path.chop(1);
+    if (d->options.addTrailingSlash && !d->options.path.endsWith(QLatin1Char('/')))
+        d->options.path += QLatin1Char('/');
     d->pathUtf8 = d->options.path.toUtf8();
 }
 

@@ -188,6 +188,9 @@ public:
                           const EngineRequest &engineRequest);
     void preflight(HttpConnection *connection, const Protocol::HttpRequest &request);
     QString generateId();
+    /*! The id of a new session: options.generateId's, or generateId()'s without one. Empty (and
+        logged) when the application's function gave an empty id or one already in use. */
+    QString newSessionId(const EngineRequest &request);
     bool isEnginePath(const QByteArray &path) const;
     /*! options.path in UTF-8 (set with the options), for isEnginePath(). */
     QByteArray pathUtf8 = QByteArrayLiteral("/engine.io/");
