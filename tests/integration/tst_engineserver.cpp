@@ -14,6 +14,8 @@
 #include <QTest>
 #include <QUrlQuery>
 #include <QNetworkRequest>
+#include <QProcess>
+#include <QtEndian>
 #include <QWebSocket>
 
 #include <memory>
@@ -66,6 +68,8 @@ private Q_SLOTS:
     void otherPathsGet404AndConnectionStaysUsable();
     void addTrailingSlashDecidesThePathMatch();
     void generateIdNamesSessions();
+    void pollingResponsesAreCompressed_data();
+    void pollingResponsesAreCompressed();
     void pipelinedRequestsAreAnsweredInOrder();
     void messagesAndBinaryOverPolling();
     void parkedGetIsFlushedWhenSending();
@@ -367,6 +371,73 @@ void tst_EngineServer::generateIdNamesSessions()
     QVERIFY(ws.texts.first().contains(u"\"sid\":\"custom-2\""_qs));
     // the first session is untouched
     QCOMPARE(client.request("POST", target(u"custom-1"_qs, "polling"), "4still here").status, 200);
+}
+
+void tst_EngineServer::pollingResponsesAreCompressed_data()
+{
+    QTest::addColumn<QByteArray>("acceptEncoding");
+    QTest::addColumn<int>("size");
+    QTest::addColumn<bool>("enabled");
+    QTest::addColumn<QByteArray>("expected");   // Content-Encoding, empty: none
+    // the choices are those of engine.io (accepts/negotiator 0.6), checked against it
+    QTest::newRow("browser") << QByteArray("gzip, deflate, br") << 4000 << true << QByteArray("gzip");
+    QTest::newRow("deflate first") << QByteArray("deflate, gzip") << 4000 << true << QByteArray("deflate");
+    QTest::newRow("q-values") << QByteArray("gzip;q=0.5, deflate") << 4000 << true << QByteArray("deflate");
+    QTest::newRow("only br") << QByteArray("br") << 4000 << true << QByteArray();
+    QTest::newRow("any") << QByteArray("*") << 4000 << true << QByteArray("gzip");
+    QTest::newRow("gzip refused, any else") << QByteArray("*;q=0.1, gzip;q=0") << 4000 << true << QByteArray("deflate");
+    QTest::newRow("upper case") << QByteArray("GZIP") << 4000 << true << QByteArray("gzip");
+    QTest::newRow("bad q") << QByteArray("gzip;q=abc, deflate;q=0.1") << 4000 << true << QByteArray("deflate");
+    QTest::newRow("no header") << QByteArray() << 4000 << true << QByteArray();
+    QTest::newRow("below the threshold") << QByteArray("gzip") << 500 << true << QByteArray();
+    QTest::newRow("disabled") << QByteArray("gzip") << 4000 << false << QByteArray();
+}
+
+void tst_EngineServer::pollingResponsesAreCompressed()
+{
+    // engine.io's httpCompression (on by default, threshold 1024 bytes): a polling response is
+    // compressed as the client's Accept-Encoding prefers
+    QFETCH(QByteArray, acceptEncoding);
+    QFETCH(int, size);
+    QFETCH(bool, enabled);
+    QFETCH(QByteArray, expected);
+    EngineOptions o;
+    o.httpCompression.enabled = enabled;
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.at(0).at(0).value<EngineSession *>();
+    QByteArray message;
+    for (int i = 0; message.size() < size; ++i)
+        message += "message " + QByteArray::number(i) + ' ';
+    session->sendText(message);
+    QByteArrayList headers;
+    if (!acceptEncoding.isNull())
+        headers.append("Accept-Encoding: " + acceptEncoding);
+    const RawHttpResponse r = client.request("GET", target(sid, "polling"), {}, headers);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("content-encoding"), expected);
+    QByteArray body = r.body;
+    if (expected == "deflate") {
+        // a zlib stream: qUncompress() wants the size in front
+        QByteArray sized(4, '\0');
+        qToBigEndian<quint32>(quint32(message.size() + 1), sized.data());
+        body = qUncompress(sized + body);
+    } else if (expected == "gzip") {
+        QCOMPARE(body.left(3), QByteArray("\x1f\x8b\x08"));
+        QProcess gunzip;   // an independent decoder checks our header, CRC and size
+        gunzip.start(u"gzip"_qs, {u"-dc"_qs});
+        QVERIFY(gunzip.waitForStarted());
+        gunzip.write(body);
+        gunzip.closeWriteChannel();
+        QVERIFY(gunzip.waitForFinished());
+        QCOMPARE(gunzip.exitCode(), 0);
+        body = gunzip.readAllStandardOutput();
+    }
+    QCOMPARE(body, "4" + message);
 }
 
 void tst_EngineServer::pipelinedRequestsAreAnsweredInOrder()

@@ -76,6 +76,17 @@ struct SOCKETIO_EXPORT CookieOptions
     QString domain;
 };
 
+/*! engine.io's httpCompression: polling responses of at least \c threshold bytes are compressed
+    when the request's Accept-Encoding allows gzip or deflate (chosen as engine.io does). Only
+    the long-polling transport is concerned (perMessageDeflate, off by default in engine.io, is
+    not supported). Payloads are compressed whatever the emits' compress flag. */
+struct SOCKETIO_EXPORT HttpCompressionOptions
+{
+    bool enabled = true;
+    qint64 threshold = 1024;
+    int level = -1;               // zlib level 0-9, -1: zlib's default
+};
+
 /*! Engine.IO server options with engine.io's defaults (protocol.md 1.10). */
 struct SOCKETIO_EXPORT EngineOptions
 {
@@ -109,6 +120,7 @@ struct SOCKETIO_EXPORT EngineOptions
     std::chrono::milliseconds httpBodyTimeout{30000};
     CorsOptions cors;
     CookieOptions cookie;
+    HttpCompressionOptions httpCompression;
     /*! Called for handshakes only (requests without sid). Return an empty string to accept, or
         the refusal message (sent with code 4, HTTP 403). Runs synchronously on the server's
         thread. */

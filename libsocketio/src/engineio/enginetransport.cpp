@@ -3,6 +3,7 @@
 #include "enginelogging_p.h"
 #include "engineserver_p.h"
 #include "enginesession_p.h"
+#include "httpcompression_p.h"
 
 #include <QTcpSocket>
 #include <QWebSocket>
@@ -199,6 +200,15 @@ void PollingTransport::respondPayload(const QByteArray &payload)
     addPollingHeaders(headers, m_getRequest);
     headers.append(m_nextHeaders);
     m_nextHeaders.clear();
+    const HttpCompressionOptions &compression = m_server->options.httpCompression;
+    if (compression.enabled && payload.size() >= compression.threshold) {
+        const QByteArray encoding = Internal::chooseHttpEncoding(m_getRequest.header("accept-encoding"));
+        if (!encoding.isEmpty()) {
+            headers.emplaceBack(QByteArray("Content-Encoding"), encoding);
+            connection->respond(200, headers, Internal::httpCompress(payload, encoding, compression.level));
+            return;
+        }
+    }
     connection->respond(200, headers, payload);
 }
 
