@@ -55,7 +55,7 @@ public:
     BroadcastOperator local() const;
     /*! socket.io's `.volatile`: recipients that cannot take the packet right now do not get it. */
     BroadcastOperator asVolatile() const;
-    /*! socket.io's `.compress(bool)`. */
+    /*! socket.io's `.compress(bool)`: accepted, not honoured (see Socket::NoCompress). */
     BroadcastOperator compress(bool compress) const;
     /*! socket.io's `.timeout(ms)`: required by emitWithAck(). */
     BroadcastOperator timeout(std::chrono::milliseconds timeout) const;

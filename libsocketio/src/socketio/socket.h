@@ -50,7 +50,8 @@ public:
     enum EmitFlag {
         NoFlags = 0x0,
         Volatile = 0x1,     // drop the packet if the transport cannot take it right now
-        NoCompress = 0x2,   // Engine.IO compress flag off (accepted; our engine does not compress)
+        NoCompress = 0x2,   // Engine.IO compress flag off: accepted, not honoured (polling
+                            // payloads are compressed by size alone, EngineOptions::httpCompression)
     };
     Q_DECLARE_FLAGS(EmitFlags, EmitFlag)
     Q_FLAG(EmitFlags)
