@@ -32,8 +32,11 @@ APT_ADMIN=(qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-
 APT_BROWSER=(chromium xvfb)
 # Redis adapter (target SocketIo::Redis): hiredis with its Qt adapter, msgpack-c; redis-server for tests
 APT_REDIS=(libhiredis-dev libmsgpack-dev redis-server)
+# AppImage (scripts/package-appimage.sh, tests/packaging): mksquashfs/unsquashfs, and for our own type-2
+# runtime squashfuse's library and libfuse3 (static), with the .a of the decompressors squashfuse uses
+APT_PACKAGING=(squashfs-tools libsquashfuse-dev libfuse3-dev fuse3 liblz4-dev libzstd-dev liblzo2-dev)
 APT_PACKAGES=("${APT_BUILD[@]}" "${APT_QT[@]}" "${APT_FUZZ[@]}" "${APT_QML[@]}" "${APT_TLS[@]}"
-              "${APT_ADMIN[@]}" "${APT_BROWSER[@]}" "${APT_REDIS[@]}")
+              "${APT_ADMIN[@]}" "${APT_BROWSER[@]}" "${APT_REDIS[@]}" "${APT_PACKAGING[@]}")
 
 # Node.js: any `node` on PATH will do (developer machines often have one from nodesource or nvm);
 # Debian's own is installed only when there is none.
