@@ -1,7 +1,7 @@
 // The sharded adapter (RedisAdapterOptions::sharded, RedisShardedAdapter) in a mixed cluster on one
 // real redis-server 7: two of our servers (each with its own RedisConnection) and one Node.js
 // socket.io 4.8.4 server with the pinned @socket.io/redis-adapter's createShardedAdapter
-// (tests/interop/js/redis-sharded-node-server.js), one client on each. Proves every ClusterAdapter
+// (tests/interop/js/redis-node-server.js --sharded), one client on each. Proves every ClusterAdapter
 // message type in both directions (broadcasts with rooms/except/volatile/binary, broadcast acks,
 // socketsJoin/Leave, disconnectSockets, fetchSockets, serverSideEmit with and without acks), the
 // JSON/MessagePack choice, responses on the requester's channel, messages of other namespaces and
@@ -127,8 +127,8 @@ private:
 bool tst_RedisSharded::startNode(NodeProcess &node, const QString &mode, const QString &prefix, quint16 *port,
                                  QString *uid)
 {
-    if (!node.start(u"redis-sharded-node-server.js"_s,
-                    {u"--redis"_s, m_redis.url(), u"--name"_s, u"node"_s, u"--mode"_s, mode, u"--prefix"_s, prefix}))
+    if (!node.start(u"redis-node-server.js"_s, {u"--sharded"_s, u"--redis"_s, m_redis.url(), u"--name"_s, u"node"_s,
+                                                 u"--mode"_s, mode, u"--prefix"_s, prefix}))
         return false;
     const QJsonObject listening = node.waitForEvent(u"listening"_s, 20000);
     if (listening.isEmpty()) {

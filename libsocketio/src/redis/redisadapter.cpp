@@ -11,9 +11,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
-#include <QTimer>
-
-#include <hiredis/hiredis.h>
 
 namespace SocketIo {
 
@@ -109,6 +106,27 @@ std::optional<Packet> packetFromCbor(const QCborValue &value, QString *why)
     return packet;
 }
 
+QCborMap socketToCbor(const RemoteSocket &socket)
+{
+    QCborMap map = socket.toCbor();
+    QCborMap handshake = map.value(QStringLiteral("handshake")).toMap();
+    handshake.remove(QStringLiteral("sessionStore"));
+    map.insert(QStringLiteral("handshake"), handshake);
+    return map;
+}
+
+void appendSockets(Adapter *adapter, const QCborValue &list, QList<RemoteSocket> *sockets)
+{
+    for (const QCborValue &value : list.toArray()) {
+        const QCborMap map = value.toMap();
+        const QString id = map.value(QStringLiteral("id")).toString();
+        if (id.isEmpty())
+            continue;
+        sockets->append(RemoteSocket(adapter, id, Handshake::fromCbor(map.value(QStringLiteral("handshake")).toMap()),
+                                     toSet(map.value(QStringLiteral("rooms"))), map.value(QStringLiteral("data"))));
+    }
+}
+
 // What JSON.stringify makes of a Node Buffer, so that JSON requests carry bytes like Node's do
 static QCborValue bytesAsNodeBuffers(const QCborValue &value)
 {
@@ -147,11 +165,11 @@ QCborMap decodeMap(const QByteArray &payload, QString *error)
     if (payload.startsWith('{')) {
         QJsonParseError parseError;
         const QJsonDocument doc = QJsonDocument::fromJson(payload, &parseError);
-        if (!doc.isObject()) {
-            *error = parseError.errorString();
-            return {};
-        }
-        return QCborMap::fromJsonObject(doc.object());
+        if (doc.isObject())
+            return QCborMap::fromJsonObject(doc.object());
+        *error = parseError.error != QJsonParseError::NoError ? parseError.errorString()
+                                                             : QStringLiteral("not an object");
+        return {};
     }
     const QCborValue value = MsgPack::decode(payload, error);
     if (value.isMap())
@@ -166,13 +184,18 @@ using namespace RedisDetail;
 
 // ---- private ------------------------------------------------------------------------------
 
-QString RedisAdapterPrivate::generateId()
+QString RedisAdapterPrivate::newId()
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     QString id;
     for (int i = 0; i < 6; ++i)
         id.append(QLatin1Char(alphabet[QRandomGenerator::global()->bounded(64)]));
     return id;
+}
+
+QList<QByteArray> RedisAdapterPrivate::numSubCommand() const
+{
+    return {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("NUMSUB"), requestChannel.toUtf8()};
 }
 
 QString RedisAdapterPrivate::nspName() const
@@ -211,27 +234,6 @@ void RedisAdapterPrivate::publishResponse(const QCborMap &request, const QByteAr
                                ? responseChannel + request.value(QStringLiteral("uid")).toString() + QLatin1Char('#')
                                : responseChannel;
     publish(ch, response);
-}
-
-void RedisAdapterPrivate::numSub(const std::function<void(int)> &callback) const
-{
-    if (!connection || !registered) {
-        callback(1);
-        return;
-    }
-    const QByteArray ch = requestChannel.toUtf8();
-    auto called = std::make_shared<bool>(false);
-    const bool sent = RedisConnectionPrivate::get(connection)->command(
-            {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("NUMSUB"), ch}, [callback, called](redisReply *reply) {
-                *called = true;
-                int count = 1;
-                if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
-                    && reply->element[1]->type == REDIS_REPLY_INTEGER)
-                    count = int(reply->element[1]->integer);
-                callback(std::max(count, 1));
-            });
-    if (!sent && !*called)
-        callback(1);
 }
 
 void RedisAdapterPrivate::handleMessage(const QByteArray &rawChannel, const QByteArray &payload)
@@ -359,13 +361,8 @@ void RedisAdapterPrivate::onRequest(const QByteArray &payload)
             if (!guard)
                 return;
             QCborArray list;
-            for (const RemoteSocket &socket : sockets) {
-                QCborMap map = socket.toCbor();
-                QCborMap handshake = map.value(QStringLiteral("handshake")).toMap();
-                handshake.remove(QStringLiteral("sessionStore"));
-                map.insert(QStringLiteral("handshake"), handshake);
-                list.append(map);
-            }
+            for (const RemoteSocket &socket : sockets)
+                list.append(socketToCbor(socket));
             QCborMap response{{QStringLiteral("requestId"), requestIdValue}, {QStringLiteral("sockets"), list}};
             guard->d_func()->publishResponse(request, toJson(response));
         });
@@ -472,61 +469,34 @@ void RedisAdapterPrivate::onResponse(const QByteArray &payload)
         return;
     switch (it->type) {
     case RedisRequestType::RemoteFetch: {
-        ++it->msgCount;
+        ++it->current;
         const QCborValue sockets = response.value(QStringLiteral("sockets"));
         if (!sockets.isArray())
             return;
-        Q_Q(RedisAdapter);
-        for (const QCborValue &value : sockets.toArray()) {
-            const QCborMap map = value.toMap();
-            const QString id = map.value(QStringLiteral("id")).toString();
-            if (id.isEmpty())
-                continue;
-            it->sockets.append(RemoteSocket(q, id, Handshake::fromCbor(map.value(QStringLiteral("handshake")).toMap()),
-                                            toSet(map.value(QStringLiteral("rooms"))),
-                                            map.value(QStringLiteral("data"))));
-        }
-        if (it->msgCount >= it->numSub)
+        appendSockets(q_ptr, sockets, &it->sockets);
+        if (it->current >= it->expected)
             finishRequest(requestId, QString());
         return;
     }
     case RedisRequestType::AllRooms: {
-        ++it->msgCount;
+        ++it->current;
         const QCborValue rooms = response.value(QStringLiteral("rooms"));
         if (!rooms.isArray())
             return;
         it->rooms.unite(toSet(rooms));
-        if (it->msgCount >= it->numSub)
+        if (it->current >= it->expected)
             finishRequest(requestId, QString());
         return;
     }
     case RedisRequestType::ServerSideEmit:
+        ++it->current;
         it->responses.append(response.value(QStringLiteral("data")));
-        if (it->responses.size() >= it->numSub)
+        if (it->current >= it->expected)
             finishRequest(requestId, QString());
         return;
     default:
         return;
     }
-}
-
-void RedisAdapterPrivate::finishRequest(const QString &requestId, const QString &error)
-{
-    auto it = requests.find(requestId);
-    if (it == requests.end())
-        return;
-    const Request request = *it;
-    requests.erase(it);
-    if (!error.isEmpty()) {
-        Q_Q(RedisAdapter);
-        qCWarning(lcRedis, "%s: %s", qUtf8Printable(nspName()), qUtf8Printable(error));
-        QPointer<RedisAdapter> guard(q);
-        Q_EMIT q->requestFailed(error);
-        if (!guard)
-            return;
-    }
-    if (request.finish)
-        request.finish(request, error);
 }
 
 // ---- public ------------------------------------------------------------------------------
@@ -537,7 +507,7 @@ RedisAdapter::RedisAdapter(Namespace *nsp, RedisConnection *connection)
     Q_D(RedisAdapter);
     d->q_ptr = this;
     d->connection = connection;
-    d->uid = RedisAdapterPrivate::generateId();
+    d->uid = RedisAdapterPrivate::newId();
     const RedisAdapterOptions options = connection ? connection->options() : RedisAdapterOptions();
     const QString name = nsp ? nsp->name() : QStringLiteral("/");
     d->channel = options.key + QLatin1Char('#') + name + QLatin1Char('#');
@@ -557,22 +527,12 @@ RedisConnection *RedisAdapter::connection() const { return d_func()->connection;
 
 void RedisAdapter::init()
 {
-    Q_D(RedisAdapter);
-    // a parent (dynamic) namespace has no sockets of its own; its children have adapters
-    if (d->registered || !d->connection || (nsp() && nsp()->isParent()))
-        return;
-    d->registered = true;
-    RedisConnectionPrivate::get(d->connection)->addAdapter(this);
+    d_func()->init();
 }
 
 void RedisAdapter::close()
 {
-    Q_D(RedisAdapter);
-    if (!d->registered)
-        return;
-    d->registered = false;
-    if (d->connection)
-        RedisConnectionPrivate::get(d->connection)->removeAdapter(this);
+    d_func()->close();
 }
 
 void RedisAdapter::serverCount(const std::function<void(int)> &callback) const
@@ -598,21 +558,15 @@ void RedisAdapter::broadcastWithAck(const Packet &packet, const BroadcastOptions
 {
     Q_D(RedisAdapter);
     if (!opts.flags.local) {
-        const QString requestId = RedisAdapterPrivate::generateId();
+        const QString requestId = RedisAdapterPrivate::newId();
         const QCborMap request{{QStringLiteral("uid"), d->uid},
                                {QStringLiteral("requestId"), requestId},
                                {QStringLiteral("type"), int(RedisRequestType::Broadcast)},
                                {QStringLiteral("packet"), packetToCbor(packet, d->nspName())},
                                {QStringLiteral("opts"), optsToCbor(opts, true)}};
-        d->ackRequests.insert(requestId, {clientCountCallback, ackCallback});
+        d->addAckRequest(requestId, {clientCountCallback, ackCallback},
+                         opts.flags.timeout.value_or(std::chrono::milliseconds::zero()));
         d->publish(d->requestChannel, MsgPack::encode(request));
-        // nothing tells when every client of every node answered: forget it after the timeout
-        const auto timeout = opts.flags.timeout.value_or(std::chrono::milliseconds::zero());
-        QPointer<RedisAdapter> guard(this);
-        QTimer::singleShot(timeout, this, [guard, requestId] {
-            if (guard)
-                guard->d_func()->ackRequests.remove(requestId);
-        });
     }
     InMemoryAdapter::broadcastWithAck(packet, opts, clientCountCallback, ackCallback);
 }
@@ -636,11 +590,10 @@ void RedisAdapter::fetchRemoteSockets(const BroadcastOptions &opts,
     const QCborMap optsMap = optsToCbor(opts, false);
     const auto timeout = opts.flags.timeout.value_or(d->requestsTimeout);
     d->askOtherNodes(
-        [local, callback, optsMap, timeout](RedisAdapterPrivate *d, int numSub) {
+        [local, callback, optsMap, timeout](RedisAdapterPrivate *d, int others) {
             RedisAdapterPrivate::Request request;
             request.type = RedisRequestType::RemoteFetch;
-            request.numSub = numSub;
-            request.msgCount = 1;
+            request.expected = others;
             request.sockets = local;
             request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
                 callback(r.sockets, error);
@@ -657,11 +610,10 @@ void RedisAdapter::allRooms(const std::function<void(const QSet<QString> &, cons
     const QStringList all = roomNames();
     const QSet<QString> local(all.cbegin(), all.cend());
     d->askOtherNodes(
-        [local, callback](RedisAdapterPrivate *d, int numSub) {
+        [local, callback](RedisAdapterPrivate *d, int others) {
             RedisAdapterPrivate::Request request;
             request.type = RedisRequestType::AllRooms;
-            request.numSub = numSub;
-            request.msgCount = 1;
+            request.expected = others;
             request.rooms = local;
             request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
                 callback(r.rooms, error);
@@ -672,47 +624,14 @@ void RedisAdapter::allRooms(const std::function<void(const QSet<QString> &, cons
         [local, callback] { callback(local, QString()); });
 }
 
-void RedisAdapterPrivate::askOtherNodes(const std::function<void(RedisAdapterPrivate *d, int numSub)> &ask,
-                                        const std::function<void()> &alone)
-{
-    Q_Q(RedisAdapter);
-    QPointer<RedisAdapter> guard(q);
-    numSub([guard, ask, alone](int count) {
-        if (!guard)
-            return;
-        if (count <= 1)
-            alone();
-        else
-            ask(guard->d_func(), count);
-    });
-}
-
 void RedisAdapterPrivate::startRequest(Request request, std::chrono::milliseconds timeout,
                                        const QString &timeoutError, const QCborMap &fields)
 {
-    Q_Q(RedisAdapter);
-    QString requestId = generateId();
-    while (requests.contains(requestId))
-        requestId = generateId();
-    requests.insert(requestId, request);
-    QPointer<RedisAdapter> guard(q);
-    QTimer::singleShot(timeout, q, [guard, requestId, timeoutError] {
-        if (!guard)
-            return;
-        RedisAdapterPrivate *d = guard->d_func();
-        auto it = d->requests.constFind(requestId);
-        if (it == d->requests.constEnd())
-            return;
-        QString error = timeoutError;
-        if (it->type == RedisRequestType::ServerSideEmit)
-            error = QStringLiteral("timeout reached: only %1 responses received out of %2")
-                            .arg(it->responses.size())
-                            .arg(it->numSub);
-        d->finishRequest(requestId, error);
-    });
+    const RedisRequestType type = request.type;
+    const QString requestId = addRequest(std::move(request), timeout, timeoutError);
     QCborMap message{{QStringLiteral("uid"), uid},
                      {QStringLiteral("requestId"), requestId},
-                     {QStringLiteral("type"), int(request.type)}};
+                     {QStringLiteral("type"), int(type)}};
     for (auto it = fields.cbegin(); it != fields.cend(); ++it)
         message.insert(it.key(), it.value());
     publishRequest(message);
@@ -759,10 +678,10 @@ void RedisAdapter::serverSideEmitWithAck(const QCborArray &packet, const ServerS
 {
     Q_D(RedisAdapter);
     d->askOtherNodes(
-        [packet, callback](RedisAdapterPrivate *d, int count) {
+        [packet, callback](RedisAdapterPrivate *d, int others) {
             RedisAdapterPrivate::Request request;
             request.type = RedisRequestType::ServerSideEmit;
-            request.numSub = count - 1;   // not ourselves
+            request.expected = others;
             request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
                 callback(error, r.responses);
             };

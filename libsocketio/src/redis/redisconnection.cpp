@@ -9,6 +9,11 @@
 
 #include <SocketIo/namespace.h>
 
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <memory>
+
 namespace SocketIo {
 
 RedisConnection::RedisConnection(const RedisAdapterOptions &options, QObject *parent)
@@ -122,9 +127,19 @@ bool RedisConnectionPrivate::publish(const QByteArray &channel, const QByteArray
     return true;
 }
 
-bool RedisConnectionPrivate::command(const QList<QByteArray> &args, const RedisLink::ReplyCallback &callback)
+void RedisConnectionPrivate::numSub(const QList<QByteArray> &command, const std::function<void(int)> &callback)
 {
-    return pub->command(args, callback);
+    auto called = std::make_shared<bool>(false);
+    const bool sent = pub->command(command, [callback, called](redisReply *reply) {
+        *called = true;
+        int count = 1;
+        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
+            && reply->element[1]->type == REDIS_REPLY_INTEGER)
+            count = int(reply->element[1]->integer);
+        callback(std::max(count, 1));
+    });
+    if (!sent && !*called)
+        callback(1);
 }
 
 void RedisConnectionPrivate::updateState()
@@ -180,7 +195,7 @@ void RedisConnectionPrivate::linkLost(const QString &linkName, bool subscriber, 
         Q_EMIT q->errorOccurred(error);
 }
 
-void RedisConnectionPrivate::addShardedAdapter(RedisShardedAdapter *adapter)
+void RedisConnectionPrivate::addAdapter(RedisShardedAdapter *adapter)
 {
     if (!ssub) {
         qCWarning(lcRedis, "a RedisShardedAdapter needs a RedisConnection with options.sharded; it stays local");
@@ -193,7 +208,7 @@ void RedisConnectionPrivate::addShardedAdapter(RedisShardedAdapter *adapter)
         ssub->send(true, RedisShardedAdapterPrivate::get(adapter)->channels());
 }
 
-void RedisConnectionPrivate::removeShardedAdapter(RedisShardedAdapter *adapter)
+void RedisConnectionPrivate::removeAdapter(RedisShardedAdapter *adapter)
 {
     shardedAdapters.removeAll(adapter);
     shardedAdapters.removeAll(nullptr);

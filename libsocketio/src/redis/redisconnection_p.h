@@ -7,6 +7,8 @@
 #include <QList>
 #include <QPointer>
 
+#include <functional>
+
 namespace SocketIo {
 
 class RedisAdapter;
@@ -35,8 +37,9 @@ public:
     void removeAdapter(RedisAdapter *adapter);
     /*! PUBLISH; false (nothing sent) while the publisher is not connected. */
     bool publish(const QByteArray &channel, const QByteArray &payload);
-    /*! A command on the publisher connection; see RedisLink::command(). */
-    bool command(const QList<QByteArray> &args, const RedisLink::ReplyCallback &callback);
+    /*! Runs \a command (PUBSUB NUMSUB or SHARDNUMSUB of one channel) on the publisher connection and
+        calls back with the count of subscribers: at least 1, 1 when Redis cannot answer. */
+    void numSub(const QList<QByteArray> &command, const std::function<void(int)> &callback);
 
     void subscribeAdapter(RedisAdapter *adapter);
     void updateState();
@@ -47,9 +50,9 @@ public:
     // sharded mode
     /*! Registers \a adapter: its channels are subscribed now (if connected) and after each
         reconnection, and it gets the messages. */
-    void addShardedAdapter(RedisShardedAdapter *adapter);
+    void addAdapter(RedisShardedAdapter *adapter);
     /*! Unsubscribes the channels of \a adapter and forgets it. */
-    void removeShardedAdapter(RedisShardedAdapter *adapter);
+    void removeAdapter(RedisShardedAdapter *adapter);
     /*! SSUBSCRIBE (\a subscribe) or SUNSUBSCRIBE \a channels, when connected (else at reconnection). */
     void shardSubscribe(bool subscribe, const QList<QByteArray> &channels);
     /*! SPUBLISH; false (nothing sent) while the publisher is not connected. */

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <SocketIo/adapter.h>
+#include <SocketIo/remotesocket.h>
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QList>
 #include <QSet>
 #include <QString>
 
@@ -25,6 +27,11 @@ BroadcastOptions optsFromCbor(const QCborValue &value);
 QCborMap packetToCbor(const Packet &packet, const QString &nsp);
 /*! An EVENT packet with [event, ...args] data; nsp absent -> "/". Sets \a why otherwise. */
 std::optional<Packet> packetFromCbor(const QCborValue &value, QString *why);
+/*! \a socket as in a fetchSockets answer: its handshake without sessionStore. */
+QCborMap socketToCbor(const RemoteSocket &socket);
+/*! Appends the sockets of a fetchSockets answer (\a list: [{id, handshake, rooms, data}], entries
+    without id skipped) to \a sockets, as sockets of \a adapter. */
+void appendSockets(Adapter *adapter, const QCborValue &list, QList<RemoteSocket> *sockets);
 /*! A JSON object (first byte `{`) or a msgpack map; sets \a error and returns {} otherwise. */
 QCborMap decodeMap(const QByteArray &payload, QString *error);
 

@@ -6,38 +6,19 @@
 #include "redislogging_p.h"
 #include "redisshardedadapter_p.h"
 
+#include "protocol/json.h"
+
 #include <SocketIo/namespace.h>
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
-#include <QTimer>
-
-#include <hiredis/hiredis.h>
 
 namespace SocketIo {
 
 using namespace RedisDetail;
 
 namespace {
-
-bool hasBinary(const QCborValue &value)
-{
-    if (value.isByteArray())
-        return true;
-    if (value.isArray()) {
-        const QCborArray array = value.toArray();
-        return std::any_of(array.cbegin(), array.cend(), [](const QCborValue &v) { return hasBinary(v); });
-    }
-    if (value.isMap()) {
-        const QCborMap map = value.toMap();
-        for (auto it = map.cbegin(); it != map.cend(); ++it) {
-            if (hasBinary(it.value()))
-                return true;
-        }
-    }
-    return false;
-}
 
 // JSON.stringify drops undefined members; QCborValue::toJsonValue() would write null
 QCborValue withoutUndefined(const QCborValue &value)
@@ -60,30 +41,21 @@ QCborValue withoutUndefined(const QCborValue &value)
     return value;
 }
 
-QCborMap socketToCbor(const RemoteSocket &socket)
-{
-    QCborMap map = socket.toCbor();
-    QCborMap handshake = map.value(QStringLiteral("handshake")).toMap();
-    handshake.remove(QStringLiteral("sessionStore"));
-    map.insert(QStringLiteral("handshake"), handshake);
-    return map;
-}
-
-QString timeoutError(int current, int expected)
-{
-    return QStringLiteral("timeout reached: only %1 responses received out of %2").arg(current).arg(expected);
-}
-
 } // namespace
 
 // ---- private ------------------------------------------------------------------------------
 
-QString RedisShardedAdapterPrivate::randomId()
+QString RedisShardedAdapterPrivate::newId()
 {
     quint32 words[2];
     QRandomGenerator::global()->fillRange(words);
     QByteArray bytes(reinterpret_cast<const char *>(words), sizeof(words));
     return QString::fromLatin1(bytes.toHex());
+}
+
+QList<QByteArray> RedisShardedAdapterPrivate::numSubCommand() const
+{
+    return {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("SHARDNUMSUB"), channel.toUtf8()};
 }
 
 QString RedisShardedAdapterPrivate::nspName() const
@@ -114,7 +86,7 @@ QByteArray RedisShardedAdapterPrivate::encode(const QCborMap &message)
                                   || type == ClusterMessageType::FetchSocketsResponse
                                   || type == ClusterMessageType::ServerSideEmit
                                   || type == ClusterMessageType::ServerSideEmitResponse;
-    if (mayContainBinary && hasBinary(message.value(QStringLiteral("data"))))
+    if (mayContainBinary && Protocol::Json::hasBinary(message.value(QStringLiteral("data"))))
         return MsgPack::encode(message);
     return QJsonDocument(withoutUndefined(message).toMap().toJsonObject()).toJson(QJsonDocument::Compact);
 }
@@ -153,81 +125,12 @@ void RedisShardedAdapterPrivate::publishResponse(const QString &requesterUid, Cl
     spublish(channel + requesterUid + QLatin1Char('#'), encode(message));
 }
 
-void RedisShardedAdapterPrivate::numSub(const std::function<void(int)> &callback) const
-{
-    if (!connection || !registered) {
-        callback(1);
-        return;
-    }
-    auto called = std::make_shared<bool>(false);
-    const bool sent = RedisConnectionPrivate::get(connection)->command(
-            {QByteArrayLiteral("PUBSUB"), QByteArrayLiteral("SHARDNUMSUB"), channel.toUtf8()},
-            [callback, called](redisReply *reply) {
-                *called = true;
-                int count = 1;
-                if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
-                    && reply->element[1]->type == REDIS_REPLY_INTEGER)
-                    count = int(reply->element[1]->integer);
-                callback(std::max(count, 1));
-            });
-    if (!sent && !*called)
-        callback(1);
-}
-
-void RedisShardedAdapterPrivate::askOtherNodes(
-        const std::function<void(RedisShardedAdapterPrivate *d, int expected)> &ask, const std::function<void()> &alone)
-{
-    Q_Q(RedisShardedAdapter);
-    QPointer<RedisShardedAdapter> guard(q);
-    numSub([guard, ask, alone](int count) {
-        if (!guard)
-            return;
-        if (count <= 1)
-            alone();
-        else
-            ask(guard->d_func(), count - 1);
-    });
-}
-
 void RedisShardedAdapterPrivate::startRequest(Request request, std::chrono::milliseconds timeout, const QCborMap &data)
 {
-    Q_Q(RedisShardedAdapter);
-    QString requestId = randomId();
-    while (requests.contains(requestId))
-        requestId = randomId();
     const ClusterMessageType type = request.type;
-    requests.insert(requestId, std::move(request));
-    QPointer<RedisShardedAdapter> guard(q);
-    QTimer::singleShot(timeout, q, [guard, requestId] {
-        if (!guard)
-            return;
-        RedisShardedAdapterPrivate *d = guard->d_func();
-        auto it = d->requests.constFind(requestId);
-        if (it != d->requests.constEnd())
-            d->finishRequest(requestId, timeoutError(it->current, it->expected));
-    });
     QCborMap fields = data;
-    fields.insert(QStringLiteral("requestId"), requestId);
+    fields.insert(QStringLiteral("requestId"), addRequest(std::move(request), timeout, QString()));
     publish(type, fields);
-}
-
-void RedisShardedAdapterPrivate::finishRequest(const QString &requestId, const QString &error)
-{
-    auto it = requests.find(requestId);
-    if (it == requests.end())
-        return;
-    const Request request = *it;
-    requests.erase(it);
-    if (!error.isEmpty()) {
-        Q_Q(RedisShardedAdapter);
-        qCWarning(lcRedis, "%s: %s", qUtf8Printable(nspName()), qUtf8Printable(error));
-        QPointer<RedisShardedAdapter> guard(q);
-        Q_EMIT q->requestFailed(error);
-        if (!guard)
-            return;
-    }
-    if (request.finish)
-        request.finish(request, error);
 }
 
 void RedisShardedAdapterPrivate::onRoomCreated(const QString &room)
@@ -259,23 +162,8 @@ bool RedisShardedAdapterPrivate::handleMessage(const QByteArray &rawChannel, con
         && !(ch.startsWith(channel) && ch.endsWith(QLatin1Char('#'))
              && roomChannels.contains(ch.mid(channel.size()).chopped(1))))
         return false;
-    QCborMap message;
     QString error;
-    if (payload.startsWith('{')) {
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(payload, &parseError);
-        if (doc.isObject())
-            message = QCborMap::fromJsonObject(doc.object());
-        else
-            error = parseError.error != QJsonParseError::NoError ? parseError.errorString()
-                                                                 : QStringLiteral("not an object");
-    } else {
-        const QCborValue value = MsgPack::decode(payload, &error);
-        if (value.isMap())
-            message = value.toMap();
-        else if (error.isEmpty())
-            error = QStringLiteral("not a map");
-    }
+    const QCborMap message = decodeMap(payload, &error);
     if (error.isEmpty() && !message.value(QStringLiteral("type")).isInteger())
         error = QStringLiteral("no message type");
     if (!error.isEmpty()) {
@@ -422,7 +310,6 @@ void RedisShardedAdapterPrivate::onMessage(const QCborMap &message)
 
 void RedisShardedAdapterPrivate::onResponse(const QCborMap &message)
 {
-    Q_Q(RedisShardedAdapter);
     const qint64 type = message.value(QStringLiteral("type")).toInteger();
     const QCborMap data = message.value(QStringLiteral("data")).toMap();
     const QString requestId = data.value(QStringLiteral("requestId")).toString();
@@ -445,15 +332,7 @@ void RedisShardedAdapterPrivate::onResponse(const QCborMap &message)
         if (it == requests.end() || it->type != ClusterMessageType::FetchSockets)
             return;
         ++it->current;
-        for (const QCborValue &value : data.value(QStringLiteral("sockets")).toArray()) {
-            const QCborMap map = value.toMap();
-            const QString id = map.value(QStringLiteral("id")).toString();
-            if (id.isEmpty())
-                continue;
-            it->sockets.append(RemoteSocket(q, id, Handshake::fromCbor(map.value(QStringLiteral("handshake")).toMap()),
-                                            toSet(map.value(QStringLiteral("rooms"))),
-                                            map.value(QStringLiteral("data"))));
-        }
+        appendSockets(q_ptr, data.value(QStringLiteral("sockets")), &it->sockets);
         if (it->current >= it->expected)
             finishRequest(requestId, QString());
         return;
@@ -482,7 +361,7 @@ RedisShardedAdapter::RedisShardedAdapter(Namespace *nsp, RedisConnection *connec
     Q_D(RedisShardedAdapter);
     d->q_ptr = this;
     d->connection = connection;
-    d->uid = RedisShardedAdapterPrivate::randomId();
+    d->uid = RedisShardedAdapterPrivate::newId();
     const RedisAdapterOptions options = connection ? connection->options() : RedisAdapterOptions();
     const QString name = nsp ? nsp->name() : QStringLiteral("/");
     d->channel = options.channelPrefix + QLatin1Char('#') + name + QLatin1Char('#');
@@ -512,21 +391,12 @@ QStringList RedisShardedAdapter::subscribedRooms() const
 
 void RedisShardedAdapter::init()
 {
-    Q_D(RedisShardedAdapter);
-    if (d->registered || !d->connection || (nsp() && nsp()->isParent()))
-        return;
-    d->registered = true;
-    RedisConnectionPrivate::get(d->connection)->addShardedAdapter(this);
+    d_func()->init();
 }
 
 void RedisShardedAdapter::close()
 {
-    Q_D(RedisShardedAdapter);
-    if (!d->registered)
-        return;
-    d->registered = false;
-    if (d->connection)
-        RedisConnectionPrivate::get(d->connection)->removeShardedAdapter(this);
+    d_func()->close();
 }
 
 void RedisShardedAdapter::serverCount(const std::function<void(int)> &callback) const
@@ -549,18 +419,12 @@ void RedisShardedAdapter::broadcastWithAck(const Packet &packet, const Broadcast
 {
     Q_D(RedisShardedAdapter);
     if (!opts.flags.local) {
-        const QString requestId = RedisShardedAdapterPrivate::randomId();
-        d->ackRequests.insert(requestId, {clientCountCallback, ackCallback});
+        const QString requestId = RedisShardedAdapterPrivate::newId();
+        d->addAckRequest(requestId, {clientCountCallback, ackCallback},
+                         opts.flags.timeout.value_or(std::chrono::milliseconds::zero()));
         d->publish(ClusterMessageType::Broadcast, {{QStringLiteral("packet"), packetToCbor(packet, d->nspName())},
                                                    {QStringLiteral("requestId"), requestId},
                                                    {QStringLiteral("opts"), optsToCbor(opts, true)}});
-        // nothing tells when every client of every node answered: forget it after the timeout
-        const auto timeout = opts.flags.timeout.value_or(std::chrono::milliseconds::zero());
-        QPointer<RedisShardedAdapter> guard(this);
-        QTimer::singleShot(timeout, this, [guard, requestId] {
-            if (guard)
-                guard->d_func()->ackRequests.remove(requestId);
-        });
     }
     InMemoryAdapter::broadcastWithAck(packet, opts, clientCountCallback, ackCallback);
 }
@@ -584,10 +448,10 @@ void RedisShardedAdapter::fetchRemoteSockets(
     const QCborMap optsMap = optsToCbor(opts, true);
     const auto timeout = opts.flags.timeout.value_or(d->requestsTimeout);
     d->askOtherNodes(
-            [local, callback, optsMap, timeout](RedisShardedAdapterPrivate *d, int expected) {
+            [local, callback, optsMap, timeout](RedisShardedAdapterPrivate *d, int others) {
                 RedisShardedAdapterPrivate::Request request;
                 request.type = ClusterMessageType::FetchSockets;
-                request.expected = expected;
+                request.expected = others;
                 request.sockets = local;
                 request.finish = [callback](const RedisShardedAdapterPrivate::Request &r, const QString &error) {
                     callback(r.sockets, error);
@@ -643,10 +507,10 @@ void RedisShardedAdapter::serverSideEmitWithAck(const QCborArray &packet, const 
 {
     Q_D(RedisShardedAdapter);
     d->askOtherNodes(
-            [packet, callback](RedisShardedAdapterPrivate *d, int expected) {
+            [packet, callback](RedisShardedAdapterPrivate *d, int others) {
                 RedisShardedAdapterPrivate::Request request;
                 request.type = ClusterMessageType::ServerSideEmit;
-                request.expected = expected;
+                request.expected = others;
                 request.finish = [callback](const RedisShardedAdapterPrivate::Request &r, const QString &error) {
                     callback(error, r.responses);
                 };

@@ -1,12 +1,11 @@
 #pragma once
 
+#include "redisadapterbase_p.h"
 #include "redisconnection.h"
 #include "redisshardedadapter.h"
 
 #include <QByteArray>
 #include <QCborMap>
-#include <QHash>
-#include <QPointer>
 #include <QSet>
 
 namespace SocketIo {
@@ -29,37 +28,19 @@ enum class ClusterMessageType {
 };
 
 class RedisShardedAdapterPrivate
+    : public RedisAdapterPrivateBase<RedisShardedAdapterPrivate, RedisShardedAdapter, ClusterMessageType>
 {
 public:
-    RedisShardedAdapter *q_ptr = nullptr;
-    QPointer<RedisConnection> connection;
-    QString uid;
     QString channel;           // <prefix>#<nsp>#
     QString responseChannel;   // <prefix>#<nsp>#<uid>#
     RedisSubscriptionMode mode = RedisSubscriptionMode::Dynamic;
-    std::chrono::milliseconds requestsTimeout{5000};
-    bool registered = false;
     QSet<QString> roomChannels;   // rooms whose channel is subscribed (dynamic modes)
 
-    struct Request
-    {
-        ClusterMessageType type = ClusterMessageType::FetchSockets;
-        int expected = 0;
-        int current = 0;
-        QList<RemoteSocket> sockets;
-        QCborArray responses;
-        std::function<void(const Request &request, const QString &error)> finish;
-    };
-    QHash<QString, Request> requests;
-    struct AckRequest
-    {
-        Adapter::ClientCountCallback clientCount;
-        Adapter::AckCallback ack;
-    };
-    QHash<QString, AckRequest> ackRequests;
-
     static RedisShardedAdapterPrivate *get(RedisShardedAdapter *a) { return a->d_func(); }
-    static QString randomId();
+    /*! 16 hex digits (8 random bytes), like ClusterAdapter's uids and request ids. */
+    static QString newId();
+    /*! PUBSUB SHARDNUMSUB of the namespace channel. */
+    QList<QByteArray> numSubCommand() const;
 
     QString nspName() const;
     QString roomChannel(const QString &room) const { return channel + room + QLatin1Char('#'); }
@@ -73,13 +54,8 @@ public:
     /*! uid and nsp added, then published on the namespace's or a room's channel. */
     bool publish(ClusterMessageType type, const QCborMap &data);
     void publishResponse(const QString &requesterUid, ClusterMessageType type, const QCborMap &data);
-    /*! PUBSUB SHARDNUMSUB of the namespace channel; 1 when Redis cannot answer. */
-    void numSub(const std::function<void(int)> &callback) const;
-    /*! Runs \a ask with the number of other nodes when there are some, \a alone otherwise. */
-    void askOtherNodes(const std::function<void(RedisShardedAdapterPrivate *d, int expected)> &ask,
-                       const std::function<void()> &alone);
+    /*! Registers a request and its timeout (addRequest()), then publishes it: \a data and requestId. */
     void startRequest(Request request, std::chrono::milliseconds timeout, const QCborMap &data);
-    void finishRequest(const QString &requestId, const QString &error);
 
     void onRoomCreated(const QString &room);
     void onRoomDeleted(const QString &room);

@@ -1,53 +1,64 @@
 #!/usr/bin/env node
 // A real socket.io@4 server joined to a Redis cluster through the pinned @socket.io/redis-adapter
-// (with node-redis 4.7.1 pub/sub clients), for the mixed-cluster tests of our Redis adapter
-// (tests/redis). Started by tests/common/nodeprocess.h; exits when stdin closes.
+// (with node-redis 4.7.1 clients), for the mixed-cluster tests of our Redis adapters (tests/redis):
+// createAdapter (classic Pub/Sub, tst_redis_cluster, tst_redis_admin) by default, or with
+// --sharded createShardedAdapter (Redis >= 7 sharded Pub/Sub, tst_redis_sharded). Started by
+// tests/common/nodeprocess.h; exits when stdin closes.
 //
 // Arguments
 //   --redis URL             redis://127.0.0.1:PORT (required)
 //   --port N                default 0: a free port, reported in the "listening" line
 //   --name NAME             default "node": put into socket.data.node and into serverSideEmit answers
-//   --requests-timeout MS   default 5000 (the adapter's requestsTimeout)
-//   --key PREFIX            default "socket.io"
 //   --admin SERVER_ID       also instrument() the server with the pinned @socket.io/admin-ui
 //                           (auth false, development mode, that serverId), after the Redis
 //                           adapter is installed so that "/admin" is a cluster namespace too
+//   classic adapter (createAdapter):
+//   --requests-timeout MS   default 5000 (the adapter's requestsTimeout)
+//   --key PREFIX            default "socket.io" (also the emitter's key)
+//   sharded adapter:
+//   --sharded               use createShardedAdapter instead
+//   --prefix PREFIX         default "socket.io" (the adapter's channelPrefix)
+//   --mode MODE             default "dynamic" (the adapter's subscriptionMode: static, dynamic, dynamic-private)
 //
-// Handlers ("/" only)
+// Handlers: "/" (and, with --sharded, "/other")
 //   on connection: socket.data.node = NAME, socket.data.user = auth.user (assigned, so that the
 //   admin-ui's data._admin survives); joins auth.room when given
-//   "join" (room, ack?) -> joins, acks with its rooms
-//   io.on("server-ping", (arg, cb?)) -> prints; answers {"from":NAME,"got":arg} when asked
-//   io.on("server-note", (...args))  -> prints
+//   "join" (room, ack?) -> joins, acks with its rooms      "leave" (room) -> leaves
+//   nsp.on("server-ping", (arg, cb?)) -> prints; answers {"from":NAME,"got":arg} when asked
+//   nsp.on("server-note", (...args))  -> prints
 //
 // Observations (stdout, JSON lines; binary as {"_bin":"<hex>"}):
-//   {"event":"listening","port":N,"uid":adapter uid}
-//   {"event":"connection","id":...,"auth":{...}}   {"event":"disconnect","id":...,"reason":...}
-//   {"event":"event","id":...,"name":...,"args":[...]}
-//   {"event":"server-side","name":...,"args":[...],"ack":bool}
+//   {"event":"listening","port":N,"uid":adapter uid of "/"}
+//   {"event":"connection","nsp":...,"id":...,"auth":{...}}   {"event":"disconnect","id":...,"reason":...}
+//   {"event":"event","nsp":...,"id":...,"name":...,"args":[...]}
+//   {"event":"server-side","nsp":...,"name":...,"args":[...],"ack":bool}
 //   {"event":"result","id":N,...}   answer to a command carrying "id"
 //   {"event":"redis-error","message":...}
 //   {"event":"join-room"|"leave-room","room":...,"id":...}   the "/" adapter's room changes
-// Commands (stdin), each may carry "id" echoed in its result:
-//   {"cmd":"emit","room":R?,"except":E?,"event":E,"args":[...],"ack":bool,"timeout":ms}
-//        -> result {"responses":[...]} or {"error":message,"responses":[...]} (ack only)
-//   {"cmd":"fetch-sockets","room":R?}   -> result {"sockets":[{"id","rooms","data","auth"}]} or {"error"}
+// Commands (stdin), each may carry "id" echoed in its result; "nsp" selects the namespace ("/"):
+//   {"cmd":"emit","room":R?,"except":E?,"event":E,"args":[...],"ack":bool,"timeout":ms,"volatile":bool}
+//        -> result {} or (ack) {"responses":[...]} / {"error":message,"responses":[...]}
+//   {"cmd":"fetch-sockets","room":R?,"timeout":ms?} -> result {"sockets":[{"id","rooms","data","auth"}]} or {"error"}
 //   {"cmd":"sockets-join","room":R?,"rooms":[...]}     {"cmd":"sockets-leave","room":R?,"rooms":[...]}
 //   {"cmd":"disconnect-sockets","room":R?,"close":bool}
 //   {"cmd":"server-side-emit","event":E,"args":[...],"ack":bool}   (ack: the adapter's requestsTimeout applies)
-//        -> result {"responses":[...]} or {"error":message,"responses":[...]} (ack only)
+//        -> result {} or (ack) {"responses":[...]} / {"error":message,"responses":[...]}
+//   {"cmd":"remote-action","room":R?,"action":"join"|"leave"|"emit"|"disconnect","rooms":[...]?,
+//    "event":E?,"args":[...]?}   fetchSockets(), then the RemoteSocket action on each -> result {"count":n}
 //   {"cmd":"server-count"}   -> result {"count":n}
-//   {"cmd":"all-rooms"}      -> result {"rooms":[...]} or {"error"}
-//   {"cmd":"emitter","room":R?,"event":E,"args":[...]}   publishes with @socket.io/redis-emitter
-//   {"cmd":"emitter-join","room":R?,"rooms":[...]}      socketsJoin through the emitter
+//   {"cmd":"all-rooms"}      -> result {"rooms":[...]} or {"error"}   (classic adapter)
+//   {"cmd":"emitter","room":R?,"event":E,"args":[...]}   publishes with @socket.io/redis-emitter (classic)
+//   {"cmd":"emitter-join","room":R?,"rooms":[...]}      socketsJoin through the emitter (classic)
 //   {"cmd":"publish","channel":C,"hex":H}               raw PUBLISH (bad input tests)
+//   {"cmd":"shard-channels","pattern":P}   -> result {"channels":[...]} (PUBSUB SHARDCHANNELS)
+//   {"cmd":"spublish","channel":C,"hex":H} raw SPUBLISH (bad input tests) -> result {"receivers":n}
 //   {"cmd":"exit"}
 "use strict";
 
 const http = require("http");
 const { Server } = require("socket.io");
 const { createClient } = require("redis");
-const { createAdapter } = require("@socket.io/redis-adapter");
+const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
 const { instrument } = require("@socket.io/admin-ui");
 const { print, readCommands, decode, argsOrExit, exitOnce, listenOrExit } = require("./jsonlines");
@@ -58,11 +69,17 @@ const args = argsOrExit(
     name: "node",
     "requests-timeout": "5000",
     key: "socket.io",
+    sharded: "false",
+    prefix: "socket.io",
+    mode: "dynamic",
   },
   (a) => {
     if (!a.redis || a.redis === "true") throw new Error("--redis URL is required");
+    if (!["true", "false"].includes(a.sharded)) throw new Error(`bad --sharded ${a.sharded}`);
+    if (!["static", "dynamic", "dynamic-private"].includes(a.mode)) throw new Error(`bad --mode ${a.mode}`);
   },
 );
+const sharded = args.sharded === "true";
 
 function newClient() {
   const client = createClient({ url: args.redis, socket: { reconnectStrategy: (n) => Math.min(50 * (n + 1), 500) } });
@@ -71,9 +88,8 @@ function newClient() {
 }
 
 const pub = newClient();
-const sub = pub.duplicate();
-sub.on("error", (e) => print({ event: "redis-error", message: e.message }));
-const emitterClient = newClient();
+const sub = newClient();
+const emitterClient = sharded ? null : newClient();
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, { cors: { origin: "*" } });
@@ -82,8 +98,12 @@ function socketInfo(s) {
   return { id: s.id, rooms: [...s.rooms], data: s.data, auth: s.handshake.auth };
 }
 
+function nsp(cmd) {
+  return io.of(cmd.nsp || "/");
+}
+
 function target(cmd) {
-  let t = io.of("/");
+  let t = nsp(cmd);
   if (cmd.room) t = t.to(cmd.room);
   if (cmd.except) t = t.except(cmd.except);
   return t;
@@ -93,29 +113,38 @@ function result(cmd, fields) {
   print({ event: "result", id: cmd.id === undefined ? null : cmd.id, cmd: cmd.cmd, ...fields });
 }
 
-io.on("connection", (socket) => {
+function onConnection(socket) {
   const auth = socket.handshake.auth || {};
   socket.data.node = args.name;
   socket.data.user = auth.user === undefined ? null : auth.user;
   if (auth.room) socket.join(auth.room);
-  print({ event: "connection", id: socket.id, auth });
+  print({ event: "connection", nsp: socket.nsp.name, id: socket.id, auth });
   socket.onAny((name, ...rest) => {
     const ack = rest.length && typeof rest[rest.length - 1] === "function";
-    print({ event: "event", id: socket.id, name, args: ack ? rest.slice(0, -1) : rest });
+    print({ event: "event", nsp: socket.nsp.name, id: socket.id, name, args: ack ? rest.slice(0, -1) : rest });
   });
   socket.on("join", (room, ack) => {
     socket.join(room);
     if (typeof ack === "function") ack([...socket.rooms]);
   });
+  socket.on("leave", (room) => socket.leave(room));
   socket.on("disconnect", (reason) => print({ event: "disconnect", id: socket.id, reason }));
-});
+}
 
-io.on("server-ping", (...rest) => {
-  const cb = rest.length && typeof rest[rest.length - 1] === "function" ? rest.pop() : null;
-  print({ event: "server-side", name: "server-ping", args: rest, ack: !!cb });
-  if (cb) cb({ from: args.name, got: rest[0] === undefined ? null : rest[0] });
-});
-io.on("server-note", (...rest) => print({ event: "server-side", name: "server-note", args: rest, ack: false }));
+function onServerSide(namespace) {
+  namespace.on("server-ping", (...rest) => {
+    const cb = rest.length && typeof rest[rest.length - 1] === "function" ? rest.pop() : null;
+    print({ event: "server-side", nsp: namespace.name, name: "server-ping", args: rest, ack: !!cb });
+    if (cb) cb({ from: args.name, got: rest[0] === undefined ? null : rest[0] });
+  });
+  namespace.on("server-note", (...rest) =>
+    print({ event: "server-side", nsp: namespace.name, name: "server-note", args: rest, ack: false }));
+}
+
+function emitter(cmd) {
+  if (!emitterClient) throw new Error(`${cmd.cmd} needs the classic adapter`);
+  return new Emitter(emitterClient, { key: args.key });
+}
 
 async function run(cmd) {
   switch (cmd.cmd) {
@@ -123,9 +152,14 @@ async function run(cmd) {
       return exit();
     case "emit": {
       const emitArgs = decode(cmd.args || []);
-      if (!cmd.ack) return target(cmd).emit(cmd.event, ...emitArgs);
+      let t = target(cmd);
+      if (cmd.volatile) t = t.volatile;
+      if (!cmd.ack) {
+        t.emit(cmd.event, ...emitArgs);
+        return result(cmd, {});
+      }
       try {
-        const responses = await target(cmd).timeout(cmd.timeout || 2000).emitWithAck(cmd.event, ...emitArgs);
+        const responses = await t.timeout(cmd.timeout || 2000).emitWithAck(cmd.event, ...emitArgs);
         result(cmd, { responses });
       } catch (e) {
         result(cmd, { error: e.message, responses: e.responses || [] });
@@ -134,7 +168,9 @@ async function run(cmd) {
     }
     case "fetch-sockets":
       try {
-        const sockets = await target(cmd).fetchSockets();
+        let t = target(cmd);
+        if (cmd.timeout) t = t.timeout(cmd.timeout);
+        const sockets = await t.fetchSockets();
         result(cmd, { sockets: sockets.map(socketInfo) });
       } catch (e) {
         result(cmd, { error: e.message });
@@ -152,35 +188,45 @@ async function run(cmd) {
     case "server-side-emit": {
       const emitArgs = decode(cmd.args || []);
       if (!cmd.ack) {
-        io.serverSideEmit(cmd.event, ...emitArgs);
+        nsp(cmd).serverSideEmit(cmd.event, ...emitArgs);
         return result(cmd, {});
       }
       try {
-        const responses = await io.serverSideEmitWithAck(cmd.event, ...emitArgs);
+        const responses = await nsp(cmd).serverSideEmitWithAck(cmd.event, ...emitArgs);
         result(cmd, { responses });
       } catch (e) {
         result(cmd, { error: e.message, responses: e.responses || [] });
       }
       return;
     }
+    case "remote-action": {
+      const sockets = await target(cmd).fetchSockets();
+      for (const s of sockets) {
+        if (cmd.action === "join") s.join(cmd.rooms);
+        else if (cmd.action === "leave") s.leave(cmd.rooms[0]);
+        else if (cmd.action === "emit") s.emit(cmd.event, ...decode(cmd.args || []));
+        else if (cmd.action === "disconnect") s.disconnect(!!cmd.close);
+      }
+      return result(cmd, { count: sockets.length });
+    }
     case "server-count":
-      return result(cmd, { count: await io.of("/").adapter.serverCount() });
+      return result(cmd, { count: await nsp(cmd).adapter.serverCount() });
     case "all-rooms":
       try {
-        const rooms = await io.of("/").adapter.allRooms();
+        const rooms = await nsp(cmd).adapter.allRooms();
         result(cmd, { rooms: [...rooms] });
       } catch (e) {
         result(cmd, { error: e.message });
       }
       return;
     case "emitter": {
-      let e = new Emitter(emitterClient, { key: args.key });
+      let e = emitter(cmd);
       if (cmd.room) e = e.to(cmd.room);
       e.emit(cmd.event, ...decode(cmd.args || []));
       return result(cmd, {});
     }
     case "emitter-join": {
-      let e = new Emitter(emitterClient, { key: args.key });
+      let e = emitter(cmd);
       if (cmd.room) e = e.in(cmd.room);
       e.socketsJoin(cmd.rooms);
       return result(cmd, {});
@@ -188,6 +234,12 @@ async function run(cmd) {
     case "publish":
       await pub.publish(Buffer.from(cmd.channel), Buffer.from(cmd.hex, "hex"));
       return result(cmd, {});
+    case "shard-channels":
+      return result(cmd, { channels: await pub.sendCommand(["PUBSUB", "SHARDCHANNELS", cmd.pattern || "*"]) });
+    case "spublish": {
+      const receivers = await pub.sPublish(Buffer.from(cmd.channel), Buffer.from(cmd.hex, "hex"));
+      return result(cmd, { receivers });
+    }
     default:
       throw new Error(`unknown command ${JSON.stringify(cmd.cmd)}`);
   }
@@ -197,12 +249,20 @@ const exit = exitOnce(() => io.close());
 
 (async () => {
   try {
-    await Promise.all([pub.connect(), sub.connect(), emitterClient.connect()]);
+    await Promise.all([pub, sub, emitterClient].filter(Boolean).map((c) => c.connect()));
   } catch (e) {
     print({ event: "error", message: `redis: ${e.message}` });
     process.exit(1);
   }
-  io.adapter(createAdapter(pub, sub, { key: args.key, requestsTimeout: Number(args["requests-timeout"]) }));
+  io.adapter(
+    sharded
+      ? createShardedAdapter(pub, sub, { channelPrefix: args.prefix, subscriptionMode: args.mode })
+      : createAdapter(pub, sub, { key: args.key, requestsTimeout: Number(args["requests-timeout"]) }),
+  );
+  for (const name of sharded ? ["/", "/other"] : ["/"]) {
+    io.of(name).on("connection", onConnection);
+    onServerSide(io.of(name));
+  }
   if (args.admin && args.admin !== "true") {
     instrument(io, { auth: false, mode: "development", serverId: args.admin });
   }
