@@ -269,7 +269,10 @@ bool QmlClient::emitEvent(const QString &name, const QJSValue &args, const QJSVa
     if (callback.isUndefined() && onError.isUndefined())
         return m_socket->emitEvent(name, cborArgs);
 
-    AckReply *reply = m_socket->emitWithAck(name, cborArgs, std::chrono::milliseconds(timeout));
+    // 0 keeps its QML meaning "wait forever" (the socket has no ackTimeout here)
+    AckReply *reply = m_socket->emitWithAck(
+        name, cborArgs,
+        timeout > 0 ? std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(timeout)) : std::nullopt);
     QObject::connect(reply, &AckReply::finished, this, [this, reply, callback, onError, name] {
         QJSEngine *engine = qjsEngine(this);
         if (reply->error() != AckReply::Error::NoError) {

@@ -290,6 +290,7 @@ void AdminConnection::open()
     options.reconnectionDelay = std::chrono::milliseconds(d->reconnectionDelay);
     options.reconnectionDelayMax = std::chrono::milliseconds(d->reconnectionDelay * 5);
     options.autoConnect = true;
+    options.withCredentials = true;   // as the official UI: cookies (e.g. sticky sessions) on every request
     d->client = std::make_unique<SocketIo::Client>(d->url, options);
 
     SocketIo::ClientSocketOptions socketOptions;

@@ -150,12 +150,22 @@ private Q_SLOTS:
     void volatileWaitsForTheConnectReplyWhenWritable();
     void overduePingBuffersEmitsAndReconnects();
     void chatClientExampleTalksToChatServer();
+
+    // socket.io-client 4.8.4 option semantics
+    void connectTimeoutZeroFailsAtOnceNulloptDisables();
+    void ackTimeoutZeroTimesOutAtOnce_data() { addTransportRows(); }
+    void ackTimeoutZeroTimesOutAtOnce();
+    void closeBeforeEventLoopOpensNoEngine();
+    void zeroReconnectionOptionsMeanTheDefaults();
+    void retriesKeepThePerEmitTimeout_data() { addTransportRows(); }
+    void retriesKeepThePerEmitTimeout();
 };
 
 void tst_Client::initTestCase()
 {
     sioRegisterMetaTypes();
     qRegisterMetaType<SocketIo::Client::State>();
+    qRegisterMetaType<SocketIo::EngineSession *>();
 }
 
 void tst_Client::backoffFollowsSocketIoClientFormula_data()
@@ -948,6 +958,177 @@ void tst_Client::chatClientExampleTalksToChatServer()
     QCOMPARE(client.exitCode(), 0);
     QVERIFY2(clientOut.endsWith("disconnect io client disconnect\n"), clientOut.constData());
     QTRY_VERIFY(serverOut.contains("client namespace disconnect"));
+}
+
+void tst_Client::connectTimeoutZeroFailsAtOnceNulloptDisables()
+{
+    // socket.io-client arms a 0 ms timer for `timeout: 0`: every attempt fails with "timeout"
+    // before the handshake can complete; only `false` (std::nullopt here) disables it
+    auto io = sioStartServer();
+    QVERIFY(io);
+    int namespaceConnections = 0;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *) { ++namespaceConnections; });
+    ClientOptions options;
+    options.timeout = 0ms;
+    options.reconnectionAttempts = 2;
+    options.reconnectionDelay = 20ms;
+    options.reconnectionDelayMax = 40ms;
+    Client client(urlFor(io->serverPort()), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QSignalSpy connectErrors(socket, &ClientSocket::connectError);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QSignalSpy failed(&client, &Client::reconnectFailed);
+    QTRY_COMPARE(failed.size(), 1);
+    QCOMPARE(attempts.size(), 2);   // the normal reconnection ran
+    QCOMPARE(errors.size(), 3);
+    for (const auto &e : std::as_const(errors))
+        QCOMPARE(e.at(0).toString(), u"timeout"_s);
+    QCOMPARE(connectErrors.size(), 3);
+    QCOMPARE(connectErrors.first().at(0).toString(), u"timeout"_s);
+    QVERIFY(!socket->isConnected());
+    QCOMPARE(namespaceConnections, 0);
+
+    // std::nullopt: no connect timeout at all, the connection simply opens
+    ClientOptions noTimeout;
+    noTimeout.timeout = std::nullopt;
+    Client second(urlFor(io->serverPort()), noTimeout);
+    ClientSocket *secondSocket = second.socket();
+    QTRY_VERIFY(secondSocket->isConnected());
+    QCOMPARE(namespaceConnections, 1);
+}
+
+void tst_Client::ackTimeoutZeroTimesOutAtOnce()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    io->of(u"/other"_s);
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        // "echo" is acked at once; nothing else is
+        s->on(u"echo"_s, s, [](const Message &m) { m.ack(m.args()); });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    ClientSocket *socket = client.socket();
+    SocketIo::ClientSocketOptions zeroDefault;
+    zeroDefault.ackTimeout = 0ms;
+    ClientSocket *other = client.socket(u"/other"_s, zeroDefault);
+    QTRY_VERIFY(socket->isConnected() && other->isConnected());
+
+    // socket.timeout(0).emit(..., cb): an Error even though the server would answer
+    AckReply *zero = socket->emitWithAck(u"echo"_s, {1}, 0ms);
+    const auto zeroHolder = keep(zero);
+    QSignalSpy zeroFinished(zero, &AckReply::finished);
+    QCOMPARE(zeroFinished.size(), 0);   // never synchronously
+    QTRY_COMPARE(zeroFinished.size(), 1);
+    QCOMPARE(zero->error(), AckReply::Error::Timeout);
+
+    // ackTimeout 0 as the socket's default does the same
+    AckReply *byDefault = other->emitWithAck(u"anything"_s, {2});
+    const auto byDefaultHolder = keep(byDefault);
+    QSignalSpy byDefaultFinished(byDefault, &AckReply::finished);
+    QTRY_COMPARE(byDefaultFinished.size(), 1);
+    QCOMPARE(byDefault->error(), AckReply::Error::Timeout);
+
+    // no timeout anywhere (the default): the ack arrives
+    AckReply *none = socket->emitWithAck(u"echo"_s, {3});
+    const auto noneHolder = keep(none);
+    QSignalSpy noneFinished(none, &AckReply::finished);
+    QTRY_COMPARE(noneFinished.size(), 1);
+    QCOMPARE(none->error(), AckReply::Error::NoError);
+    QCOMPARE(none->args(), (QCborArray{3}));
+}
+
+void tst_Client::closeBeforeEventLoopOpensNoEngine()
+{
+    // socket.io-client's destroy() always reaches the Manager: closing the only socket before
+    // the event loop ran must cancel the pending auto-open instead of opening an idle engine
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QSignalSpy engineConnections(io->engine(), &SocketIo::EngineServer::connection);
+    ClientOptions options;
+    options.reconnectionDelay = 20ms;
+    options.reconnectionDelayMax = 40ms;
+    Client client(urlFor(io->serverPort()), options);
+    QSignalSpy states(&client, &Client::stateChanged);
+    ClientSocket *socket = client.socket();
+    socket->close();
+    QVERIFY(!socket->isActive());
+    // long enough for a handshake over loopback (a few ms)
+    QVERIFY(!engineConnections.wait(500));
+    QCOMPARE(states.size(), 0);
+    QCOMPARE(client.state(), Client::State::Closed);
+    QVERIFY(!client.engine());
+
+    // the socket can still be opened later
+    socket->open();
+    QTRY_VERIFY(socket->isConnected());
+    QCOMPARE(engineConnections.size(), 1);
+}
+
+void tst_Client::zeroReconnectionOptionsMeanTheDefaults()
+{
+    // socket.io-client: reconnectionAttempts || Infinity, reconnectionDelay || 1000,
+    // reconnectionDelayMax || 5000 (a zero is not taken literally)
+    const quint16 port = closedPort();
+    QVERIFY(port);
+    ClientOptions options;
+    options.reconnectionAttempts = 0;
+    options.reconnectionDelay = 0ms;
+    options.reconnectionDelayMax = 0ms;
+    options.randomizationFactor = 0;
+    Client client(urlFor(port), options);
+    QCOMPARE(client.options().reconnectionAttempts, -1);
+    QCOMPARE(client.options().reconnectionDelay, 1000ms);
+    QCOMPARE(client.options().reconnectionDelayMax, 5000ms);
+    ClientSocket *socket = client.socket();
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QSignalSpy failed(&client, &Client::reconnectFailed);
+    QTRY_COMPARE(errors.size(), 1);   // the first attempt: connection refused
+    QCOMPARE(failed.size(), 0);       // attempts 0 is not "no reconnection at all"
+    QCOMPARE(client.state(), Client::State::Reconnecting);
+    // the first delay is 1000 ms (no jitter), not 0
+    QVERIFY(!attempts.wait(700));
+    QTRY_COMPARE_WITH_TIMEOUT(attempts.size(), 1, 3000);
+    QCOMPARE(failed.size(), 0);
+    QVERIFY(socket->isActive());
+}
+
+void tst_Client::retriesKeepThePerEmitTimeout()
+{
+    // socket.io-client stores the emit's flags (its timeout) with the queued packet and uses
+    // them for every try; the socket has no ackTimeout here, so without that the first try
+    // would wait for its ack for ever
+    auto io = sioStartServer();
+    QVERIFY(io);
+    int flakySeen = 0;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        s->on(u"flaky"_s, s, [&](const Message &m) {
+            if (++flakySeen == 1)
+                return;   // the first delivery is lost
+            m.ack({u"ok"_s, flakySeen});
+        });
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    SocketIo::ClientSocketOptions socketOptions;
+    socketOptions.retries = 2;
+    ClientSocket *socket = client.socket(u"/"_s, socketOptions);
+    QTRY_VERIFY(socket->isConnected());
+
+    AckReply *reply = socket->emitWithAck(u"flaky"_s, {}, 200ms);
+    const auto replyHolder = keep(reply);
+    QSignalSpy finished(reply, &AckReply::finished);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(reply->error(), AckReply::Error::NoError);
+    QCOMPARE(reply->args(), (QCborArray{u"ok"_s, 2}));
+    QCOMPARE(flakySeen, 2);
+
+    // with retries used up, the per-emit timeout fails the reply after 1 + retries tries
+    AckReply *lost = socket->emitWithAck(u"lost"_s, {}, 100ms);
+    const auto lostHolder = keep(lost);
+    QSignalSpy lostFinished(lost, &AckReply::finished);
+    QTRY_COMPARE(lostFinished.size(), 1);
+    QCOMPARE(lost->error(), AckReply::Error::Timeout);
 }
 
 QTEST_GUILESS_MAIN(tst_Client)

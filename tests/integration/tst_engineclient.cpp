@@ -178,16 +178,18 @@ private Q_SLOTS:
     void extraHeadersAndQueryReachServer_data();
     void extraHeadersAndQueryReachServer();
     void pingTimeoutWhenServerStopsAnswering();
-    void malformedPayloadIsParseError_data();
-    void malformedPayloadIsParseError();
+    void malformedPayloadIsServerError_data();
+    void malformedPayloadIsServerError();
     void connectTimeoutWhenServerNeverAnswers_data();
     void connectTimeoutWhenServerNeverAnswers();
     void refusedConnectionIsTransportError_data();
     void refusedConnectionIsTransportError();
     void closeWhileOpeningIsForcedClose();
-    void malformedWebSocketFrameIsParseError_data();
-    void malformedWebSocketFrameIsParseError();
+    void malformedWebSocketFrameIsServerError_data();
+    void malformedWebSocketFrameIsServerError();
     void failedProbeStaysOnPolling();
+    void connectTimeoutZeroFailsAtOnce_data();
+    void connectTimeoutZeroFailsAtOnce();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -480,27 +482,37 @@ void tst_EngineClient::pingTimeoutWhenServerStopsAnswering()
     QVERIFY(fake.requestLines.at(1).contains("sid=fakesid"));
 }
 
-void tst_EngineClient::malformedPayloadIsParseError_data()
+void tst_EngineClient::malformedPayloadIsServerError_data()
 {
+    // engine.io-client: an undecodable packet becomes an "error" packet, reported as
+    // Error("server error") and closed with "transport error"; an open packet whose JSON is
+    // unusable stays "parse error"
     QTest::addColumn<QByteArray>("handshake");
     QTest::addColumn<QByteArray>("poll");
     QTest::addColumn<bool>("opens");
-    QTest::newRow("unknown packet type") << fakeHandshake() << QByteArray("X") << true;
-    QTest::newRow("invalid base64") << fakeHandshake() << QByteArray("b@@@") << true;
+    QTest::addColumn<QString>("reason");
+    QTest::addColumn<QString>("error");
+    const QString te = u"transport error"_qs;
+    const QString se = u"server error"_qs;
+    const QString pe = u"parse error"_qs;
+    QTest::newRow("unknown packet type") << fakeHandshake() << QByteArray("X") << true << te << se;
+    QTest::newRow("invalid base64") << fakeHandshake() << QByteArray("b@@@") << true << te << se;
     QTest::newRow("bad record after a good one")
-        << fakeHandshake() << QByteArray("4fine\x1e\x1e") << true;
-    QTest::newRow("empty body") << fakeHandshake() << QByteArray("") << true;
-    QTest::newRow("open packet is not json") << QByteArray("0{nope") << QByteArray() << false;
+        << fakeHandshake() << QByteArray("4fine\x1e\x1e") << true << te << se;
+    QTest::newRow("empty body") << fakeHandshake() << QByteArray("") << true << te << se;
+    QTest::newRow("open packet is not json") << QByteArray("0{nope") << QByteArray() << false << pe << pe;
     QTest::newRow("open packet without sid")
-        << QByteArray("0{\"pingInterval\":1,\"pingTimeout\":1}") << QByteArray() << false;
-    QTest::newRow("garbage instead of a handshake") << QByteArray("hello") << QByteArray() << false;
+        << QByteArray("0{\"pingInterval\":1,\"pingTimeout\":1}") << QByteArray() << false << pe << pe;
+    QTest::newRow("garbage instead of a handshake") << QByteArray("hello") << QByteArray() << false << te << se;
 }
 
-void tst_EngineClient::malformedPayloadIsParseError()
+void tst_EngineClient::malformedPayloadIsServerError()
 {
     QFETCH(QByteArray, handshake);
     QFETCH(QByteArray, poll);
     QFETCH(bool, opens);
+    QFETCH(QString, reason);
+    QFETCH(QString, error);
     FakeHttpServer fake([&](const QByteArray &line, const QByteArray &) {
         return line.contains("sid=") ? poll : handshake;
     });
@@ -510,10 +522,10 @@ void tst_EngineClient::malformedPayloadIsParseError()
     ClientProbe probe(m_client.get());
     m_client->open();
     QTRY_COMPARE(probe.closed.size(), 1);
-    QCOMPARE(probe.closeReason(), u"parse error"_qs);
+    QCOMPARE(probe.closeReason(), reason);
     QCOMPARE(probe.opened.size(), opens ? 1 : 0);
     QCOMPARE(probe.errors.size(), 1);
-    QCOMPARE(probe.errors.first().first().toString(), u"parse error"_qs);
+    QCOMPARE(probe.errors.first().first().toString(), error);
     if (QTest::currentDataTag() == QByteArrayLiteral("bad record after a good one"))
         QCOMPARE(probe.texts, QList<QByteArray>{"fine"});
     QCOMPARE(m_client->state(), EngineClient::State::Closed);
@@ -590,7 +602,7 @@ void tst_EngineClient::closeWhileOpeningIsForcedClose()
     QCOMPARE(m_client->state(), EngineClient::State::Closed);
 }
 
-void tst_EngineClient::malformedWebSocketFrameIsParseError_data()
+void tst_EngineClient::malformedWebSocketFrameIsServerError_data()
 {
     QTest::addColumn<QString>("frame");
     QTest::addColumn<bool>("opens");
@@ -599,7 +611,7 @@ void tst_EngineClient::malformedWebSocketFrameIsParseError_data()
     QTest::newRow("garbage instead of the open packet") << u"hello"_qs << false;
 }
 
-void tst_EngineClient::malformedWebSocketFrameIsParseError()
+void tst_EngineClient::malformedWebSocketFrameIsServerError()
 {
     QFETCH(QString, frame);
     QFETCH(bool, opens);
@@ -621,10 +633,44 @@ void tst_EngineClient::malformedWebSocketFrameIsParseError()
     ClientProbe probe(m_client.get());
     m_client->open();
     QTRY_COMPARE(probe.closed.size(), 1);
-    QCOMPARE(probe.closeReason(), u"parse error"_qs);
+    QCOMPARE(probe.closeReason(), u"transport error"_qs);
     QCOMPARE(probe.opened.size(), opens ? 1 : 0);
     QCOMPARE(probe.errors.size(), 1);
-    QCOMPARE(probe.errors.first().first().toString(), u"parse error"_qs);
+    QCOMPARE(probe.errors.first().first().toString(), u"server error"_qs);
+}
+
+void tst_EngineClient::connectTimeoutZeroFailsAtOnce_data()
+{
+    QTest::addColumn<Mode>("mode");
+    QTest::newRow("polling") << Mode::PollingOnly;
+    QTest::newRow("websocket") << Mode::WebSocketOnly;
+}
+
+void tst_EngineClient::connectTimeoutZeroFailsAtOnce()
+{
+    // socket.io-client arms a 0 ms timer for timeout 0: the attempt fails before any answer,
+    // against a server that would answer at once; std::nullopt disables the timeout
+    QFETCH(Mode, mode);
+    startServer();
+    EngineClient *client = makeClient(mode);
+    EngineClientOptions o = optionsFor(mode);
+    o.connectTimeout = 0ms;
+    client->setOptions(o);
+    ClientProbe probe(client);
+    client->open();
+    QCOMPARE(probe.closed.size(), 0);   // from the event loop, not inside open()
+    QTRY_COMPARE(probe.closed.size(), 1);
+    QCOMPARE(probe.closeReason(), u"timeout"_qs);
+    QCOMPARE(probe.errors.size(), 1);
+    QCOMPARE(probe.errors.first().first().toString(), u"timeout"_qs);
+    QCOMPARE(probe.opened.size(), 0);
+
+    o.connectTimeout = std::nullopt;
+    client->setOptions(o);
+    ClientProbe second(client);
+    client->open();
+    QTRY_COMPARE(second.opened.size(), 1);
+    QCOMPARE(second.errors.size(), 0);
 }
 
 void tst_EngineClient::failedProbeStaysOnPolling()

@@ -13,6 +13,7 @@
 #include <QCborMap>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -49,10 +50,33 @@ private Q_SLOTS:
     void recoversMissedMessages_data() { addTransportRows(); }
     void recoversMissedMessages();
 
+    // client options as socket.io-client 4.8.4 / engine.io-client 6.6.8 apply them
+    void queryIsEncodedAsEncodeURIComponent_data() { addTransportRows(); }
+    void queryIsEncodedAsEncodeURIComponent();
+    void urlQueryReplacesTheQueryOption_data() { addTransportRows(); }
+    void urlQueryReplacesTheQueryOption();
+    void withCredentialsControlsCookies_data();
+    void withCredentialsControlsCookies();
+    void undecodableEnginePacketIsServerError();
+    void urlPathIsTheDefaultNamespace_data() { addTransportRows(); }
+    void urlPathIsTheDefaultNamespace();
+
 private:
     /*! Starts the reference server; returns its port (0 on failure). */
     quint16 startServer(NodeProcess &node, const QStringList &extra = {});
+    /*! Starts client-options-server.js; returns its port (0 on failure). */
+    quint16 startOptionsServer(NodeProcess &node, const QStringList &extra = {});
 };
+
+quint16 tst_InteropNodeServer::startOptionsServer(NodeProcess &node, const QStringList &extra)
+{
+    if (!node.start(u"client-options-server.js"_s, extra))
+        return 0;
+    const QJsonObject line = node.waitForEvent(u"listening"_s, 15000);
+    if (line.isEmpty())
+        qWarning("%s", qPrintable(node.diagnostics()));
+    return quint16(line.value(u"port"_s).toInt());
+}
 
 void tst_InteropNodeServer::initTestCase()
 {
@@ -280,6 +304,159 @@ void tst_InteropNodeServer::recoversMissedMessages()
     emitNumber(6);
     // nothing lost, nothing twice, in order
     QTRY_COMPARE(numbers, (QStringList{u"1"_s, u"2"_s, u"3"_s, u"4"_s, u"5"_s, u"6"_s}));
+}
+
+void tst_InteropNodeServer::queryIsEncodedAsEncodeURIComponent()
+{
+    // engine.io-client encodes the query with encodeURIComponent(): a '+' arrives as a '+'
+    // (sent raw, Node would read a space), reserved characters arrive unchanged
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node);
+    QVERIFY(port);
+    ClientOptions options = rowOptions();
+    options.query.addQueryItem(u"plus"_s, u"a+b c"_s);
+    options.query.addQueryItem(u"pct"_s, u"100%25"_s);                 // QUrlQuery input is encoded: "100%"
+    options.query.addQueryItem(u"reserved"_s, u"%26%3D%3F%23/:"_s);    // "&=?#/:"
+    options.query.addQueryItem(u"unicode"_s, u"\u00e9t\u00e9"_s);
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    const QJsonObject connection = node.waitForEvent(u"connection"_s);
+    QVERIFY2(!connection.isEmpty(), qPrintable(node.diagnostics()));
+    const QJsonObject query = connection.value(u"query"_s).toObject();
+    QCOMPARE(query.value(u"plus"_s).toString(), u"a+b c"_s);
+    QCOMPARE(query.value(u"pct"_s).toString(), u"100%"_s);
+    QCOMPARE(query.value(u"reserved"_s).toString(), u"&=?#/:"_s);
+    QCOMPARE(query.value(u"unicode"_s).toString(), u"\u00e9t\u00e9"_s);
+    QCOMPARE(query.value(u"EIO"_s).toString(), u"4"_s);
+}
+
+void tst_InteropNodeServer::urlQueryReplacesTheQueryOption()
+{
+    // engine.io-client: `if (parsedUri.query) opts.query = parsedUri.query` (no merge); a '+'
+    // in the URL is a '+' (decodeURIComponent), sent as %2B
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node);
+    QVERIFY(port);
+    ClientOptions options = rowOptions();
+    options.query.addQueryItem(u"fromOption"_s, u"1"_s);
+    Client client(QUrl(u"http://127.0.0.1:%1/?fromUrl=a+b&n=%2B1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QCOMPARE(socket->namespaceName(), u"/"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    const QJsonObject connection = node.waitForEvent(u"connection"_s);
+    QVERIFY2(!connection.isEmpty(), qPrintable(node.diagnostics()));
+    const QJsonObject query = connection.value(u"query"_s).toObject();
+    QVERIFY2(!query.contains(u"fromOption"_s), "the URL's query replaces the query option");
+    QCOMPARE(query.value(u"fromUrl"_s).toString(), u"a+b"_s);
+    QCOMPARE(query.value(u"n"_s).toString(), u"+1"_s);
+
+    // without a query in the URL the option is used
+    Client second(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *secondSocket = second.socket();
+    QTRY_VERIFY_WITH_TIMEOUT(secondSocket->isConnected(), 10000);
+    const QJsonObject secondConnection = node.waitForEvent(u"connection"_s);
+    QCOMPARE(secondConnection.value(u"query"_s).toObject().value(u"fromOption"_s).toString(), u"1"_s);
+    QVERIFY(!secondConnection.value(u"query"_s).toObject().contains(u"fromUrl"_s));
+}
+
+void tst_InteropNodeServer::withCredentialsControlsCookies_data()
+{
+    QTest::addColumn<bool>("withCredentials");
+    QTest::newRow("withCredentials false (default)") << false;
+    QTest::newRow("withCredentials true") << true;
+}
+
+void tst_InteropNodeServer::withCredentialsControlsCookies()
+{
+    // the server sets io=<sid> on the handshake (engine.io `cookie` option); engine.io-client
+    // sends it back on polling and in the WebSocket upgrade only with withCredentials
+    QFETCH(bool, withCredentials);
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node, {u"--cookie"_s});
+    QVERIFY(port);
+    ClientOptions options;
+    options.withCredentials = withCredentials;
+    QCOMPARE(ClientOptions().withCredentials, false);
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    const QJsonObject upgrade = node.waitForEvent(u"upgrade"_s);
+    QVERIFY2(!upgrade.isEmpty(), qPrintable(node.diagnostics()));
+    QTRY_COMPARE(client.engine()->transportName(), u"websocket"_s);
+    const QString sid = upgrade.value(u"sid"_s).toString();
+    QVERIFY(!sid.isEmpty());
+    const QString expected = u"io="_s + sid;
+
+    int pollsWithSid = 0;
+    for (const QJsonObject &line : node.lines()) {
+        if (line.value(u"event"_s) != u"request"_s || line.value(u"sid"_s).toString() != sid)
+            continue;
+        ++pollsWithSid;
+        if (withCredentials)
+            QCOMPARE(line.value(u"cookie"_s).toString(), expected);
+        else
+            QVERIFY2(line.value(u"cookie"_s).isNull(), qPrintable(line.value(u"cookie"_s).toString()));
+    }
+    QVERIFY(pollsWithSid >= 1);
+    if (withCredentials)
+        QCOMPARE(upgrade.value(u"cookie"_s).toString(), expected);
+    else
+        QVERIFY2(upgrade.value(u"cookie"_s).isNull(), qPrintable(upgrade.value(u"cookie"_s).toString()));
+}
+
+void tst_InteropNodeServer::undecodableEnginePacketIsServerError()
+{
+    // engine.io-client turns an undecodable packet into Error("server error") and closes with
+    // "transport error" (not "parse error", which is for Socket.IO-level decoding)
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node, {u"--bad-engine"_s});
+    QVERIFY(port);
+    ClientOptions options;
+    options.websocket = false;
+    options.reconnection = false;
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QSignalSpy closed(&client, &Client::closed);
+    QSignalSpy connectErrors(socket, &ClientSocket::connectError);
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"invalid polling payload from the server"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 10000);
+    QVERIFY(!node.waitForEvent(u"bad-payload-sent"_s).isEmpty());
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(errors.first().at(0).toString(), u"server error"_s);
+    QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::TransportError);
+    QCOMPARE(connectErrors.size(), 1);   // the socket was waiting for its CONNECT reply
+    QCOMPARE(connectErrors.first().at(0).toString(), u"server error"_s);
+    QCOMPARE(disconnected.size(), 1);
+    QCOMPARE(disconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::TransportError);
+}
+
+void tst_InteropNodeServer::urlPathIsTheDefaultNamespace()
+{
+    // socket.io-client: io("http://host/custom") joins "/custom"; the engine path stays /socket.io
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node);
+    QVERIFY(port);
+    Client client(QUrl(u"http://127.0.0.1:%1/custom"_s.arg(port)), rowOptions());
+    ClientSocket *socket = client.socket();
+    QCOMPARE(socket->namespaceName(), u"/custom"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    const QJsonObject connection = node.waitForEvent(u"connection"_s);
+    QVERIFY2(!connection.isEmpty(), qPrintable(node.diagnostics()));
+    QCOMPARE(connection.value(u"namespace"_s).toString(), u"/custom"_s);
+    QCOMPARE(connection.value(u"id"_s).toString(), socket->id());
+    // an explicit "/" is the main namespace whatever the URL; the same socket for the same name
+    ClientSocket *main = client.socket(u"/"_s);
+    QVERIFY(main != socket);
+    QCOMPARE(client.socket(u"custom"_s), socket);
+    QTRY_VERIFY_WITH_TIMEOUT(main->isConnected(), 10000);
+    QCOMPARE(node.waitForEvent(u"connection"_s).value(u"namespace"_s).toString(), u"/"_s);
+
+    // a URL whose path is "/" (or empty) means "/"
+    Client rootClient(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)), rowOptions());
+    QCOMPARE(rootClient.socket()->namespaceName(), u"/"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_InteropNodeServer)

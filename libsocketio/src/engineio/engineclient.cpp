@@ -8,7 +8,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
+#include <QNetworkCookieJar>
 
+#include <algorithm>
 #include <climits>
 
 namespace SocketIo {
@@ -80,29 +82,31 @@ EngineClientTransport *EngineClientPrivate::createTransport(const QString &name)
     Q_Q(EngineClient);
     EngineClientTransportConfig config;
     QUrl base = url;
-    const QUrlQuery urlQuery(url);
     base.setQuery(QString());
     base.setFragment(QString());
     base.setPath(normalisedPath(options.path));
     config.baseUrl = base;
-    for (const auto &item : urlQuery.queryItems(QUrl::FullyEncoded)) {
+    // engine.io-client: a URL with a query replaces the `query` option (no merge). The items are
+    // kept fully decoded; requestUrl() encodes them as encodeURIComponent() does.
+    const QUrlQuery source = url.hasQuery() && !url.query().isEmpty() ? QUrlQuery(url) : options.query;
+    for (const auto &item : source.queryItems(QUrl::FullyDecoded)) {
         if (!isReservedQueryItem(item.first, options.timestampParam))
-            config.query.addQueryItem(item.first, item.second);
-    }
-    for (const auto &item : options.query.queryItems(QUrl::FullyEncoded)) {
-        if (!isReservedQueryItem(item.first, options.timestampParam))
-            config.query.addQueryItem(item.first, item.second);
+            config.query.append(item);
     }
     config.timestampParam = options.timestampParam;
     config.extraHeaders = options.extraHeaders;
     config.sslConfiguration = options.sslConfiguration;
     config.proxy = options.proxy;
+    config.withCredentials = options.withCredentials;
 
     EngineClientTransport *t = nullptr;
-    if (name == QLatin1String("polling"))
+    if (name == QLatin1String("polling")) {
         t = new PollingClientTransport(config, networkAccessManager(), q);
-    else
+    } else {
+        if (options.withCredentials)
+            config.cookieJar = networkAccessManager()->cookieJar();
         t = new WebSocketClientTransport(config, q);
+    }
     t->setSid(sid);
 
     QObject::connect(t, &EngineClientTransport::opened, q, [this, t] { onTransportOpened(t); });
@@ -567,8 +571,9 @@ void EngineClient::open()
         });
         return;
     }
-    if (d->options.connectTimeout.count() > 0)
-        d->connectTimer.start(d->options.connectTimeout);
+    // zero is honoured: a 0 ms timer fails the attempt from the next event-loop pass
+    if (d->options.connectTimeout)
+        d->connectTimer.start(std::max(*d->options.connectTimeout, std::chrono::milliseconds::zero()));
     d->transport = d->createTransport(d->options.polling ? QStringLiteral("polling")
                                                          : QStringLiteral("websocket"));
     d->transport->open();

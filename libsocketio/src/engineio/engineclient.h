@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QNetworkAccessManager;
@@ -35,7 +36,12 @@ struct SOCKETIO_EXPORT EngineClientOptions
     bool websocket = true;
     /*! Probe and switch to WebSocket after a polling handshake (engine.io-client `upgrade`). */
     bool upgrade = true;
-    /*! Extra query parameters sent with every request (engine.io-client `query`). */
+    /*! Extra query parameters sent with every request (engine.io-client `query`). Keys and
+        values are taken fully decoded and sent encoded as JavaScript's encodeURIComponent()
+        does (so a '+' goes out as %2B and a Node server reads a '+', not a space). As in
+        engine.io-client, a URL given to setUrl() that has a query of its own replaces this
+        option entirely (the two are not merged); EIO, transport, sid and the timestamp
+        parameter are the client's own and are never taken from either. */
     QUrlQuery query;
     /*! Extra HTTP headers for every polling request and the WebSocket handshake. */
     QList<QPair<QByteArray, QByteArray>> extraHeaders;
@@ -49,8 +55,18 @@ struct SOCKETIO_EXPORT EngineClientOptions
     QNetworkProxy proxy = QNetworkProxy(QNetworkProxy::DefaultProxy);
     /*! How long the handshake may take before the attempt fails with "timeout"
         (socket.io-client Manager `timeout`): errorOccurred("timeout"), then
-        closed("timeout", ...). Zero disables. */
-    std::chrono::milliseconds connectTimeout{20000};
+        closed("timeout", ...). std::nullopt disables it (socket.io-client's `timeout: false`);
+        zero fails the attempt at once, from the event loop (as socket.io-client's 0 ms timer).
+        (Before, zero disabled the timeout: use std::nullopt for that now.) */
+    std::optional<std::chrono::milliseconds> connectTimeout{std::chrono::milliseconds(20000)};
+    /*! engine.io-client `withCredentials` (default false). False: no cookies at all, neither
+        sent nor stored (the polling requests bypass the network access manager's cookie jar).
+        True: the cookie jar of the network access manager (the client's own one, one per
+        EngineClient, or the one of setNetworkAccessManager()) stores the cookies the server
+        sets on polling responses and sends them with every polling request, and its cookies
+        for the server are copied into the WebSocket handshake request (engine.io-client's
+        websocket.node.js), e.g. for sticky sessions behind a load balancer. */
+    bool withCredentials = false;
 };
 
 /*!
@@ -82,7 +98,8 @@ public:
     ~EngineClient() override;
 
     /*! The server, e.g. http://localhost:3000 (ws/wss schemes are accepted too). The path of the
-        URL is ignored (options().path is used); its query items are sent like options().query. */
+        URL is ignored (options().path is used). When the URL has a query, its items are sent
+        instead of options().query (engine.io-client replaces the `query` option by the URL's). */
     void setUrl(const QUrl &url);
     /*! The URL set with setUrl(). */
     QUrl url() const;
@@ -159,14 +176,17 @@ Q_SIGNALS:
     void upgraded(const QString &transport);
     /*! A connection attempt or an open session failed; closed() follows. \a message is
         engine.io-client's: "xhr poll error", "xhr post error", "websocket error",
-        "parse error", "timeout", or, for a handshake ended otherwise, closed()'s reason
-        (e.g. "transport close"). Emitted while state() is still Opening/Open, which tells a
+        "server error" (an Engine.IO packet or payload from the server that cannot be decoded;
+        closed() then says "transport error"), "parse error" (an invalid open packet),
+        "timeout", or, for a handshake ended otherwise, closed()'s reason (e.g. "transport
+        close"). Emitted while state() is still Opening/Open, which tells a
         failed attempt from a failed session. */
     void errorOccurred(const QString &message);
     /*! TLS errors on a polling request or the WebSocket; see ignoreSslErrors(). */
     void sslErrors(const QList<QSslError> &errors);
-    /*! The session ended, exactly once per open(): "transport close", "transport error",
-        "ping timeout", "parse error", "forced close" (local close()), or "timeout" when the
+    /*! The session ended, exactly once per open(): "transport close", "transport error"
+        (also after an undecodable packet from the server, as engine.io-client),
+        "ping timeout", "parse error" (an invalid open packet), "forced close" (local close()), or "timeout" when the
         handshake never completed. \a description has the details (HTTP status, socket
         error). state() is already Closed. */
     void closed(const QString &reason, const QString &description);

@@ -4,6 +4,8 @@
 
 #include <QDateTime>
 #include <QNetworkAccessManager>
+#include <QNetworkCookie>
+#include <QNetworkCookieJar>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
@@ -60,14 +62,22 @@ QUrl EngineClientTransport::requestUrl(const QString &plainScheme, const QString
 {
     QUrl url = m_config.baseUrl;
     url.setScheme(isSecureScheme(url.scheme()) ? secureScheme : plainScheme);
-    QUrlQuery query = m_config.query;
-    query.addQueryItem(QStringLiteral("EIO"), QStringLiteral("4"));
-    query.addQueryItem(QStringLiteral("transport"), name());
+    // engine.io-client encodes keys and values with encodeURIComponent(): everything but
+    // A-Z a-z 0-9 - _ . ! ~ * ' ( ) is percent-encoded, so a '+' is sent as %2B (a Node server
+    // would read a raw '+' as a space).
+    const auto component = [](const QString &s) {
+        return QString::fromLatin1(QUrl::toPercentEncoding(s, QByteArrayLiteral("!*'()")));
+    };
+    QStringList parts;
+    for (const auto &item : m_config.query)
+        parts.append(component(item.first) + QLatin1Char('=') + component(item.second));
+    parts.append(QStringLiteral("EIO=4"));
+    parts.append(QStringLiteral("transport=") + component(name()));
     if (!m_sid.isEmpty())
-        query.addQueryItem(QStringLiteral("sid"), m_sid);
+        parts.append(QStringLiteral("sid=") + component(m_sid));
     if (withTimestamp && !m_config.timestampParam.isEmpty())
-        query.addQueryItem(m_config.timestampParam, randomString());
-    url.setQuery(query);
+        parts.append(component(m_config.timestampParam) + QLatin1Char('=') + randomString());
+    url.setQuery(parts.join(QLatin1Char('&')), QUrl::StrictMode);
     return url;
 }
 
@@ -100,6 +110,11 @@ QNetworkRequest PollingClientTransport::makeRequest() const
         request.setRawHeader(header.first, header.second);
     if (isSecureScheme(m_config.baseUrl.scheme()))
         request.setSslConfiguration(m_config.sslConfiguration);
+    if (!m_config.withCredentials) {
+        // engine.io-client without withCredentials: no cookie jar at all
+        request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+        request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    }
     return request;
 }
 
@@ -193,8 +208,10 @@ void PollingClientTransport::onPollFinished(QNetworkReply *reply)
             return;
     }
     if (!ok) {
+        // engine.io-client: an undecodable packet is an "error" packet, reported as
+        // Error("server error") and closed with "transport error"
         qCWarning(lcEngineClient) << "invalid polling payload from the server:" << error;
-        fail(QStringLiteral("parse error"), QStringLiteral("parse error"), error);
+        fail(QStringLiteral("transport error"), QStringLiteral("server error"), error);
         return;
     }
     if (m_pausing) {
@@ -370,6 +387,20 @@ void WebSocketClientTransport::open()
     QNetworkRequest request(requestUrl(QStringLiteral("ws"), QStringLiteral("wss"), false));
     for (const auto &header : m_config.extraHeaders)
         request.setRawHeader(header.first, header.second);
+    if (m_config.withCredentials && m_config.cookieJar) {
+        // engine.io-client (websocket.node.js) copies its cookie jar into the handshake
+        const QList<QNetworkCookie> cookies =
+            m_config.cookieJar->cookiesForUrl(requestUrl(QStringLiteral("http"), QStringLiteral("https"), false));
+        QByteArrayList pairs;
+        for (const QNetworkCookie &cookie : cookies)
+            pairs.append(cookie.name() + '=' + cookie.value());
+        if (!pairs.isEmpty()) {
+            const QByteArray existing = request.rawHeader("Cookie");
+            if (!existing.isEmpty())
+                pairs.prepend(existing);
+            request.setRawHeader("Cookie", pairs.join("; "));
+        }
+    }
     qCDebug(lcEngineClient) << "WebSocket connecting to" << request.url();
     m_socket->open(request);
 }
@@ -409,7 +440,7 @@ void WebSocketClientTransport::onText(const QString &message)
     QString error;
     if (!Protocol::decodeEnginePacket(message.toUtf8(), &packet, &error)) {
         qCWarning(lcEngineClient) << "invalid WebSocket frame from the server:" << error;
-        fail(QStringLiteral("parse error"), QStringLiteral("parse error"), error);
+        fail(QStringLiteral("transport error"), QStringLiteral("server error"), error);
         return;
     }
     if (packet.type == EnginePacketType::Close) {

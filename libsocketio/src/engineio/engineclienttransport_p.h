@@ -19,6 +19,7 @@
 
 QT_BEGIN_NAMESPACE
 class QNetworkAccessManager;
+class QNetworkCookieJar;
 class QNetworkReply;
 class QNetworkRequest;
 class QWebSocket;
@@ -30,7 +31,10 @@ namespace SocketIo {
 struct EngineClientTransportConfig
 {
     QUrl baseUrl;                    // scheme, host, port and the normalised engine path
-    QUrlQuery query;                 // the user's query; EIO/transport/sid/t are added per request
+    QList<QPair<QString, QString>> query;   // the user's query, fully decoded; EIO/transport/sid/t
+                                            // are added per request
+    bool withCredentials = false;    // polling: use the manager's cookie jar (else no cookies)
+    QPointer<QNetworkCookieJar> cookieJar;   // WebSocket: its cookies go into the handshake
     QString timestampParam;          // empty: no cache buster
     QList<QPair<QByteArray, QByteArray>> extraHeaders;
     QSslConfiguration sslConfiguration;
@@ -74,8 +78,8 @@ Q_SIGNALS:
     void drained();
     /*! pause() completed. */
     void paused();
-    /*! The transport failed (\a reason "transport error" or "parse error", with engine.io-client's
-        error \a message such as "xhr poll error") or the server closed it ("transport close").
+    /*! The transport failed (\a reason "transport error", with engine.io-client's error
+        \a message such as "xhr poll error" or "server error" for an undecodable packet) or the server closed it ("transport close").
         Nothing is emitted afterwards. */
     void failed(const QString &reason, const QString &message, const QString &description);
     /*! TLS errors; a direct-connected slot sets *ignore to accept them. */

@@ -14,9 +14,10 @@ namespace SocketIo::Internal {
 class Backoff
 {
 public:
-    /*! Delays in milliseconds; jitter outside (0, 1] means none, as in backo2. */
+    /*! Delays in milliseconds; jitter outside (0, 1] means none, as in backo2. A zero min or
+        max means backo2's default (`min || 100`, `max || 10000`). */
     Backoff(double min = 100, double max = 10000, double jitter = 0)
-        : m_min(min), m_max(max), m_jitter(jitter > 0 && jitter <= 1 ? jitter : 0)
+        : m_min(min != 0 ? min : 100), m_max(max != 0 ? max : 10000), m_jitter(jitter > 0 && jitter <= 1 ? jitter : 0)
     {
     }
 

@@ -4,6 +4,8 @@
 #include "clientlogging_p.h"
 #include "clientsocket_p.h"
 
+#include <algorithm>
+
 namespace SocketIo {
 
 ClientOptions::ClientOptions()
@@ -42,7 +44,7 @@ void ClientPrivate::openEngine(bool reconnectAttempt)
     engine = e;
     e->setUrl(url);
     EngineClientOptions engineOptions = options;
-    engineOptions.connectTimeout = std::chrono::milliseconds::zero();   // the Manager's own timer is used
+    engineOptions.connectTimeout = std::nullopt;   // the Manager's own timer is used
     e->setOptions(engineOptions);
     QObject::connect(e, &EngineClient::opened, q, [this, e] { onEngineOpened(e); });
     QObject::connect(e, &EngineClient::errorOccurred, q,
@@ -68,8 +70,10 @@ void ClientPrivate::openEngine(bool reconnectAttempt)
     sawOpenError = false;
     decoder.reset();
     setState(Client::State::Opening);
-    if (options.timeout > std::chrono::milliseconds::zero())
-        connectTimer.start(options.timeout);
+    // socket.io-client arms its timer unless `timeout` is false; a 0 ms timer fails the attempt
+    // from the next event-loop pass, before any reply can arrive
+    if (options.timeout)
+        connectTimer.start(std::max(*options.timeout, std::chrono::milliseconds::zero()));
     qCDebug(lcClient, "opening %s", qUtf8Printable(url.toString()));
     e->open();
 }
@@ -166,7 +170,7 @@ void ClientPrivate::onConnectTimeout()
 {
     if (state != Client::State::Opening)
         return;
-    qCInfo(lcClient, "connection attempt timed out after %lld ms", qint64(options.timeout.count()));
+    qCInfo(lcClient, "connection attempt timed out after %lld ms", qint64(options.timeout.value_or(std::chrono::milliseconds::zero()).count()));
     onOpenError(QStringLiteral("timeout"));
 }
 
@@ -354,8 +358,16 @@ Client::Client(const QUrl &url, const ClientOptions &options, QObject *parent)
     Q_D(Client);
     d->url = url;
     d->options = options;
-    d->backoff = Internal::Backoff(double(options.reconnectionDelay.count()), double(options.reconnectionDelayMax.count()),
-                                   options.randomizationFactor);
+    // socket.io-client's Manager: `reconnectionAttempts || Infinity`, `reconnectionDelay || 1000`,
+    // `reconnectionDelayMax || 5000`
+    if (d->options.reconnectionAttempts == 0)
+        d->options.reconnectionAttempts = -1;
+    if (d->options.reconnectionDelay == std::chrono::milliseconds::zero())
+        d->options.reconnectionDelay = std::chrono::milliseconds(1000);
+    if (d->options.reconnectionDelayMax == std::chrono::milliseconds::zero())
+        d->options.reconnectionDelayMax = std::chrono::milliseconds(5000);
+    d->backoff = Internal::Backoff(double(d->options.reconnectionDelay.count()),
+                                   double(d->options.reconnectionDelayMax.count()), d->options.randomizationFactor);
     d->reconnectTimer.setSingleShot(true);
     d->connectTimer.setSingleShot(true);
     QObject::connect(&d->reconnectTimer, &QTimer::timeout, this, [d] { d->onReconnectTimer(); });
@@ -394,7 +406,12 @@ QList<ClientSocket *> Client::sockets() const { return d_func()->sockets; }
 ClientSocket *Client::socket(const QString &nspName, const ClientSocketOptions &options)
 {
     Q_D(Client);
-    QString nsp = nspName.isEmpty() ? QStringLiteral("/") : nspName;
+    QString nsp = nspName;
+    if (nsp.isEmpty()) {
+        // socket.io-client: io("http://host/admin") joins the namespace "/admin"
+        const QString urlPath = d->url.path();
+        nsp = urlPath.isEmpty() ? QStringLiteral("/") : urlPath;
+    }
     if (!nsp.startsWith(QLatin1Char('/')))
         nsp.prepend(QLatin1Char('/'));
     for (ClientSocket *socket : std::as_const(d->sockets)) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 namespace SocketIo {
 
@@ -24,6 +25,14 @@ class ClientPrivate;
   connection settings, all with socket.io-client's defaults.
 
   The inherited EngineClientOptions::connectTimeout is not used: \c timeout is the connect timeout.
+  Inherited options that matter here too: \c query (replaced by the URL's query when the URL has
+  one, as in socket.io-client) and \c withCredentials (default false: no cookies; true: the
+  cookies the server sets are kept per connection attempt and sent with polling requests and
+  the WebSocket upgrade).
+
+  As in socket.io-client (`x || default`), a zero reconnectionAttempts, reconnectionDelay or
+  reconnectionDelayMax means the default (unlimited, 1000 ms, 5000 ms), not zero; options()
+  reports the values in effect.
 */
 struct SOCKETIO_EXPORT ClientOptions : public EngineClientOptions
 {
@@ -33,17 +42,23 @@ struct SOCKETIO_EXPORT ClientOptions : public EngineClientOptions
     /*! Reconnect automatically after the connection is lost or an attempt failed. */
     bool reconnection = true;
     /*! How many reconnection attempts before reconnectFailed(); negative means unlimited (the
-        default, socket.io-client's Infinity). */
+        default, socket.io-client's Infinity), and so does zero (socket.io-client's
+        `reconnectionAttempts || Infinity`). */
     int reconnectionAttempts = -1;
-    /*! First reconnection delay; doubled at each attempt (Backoff min). */
+    /*! First reconnection delay; doubled at each attempt (Backoff min). Zero means the default
+        1000 ms (socket.io-client's `reconnectionDelay || 1000`). */
     std::chrono::milliseconds reconnectionDelay{1000};
-    /*! Upper bound of the reconnection delay (Backoff max). */
+    /*! Upper bound of the reconnection delay (Backoff max). Zero means the default 5000 ms
+        (socket.io-client's `reconnectionDelayMax || 5000`). */
     std::chrono::milliseconds reconnectionDelayMax{5000};
     /*! Jitter: each delay varies by up to this fraction, up or down (0 to 1). */
     double randomizationFactor = 0.5;
-    /*! How long an Engine.IO handshake may take before the attempt fails with "timeout"; zero
-        disables. */
-    std::chrono::milliseconds timeout{20000};
+    /*! How long an Engine.IO handshake may take before the attempt fails with "timeout"
+        (errorOccurred("timeout"), connectError("timeout") on the active sockets, then the
+        normal reconnection). std::nullopt disables it (socket.io-client's `timeout: false`);
+        zero fails every attempt at once, from the event loop, as socket.io-client's 0 ms
+        timer does. (Before, zero disabled the timeout: use std::nullopt for that now.) */
+    std::optional<std::chrono::milliseconds> timeout{std::chrono::milliseconds(20000)};
     /*! Open the connection by itself once control returns to the event loop (never inside the
         constructor). When false, call Client::open() or ClientSocket::open(). */
     bool autoConnect = true;
@@ -85,8 +100,10 @@ public:
     };
     Q_ENUM(State)
 
-    /*! A client for the server at \a url (http, https, ws or wss; the URL path is ignored, the
-        engine path comes from \a options). */
+    /*! A client for the server at \a url (http, https, ws or wss). The engine path comes from
+        \a options (\c path, "/socket.io/" by default); the URL's path, as in socket.io-client's
+        io("http://host/admin"), is the namespace of socket() called without a name. The URL's
+        query, if any, replaces options.query. */
     explicit Client(const QUrl &url, const SocketIo::ClientOptions &options = SocketIo::ClientOptions(),
                     QObject *parent = nullptr);
     /*! Closes the connection (no signals from the sockets after that) and deletes the sockets. */
@@ -97,12 +114,15 @@ public:
     State state() const;
 
     /*!
-      The socket for namespace \a nsp ("/" by default; a name without a leading '/' gets one),
-      created on first use with \a options (later calls return the same socket and ignore
-      \a options). Owned by the Client. With autoConnect, a new socket opens itself from the event
-      loop.
+      The socket for namespace \a nsp (a name without a leading '/' gets one), created on first
+      use with \a options (later calls return the same socket and ignore \a options). Owned by
+      the Client. With autoConnect, a new socket opens itself from the event loop.
+
+      An empty \a nsp (the default) means the path of the Client's URL when it is neither empty
+      nor "/" (socket.io-client's io("http://host/admin") joins "/admin"), else "/". Pass "/"
+      explicitly for the main namespace whatever the URL.
     */
-    SocketIo::ClientSocket *socket(const QString &nsp = QStringLiteral("/"),
+    SocketIo::ClientSocket *socket(const QString &nsp = QString(),
                                    const SocketIo::ClientSocketOptions &options = SocketIo::ClientSocketOptions());
     /*! Every socket created by socket(). */
     QList<SocketIo::ClientSocket *> sockets() const;
@@ -131,11 +151,14 @@ Q_SIGNALS:
     /*! The Engine.IO session opened (socket.io-client's "open"). */
     void opened();
     /*! The Engine.IO session closed, with the engine's reason: PingTimeout, TransportClose,
-        TransportError, ParseError (also for a Socket.IO packet the client could not decode),
+        TransportError (also after an undecodable Engine.IO packet, reported as errorOccurred(
+        "server error") first), ParseError (a Socket.IO packet the client could not decode),
         ForcedClose (close(), or the last socket closed). Reconnection, if any, starts after. */
     void closed(SocketIo::DisconnectReason reason, const QString &description);
     /*! A connection attempt failed (socket.io-client's "error"): e.g. "timeout", a refused
-        connection, an HTTP error. Active sockets get connectError() too. */
+        connection, an HTTP error, "server error" (an undecodable Engine.IO packet; the session
+        then closes with TransportError). Active sockets get connectError() too while not
+        connected. */
     void errorOccurred(const QString &message);
     /*! Reconnection attempt number \a attempt (1, 2, ...) starts now. */
     void reconnectAttempt(int attempt);

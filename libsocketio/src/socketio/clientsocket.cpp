@@ -9,6 +9,7 @@
 
 #include <QCborMap>
 
+#include <algorithm>
 #include <memory>
 
 namespace SocketIo {
@@ -341,15 +342,20 @@ void ClientSocketPrivate::onConnectError(const QCborValue &data)
 
 void ClientSocketPrivate::destroy()
 {
+    Q_Q(ClientSocket);
     receiveBuffer.clear();
-    if (!active)
-        return;
+    autoOpenPending = false;
+    QPointer<ClientSocket> guard(q);
     setActive(false);
-    ClientPrivate::get(client)->onSocketDeactivated();
+    // socket.io-client: destroy() always calls io._destroy(), which closes the Manager when no
+    // socket is active, also for a socket that never became active (this cancels the Client's
+    // pending auto-open, which would otherwise open an idle engine that reconnects for ever)
+    if (guard)
+        ClientPrivate::get(client)->onSocketDeactivated();
 }
 
 bool ClientSocketPrivate::emitPacket(const QString &event, const QCborArray &args, ClientSocket::EmitFlags flags,
-                                     AckReply *reply, std::chrono::milliseconds timeout)
+                                     AckReply *reply, std::optional<std::chrono::milliseconds> timeout)
 {
     Q_Q(ClientSocket);
     Outgoing out;
@@ -382,8 +388,9 @@ bool ClientSocketPrivate::emitPacket(const QString &event, const QCborArray &arg
             // a packet that timed out while buffered is not sent any more
             d->sendBuffer.removeIf([ackId](const Outgoing &o) { return o.packet.id == ackId; });
         };
-        if (timeout > std::chrono::milliseconds::zero())
-            rd->startTimer(timeout);
+        // zero is a real timeout (socket.timeout(0)): the timer fires from the event loop
+        if (timeout)
+            rd->startTimer(std::max(*timeout, std::chrono::milliseconds::zero()));
     }
 
     // As socket.io-client: a connection whose ping is overdue (the machine slept) is about to
@@ -420,13 +427,14 @@ bool ClientSocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
 }
 
 void ClientSocketPrivate::addToQueue(const QString &event, const QCborArray &args, ClientSocket::EmitFlags flags,
-                                     AckReply *reply)
+                                     AckReply *reply, std::optional<std::chrono::milliseconds> timeout)
 {
     Queued packet;
     packet.seq = queueSeq++;
     packet.event = event;
     packet.args = args;
     packet.flags = flags;
+    packet.timeout = timeout ? timeout : options.ackTimeout;
     packet.reply = reply;
     queue.append(packet);
     drainQueue(false);
@@ -472,7 +480,7 @@ void ClientSocketPrivate::drainQueue(bool force)
         if (guard)
             drainQueue(false);
     });
-    emitPacket(packet.event, packet.args, packet.flags, attempt, options.ackTimeout);
+    emitPacket(packet.event, packet.args, packet.flags, attempt, packet.timeout);
 }
 
 ClientSocket::ClientSocket(QObject *parent)
@@ -559,10 +567,10 @@ bool ClientSocket::emitEvent(const QString &event, const QCborArray &args, EmitF
     if (refuse(event, args, "ClientSocket::emitEvent"))
         return false;
     if (d->options.retries > 0 && !flags.testFlag(Volatile)) {
-        d->addToQueue(event, args, flags, nullptr);
+        d->addToQueue(event, args, flags, nullptr, std::nullopt);
         return true;
     }
-    return d->emitPacket(event, args, flags, nullptr, std::chrono::milliseconds::zero());
+    return d->emitPacket(event, args, flags, nullptr, std::nullopt);
 }
 
 bool ClientSocket::emitEvent(const QString &event, std::initializer_list<QCborValue> args, EmitFlags flags)
@@ -585,8 +593,8 @@ bool ClientSocket::send(const QCborArray &args, EmitFlags flags)
     return emitEvent(QStringLiteral("message"), args, flags);
 }
 
-AckReply *ClientSocket::emitWithAck(const QString &event, const QCborArray &args, std::chrono::milliseconds timeout,
-                                    EmitFlags flags)
+AckReply *ClientSocket::emitWithAck(const QString &event, const QCborArray &args,
+                                    std::optional<std::chrono::milliseconds> timeout, EmitFlags flags)
 {
     Q_D(ClientSocket);
     AckReply *reply = AckReplyPrivate::create();
@@ -595,17 +603,17 @@ AckReply *ClientSocket::emitWithAck(const QString &event, const QCborArray &args
         return reply;
     }
     if (d->options.retries > 0 && !flags.testFlag(Volatile)) {
-        d->addToQueue(event, args, flags, reply);
+        d->addToQueue(event, args, flags, reply, timeout);
         return reply;
     }
-    if (timeout <= std::chrono::milliseconds::zero())
+    if (!timeout)
         timeout = d->options.ackTimeout;
     d->emitPacket(event, args, flags, reply, timeout);
     return reply;
 }
 
 AckReply *ClientSocket::emitWithAck(const QString &event, std::initializer_list<QCborValue> args,
-                                    std::chrono::milliseconds timeout, EmitFlags flags)
+                                    std::optional<std::chrono::milliseconds> timeout, EmitFlags flags)
 {
     return emitWithAck(event, Internal::toCbor(args), timeout, flags);
 }

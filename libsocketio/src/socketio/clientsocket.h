@@ -16,6 +16,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 
 namespace SocketIo {
 
@@ -37,12 +38,15 @@ struct SOCKETIO_EXPORT ClientSocketOptions
     /*! If set, called before every CONNECT instead of using \c auth. */
     SocketIo::AuthCallback authCallback;
     /*! At-least-once delivery: each emit is queued, sent one at a time with an ack id, and
-        re-sent up to \c retries times when no ack arrives within \c ackTimeout (and after a
-        reconnection). Zero disables the queue. */
+        re-sent up to \c retries times when no ack arrives within its timeout (the emit's own
+        timeout given to emitWithAck(), else \c ackTimeout; without either, a try waits for its
+        ack for ever) and after a reconnection. Zero disables the queue. */
     int retries = 0;
     /*! Default ack timeout for the retry queue and for emitWithAck() without an explicit
-        timeout; zero means none. */
-    std::chrono::milliseconds ackTimeout{0};
+        timeout (socket.io-client's `ackTimeout`). Unset (the default): no timeout. Zero is a
+        real timeout that expires at once (from the event loop), as in socket.io-client.
+        (Before, zero meant "none": leave it unset for that now.) */
+    std::optional<std::chrono::milliseconds> ackTimeout;
 };
 
 /*!
@@ -110,7 +114,9 @@ public:
     void open();
     /*! Leaves the namespace (socket.disconnect()): sends DISCONNECT if connected, then
         disconnected(IoClientDisconnect). No automatic reconnection of this socket afterwards;
-        when no socket is active any more, the Client closes the engine. */
+        when no socket is active any more, the Client closes the engine, even when this socket
+        was not active yet (closed before the event loop ran its autoConnect): no idle
+        connection is opened then (socket.io-client's destroy() always reaches the Manager). */
     void close();
 
     /*!
@@ -132,19 +138,26 @@ public:
     /*!
       Sends \a event with an ack id (per-socket counter from 0). The reply finishes with the
       server's ack arguments, with Error::Timeout ("operation has timed out") after \a timeout
-      (zero: options().ackTimeout, zero there too: no timeout), with Error::Disconnected ("socket has
+      (socket.io-client's socket.timeout(ms).emit(...)), with Error::Disconnected ("socket has
       been disconnected") if the socket disconnects after sending it (a packet still buffered waits
       for the next connection), or with Error::NotSent if the emit was refused (reserved name, too
-      many binaries, dropped volatile). Never null, never finished synchronously. With the retries
-      option, the emit goes through the retry queue instead (options().ackTimeout per try, \a timeout
-      unused) and the reply finishes once the server acked or the tries are used up.
+      many binaries, dropped volatile). Never null, never finished synchronously.
+
+      \a timeout std::nullopt (the default) means options().ackTimeout (unset there too: no
+      timeout). Any other value is used as given: zero times out at once, from the event loop,
+      as socket.timeout(0) does. (Before, zero meant "the socket's ackTimeout": omit the
+      argument or pass std::nullopt for that now.)
+
+      With the retries option, the emit goes through the retry queue instead: the same timeout
+      (\a timeout, else options().ackTimeout) applies to every try, and the reply finishes once
+      the server acked or the tries are used up.
     */
     SocketIo::AckReply *emitWithAck(const QString &event, const QCborArray &args = QCborArray(),
-                                    std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+                                    std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                                     EmitFlags flags = NoFlags);
     /*! \overload */
     SocketIo::AckReply *emitWithAck(const QString &event, std::initializer_list<QCborValue> args,
-                                    std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+                                    std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                                     EmitFlags flags = NoFlags);
 
     /*! Calls \a handler for every incoming \a event while \a context lives (must be non-null; the

@@ -48,7 +48,7 @@ public:
     /*! socket.io-client's emit() after the checks: registers the ack (if \a reply), then sends,
         buffers or drops. False if dropped. */
     bool emitPacket(const QString &event, const QCborArray &args, ClientSocket::EmitFlags flags,
-                    AckReply *reply, std::chrono::milliseconds timeout);
+                    AckReply *reply, std::optional<std::chrono::milliseconds> timeout);
     void send(const Outgoing &out);
     bool sendAck(qint64 id, const QCborArray &args);
 
@@ -60,9 +60,12 @@ public:
         QString event;
         QCborArray args;
         ClientSocket::EmitFlags flags;
+        std::optional<std::chrono::milliseconds> timeout;   // per try (socket.io-client keeps the
+                                                            // emit's flags with the queued packet)
         QPointer<AckReply> reply;   // the application's reply (emitWithAck), or null
     };
-    void addToQueue(const QString &event, const QCborArray &args, ClientSocket::EmitFlags flags, AckReply *reply);
+    void addToQueue(const QString &event, const QCborArray &args, ClientSocket::EmitFlags flags, AckReply *reply,
+                    std::optional<std::chrono::milliseconds> timeout);
     void drainQueue(bool force);
 
     ClientSocket *q_ptr = nullptr;
