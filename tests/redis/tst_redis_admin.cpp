@@ -96,6 +96,7 @@ private Q_SLOTS:
     void allSocketsListsTheSocketsOfEveryNode();
     void socketEventsOfOtherNodesAreReported();
     void qtAdminCommandsActOnSocketsOfOtherNodes();
+    void qtAdminCommandsReachANamespaceOnlyAnotherNodeHas();
     void nodeAdminSeesAndCommandsQtSockets();
 
 private:
@@ -416,6 +417,43 @@ void tst_RedisAdmin::qtAdminCommandsActOnSocketsOfOtherNodes()
     QVERIFY(m_clientA.socket->isConnected());
     QVERIFY(m_clientB.socket->isConnected());
     QVERIFY(m_clientN.socket->isConnected());
+}
+
+void tst_RedisAdmin::qtAdminCommandsReachANamespaceOnlyAnotherNodeHas()
+{
+    // a dynamic namespace a client opened on B: A does not have it, yet A's admin commands for it
+    // reach B's socket (A takes io.of(nsp) as instrument() does, and its Redis adapter carries
+    // the command; refusing 'no such namespace' on A would leave the socket alone)
+    const QString nspName = u"/dyn-9"_s;
+    TestClient dyn;
+    QVERIFY(connectClient(dyn, m_b.io->serverPort(), nspName, {{u"user"_s, u"dyn9"_s}}));
+    const QString id = dyn.socket->id();
+    QTRY_VERIFY_WITH_TIMEOUT(m_admin.has(u"socket_connected"_s, [id, nspName](const QCborArray &args) {
+        return args.at(0).toMap().value(u"id"_s).toString() == id
+            && args.at(0).toMap().value(u"nsp"_s).toString() == nspName;
+    }), 10000);
+    QVERIFY(!m_a.io->findNamespace(nspName));
+    QVERIFY(m_b.io->findNamespace(nspName));
+
+    QVERIFY(m_admin.socket->emitEvent(u"join"_s, {nspName, u"dyn-room"_s, id}));
+    QTRY_VERIFY_WITH_TIMEOUT(m_b.io->findNamespace(nspName)->socket(id)
+                                 && m_b.io->findNamespace(nspName)->socket(id)->rooms().contains(u"dyn-room"_s),
+                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_admin.has(u"room_joined"_s, [id, nspName](const QCborArray &args) {
+        return args.at(0).toString() == nspName && args.at(1).toString() == u"dyn-room"_s
+            && args.at(2).toString() == id;
+    }), 10000);
+
+    QSignalSpy gone(dyn.socket, &SocketIo::ClientSocket::disconnected);
+    QVERIFY(m_admin.socket->emitEvent(u"_disconnect"_s, {nspName, false, id}));
+    QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 10000);
+    QCOMPARE(gone.at(0).at(0).value<SocketIo::DisconnectReason>(), SocketIo::DisconnectReason::IoServerDisconnect);
+    QTRY_VERIFY_WITH_TIMEOUT(m_admin.has(u"socket_disconnected"_s, [id, nspName](const QCborArray &args) {
+        return args.at(0).toString() == nspName && args.at(1).toString() == id
+            && args.at(2).toString() == u"server namespace disconnect"_s;
+    }), 10000);
+    QVERIFY(m_clientA.socket->isConnected());
+    QVERIFY(m_clientB.socket->isConnected());
 }
 
 void tst_RedisAdmin::nodeAdminSeesAndCommandsQtSockets()

@@ -20,7 +20,9 @@
 #include <SocketIo/socket.h>
 
 #include <QHostAddress>
+#include <QRegularExpression>
 #include <QJsonArray>
+#include <QMap>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -60,6 +62,7 @@ private Q_SLOTS:
     void requestsTimeOutWhenANodeNeverAnswers();
     void specificResponseChannelAnswersTheRequester();
     void disconnectSocketsReachesAnotherNode();
+    void requestsAreWrittenAsNodeWritesThem();
 
 private:
     SocketIo::RedisAdapter *adapterOf(QtNode &node)
@@ -587,6 +590,74 @@ void tst_RedisCluster::disconnectSocketsReachesAnotherNode()
     m_b.io->to(u"red"_s).disconnectSockets();
     QTRY_COMPARE(nGone.size(), 1);
     QVERIFY(!m_node.waitForEvent(u"disconnect"_s).isEmpty());
+}
+
+void tst_RedisCluster::requestsAreWrittenAsNodeWritesThem()
+{
+    // The same seven requests from A and from the Node.js node, seen by a pattern subscriber (not
+    // counted by PUBSUB NUMSUB, so nobody waits for it): byte for byte the same JSON once the uid
+    // and requestId are blanked, keys in Node's order (uid, requestId, type, then the others;
+    // QJsonObject would sort them) and opts as Node writes them.
+    RawRedisClient spy;
+    QVERIFY(spy.open(m_redis.port()));
+    spy.command({"PSUBSCRIBE", "socket.io-request#/#"});
+    QTRY_VERIFY(spy.received().contains("psubscribe"));
+    QTRY_COMPARE_WITH_TIMEOUT(serverCountOf(m_a), 3, 10000);
+    const QString uidA = adapterOf(m_a)->uid();
+
+    // ours
+    auto pending = std::make_shared<int>(3);
+    SocketIo::BroadcastOptions inR1;
+    inR1.rooms = {u"r1"_s};
+    adapterOf(m_a)->fetchRemoteSockets(inR1, [pending](const QList<SocketIo::RemoteSocket> &, const QString &) { --*pending; });
+    adapterOf(m_a)->allRooms([pending](const QSet<QString> &, const QString &) { --*pending; });
+    m_a.io->in(u"nobody-room"_s).socketsJoin({u"r2"_s});
+    m_a.io->in(u"nobody-room"_s).socketsLeave({u"r2"_s});
+    m_a.io->in(u"nobody-room"_s).disconnectSockets(true);
+    m_a.io->of(u"/"_s)->serverSideEmit(u"server-note"_s, {1, u"two"_s});
+    m_a.io->of(u"/"_s)->serverSideEmitWithAck(u"server-ping"_s, {5}, this,
+                                               [pending](const QString &, const QCborArray &) { --*pending; });
+    QTRY_COMPARE_WITH_TIMEOUT(*pending, 0, 5000);
+
+    // Node's
+    for (const QJsonObject &command : {
+             QJsonObject{{u"cmd"_s, u"fetch-sockets"_s}, {u"room"_s, u"r1"_s}},
+             QJsonObject{{u"cmd"_s, u"all-rooms"_s}},
+             QJsonObject{{u"cmd"_s, u"sockets-join"_s}, {u"room"_s, u"nobody-room"_s}, {u"rooms"_s, QJsonArray{u"r2"_s}}},
+             QJsonObject{{u"cmd"_s, u"sockets-leave"_s}, {u"room"_s, u"nobody-room"_s}, {u"rooms"_s, QJsonArray{u"r2"_s}}},
+             QJsonObject{{u"cmd"_s, u"disconnect-sockets"_s}, {u"room"_s, u"nobody-room"_s}, {u"close"_s, true}},
+             QJsonObject{{u"cmd"_s, u"server-side-emit"_s}, {u"event"_s, u"server-note"_s}, {u"args"_s, QJsonArray{1, u"two"_s}}},
+             QJsonObject{{u"cmd"_s, u"server-side-emit"_s}, {u"event"_s, u"server-ping"_s}, {u"args"_s, QJsonArray{5}},
+                         {u"ack"_s, true}},
+         }) {
+        const QJsonObject result = nodeCommand(command);
+        QVERIFY2(!result.isEmpty() && !result.contains(u"error"_s), qPrintable(m_node.diagnostics()));
+    }
+
+    // by type (and with or without requestId: serverSideEmit has both): the order of publication
+    // differs, fetchSockets and allRooms go out after the PUBSUB NUMSUB answer
+    static const QRegularExpression ids(u"\"(uid|requestId)\":\"[^\"]*\""_s);
+    static const QRegularExpression typeField(u"\"type\":(\\d+)"_s);
+    const auto requestsOf = [&spy](const QString &uid) {
+        QMap<QString, QString> byKind;
+        for (const QByteArray &line : spy.received().split('\n')) {
+            QString text = QString::fromUtf8(line.trimmed());
+            if (!text.startsWith(u"{\"uid\":\"%1\""_s.arg(uid)))
+                continue;
+            const QString kind = typeField.match(text).captured(1) + (text.contains(u"\"requestId\""_s) ? u"+id"_s : u""_s);
+            byKind.insert(kind, text.replace(ids, u"\"\\1\":\"x\""_s));
+        }
+        return byKind;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(requestsOf(m_nodeUid).size(), 7, 5000);
+    const QMap<QString, QString> ours = requestsOf(uidA);
+    const QMap<QString, QString> nodes = requestsOf(m_nodeUid);
+    QCOMPARE(ours.keys(), nodes.keys());
+    for (auto it = nodes.cbegin(); it != nodes.cend(); ++it)
+        QCOMPARE(ours.value(it.key()), it.value());
+    // e.g. fetchSockets (REMOTE_FETCH, 5)
+    QVERIFY2(ours.values().contains(u"{\"uid\":\"x\",\"requestId\":\"x\",\"type\":5,\"opts\":{\"rooms\":[\"r1\"],\"except\":[]}}"_s),
+             qPrintable(ours.values().join(u'\n')));
 }
 
 QTEST_GUILESS_MAIN(tst_RedisCluster)

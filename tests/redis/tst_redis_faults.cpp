@@ -1,7 +1,10 @@
 // Faults around the Redis adapter, with a real redis-server: Redis unreachable at start, Redis
 // killed and restarted during traffic (signals, log lines, local traffic kept, pending requests
 // ending with their timeout errors, recovery), and garbage on every channel (logged, ignored,
-// nothing else disturbed).
+// nothing else disturbed); requests that cannot count the nodes (PUBSUB NUMSUB unanswered) fail
+// instead of answering for one node; fetchSockets waits requestsTimeout whatever its timeout flag,
+// as the official adapter (checked against a Node.js node on the same cluster).
+#include "nodeprocess.h"
 #include "redistesthelpers.h"
 
 #include <SocketIo/client.h>
@@ -15,6 +18,7 @@
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -62,6 +66,9 @@ private Q_SLOTS:
     void garbageOnTheChannelsIsLoggedAndIgnored();
     void wrongPasswordIsReportedAndRightOneConnects();
     void serverSideEmitWithAckWithoutClusterAdapterFails();
+    void unansweredNumSubFailsTheRequests();
+    void numSubErrorReplyFailsTheRequests();
+    void fetchSocketsWaitsRequestsTimeoutAsTheOfficialAdapter();
 
 private:
     bool startNode(Node &node, quint16 redisPort, bool waitForRedis);
@@ -324,6 +331,166 @@ void tst_RedisFaults::serverSideEmitWithAckWithoutClusterAdapterFails()
     QMetaObject::invokeMethod(this, [&later] { later = true; }, Qt::QueuedConnection);
     QTRY_VERIFY(later);
     QVERIFY(!called);
+}
+
+namespace {
+const QString NumSubNotConnected = u"cannot count the servers: PUBSUB NUMSUB failed: not connected to Redis"_s;
+}
+
+void tst_RedisFaults::unansweredNumSubFailsTheRequests()
+{
+    // a cluster of A, B and a Node.js node; then Redis goes away: A cannot count the nodes, and its
+    // requests say so instead of answering with A's sockets / rooms alone as if it were alone
+    SOCKETIO_REQUIRE_NODE();
+    RedisServer redis;
+    QVERIFY2(redis.start(), qPrintable(redis.output()));
+    SocketIo::Test::NodeProcess node;
+    QVERIFY(node.start(u"redis-node-server.js"_s, {u"--redis"_s, redis.url(), u"--requests-timeout"_s, u"1000"_s}));
+    QVERIFY2(!node.waitForEvent(u"listening"_s, 20000).isEmpty(), qPrintable(node.diagnostics()));
+    Node a;
+    Node b;
+    QVERIFY(startNode(a, redis.port(), true));
+    QVERIFY(startNode(b, redis.port(), true));
+    QTRY_COMPARE_WITH_TIMEOUT(serverCountOf(a.adapter()), 3, 5000);
+    const QString idA = a.socket->id();
+
+    // while Redis answers, the same request reaches every node
+    bool done = false;
+    QString error = u"unset"_s;
+    QList<SocketIo::RemoteSocket> sockets;
+    a.adapter()->fetchRemoteSockets(SocketIo::BroadcastOptions(),
+                                    [&](const QList<SocketIo::RemoteSocket> &list, const QString &e) {
+                                        done = true;
+                                        sockets = list;
+                                        error = e;
+                                    });
+    QTRY_VERIFY(done);
+    QCOMPARE(error, QString());
+    QCOMPARE(sockets.size(), 2);
+
+    QSignalSpy aDown(a.redis.get(), &SocketIo::RedisConnection::disconnected);
+    redis.stop();
+    QTRY_COMPARE(aDown.size(), 1);
+    SocketIo::Test::RedisLogCapture log;
+    QSignalSpy failed(a.adapter(), &SocketIo::RedisAdapter::requestFailed);
+
+    done = false;
+    a.adapter()->fetchRemoteSockets(SocketIo::BroadcastOptions(),
+                                    [&](const QList<SocketIo::RemoteSocket> &list, const QString &e) {
+                                        done = true;
+                                        sockets = list;
+                                        error = e;
+                                    });
+    QTRY_VERIFY(done);
+    QCOMPARE(error, NumSubNotConnected);
+    QCOMPARE(sockets.size(), 1);   // this node's, with the error
+    QCOMPARE(sockets.at(0).id(), idA);
+
+    QString roomsError = u"unset"_s;
+    QSet<QString> rooms;
+    a.adapter()->allRooms([&](const QSet<QString> &r, const QString &e) {
+        rooms = r;
+        roomsError = e;
+    });
+    QTRY_VERIFY(roomsError != u"unset"_s);
+    QCOMPARE(roomsError, NumSubNotConnected);
+    QCOMPARE(rooms, QSet<QString>{idA});
+
+    QString emitError = u"unset"_s;
+    QCborArray responses{u"unset"_s};
+    a.io->of(u"/"_s)->serverSideEmitWithAck(u"server-ping"_s, {}, this, [&](const QString &e, const QCborArray &r) {
+        emitError = e;
+        responses = r;
+    });
+    QTRY_VERIFY(emitError != u"unset"_s);
+    QCOMPARE(emitError, NumSubNotConnected);
+    QCOMPARE(responses, QCborArray());
+
+    // the core API's fetchSockets cannot carry the error: this node's sockets, requestFailed(), a warning
+    bool coreDone = false;
+    a.io->of(u"/"_s)->fetchSockets(this, [&](const QList<SocketIo::RemoteSocket> &list) {
+        coreDone = true;
+        sockets = list;
+    });
+    QTRY_VERIFY(coreDone);
+    QCOMPARE(sockets.size(), 1);
+    QCOMPARE(failed.size(), 4);
+    for (const QList<QVariant> &signal : std::as_const(failed))
+        QCOMPARE(signal.at(0).toString(), NumSubNotConnected);
+    QCOMPARE(log.count(u"cannot count the servers: PUBSUB NUMSUB failed"_s), 4);
+    // serverCount has no error to give: 1
+    QCOMPARE(serverCountOf(a.adapter()), 1);
+}
+
+void tst_RedisFaults::numSubErrorReplyFailsTheRequests()
+{
+    // Redis connected but refusing PUBSUB (renamed away, as some hosted Redis do): an error reply
+    RedisServer redis;
+    QVERIFY2(redis.start(0, {u"--rename-command"_s, u"PUBSUB"_s, u"PUBSUB-HIDDEN"_s}), qPrintable(redis.output()));
+    Node a;
+    Node b;
+    QVERIFY(startNode(a, redis.port(), true));
+    QVERIFY(startNode(b, redis.port(), true));
+    QVERIFY(b.io->emitEvent(u"relayed"_s));   // Pub/Sub itself works
+    QTRY_VERIFY(a.events.contains(u"relayed"_s));
+    SocketIo::Test::RedisLogCapture log;
+    QString error = u"unset"_s;
+    a.adapter()->fetchRemoteSockets(SocketIo::BroadcastOptions(),
+                                    [&](const QList<SocketIo::RemoteSocket> &, const QString &e) { error = e; });
+    QTRY_VERIFY(error != u"unset"_s);
+    QVERIFY2(error.startsWith(u"cannot count the servers: PUBSUB NUMSUB failed: ERR unknown command"_s), qPrintable(error));
+    QString emitError = u"unset"_s;
+    a.io->of(u"/"_s)->serverSideEmitWithAck(u"ping"_s, {}, this,
+                                             [&](const QString &e, const QCborArray &) { emitError = e; });
+    QTRY_VERIFY(emitError != u"unset"_s);
+    QCOMPARE(emitError, error);
+    QCOMPARE(log.count(u"cannot count the servers"_s), 2);
+}
+
+void tst_RedisFaults::fetchSocketsWaitsRequestsTimeoutAsTheOfficialAdapter()
+{
+    // a node that never answers (a silent subscriber of the request channel) holds fetchSockets
+    // until requestsTimeout (1000 ms on every node here), whatever its timeout flag (200 ms)
+    SOCKETIO_REQUIRE_NODE();
+    RedisServer redis;
+    QVERIFY2(redis.start(), qPrintable(redis.output()));
+    SocketIo::Test::NodeProcess node;
+    QVERIFY(node.start(u"redis-node-server.js"_s, {u"--redis"_s, redis.url(), u"--requests-timeout"_s, u"1000"_s}));
+    QVERIFY2(!node.waitForEvent(u"listening"_s, 20000).isEmpty(), qPrintable(node.diagnostics()));
+    Node a;
+    QVERIFY(startNode(a, redis.port(), true));
+    RawRedisClient silent;
+    QVERIFY(silent.open(redis.port()));
+    silent.command({"SUBSCRIBE", "socket.io-request#/#"});
+    QTRY_COMPARE_WITH_TIMEOUT(serverCountOf(a.adapter()), 3, 5000);
+    SocketIo::Test::RedisLogCapture log;
+
+    // the official adapter first: io.timeout(200).fetchSockets() on the Node node
+    QElapsedTimer nodeTimer;
+    nodeTimer.start();
+    node.send({{u"cmd"_s, u"fetch-sockets"_s}, {u"timeout"_s, 200}, {u"id"_s, 1}});
+    const QJsonObject result = node.waitForLine(
+        [](const QJsonObject &l) { return l.value(u"event"_s) == u"result"_s && l.value(u"id"_s) == 1; }, 10000);
+    const qint64 nodeElapsed = nodeTimer.elapsed();
+    QVERIFY2(!result.isEmpty(), qPrintable(node.diagnostics()));
+    QCOMPARE(result.value(u"error"_s).toString(), u"timeout reached while waiting for fetchSockets response"_s);
+    QVERIFY2(nodeElapsed >= 900, qPrintable(QString::number(nodeElapsed)));
+
+    // ours, the same
+    SocketIo::BroadcastOptions opts;
+    opts.flags.timeout = 200ms;
+    QString error;
+    qint64 elapsed = -1;
+    QElapsedTimer timer;
+    timer.start();
+    a.adapter()->fetchRemoteSockets(opts, [&](const QList<SocketIo::RemoteSocket> &, const QString &e) {
+        error = e;
+        elapsed = timer.elapsed();
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(elapsed >= 0, 5000);
+    QCOMPARE(error, u"timeout reached while waiting for fetchSockets response"_s);
+    QVERIFY2(elapsed >= 900, qPrintable(QString::number(elapsed)));
+    QVERIFY2(elapsed < 3000, qPrintable(QString::number(elapsed)));
 }
 
 QTEST_GUILESS_MAIN(tst_RedisFaults)

@@ -941,6 +941,12 @@ void tst_RedisSharded::recoversAfterRedisRestart()
         QVERIFY(m_a.io->emitEvent(u"during"_s));
         QTRY_COMPARE(a.count(u"during"_s), 1);
         QCOMPARE(serverCountOf(m_a), 1);
+        // but the requests that need the count fail, they do not answer for A alone
+        QString emitError = u"unset"_s;
+        m_a.io->of(u"/"_s)->serverSideEmitWithAck(u"server-ping"_s, {}, this,
+                                                   [&emitError](const QString &e, const QCborArray &) { emitError = e; });
+        QTRY_VERIFY(emitError != u"unset"_s);
+        QCOMPARE(emitError, u"cannot count the servers: PUBSUB SHARDNUMSUB failed: not connected to Redis"_s);
         QVERIFY2(m_redis.start(port), qPrintable(m_redis.output()));
         QTRY_VERIFY_WITH_TIMEOUT(aUp.size() >= 1, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(bUp.size() >= 1, 10000);

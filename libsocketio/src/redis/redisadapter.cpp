@@ -8,6 +8,7 @@
 
 #include <SocketIo/namespace.h>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
@@ -153,9 +154,55 @@ static QCborValue bytesAsNodeBuffers(const QCborValue &value)
     return value;
 }
 
+// JSON with the keys of every object in insertion order (QCborMap keeps it; QJsonObject sorts
+// them), so that a request reads like JSON.stringify's of the same object in Node: uid, requestId,
+// type, then the rest. Scalars are written by QJsonDocument, as before.
+static void writeJson(const QCborValue &value, QByteArray *out)
+{
+    if (value.isMap()) {
+        const QCborMap map = value.toMap();
+        out->append('{');
+        bool first = true;
+        for (auto it = map.cbegin(); it != map.cend(); ++it) {
+            if (!first)
+                out->append(',');
+            first = false;
+            const QCborValue key = it.key();
+            writeJson(key.isString() ? key : QCborValue(key.toVariant().toString()), out);
+            out->append(':');
+            writeJson(it.value(), out);
+        }
+        out->append('}');
+        return;
+    }
+    if (value.isArray()) {
+        const QCborArray array = value.toArray();
+        out->append('[');
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            if (i)
+                out->append(',');
+            writeJson(array.at(i), out);
+        }
+        out->append(']');
+        return;
+    }
+    if (value.isTrue() || value.isFalse()) {
+        out->append(value.isTrue() ? "true" : "false");
+        return;
+    }
+    if (value.isInteger()) {
+        out->append(QByteArray::number(value.toInteger()));
+        return;
+    }
+    const QByteArray text = QJsonDocument(QJsonArray{value.toJsonValue()}).toJson(QJsonDocument::Compact);
+    out->append(text.mid(1, text.size() - 2));   // without [ ]
+}
+
 static QByteArray toJson(const QCborMap &map)
 {
-    return QJsonDocument(bytesAsNodeBuffers(map).toMap().toJsonObject()).toJson(QJsonDocument::Compact);
+    QByteArray out;
+    writeJson(bytesAsNodeBuffers(map), &out);
+    return out;
 }
 
 // Requests and responses come as JSON (node-redis-adapter, JSON parser) or as MessagePack.
@@ -537,7 +584,7 @@ void RedisAdapter::close()
 
 void RedisAdapter::serverCount(const std::function<void(int)> &callback) const
 {
-    d_ptr->numSub(callback);
+    d_ptr->numSub([callback](int count, const QString &) { callback(count); });
 }
 
 void RedisAdapter::broadcast(const Packet &packet, const BroadcastOptions &opts)
@@ -588,9 +635,9 @@ void RedisAdapter::fetchRemoteSockets(const BroadcastOptions &opts,
         return;
     }
     const QCborMap optsMap = optsToCbor(opts, false);
-    const auto timeout = opts.flags.timeout.value_or(d->requestsTimeout);
+    // as the official adapter: requestsTimeout, whatever opts.flags.timeout says
     d->askOtherNodes(
-        [local, callback, optsMap, timeout](RedisAdapterPrivate *d, int others) {
+        [local, callback, optsMap](RedisAdapterPrivate *d, int others) {
             RedisAdapterPrivate::Request request;
             request.type = RedisRequestType::RemoteFetch;
             request.expected = others;
@@ -598,10 +645,12 @@ void RedisAdapter::fetchRemoteSockets(const BroadcastOptions &opts,
             request.finish = [callback](const RedisAdapterPrivate::Request &r, const QString &error) {
                 callback(r.sockets, error);
             };
-            d->startRequest(request, timeout, QStringLiteral("timeout reached while waiting for fetchSockets response"),
+            d->startRequest(request, d->requestsTimeout,
+                            QStringLiteral("timeout reached while waiting for fetchSockets response"),
                             {{QStringLiteral("opts"), optsMap}});
         },
-        [local, callback] { callback(local, QString()); });
+        [local, callback] { callback(local, QString()); },
+        [local, callback](const QString &error) { callback(local, error); });
 }
 
 void RedisAdapter::allRooms(const std::function<void(const QSet<QString> &, const QString &)> &callback)
@@ -621,7 +670,8 @@ void RedisAdapter::allRooms(const std::function<void(const QSet<QString> &, cons
             d->startRequest(request, d->requestsTimeout,
                             QStringLiteral("timeout reached while waiting for allRooms response"));
         },
-        [local, callback] { callback(local, QString()); });
+        [local, callback] { callback(local, QString()); },
+        [local, callback](const QString &error) { callback(local, error); });
 }
 
 void RedisAdapterPrivate::startRequest(Request request, std::chrono::milliseconds timeout,
@@ -687,7 +737,8 @@ void RedisAdapter::serverSideEmitWithAck(const QCborArray &packet, const ServerS
             };
             d->startRequest(request, d->requestsTimeout, QString(), {{QStringLiteral("data"), packet}});
         },
-        [callback] { callback(QString(), QCborArray()); });
+        [callback] { callback(QString(), QCborArray()); },
+        [callback](const QString &error) { callback(error, QCborArray()); });
 }
 
 } // namespace SocketIo

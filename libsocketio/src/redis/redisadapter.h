@@ -32,8 +32,18 @@ class RedisAdapterPrivate;
 
   Requests that wait for the other nodes (fetchSockets, allRooms, serverSideEmit with ack) expect
   `serverCount() - 1` answers within RedisAdapterOptions::requestsTimeout and otherwise end with
-  socket.io's error texts. fetchSockets() through the core API (BroadcastOperator) cannot carry an
-  error: on timeout it logs the error, emits requestFailed() and delivers the sockets it has;
+  socket.io's error texts. As in the official adapter, fetchSockets waits requestsTimeout whatever
+  its BroadcastOptions flags.timeout (`io.timeout(ms).fetchSockets()` does not shorten it here;
+  the sharded adapter, like socket.io's ClusterAdapter, does honour it).
+
+  When Redis cannot answer the `PUBSUB NUMSUB` that counts the nodes (not connected, connection
+  lost, an error reply), these requests fail at once instead of quietly answering for this node
+  alone (the official adapter's promise rejects with the Redis client's error then): the error
+  "cannot count the servers: PUBSUB NUMSUB failed: <why>" is logged, requestFailed() emitted,
+  serverSideEmitWithAck's callback gets it with no responses, fetchRemoteSockets() and allRooms()
+  get it with the local sockets / rooms. fetchSockets() through the core API (BroadcastOperator)
+  cannot carry an error: on such a failure, as on timeout, it logs the error, emits
+  requestFailed() and delivers the sockets it has (this node's on a NUMSUB failure);
   fetchRemoteSockets() reports the error itself.
 */
 class SOCKETIO_REDIS_EXPORT RedisAdapter : public InMemoryAdapter
@@ -51,7 +61,7 @@ public:
     void init() override;
     void close() override;
     /*! `PUBSUB NUMSUB <key>-request#<nsp>#`: the nodes serving this namespace (1 while Redis is
-        unreachable). */
+        unreachable; the interface has no error: the requests above report it). */
     void serverCount(const std::function<void(int count)> &callback) const override;
 
     void broadcast(const SocketIo::Packet &packet, const SocketIo::BroadcastOptions &opts) override;
@@ -67,13 +77,15 @@ public:
     void serverSideEmitWithAck(const QCborArray &packet, const ServerSideAckCallback &callback) override;
 
     /*! The sockets selected by \a opts on every node; \a error is empty, or "timeout reached
-        while waiting for fetchSockets response" (then \a sockets holds those that arrived).
+        while waiting for fetchSockets response" after requestsTimeout (then \a sockets holds those
+        that arrived), or "cannot count the servers: ..." (then \a sockets are this node's).
         \a callback runs once, possibly synchronously when there is no other node. */
     void fetchRemoteSockets(const SocketIo::BroadcastOptions &opts,
                             const std::function<void(const QList<SocketIo::RemoteSocket> &sockets,
                                                      const QString &error)> &callback);
     /*! The names of the rooms of every node; \a error is empty, or "timeout reached while waiting
-        for allRooms response". \a callback runs once, possibly synchronously. */
+        for allRooms response", or "cannot count the servers: ..." (then \a rooms are this
+        node's). \a callback runs once, possibly synchronously. */
     void allRooms(const std::function<void(const QSet<QString> &rooms, const QString &error)> &callback);
 
 Q_SIGNALS:

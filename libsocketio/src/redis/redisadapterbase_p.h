@@ -82,25 +82,39 @@ public:
             RedisConnectionPrivate::get(connection)->removeAdapter(q_ptr);
     }
 
-    /*! The nodes serving this namespace (Derived::numSubCommand()); 1 when Redis cannot answer. */
-    void numSub(const std::function<void(int)> &callback) const
+    /*! The nodes serving this namespace (Derived::numSubCommand()), and an empty error; 1 and why
+        when Redis cannot answer. 1 and no error for an adapter that stays local (no connection, or
+        the parent of dynamic namespaces). */
+    void numSub(const std::function<void(int count, const QString &error)> &callback) const
     {
         if (!connection || !registered) {
-            callback(1);
+            callback(1, QString());
             return;
         }
         RedisConnectionPrivate::get(connection)->numSub(derived()->numSubCommand(), callback);
     }
 
     /*! Calls \a ask with this private part and the number of other nodes when there are some,
-        \a alone otherwise; neither once the adapter is gone. */
-    void askOtherNodes(const std::function<void(Derived *d, int others)> &ask, const std::function<void()> &alone)
+        \a alone otherwise; neither once the adapter is gone. When the nodes cannot be counted
+        (Redis cannot answer PUBSUB NUMSUB / SHARDNUMSUB: the official adapter's request rejects
+        with the Redis client's error then) the request fails at once: the error "cannot count the
+        servers: <why>" is logged, requestFailed() emitted, and \a failed called with it. */
+    void askOtherNodes(const std::function<void(Derived *d, int others)> &ask, const std::function<void()> &alone,
+                       const std::function<void(const QString &error)> &failed)
     {
         QPointer<Public> guard(q_ptr);
         Derived *d = derived();
-        numSub([guard, d, ask, alone](int count) {
+        numSub([guard, d, ask, alone, failed](int count, const QString &numSubError) {
             if (!guard)
                 return;
+            if (!numSubError.isEmpty()) {
+                const QString error = QStringLiteral("cannot count the servers: %1").arg(numSubError);
+                qCWarning(lcRedis, "%s: %s", qUtf8Printable(d->nspName()), qUtf8Printable(error));
+                Q_EMIT guard->requestFailed(error);
+                if (guard)
+                    failed(error);
+                return;
+            }
             if (count <= 1)
                 alone();
             else

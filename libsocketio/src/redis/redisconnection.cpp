@@ -127,19 +127,30 @@ bool RedisConnectionPrivate::publish(const QByteArray &channel, const QByteArray
     return true;
 }
 
-void RedisConnectionPrivate::numSub(const QList<QByteArray> &command, const std::function<void(int)> &callback)
+bool RedisConnectionPrivate::command(const QList<QByteArray> &args, const RedisLink::ReplyCallback &callback)
 {
+    return pub->command(args, callback);
+}
+
+void RedisConnectionPrivate::numSub(const QList<QByteArray> &command,
+                                    const std::function<void(int count, const QString &error)> &callback)
+{
+    const QString name = QString::fromUtf8(command.mid(0, 2).join(' '));
     auto called = std::make_shared<bool>(false);
-    const bool sent = pub->command(command, [callback, called](redisReply *reply) {
+    const bool sent = pub->command(command, [callback, called, name](redisReply *reply) {
         *called = true;
-        int count = 1;
         if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
-            && reply->element[1]->type == REDIS_REPLY_INTEGER)
-            count = int(reply->element[1]->integer);
-        callback(std::max(count, 1));
+            && reply->element[1]->type == REDIS_REPLY_INTEGER) {
+            callback(std::max(int(reply->element[1]->integer), 1), QString());
+            return;
+        }
+        const QString why = !reply ? QStringLiteral("connection lost")
+            : reply->type == REDIS_REPLY_ERROR ? QString::fromUtf8(reply->str, qsizetype(reply->len))
+                                               : QStringLiteral("unexpected reply");
+        callback(1, QStringLiteral("%1 failed: %2").arg(name, why));
     });
     if (!sent && !*called)
-        callback(1);
+        callback(1, QStringLiteral("%1 failed: not connected to Redis").arg(name));
 }
 
 void RedisConnectionPrivate::updateState()

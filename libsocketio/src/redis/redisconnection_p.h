@@ -37,9 +37,13 @@ public:
     void removeAdapter(RedisAdapter *adapter);
     /*! PUBLISH; false (nothing sent) while the publisher is not connected. */
     bool publish(const QByteArray &channel, const QByteArray &payload);
+    /*! Runs any command on the publisher connection; \a callback gets the reply, or null when the
+        connection dropped before it came. False (nothing sent, no callback) while not connected. */
+    bool command(const QList<QByteArray> &args, const RedisLink::ReplyCallback &callback = {});
     /*! Runs \a command (PUBSUB NUMSUB or SHARDNUMSUB of one channel) on the publisher connection and
-        calls back with the count of subscribers: at least 1, 1 when Redis cannot answer. */
-    void numSub(const QList<QByteArray> &command, const std::function<void(int)> &callback);
+        calls back with the count of subscribers (at least 1) and an empty error; when Redis cannot
+        answer (not connected, connection lost, an error reply) with 1 and why. */
+    void numSub(const QList<QByteArray> &command, const std::function<void(int count, const QString &error)> &callback);
 
     void subscribeAdapter(RedisAdapter *adapter);
     void updateState();

@@ -401,7 +401,7 @@ void RedisShardedAdapter::close()
 
 void RedisShardedAdapter::serverCount(const std::function<void(int)> &callback) const
 {
-    d_ptr->numSub(callback);
+    d_ptr->numSub([callback](int count, const QString &) { callback(count); });
 }
 
 void RedisShardedAdapter::broadcast(const Packet &packet, const BroadcastOptions &opts)
@@ -458,7 +458,8 @@ void RedisShardedAdapter::fetchRemoteSockets(
                 };
                 d->startRequest(std::move(request), timeout, {{QStringLiteral("opts"), optsMap}});
             },
-            [local, callback] { callback(local, QString()); });
+            [local, callback] { callback(local, QString()); },
+            [local, callback](const QString &error) { callback(local, error); });
 }
 
 void RedisShardedAdapter::addSockets(const BroadcastOptions &opts, const QStringList &rooms)
@@ -516,7 +517,8 @@ void RedisShardedAdapter::serverSideEmitWithAck(const QCborArray &packet, const 
                 };
                 d->startRequest(std::move(request), d->requestsTimeout, {{QStringLiteral("packet"), packet}});
             },
-            [callback] { callback(QString(), QCborArray()); });
+            [callback] { callback(QString(), QCborArray()); },
+            [callback](const QString &error) { callback(error, QCborArray()); });
 }
 
 } // namespace SocketIo

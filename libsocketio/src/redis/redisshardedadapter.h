@@ -40,8 +40,11 @@ class RedisShardedAdapterPrivate;
   publish nothing. serverCount() is `PUBSUB SHARDNUMSUB <prefix>#<nsp>#`. Requests expect
   `serverCount() - 1` answers within RedisAdapterOptions::requestsTimeout (fetchSockets: its
   timeout() flag when set) and otherwise end with socket.io's error
-  "timeout reached: only X responses received out of Y". Malformed messages are logged (category
-  `socketio.redis`) and ignored.
+  "timeout reached: only X responses received out of Y". When Redis cannot answer the
+  `PUBSUB SHARDNUMSUB` that counts the nodes, fetchSockets and serverSideEmit with ack fail at once
+  with "cannot count the servers: PUBSUB SHARDNUMSUB failed: <why>" (logged, requestFailed();
+  fetchRemoteSockets() gets this node's sockets with it) instead of answering for this node alone.
+  Malformed messages are logged (category `socketio.redis`) and ignored.
 */
 class SOCKETIO_REDIS_EXPORT RedisShardedAdapter : public InMemoryAdapter
 {
@@ -78,7 +81,7 @@ public:
 
     /*! The sockets selected by \a opts on every node; \a error is empty, or socket.io's
         "timeout reached: only X responses received out of Y" (then \a sockets holds those that
-        arrived). \a callback runs once, possibly synchronously when there is no other node. */
+        arrived), or "cannot count the servers: ..." (this node's sockets). \a callback runs once, possibly synchronously when there is no other node. */
     void fetchRemoteSockets(const SocketIo::BroadcastOptions &opts,
                             const std::function<void(const QList<SocketIo::RemoteSocket> &sockets,
                                                      const QString &error)> &callback);

@@ -12,6 +12,10 @@
 //   --admin SERVER_ID       also instrument() the server with the pinned @socket.io/admin-ui
 //                           (auth false, development mode, that serverId), after the Redis
 //                           adapter is installed so that "/admin" is a cluster namespace too
+//   --admin-password PW     with --admin: basic auth, user "admin", that password (bcryptjs hash,
+//                           cost 4), and the sessions in the official RedisStore of @socket.io/admin-ui
+//                           (on the publisher client; prefix "socket.io-admin", sessionDuration
+//                           --admin-session-duration, default 86400 s)
 //   classic adapter (createAdapter):
 //   --requests-timeout MS   default 5000 (the adapter's requestsTimeout)
 //   --key PREFIX            default "socket.io" (also the emitter's key)
@@ -60,7 +64,7 @@ const { Server } = require("socket.io");
 const { createClient } = require("redis");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { Emitter } = require("@socket.io/redis-emitter");
-const { instrument } = require("@socket.io/admin-ui");
+const { instrument, RedisStore } = require("@socket.io/admin-ui");
 const { print, readCommands, decode, argsOrExit, exitOnce, listenOrExit } = require("./jsonlines");
 
 const args = argsOrExit(
@@ -72,6 +76,7 @@ const args = argsOrExit(
     sharded: "false",
     prefix: "socket.io",
     mode: "dynamic",
+    "admin-session-duration": "86400",
   },
   (a) => {
     if (!a.redis || a.redis === "true") throw new Error("--redis URL is required");
@@ -93,6 +98,24 @@ const emitterClient = sharded ? null : newClient();
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, { cors: { origin: "*" } });
+
+// RedisStore calls the callback API of node-redis 3 / ioredis: exists(key, cb) and
+// multi().set(key, true).expire(key, n).exec(), which node-redis 4 offers only in legacyMode;
+// this adapter gives it that API on our (promise) client, arguments stringified as node-redis 3 did.
+function redisStoreClient(client) {
+  return {
+    exists: (key, cb) => client.exists(key).then((n) => cb(null, n), (e) => cb(e)),
+    multi() {
+      const m = client.multi();
+      const chain = {
+        set: (key, value) => (m.set(key, String(value)), chain),
+        expire: (key, seconds) => (m.expire(key, seconds), chain),
+        exec: () => m.exec().catch((e) => print({ event: "redis-error", message: e.message })),
+      };
+      return chain;
+    },
+  };
+}
 
 function socketInfo(s) {
   return { id: s.id, rooms: [...s.rooms], data: s.data, auth: s.handshake.auth };
@@ -264,7 +287,12 @@ const exit = exitOnce(() => io.close());
     onServerSide(io.of(name));
   }
   if (args.admin && args.admin !== "true") {
-    instrument(io, { auth: false, mode: "development", serverId: args.admin });
+    const options = { auth: false, mode: "development", serverId: args.admin };
+    if (args["admin-password"]) {
+      options.auth = { type: "basic", username: "admin", password: require("bcryptjs").hashSync(args["admin-password"], 4) };
+      options.store = new RedisStore(redisStoreClient(pub), { sessionDuration: Number(args["admin-session-duration"]) });
+    }
+    instrument(io, options);
   }
   io.of("/").adapter.on("join-room", (room, id) => print({ event: "join-room", room, id }));
   io.of("/").adapter.on("leave-room", (room, id) => print({ event: "leave-room", room, id }));
