@@ -182,6 +182,7 @@ private Q_SLOTS:
     void closeWithConnectedClients();
     void singleWorkerStillServes();
     void adminShowsEachWorkerAsAServer();
+    void generatedIdsAreUniqueAcrossWorkers();
 
 private:
     std::unique_ptr<Peer> connectPeer(bool polling, bool websocket);
@@ -876,6 +877,28 @@ void tst_ServerWorkers::adminShowsEachWorkerAsAServer()
     QCOMPARE(indexMismatches.load(), 0);
     SocketIo::Server standalone;
     QCOMPARE(standalone.workerIndex(), -1);
+}
+
+// generateId runs on each worker's thread; an id another worker's live session has is refused
+// (claimed across the workers at once, so two handshakes at the same moment cannot both get it)
+void tst_ServerWorkers::generatedIdsAreUniqueAcrossWorkers()
+{
+    m_workers.reset();
+    SocketIo::ServerOptions options = sioTestOptions();
+    options.generateId = [](const SocketIo::EngineRequest &) { return u"the-one"_s; };
+    m_workers = std::make_unique<SocketIo::ServerWorkers>(Workers, options, setupWorker);
+    QVERIFY(m_workers->listen(QHostAddress::LocalHost, 0));
+    RawHttpClient first;   // one TCP connection per worker, round-robin
+    RawHttpClient second;
+    QVERIFY(first.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
+    QCOMPARE(handshake(first), QByteArray("the-one"));
+    QVERIFY(second.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"generateId gave the id \"the-one\" of a live session"_s));
+    const RawHttpResponse r = second.request("GET", "/socket.io/?EIO=4&transport=polling");
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.body, QByteArray(R"({"code":3,"message":"Bad request"})"));
+    QTRY_COMPARE(m_workers->clientsCount(), 1);
+    QCOMPARE(m_workers->clientsCount(0) + m_workers->clientsCount(1), 1);
 }
 
 QTEST_MAIN(tst_ServerWorkers)

@@ -129,7 +129,8 @@ struct SOCKETIO_EXPORT EngineOptions
         thread for every handshake. Unset: 20 random base64url
         characters, as engine.io's base64id. An empty id, or one a live session has, refuses
         the handshake (HTTP 400 "Bad request", a WebSocket is closed), as engine.io refuses one
-        whose generateId throws. */
+        whose generateId throws. With ServerWorkers it runs on every worker's thread, possibly at
+        the same time (each worker has a copy); an id is unique across the workers. */
     std::function<QString(const EngineRequest &)> generateId;
 };
 

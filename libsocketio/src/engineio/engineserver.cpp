@@ -633,7 +633,7 @@ QString EngineServerPrivate::newSessionId(const EngineRequest &request)
     if (!options.generateId)
         return generateId();
     const QString id = options.generateId(request);
-    if (id.isEmpty() || sessions.contains(id) || (ownedElsewhere && ownedElsewhere(id))) {
+    if (id.isEmpty() || sessions.contains(id) || (claimId && !claimId(id))) {
         qCWarning(lcEngine, "generateId gave %s; handshake refused",
                   id.isEmpty() ? "an empty id" : qUtf8Printable(QStringLiteral("the id \"%1\" of a live session").arg(id)));
         return {};

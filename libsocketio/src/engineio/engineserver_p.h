@@ -158,6 +158,9 @@ public:
         the connection (socket without parent, plus the bytes already read from it) to serve it
         there. Unset on a plain EngineServer. */
     std::function<bool(const QString &sid)> ownedElsewhere;
+    /*! ServerWorkers: claims \a sid for this worker, atomically across workers; false when another
+        worker has it already (generateId may give the same id on two threads at once). */
+    std::function<bool(const QString &sid)> claimId;
     /*! Internal hook of the Socket.IO server (serveClient): a response for a request it serves
         itself, before the engine looks at it; the engine adds the CORS headers. */
     std::function<std::optional<StaticResponse>(const Protocol::HttpRequest &request)> staticFiles;

@@ -102,6 +102,13 @@ void WorkerThread::run()
         const int owner = group->ownerOf(sid);
         return owner >= 0 && owner != index;
     };
+    ed->claimId = [group, index](const QString &sid) {
+        QMutexLocker lock(&group->mutex);
+        if (group->sids.contains(sid))
+            return false;   // a live session here or on another worker
+        group->sids.insert(sid, index);   // connection() keeps it, the session's close removes it
+        return true;
+    };
     ed->handOver = [group, index, ed](const QString &sid, QTcpSocket *socket, const QByteArray &unread) {
         const int owner = group->ownerOf(sid);
         if (owner >= 0 && owner != index && group->handTo(owner, socket, unread)) {
