@@ -203,9 +203,11 @@ void PollingTransport::respondPayload(const QByteArray &payload)
     const HttpCompressionOptions &compression = m_server->options.httpCompression;
     if (compression.enabled && payload.size() >= compression.threshold) {
         const QByteArray encoding = Internal::chooseHttpEncoding(m_getRequest.header("accept-encoding"));
-        if (!encoding.isEmpty()) {
+        const QByteArray compressed = encoding.isEmpty()
+            ? QByteArray() : Internal::httpCompress(payload, encoding, compression.level);
+        if (!compressed.isEmpty()) {   // empty: qCompress() failed (out of memory); sent as it is
             headers.emplaceBack(QByteArray("Content-Encoding"), encoding);
-            connection->respond(200, headers, Internal::httpCompress(payload, encoding, compression.level));
+            connection->respond(200, headers, compressed);
             return;
         }
     }

@@ -114,7 +114,9 @@ QByteArray httpCompress(const QByteArray &data, QByteArrayView encoding, int lev
     // qCompress(): a 4-byte big-endian length, then a zlib stream (2-byte header, deflate data,
     // 4-byte Adler-32): the zlib stream is HTTP's "deflate"
     const QByteArray zlib = qCompress(data, level).mid(4);
-    if (encoding != "gzip" || zlib.size() < 6)
+    if (zlib.size() < 6)
+        return {};   // qCompress() failed
+    if (encoding != "gzip")
         return zlib;
     QByteArray gzip;
     gzip.reserve(zlib.size() + 12);

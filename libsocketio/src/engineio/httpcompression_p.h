@@ -14,7 +14,7 @@ QByteArray chooseHttpEncoding(QByteArrayView acceptEncoding);
 
 /*! \a data compressed for Content-Encoding \a encoding ("gzip" or "deflate") at zlib \a level
     (-1: zlib's default). "deflate" is a zlib stream (RFC 1950), "gzip" a gzip member (RFC 1952)
-    around the same deflate data. */
+    around the same deflate data. Empty if compression failed. */
 QByteArray httpCompress(const QByteArray &data, QByteArrayView encoding, int level = -1);
 
 } // namespace SocketIo::Internal
