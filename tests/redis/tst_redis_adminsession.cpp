@@ -68,6 +68,7 @@ private Q_SLOTS:
     void unknownSessionIdNeedsThePassword();
     void redisUnreachableFallsBackToThePassword();
     void lookupInFlightWhenTheConnectionGoesAnswersFalse();
+    void lookupInFlightWhenTheStoreGoesAnswersFalseLater();
 
 private:
     bool startNode(AdminNode &node, const QString &serverId, const QUrl &redisUrl, bool waitForRedis = true);
@@ -301,6 +302,34 @@ void tst_RedisAdminSession::lookupInFlightWhenTheConnectionGoesAnswersFalse()
     QCOMPARE(log.count(u"the RedisConnection is gone; 1 session lookups answer false"_s), 1);
     QCoreApplication::processEvents();   // nothing more arrives
     QCOMPARE(answers, 2);
+}
+
+void tst_RedisAdminSession::lookupInFlightWhenTheStoreGoesAnswersFalseLater()
+{
+    // the store destroyed (its last Instrumentation gone) with a lookup waiting for Redis: the
+    // caller still gets its one answer, false, from the event loop (not from inside the
+    // destructor, which may run while the caller itself is being destroyed)
+    QVERIFY(!m_qtSession.isEmpty());
+    SocketIo::RedisAdapterOptions redisOptions;
+    QVERIFY(redisOptions.setUrl(QUrl(m_redis.url())));
+    SocketIo::RedisConnection redis(redisOptions);
+    QSignalSpy connected(&redis, &SocketIo::RedisConnection::connected);
+    QVERIFY(connected.wait(10000));
+    auto store = std::make_unique<SocketIo::RedisAdminSessionStore>(&redis);
+    int answers = 0;
+    bool exists = true;
+    store->contains(m_qtSession, [&](bool e) { ++answers; exists = e; });
+    store.reset();
+    QCOMPARE(answers, 0);
+    QTRY_COMPARE(answers, 1);
+    QVERIFY(!exists);
+    // Redis' reply, when it comes, finds nobody: a later lookup on the same connection is
+    // answered after it (Redis answers in order)
+    SocketIo::RedisAdminSessionStore other(&redis);
+    bool later = false;
+    other.contains(m_qtSession, [&](bool e) { later = e; });
+    QTRY_VERIFY(later);
+    QCOMPARE(answers, 1);
 }
 
 QTEST_GUILESS_MAIN(tst_RedisAdminSession)

@@ -67,10 +67,16 @@ RedisAdminSessionStore::~RedisAdminSessionStore()
 {
     Q_D(RedisAdminSessionStore);
     QObject::disconnect(d->destroyedConnection);
-    // The last owner of the store is gone (Instrumentations hold it): nobody to answer. Calling
-    // back now could reach an Instrumentation in the middle of its destruction, so the lookups
-    // still waiting are dropped; the reply callbacks only hold a weak_ptr and do nothing.
-    d->pending->waiting.clear();
+    // The last owner of the store is gone (Instrumentations hold it). Calling back now could reach
+    // an Instrumentation in the middle of its destruction, so the lookups still waiting answer
+    // false from the event loop (on the connection's thread, the server's): the caller's guards
+    // then see what is gone, and a waiting admin CONNECT is refused instead of hanging. The reply
+    // callbacks only hold a weak_ptr and do nothing.
+    const QHash<quint64, std::function<void(bool)>> waiting = std::exchange(d->pending->waiting, {});
+    if (d->connection) {
+        for (const std::function<void(bool)> &done : waiting)
+            QMetaObject::invokeMethod(d->connection.data(), [done] { done(false); }, Qt::QueuedConnection);
+    }
 }
 
 QString RedisAdminSessionStore::prefix() const { return d_func()->prefix; }

@@ -48,8 +48,8 @@ class RedisAdminSessionStorePrivate;
 
   Use it on the thread of \a connection (the server's). The store may outlive the connection:
   lookups waiting for Redis then answer false, later ones too, and nothing is saved. Lookups
-  still waiting when the store itself is destroyed (with the last Instrumentation using it) are
-  not answered.
+  still waiting when the store itself is destroyed (with the last Instrumentation using it)
+  answer false from the event loop.
 */
 class SOCKETIO_REDIS_EXPORT RedisAdminSessionStore : public AdminSessionStore
 {
