@@ -134,7 +134,8 @@ static void check_image(const char *appimage, long long offset)
     if (le32toh(sb.s_magic) != SQUASHFS_MAGIC)
         die("%s: invalid or corrupt AppImage: no SquashFS magic at offset %lld", appimage, offset);
     const unsigned long long used = le64toh(sb.bytes_used);
-    if ((unsigned long long)st.st_size < (unsigned long long)offset + used)
+    /* offset <= st_size holds (checked above); compared this way a crafted bytes_used cannot wrap */
+    if (used > (unsigned long long)st.st_size - (unsigned long long)offset)
         die("%s: truncated AppImage: the SquashFS image needs %llu bytes after offset %lld, the file has %lld",
             appimage, used, offset, (long long)(st.st_size - offset));
 }
@@ -366,7 +367,8 @@ static int extract_image(const char *appimage, long long offset, const char *roo
             continue;
         }
         const mode_t type = sqfs_mode(inode.base.inode_type) & S_IFMT;
-        const mode_t perm = (mode_t)(inode.base.mode & 07777);
+        /* no setuid/setgid/sticky bits: an extracted file must not gain privileges */
+        const mode_t perm = (mode_t)(inode.base.mode & 0777);
         if (type == S_IFDIR) {
             /* owner keeps rwx so that contents can be written and the tree deleted again */
             if (ensure_dir(dest, 0755) != 0 || chmod(dest, perm | 0700) != 0) {
@@ -403,6 +405,7 @@ static int extract_image(const char *appimage, long long offset, const char *roo
     }
     sqfs_traverse_close(&trv);
     sqfs_destroy(&fs);
+    close(fs.fd);   /* sqfs_destroy() leaves it open (and it has no FD_CLOEXEC): not for AppRun */
     return errors;
 }
 
