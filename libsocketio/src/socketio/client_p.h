@@ -43,7 +43,6 @@ public:
     void detachEngine();
     /*! A decoded packet from the server. */
     void dispatch(const Protocol::Packet &packet);
-    /*! Closes the connection because the server sent something invalid; reconnects. */
     /*! Manager._destroy(): closes the engine when no socket is active any more. */
     void onSocketDeactivated();
 
