@@ -5,12 +5,11 @@
 #include "redisconnection_p.h"
 #include "redisdetail_p.h"
 #include "redislogging_p.h"
+#include "protocol/json.h"
 
 #include <SocketIo/namespace.h>
 
-#include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonObject>
 #include <QRandomGenerator>
 
 namespace SocketIo {
@@ -154,55 +153,11 @@ static QCborValue bytesAsNodeBuffers(const QCborValue &value)
     return value;
 }
 
-// JSON with the keys of every object in insertion order (QCborMap keeps it; QJsonObject sorts
-// them), so that a request reads like JSON.stringify's of the same object in Node: uid, requestId,
-// type, then the rest. Scalars are written by QJsonDocument, as before.
-static void writeJson(const QCborValue &value, QByteArray *out)
-{
-    if (value.isMap()) {
-        const QCborMap map = value.toMap();
-        out->append('{');
-        bool first = true;
-        for (auto it = map.cbegin(); it != map.cend(); ++it) {
-            if (!first)
-                out->append(',');
-            first = false;
-            const QCborValue key = it.key();
-            writeJson(key.isString() ? key : QCborValue(key.toVariant().toString()), out);
-            out->append(':');
-            writeJson(it.value(), out);
-        }
-        out->append('}');
-        return;
-    }
-    if (value.isArray()) {
-        const QCborArray array = value.toArray();
-        out->append('[');
-        for (qsizetype i = 0; i < array.size(); ++i) {
-            if (i)
-                out->append(',');
-            writeJson(array.at(i), out);
-        }
-        out->append(']');
-        return;
-    }
-    if (value.isTrue() || value.isFalse()) {
-        out->append(value.isTrue() ? "true" : "false");
-        return;
-    }
-    if (value.isInteger()) {
-        out->append(QByteArray::number(value.toInteger()));
-        return;
-    }
-    const QByteArray text = QJsonDocument(QJsonArray{value.toJsonValue()}).toJson(QJsonDocument::Compact);
-    out->append(text.mid(1, text.size() - 2));   // without [ ]
-}
-
+// JSON.stringify's text of the request: keys in insertion order (uid, requestId, type, then the
+// rest, as Node writes them), which the socket.io JSON writer keeps (QJsonObject would sort them)
 static QByteArray toJson(const QCborMap &map)
 {
-    QByteArray out;
-    writeJson(bytesAsNodeBuffers(map), &out);
-    return out;
+    return Protocol::Json::write(bytesAsNodeBuffers(map));
 }
 
 // Requests and responses come as JSON (node-redis-adapter, JSON parser) or as MessagePack.
