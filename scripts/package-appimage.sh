@@ -82,7 +82,7 @@ if ! cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}" >"$BUILD/appimag
 fi
 
 if grep -qx appimage-runtime <<<"$available"; then
-    RUNTIME=$(find "$BUILD" -path '*/packaging/appimage/appimage-runtime' -type f | head -n1)
+    RUNTIME=$(find "$BUILD" -path '*/packaging/appimage/appimage-runtime' -type f -print -quit)
 else
     # the runtime is not part of that build tree: build it standalone next to it
     log "building the AppImage runtime standalone"
@@ -114,7 +114,7 @@ for d in "$APPDIR"/usr/lib/*-linux-gnu*; do
 done
 
 # chat-server has no install rule: take it from the build tree, without its build-tree RUNPATH
-chat=$(find "$BUILD/examples" -path '*/chat-server/chat-server' -type f | head -n1)
+chat=$(find "$BUILD/examples" -path '*/chat-server/chat-server' -type f -print -quit)
 [ -n "$chat" ] || fail "chat-server binary not found under $BUILD/examples"
 cp "$chat" "$APPDIR/usr/bin/chat-server"
 cat >"$WORK/rpath-remove.cmake" <<'EOF'
@@ -206,8 +206,13 @@ excluded() {
 #                bundled GLib, so the host's copy is not used
 DLOPENED=(libsecret-1.so.0)
 for lib in "${DLOPENED[@]}"; do
-    src=$(ldconfig -p 2>/dev/null | awk -v n="$lib" '$1 == n && /x86-64|64bit/ {print $NF; exit}')
-    [ -n "$src" ] || src=$(ls /usr/lib/*-linux-gnu/"$lib" /usr/lib64/"$lib" /usr/lib/"$lib" 2>/dev/null | head -n1)
+    # awk reads to the end (no early exit): under pipefail, ldconfig killed by SIGPIPE would end the script
+    src=$(ldconfig -p 2>/dev/null | awk -v n="$lib" '!found && $1 == n && /x86-64|64bit/ {print $NF; found = 1}')
+    if [ -z "$src" ]; then
+        for cand in /usr/lib/*-linux-gnu/"$lib" /usr/lib64/"$lib" /usr/lib/"$lib"; do
+            if [ -e "$cand" ]; then src=$cand; break; fi
+        done
+    fi
     if [ -n "$src" ]; then
         cp -L "$src" "$APPDIR/usr/lib/$lib"
         echo "$lib <= $src (dlopen)" >>"$WORK/bundled-libs.txt"
