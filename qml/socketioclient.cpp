@@ -29,6 +29,13 @@ namespace {
 // engine bounds that by 5 s, this bounds it in case it never reports closed.
 constexpr auto RetiredClientGrace = 10s;
 
+/*! The namespace an unset \c namespace means: as Client::socket() without a name. */
+QString namespaceFromUrl(const QUrl &url)
+{
+    const QString path = url.path();
+    return path.isEmpty() ? u"/"_s : path;
+}
+
 void retire(Client *client)
 {
     client->close();
@@ -115,23 +122,32 @@ void QmlClient::setUrl(const QUrl &url)
 {
     if (url == m_url)
         return;
+    const QString oldNamespace = namespaceName();
     m_url = url;
     Q_EMIT urlChanged();
+    if (namespaceName() != oldNamespace)
+        Q_EMIT namespaceChanged();
     reopenIfActive();
 }
 
 QString QmlClient::namespaceName() const
 {
-    return m_namespace;
+    return m_namespace.isEmpty() ? namespaceFromUrl(m_url) : m_namespace;
 }
 
 void QmlClient::setNamespaceName(const QString &name)
 {
-    if (name == m_namespace)
-        return;
+    const QString oldNamespace = namespaceName();
     m_namespace = name;
+    if (namespaceName() == oldNamespace)
+        return;
     Q_EMIT namespaceChanged();
     reopenIfActive();
+}
+
+void QmlClient::resetNamespaceName()
+{
+    setNamespaceName(QString());
 }
 
 QJSValue QmlClient::auth() const
@@ -192,6 +208,47 @@ void QmlClient::setReconnection(bool reconnection)
     m_reconnection = reconnection;
     Q_EMIT reconnectionChanged();
     reopenIfActive();
+}
+
+bool QmlClient::withCredentials() const
+{
+    return m_withCredentials;
+}
+
+void QmlClient::setWithCredentials(bool withCredentials)
+{
+    if (withCredentials == m_withCredentials)
+        return;
+    m_withCredentials = withCredentials;
+    Q_EMIT withCredentialsChanged();
+    reopenIfActive();
+}
+
+int QmlClient::timeout() const
+{
+    return m_timeout;
+}
+
+void QmlClient::setTimeout(int timeout)
+{
+    if (timeout == m_timeout)
+        return;
+    m_timeout = timeout;
+    Q_EMIT timeoutChanged();
+    reopenIfActive();
+}
+
+int QmlClient::ackTimeout() const
+{
+    return m_ackTimeout;
+}
+
+void QmlClient::setAckTimeout(int ackTimeout)
+{
+    if (ackTimeout == m_ackTimeout)
+        return;
+    m_ackTimeout = ackTimeout;
+    Q_EMIT ackTimeoutChanged();
 }
 
 bool QmlClient::isActive() const
@@ -269,10 +326,12 @@ bool QmlClient::emitEvent(const QString &name, const QJSValue &args, const QJSVa
     if (callback.isUndefined() && onError.isUndefined())
         return m_socket->emitEvent(name, cborArgs);
 
-    // 0 keeps its QML meaning "wait forever" (the socket has no ackTimeout here)
+    // 0 means the ackTimeout property, whose 0 means "wait forever"
+    const int effectiveTimeout = timeout > 0 ? timeout : m_ackTimeout;
     AckReply *reply = m_socket->emitWithAck(
         name, cborArgs,
-        timeout > 0 ? std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(timeout)) : std::nullopt);
+        effectiveTimeout > 0 ? std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(effectiveTimeout))
+                             : std::nullopt);
     QObject::connect(reply, &AckReply::finished, this, [this, reply, callback, onError, name] {
         QJSEngine *engine = qjsEngine(this);
         if (reply->error() != AckReply::Error::NoError) {
@@ -318,21 +377,23 @@ void QmlClient::open()
     }
     ClientOptions options;
     options.path = m_path;
-    options.polling = m_transports.contains(u"polling"_s);
-    options.websocket = m_transports.contains(u"websocket"_s);
+    // in the application's order: the first one opens the connection (engine.io-client)
     for (const QString &transport : std::as_const(m_transports)) {
         if (transport != u"polling"_s && transport != u"websocket"_s)
             qCWarning(lcQml) << "SocketIoClient: unknown transport" << transport << "ignored";
+        else if (!options.transports.contains(transport))
+            options.transports.append(transport);
     }
-    if (!options.polling && !options.websocket) {
+    if (options.transports.isEmpty()) {
         qCWarning(lcQml) << "SocketIoClient: cannot connect: no transport in" << m_transports;
         setErrorString(u"no transport: transports must contain \"polling\" or \"websocket\""_s);
         setStatus(Error);
         return;
     }
-    // upgrade only makes sense starting from polling with websocket allowed
-    options.upgrade = options.polling && options.websocket;
     options.reconnection = m_reconnection;
+    options.withCredentials = m_withCredentials;
+    options.timeout = m_timeout < 0 ? std::nullopt
+                                    : std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(m_timeout));
     options.autoConnect = false;
 
     ClientSocketOptions socketOptions;
@@ -361,7 +422,16 @@ void QmlClient::open()
                          setErrorString(message);
                          setStatus(Error);
                          QJSEngine *engine = qjsEngine(this);
-                         Q_EMIT connectError(message, engine ? JsConversion::toJs(engine, data) : QJSValue());
+                         if (!engine) {
+                             Q_EMIT connectError(message, QJSValue(), QJSValue());
+                             return;
+                         }
+                         const ConnectErrorDetails info = m_socket->lastConnectError();
+                         QJSValue details = engine->newObject();
+                         details.setProperty(u"transportError"_s, info.transportError);
+                         details.setProperty(u"httpStatus"_s, info.httpStatus);
+                         details.setProperty(u"description"_s, info.description);
+                         Q_EMIT connectError(message, JsConversion::toJs(engine, data), details);
                      });
     QObject::connect(m_socket, &ClientSocket::eventReceived, this, [this](const Message &message) {
         QJSEngine *engine = qjsEngine(this);
@@ -381,7 +451,7 @@ void QmlClient::open()
         setStatus(Error);
     });
 
-    qCDebug(lcQml) << "SocketIoClient: connecting to" << m_url << "namespace" << m_namespace;
+    qCDebug(lcQml) << "SocketIoClient: connecting to" << m_url << "namespace" << m_socket->namespaceName();
     setStatus(Connecting);
     m_socket->open();
 }

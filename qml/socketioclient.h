@@ -38,8 +38,9 @@ class Message;
   Like QtWebSockets' WebSocket, it connects only when \c active is true and the declaration is
   complete (componentComplete()), so the order in which properties are written does not matter
   and a declaration with \c active: true connects exactly once. Changing \c url, \c namespace,
-  \c path, \c transports or \c reconnection while active reconnects with the new settings;
-  \c auth applies from the next CONNECT on. Setting \c active to false leaves the namespace
+  \c path, \c transports, \c reconnection, \c withCredentials or \c timeout while active
+  reconnects with the new settings; \c auth applies from the next CONNECT on, \c ackTimeout
+  from the next emitEvent(). Setting \c active to false leaves the namespace
   (the server sees "client namespace disconnect") and closes the connection.
 
   \c status: Closed (inactive, or the server closed the namespace), Connecting (joining, or
@@ -60,17 +61,35 @@ class QmlClient : public QObject, public QQmlParserStatus
 
     /*! The server, e.g. "http://localhost:3000" (http, https, ws or wss). */
     Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlChanged)
-    /*! The namespace to join, "/" by default. */
-    Q_PROPERTY(QString namespace READ namespaceName WRITE setNamespaceName NOTIFY namespaceChanged)
+    /*! The namespace to join. Unset (the default, or after \c{namespace = undefined}): the path
+        of \c url when it is neither empty nor "/" (as socket.io-client's
+        io("http://host/admin") joins "/admin"), else "/"; reading it then gives that namespace
+        (namespaceChanged() follows url changes). An empty string also means unset. */
+    Q_PROPERTY(QString namespace READ namespaceName WRITE setNamespaceName RESET resetNamespaceName
+                   NOTIFY namespaceChanged)
     /*! A JavaScript object sent with CONNECT (socket.handshake.auth on the server). */
     Q_PROPERTY(QJSValue auth READ auth WRITE setAuth NOTIFY authChanged)
     /*! The engine path, "/socket.io/" by default. */
     Q_PROPERTY(QString path READ path WRITE setPath NOTIFY pathChanged)
-    /*! Transports in use, ["polling", "websocket"] by default (polling first, then upgrade);
-        ["websocket"] connects with WebSocket only. */
+    /*! Transports in use, in order of preference (engine.io-client's \c transports):
+        ["polling", "websocket"] by default (polling first, then the upgrade); ["websocket",
+        "polling"] opens with WebSocket; ["websocket"] connects with WebSocket only. */
     Q_PROPERTY(QStringList transports READ transports WRITE setTransports NOTIFY transportsChanged)
     /*! Reconnect automatically after the connection is lost (true by default). */
     Q_PROPERTY(bool reconnection READ reconnection WRITE setReconnection NOTIFY reconnectionChanged)
+    /*! engine.io-client's \c withCredentials (false by default): when true, cookies the server
+        sets (e.g. a load balancer's sticky-session cookie) are sent back with the following
+        polling requests and the WebSocket upgrade of the same connection. */
+    Q_PROPERTY(bool withCredentials READ withCredentials WRITE setWithCredentials NOTIFY withCredentialsChanged)
+    /*! Connect timeout in milliseconds (socket.io-client's \c timeout, 20000 by default): an
+        Engine.IO handshake that takes longer fails with connectError("timeout") and is retried
+        as any failed attempt. 0 fails every attempt at once, as in socket.io-client; a negative
+        value disables the timeout (socket.io-client's \c{timeout: false}). */
+    Q_PROPERTY(int timeout READ timeout WRITE setTimeout NOTIFY timeoutChanged)
+    /*! Default acknowledgement timeout in milliseconds for emitEvent() calls with a callback or
+        onError and no timeout of their own (socket.io-client's \c ackTimeout); 0 (the default)
+        or negative: wait forever. Applies from the next emitEvent(), without reconnecting. */
+    Q_PROPERTY(int ackTimeout READ ackTimeout WRITE setAckTimeout NOTIFY ackTimeoutChanged)
     /*! Connect while true (only once the declaration is complete). */
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
@@ -84,7 +103,7 @@ public:
     enum Status { Closed, Connecting, Open, Error };
     Q_ENUM(Status)
 
-    /*! An inactive client for namespace "/". */
+    /*! An inactive client; the namespace is unset (the URL's path, else "/"). */
     explicit QmlClient(QObject *parent = nullptr);
     /*! Drops the connection at once, without signals. */
     ~QmlClient() override;
@@ -93,6 +112,7 @@ public:
     void setUrl(const QUrl &url);
     QString namespaceName() const;
     void setNamespaceName(const QString &name);
+    void resetNamespaceName();
     QJSValue auth() const;
     void setAuth(const QJSValue &auth);
     QString path() const;
@@ -101,6 +121,12 @@ public:
     void setTransports(const QStringList &transports);
     bool reconnection() const;
     void setReconnection(bool reconnection);
+    bool withCredentials() const;
+    void setWithCredentials(bool withCredentials);
+    int timeout() const;
+    void setTimeout(int timeout);
+    int ackTimeout() const;
+    void setAckTimeout(int ackTimeout);
     bool isActive() const;
     void setActive(bool active);
     Status status() const;
@@ -114,7 +140,8 @@ public:
       later, from the event loop:
       \list
       \li the server acknowledged: \a callback(...ackArgs) (if \a callback is a function);
-      \li no acknowledgement after \a timeout milliseconds (0, the default: wait forever), the
+      \li no acknowledgement after \a timeout milliseconds (0, the default: \c ackTimeout,
+          itself 0 by default: wait forever), the
           socket disconnected after sending it, or the emit was refused: \a onError(message) with
           "operation has timed out", "socket has been disconnected" or "the event was not sent"
           (without \a onError a warning says so and \a callback is not called).
@@ -143,6 +170,9 @@ Q_SIGNALS:
     void pathChanged();
     void transportsChanged();
     void reconnectionChanged();
+    void withCredentialsChanged();
+    void timeoutChanged();
+    void ackTimeoutChanged();
     void activeChanged();
     void statusChanged(SocketIo::QmlClient::Status status);
     void errorStringChanged();
@@ -154,8 +184,12 @@ Q_SIGNALS:
         "io client disconnect", "transport close". */
     void disconnected(const QString &reason);
     /*! Joining failed: \a message is the server's CONNECT_ERROR message (e.g. "Invalid
-        namespace") or the network error, \a data the error's data (undefined when none). */
-    void connectError(const QString &message, const QJSValue &data);
+        namespace") or the network error ("xhr poll error", "websocket error", "timeout", ...),
+        \a data the error's data (undefined when none), \a details what else socket.io-client's
+        connect_error Error carries: {transportError: bool (err.type "TransportError"),
+        httpStatus: number (err.description of a refused polling request, e.g. 403; 0 when
+        none), description: string}. Handlers written as (message, data) => ... keep working. */
+    void connectError(const QString &message, const QJSValue &data, const QJSValue &details);
     /*! The server sent event \a name with arguments \a args (a JavaScript array; binaries are
         ArrayBuffer). \a ack is undefined unless the server asked for an acknowledgement; then it
         is a function, socket.io's callback: ack(...ackArgs) sends the acknowledgement with those
@@ -176,11 +210,14 @@ private:
     QJSValue ackFunction(QJSEngine *engine, const SocketIo::Message &message);
 
     QUrl m_url;
-    QString m_namespace = QStringLiteral("/");
+    QString m_namespace;   // empty: unset, the URL's path
     QJSValue m_auth;
     QString m_path = QStringLiteral("/socket.io/");
     QStringList m_transports = {QStringLiteral("polling"), QStringLiteral("websocket")};
     bool m_reconnection = true;
+    bool m_withCredentials = false;
+    int m_timeout = 20000;
+    int m_ackTimeout = 0;
     bool m_active = false;
     bool m_componentComplete = true;   // false between classBegin() and componentComplete()
     Status m_status = Closed;

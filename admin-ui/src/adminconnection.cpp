@@ -340,8 +340,12 @@ void AdminConnection::close()
         return;
     std::unique_ptr<SocketIo::Client> client = std::move(d->client);
     client->disconnect(this);
-    if (d->socket)
+    if (d->socket) {
         d->socket->disconnect(this);
+        // leave as the official UI's socket.disconnect(): a DISCONNECT, the server sees
+        // "client namespace disconnect" (Client::close() alone is a "transport close")
+        d->socket->close();
+    }
     d->socket.clear();
     client->close();
     client.reset();

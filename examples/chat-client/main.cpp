@@ -88,7 +88,7 @@ int main(int argc, char *argv[])
         } else {
             QTimer::singleShot(0, &app, &QCoreApplication::quit);
         }
-        client.close();
+        socket->close();   // socket.disconnect(): DISCONNECT, then the last socket closes the engine
     };
     // at end of input, lines still buffered go out first (once connected)
     auto finish = [&] {

@@ -156,6 +156,8 @@ private Q_SLOTS:
     void ackTimeoutZeroTimesOutAtOnce_data() { addTransportRows(); }
     void ackTimeoutZeroTimesOutAtOnce();
     void closeBeforeEventLoopOpensNoEngine();
+    void clientCloseWhileReconnectingStopsAndOpenResumes_data() { addTransportRows(); }
+    void clientCloseWhileReconnectingStopsAndOpenResumes();
     void zeroReconnectionOptionsMeanTheDefaults();
     void retriesKeepThePerEmitTimeout_data() { addTransportRows(); }
     void retriesKeepThePerEmitTimeout();
@@ -1063,6 +1065,48 @@ void tst_Client::closeBeforeEventLoopOpensNoEngine()
     socket->open();
     QTRY_VERIFY(socket->isConnected());
     QCOMPARE(engineConnections.size(), 1);
+}
+
+void tst_Client::clientCloseWhileReconnectingStopsAndOpenResumes()
+{
+    // socket.io-client's manager.disconnect() during the reconnection delay: the timer is
+    // cancelled, "close" / "disconnect" with "forced close" again, the sockets stay active, and
+    // manager.open() connects them
+    auto io = sioStartServer();
+    QVERIFY(io);
+    const quint16 port = io->serverPort();
+    ClientOptions options = rowOptions();
+    options.reconnectionDelay = 100ms;
+    options.reconnectionDelayMax = 100ms;
+    options.randomizationFactor = 0;
+    Client client(urlFor(port), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy disconnected(socket, &ClientSocket::disconnected);
+    QSignalSpy closed(&client, &Client::closed);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QTRY_VERIFY(socket->isConnected());
+
+    io->close();
+    QTRY_COMPARE(client.state(), Client::State::Reconnecting);
+    QCOMPARE(disconnected.size(), 1);
+    QCOMPARE(closed.size(), 1);
+    client.close();
+    const qsizetype attemptsBefore = attempts.size();   // failed attempts may have run already
+    QCOMPARE(client.state(), Client::State::Closed);
+    QCOMPARE(closed.size(), 2);
+    QCOMPARE(closed.last().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QCOMPARE(disconnected.size(), 2);
+    QCOMPARE(disconnected.last().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QVERIFY(socket->isActive());
+    // the 100 ms delay has long passed: no attempt
+    QVERIFY(!attempts.wait(600));
+    QCOMPARE(attempts.size(), attemptsBefore);
+    QCOMPARE(client.state(), Client::State::Closed);
+
+    QVERIFY(io->listen(QHostAddress::LocalHost, port));
+    client.open();
+    QTRY_VERIFY(socket->isConnected());
+    QCOMPARE(attempts.size(), attemptsBefore);
 }
 
 void tst_Client::zeroReconnectionOptionsMeanTheDefaults()

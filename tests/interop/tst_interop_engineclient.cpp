@@ -47,6 +47,8 @@ private Q_SLOTS:
     void clientCloseIsTransportCloseOnServer_data();
     void clientCloseIsTransportCloseOnServer();
     void largeMessagesAreSplitAcrossPosts();
+    void transportsOrderAndRememberUpgradeAcrossOpens_data();
+    void transportsOrderAndRememberUpgradeAcrossOpens();
 
 private:
     bool startServer(const QStringList &arguments = {});
@@ -245,6 +247,48 @@ void tst_InteropEngineClient::largeMessagesAreSplitAcrossPosts()
     }
     QTRY_COMPARE_WITH_TIMEOUT(m_texts, expected, 10000);
     QCOMPARE(m_closed->size(), 0);
+}
+
+void tst_InteropEngineClient::transportsOrderAndRememberUpgradeAcrossOpens_data()
+{
+    QTest::addColumn<QStringList>("transports");
+    QTest::addColumn<bool>("rememberUpgrade");
+    QTest::addColumn<QStringList>("expected");   // the transport of each of two sessions at connection
+    QTest::newRow("default") << QStringList() << false << QStringList{u"polling"_qs, u"polling"_qs};
+    QTest::newRow("rememberUpgrade") << QStringList() << true << QStringList{u"polling"_qs, u"websocket"_qs};
+    QTest::newRow("websocket first") << QStringList{u"websocket"_qs, u"polling"_qs} << false
+                                     << QStringList{u"websocket"_qs, u"websocket"_qs};
+}
+
+void tst_InteropEngineClient::transportsOrderAndRememberUpgradeAcrossOpens()
+{
+    // engine.io-client: the first transport of `transports` opens the session; rememberUpgrade
+    // opens with WebSocket after a session that ended up on it (here: the same EngineClient
+    // opened again)
+    SOCKETIO_REQUIRE_NODE();
+    QFETCH(QStringList, transports);
+    QFETCH(bool, rememberUpgrade);
+    QFETCH(QStringList, expected);
+    QVERIFY(startServer());
+    EngineClient client;
+    client.setUrl(m_url);
+    EngineClientOptions options;
+    options.transports = transports;
+    options.rememberUpgrade = rememberUpgrade;
+    client.setOptions(options);
+    QSignalSpy opened(&client, &EngineClient::opened);
+    QSignalSpy closed(&client, &EngineClient::closed);
+    QStringList seen;
+    for (int session = 0; session < 2; ++session) {
+        client.open();
+        WAIT_EVENT(connection, "connection");
+        seen.append(connection.value(u"transport").toString());
+        QTRY_COMPARE_WITH_TIMEOUT(opened.size(), session + 1, 10000);
+        QTRY_COMPARE(client.transportName(), u"websocket"_qs);   // upgraded, or opened with it
+        client.close();
+        QTRY_COMPARE(closed.size(), session + 1);
+    }
+    QCOMPARE(seen, expected);
 }
 
 QTEST_GUILESS_MAIN(tst_InteropEngineClient)

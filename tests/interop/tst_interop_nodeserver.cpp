@@ -60,6 +60,17 @@ private Q_SLOTS:
     void undecodableEnginePacketIsServerError();
     void urlPathIsTheDefaultNamespace_data() { addTransportRows(); }
     void urlPathIsTheDefaultNamespace();
+    void clientCloseIsForcedCloseAndOpenRejoins_data() { addTransportRows(); }
+    void clientCloseIsForcedCloseAndOpenRejoins();
+    void transportsOrderChoosesTheFirstTransport_data();
+    void transportsOrderChoosesTheFirstTransport();
+    void tryAllTransportsFallsBackToTheNext_data();
+    void tryAllTransportsFallsBackToTheNext();
+    void rememberUpgradeOpensWithWebSocketNextTime_data();
+    void rememberUpgradeOpensWithWebSocketNextTime();
+    void addTrailingSlashChoosesTheRequestPath_data();
+    void addTrailingSlashChoosesTheRequestPath();
+    void connectErrorDetailsCarryTheHttpStatus();
 
 private:
     /*! Starts the reference server; returns its port (0 on failure). */
@@ -173,6 +184,11 @@ void tst_InteropNodeServer::namespacesAndConnectErrorWithData()
     QTRY_COMPARE(deniedErrors.size(), 1);
     QCOMPARE(deniedErrors.first().at(0).toString(), u"not authorized"_s);
     QCOMPARE(deniedErrors.first().at(1).value<QCborValue>(), QCborValue(QCborMap{{u"reason"_s, u"bad token"_s}}));
+    // the same in the details: a server refusal, not a TransportError
+    QCOMPARE(denied->lastConnectError().message, u"not authorized"_s);
+    QCOMPARE(denied->lastConnectError().data, QCborValue(QCborMap{{u"reason"_s, u"bad token"_s}}));
+    QVERIFY(!denied->lastConnectError().transportError);
+    QCOMPARE(denied->lastConnectError().httpStatus, 0);
     QVERIFY(!denied->isActive());
     QVERIFY(main->id() != custom->id());
 
@@ -457,6 +473,326 @@ void tst_InteropNodeServer::urlPathIsTheDefaultNamespace()
     // a URL whose path is "/" (or empty) means "/"
     Client rootClient(QUrl(u"http://127.0.0.1:%1/"_s.arg(port)), rowOptions());
     QCOMPARE(rootClient.socket()->namespaceName(), u"/"_s);
+}
+
+void tst_InteropNodeServer::clientCloseIsForcedCloseAndOpenRejoins()
+{
+    // socket.io-client's manager.disconnect() (Manager._close() -> onclose("forced close")): no
+    // DISCONNECT packets, the engine closes (the server sees "transport close"), every active
+    // socket gets "disconnect" with "forced close" and stays active, nothing reconnects by
+    // itself, and manager.open() / socket.connect() bring the sockets back.
+    NodeProcess node;
+    const quint16 port = startServer(node);
+    QVERIFY(port);
+    const QUrl url(u"http://127.0.0.1:%1"_s.arg(port));
+    ClientOptions options = rowOptions();
+    // a reconnection, if one were scheduled, would start within the waits below
+    options.reconnectionDelay = 50ms;
+    options.reconnectionDelayMax = 50ms;
+    Client client(url, options);
+    ClientSocket *main = client.socket(u"/"_s);
+    ClientSocket *custom = client.socket(u"/custom"_s);
+    QSignalSpy mainDisconnected(main, &ClientSocket::disconnected);
+    QSignalSpy customDisconnected(custom, &ClientSocket::disconnected);
+    QSignalSpy closed(&client, &Client::closed);
+    QSignalSpy opened(&client, &Client::opened);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QTRY_VERIFY_WITH_TIMEOUT(main->isConnected() && custom->isConnected(), 10000);
+    QCOMPARE(opened.size(), 1);
+    for (int i = 0; i < 2; ++i)
+        QVERIFY(!node.waitForEvent(u"connection"_s).isEmpty());
+    // the reference server never acknowledges this event: the ack is pending at close()
+    AckReply *pending = main->emitWithAck(u"never-acked"_s, {}, std::nullopt);
+    const auto pendingHolder = keep(pending);
+    QSignalSpy pendingFinished(pending, &AckReply::finished);
+    QVERIFY(!node.waitForReceived(u"never-acked"_s).isEmpty());
+
+    client.close();
+    QCOMPARE(client.state(), Client::State::Closed);
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QCOMPARE(mainDisconnected.size(), 1);
+    QCOMPARE(mainDisconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QCOMPARE(customDisconnected.size(), 1);
+    QCOMPARE(customDisconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QVERIFY(main->isActive());
+    QVERIFY(custom->isActive());
+    QVERIFY(!main->isConnected());
+    QVERIFY(main->id().isEmpty());
+    QTRY_COMPARE(pendingFinished.size(), 1);
+    QCOMPARE(pending->error(), AckReply::Error::Disconnected);
+    // no DISCONNECT packet: both namespaces leave with the transport
+    QStringList serverReasons;
+    for (int i = 0; i < 2; ++i) {
+        const QJsonObject left = node.waitForEvent(u"disconnect"_s);
+        QVERIFY2(!left.isEmpty(), qPrintable(node.diagnostics()));
+        serverReasons.append(left.value(u"reason"_s).toString());
+    }
+    QCOMPARE(serverReasons, (QStringList{u"transport close"_s, u"transport close"_s}));
+    // nothing reconnects by itself
+    QVERIFY(!opened.wait(500));
+    QCOMPARE(attempts.size(), 0);
+    QCOMPARE(client.state(), Client::State::Closed);
+
+    // the Manager emits "close" on every disconnect(), and each active socket hears it
+    client.close();
+    QCOMPARE(closed.size(), 2);
+    QCOMPARE(mainDisconnected.size(), 2);
+    QCOMPARE(customDisconnected.size(), 2);
+    QCOMPARE(customDisconnected.last().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+
+    // manager.open(): every active socket joins again
+    client.open();
+    QTRY_VERIFY_WITH_TIMEOUT(main->isConnected() && custom->isConnected(), 10000);
+    QStringList namespaces;
+    for (int i = 0; i < 2; ++i)
+        namespaces.append(node.waitForEvent(u"connection"_s).value(u"namespace"_s).toString());
+    namespaces.sort();
+    QCOMPARE(namespaces, (QStringList{u"/"_s, u"/custom"_s}));
+    QCOMPARE(attempts.size(), 0);
+
+    // closed before the event loop ran: socket.io-client's socket is already active then (it
+    // connects in its constructor), so ours counts as active too and rejoins on socket.connect()
+    Client early(url, options);
+    ClientSocket *earlySocket = early.socket();
+    QSignalSpy earlyDisconnected(earlySocket, &ClientSocket::disconnected);
+    QSignalSpy earlyOpened(&early, &Client::opened);
+    early.close();
+    QVERIFY(earlySocket->isActive());
+    QCOMPARE(earlyDisconnected.size(), 1);
+    QCOMPARE(earlyDisconnected.first().at(0).value<DisconnectReason>(), DisconnectReason::ForcedClose);
+    QVERIFY(!earlyOpened.wait(300));
+    QVERIFY(!early.engine());
+    earlySocket->open();
+    QTRY_VERIFY_WITH_TIMEOUT(earlySocket->isConnected(), 10000);
+}
+
+namespace {
+
+/*! The transport of the request that opened each Engine.IO session (polling GET or WebSocket
+    upgrade without sid), in order. */
+QStringList openingTransports(const NodeProcess &node)
+{
+    QStringList list;
+    for (const QJsonObject &line : node.lines()) {
+        const QString event = line.value(u"event"_s).toString();
+        if ((event == u"request"_s || event == u"upgrade"_s) && line.value(u"sid"_s).isNull())
+            list.append(line.value(u"transport"_s).toString());
+    }
+    return list;
+}
+
+} // namespace
+
+void tst_InteropNodeServer::transportsOrderChoosesTheFirstTransport_data()
+{
+    QTest::addColumn<QStringList>("transports");
+    QTest::addColumn<QString>("opening");
+    QTest::addColumn<QString>("final");
+    QTest::newRow("websocket, polling") << QStringList{u"websocket"_s, u"polling"_s} << u"websocket"_s
+                                        << u"websocket"_s;
+    QTest::newRow("polling, websocket") << QStringList{u"polling"_s, u"websocket"_s} << u"polling"_s
+                                        << u"websocket"_s;
+    // a transport not listed is never upgraded to
+    QTest::newRow("polling") << QStringList{u"polling"_s} << u"polling"_s << u"polling"_s;
+}
+
+void tst_InteropNodeServer::transportsOrderChoosesTheFirstTransport()
+{
+    // engine.io-client opens with transports[0] and upgrades only to listed transports
+    QFETCH(QStringList, transports);
+    QFETCH(QString, opening);
+    QFETCH(QString, final);
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node);
+    QVERIFY(port);
+    ClientOptions options;
+    options.transports = transports;
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy opened(&client, &Client::opened);
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    QVERIFY(!node.waitForEvent(u"connection"_s).isEmpty());
+    QCOMPARE(openingTransports(node), QStringList{opening});
+    if (final != opening)
+        QTRY_COMPARE(client.engine()->transportName(), final);
+    // an ack round trip: an upgrade that were to happen would have started by now
+    AckReply *reply = socket->emitWithAck(u"never-acked"_s, {}, 300ms);
+    const auto holder = keep(reply);
+    QSignalSpy finished(reply, &AckReply::finished);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(client.engine()->transportName(), final);
+    QCOMPARE(opened.size(), 1);
+}
+
+void tst_InteropNodeServer::tryAllTransportsFallsBackToTheNext_data()
+{
+    QTest::addColumn<bool>("tryAllTransports");
+    QTest::newRow("tryAllTransports false (default)") << false;
+    QTest::newRow("tryAllTransports true") << true;
+}
+
+void tst_InteropNodeServer::tryAllTransportsFallsBackToTheNext()
+{
+    // a polling-only server refuses the WebSocket: engine.io-client fails the attempt, or with
+    // tryAllTransports goes on with the next transport of the list within the same attempt
+    QFETCH(bool, tryAllTransports);
+    QCOMPARE(ClientOptions().tryAllTransports, false);
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node, {u"--transports"_s, u"polling"_s});
+    QVERIFY(port);
+    ClientOptions options;
+    options.transports = {u"websocket"_s, u"polling"_s};
+    options.reconnection = false;
+    options.tryAllTransports = tryAllTransports;
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QSignalSpy connectErrors(socket, &ClientSocket::connectError);
+    if (tryAllTransports) {
+        QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+        QCOMPARE(client.engine()->transportName(), u"polling"_s);
+        QCOMPARE(node.waitForEvent(u"connection"_s).value(u"id"_s).toString(), socket->id());
+        // one attempt: the WebSocket refused, then polling; no error reported for the first
+        QCOMPARE(openingTransports(node), (QStringList{u"websocket"_s, u"polling"_s}));
+        QCOMPARE(errors.size(), 0);
+        QCOMPARE(connectErrors.size(), 0);
+        return;
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, 10000);
+    QCOMPARE(errors.first().at(0).toString(), u"websocket error"_s);
+    QCOMPARE(connectErrors.size(), 1);
+    QVERIFY(!socket->isConnected());
+    QCOMPARE(client.state(), Client::State::Closed);
+    // only the WebSocket was tried
+    QCOMPARE(openingTransports(node), QStringList{u"websocket"_s});
+}
+
+void tst_InteropNodeServer::rememberUpgradeOpensWithWebSocketNextTime_data()
+{
+    QTest::addColumn<bool>("rememberUpgrade");
+    QTest::newRow("rememberUpgrade false (default)") << false;
+    QTest::newRow("rememberUpgrade true") << true;
+}
+
+void tst_InteropNodeServer::rememberUpgradeOpensWithWebSocketNextTime()
+{
+    // engine.io-client: after a successful upgrade, rememberUpgrade opens the next connection
+    // with WebSocket directly; without it every connection starts with polling again
+    QFETCH(bool, rememberUpgrade);
+    QCOMPARE(ClientOptions().rememberUpgrade, false);
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node);
+    QVERIFY(port);
+    ClientOptions options;
+    options.rememberUpgrade = rememberUpgrade;
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    ClientSocket *socket = client.socket();
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    QTRY_COMPARE(client.engine()->transportName(), u"websocket"_s);
+    QCOMPARE(openingTransports(node), QStringList{u"polling"_s});
+    QVERIFY(!node.waitForEvent(u"connection"_s).isEmpty());
+
+    client.close();
+    client.open();
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    QVERIFY(!node.waitForEvent(u"connection"_s).isEmpty());
+    const QString second = rememberUpgrade ? u"websocket"_s : u"polling"_s;
+    QCOMPARE(openingTransports(node), (QStringList{u"polling"_s, second}));
+    QTRY_COMPARE(client.engine()->transportName(), u"websocket"_s);
+
+    // another client never inherits it (engine.io-client keeps it process-wide; we keep it per client)
+    Client other(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    QTRY_VERIFY_WITH_TIMEOUT(other.socket()->isConnected(), 10000);
+    QCOMPARE(openingTransports(node), (QStringList{u"polling"_s, second, u"polling"_s}));
+}
+
+void tst_InteropNodeServer::addTrailingSlashChoosesTheRequestPath_data()
+{
+    QTest::addColumn<bool>("addTrailingSlash");
+    QTest::addColumn<QString>("path");
+    QTest::newRow("addTrailingSlash true (default)") << true << u"/socket.io/"_s;
+    QTest::newRow("addTrailingSlash false") << false << u"/socket.io"_s;
+}
+
+void tst_InteropNodeServer::addTrailingSlashChoosesTheRequestPath()
+{
+    // engine.io-client: path = path without its trailing '/' + (addTrailingSlash ? "/" : "");
+    // a server created with addTrailingSlash: false answers both forms
+    QFETCH(bool, addTrailingSlash);
+    QFETCH(QString, path);
+    QCOMPARE(ClientOptions().addTrailingSlash, true);
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node, {u"--no-trailing-slash"_s});
+    QVERIFY(port);
+    ClientOptions options;
+    options.addTrailingSlash = addTrailingSlash;
+    Client client(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), options);
+    QCOMPARE(client.options().path, u"/socket.io/"_s);
+    ClientSocket *socket = client.socket();
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    QTRY_COMPARE(client.engine()->transportName(), u"websocket"_s);
+    QCOMPARE(client.engine()->options().path, path);
+    int requests = 0;
+    for (const QJsonObject &line : node.lines()) {
+        const QString event = line.value(u"event"_s).toString();
+        if (event != u"request"_s && event != u"upgrade"_s)
+            continue;
+        ++requests;
+        QCOMPARE(line.value(u"path"_s).toString(), path);
+    }
+    QVERIFY(requests >= 3);   // handshake, CONNECT POST, upgrade
+}
+
+void tst_InteropNodeServer::connectErrorDetailsCarryTheHttpStatus()
+{
+    // socket.io-client: a handshake refused by allowRequest is connect_error TransportError
+    // "xhr poll error" whose description is the XHR's status, 403 (over WebSocket "websocket
+    // error" with an event object as description)
+    NodeProcess node;
+    const quint16 port = startOptionsServer(node, {u"--refuse"_s});
+    QVERIFY(port);
+    const QUrl url(u"http://127.0.0.1:%1"_s.arg(port));
+    ClientOptions options;
+    options.reconnection = false;
+    options.transports = {u"polling"_s};
+    Client client(url, options);
+    ClientSocket *socket = client.socket();
+    QCOMPARE(socket->lastConnectError().message, QString());
+    SocketIo::ConnectErrorDetails inSlot;
+    QObject::connect(socket, &ClientSocket::connectError, socket, [&] { inSlot = socket->lastConnectError(); });
+    QSignalSpy errors(&client, &Client::errorOccurred);
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, 10000);
+    QCOMPARE(errors.first().at(0).toString(), u"xhr poll error"_s);
+    QCOMPARE(client.lastError().message, u"xhr poll error"_s);
+    QVERIFY(client.lastError().transportError);
+    QCOMPARE(client.lastError().httpStatus, 403);
+    QVERIFY2(client.lastError().description.contains(u"403"_s), qPrintable(client.lastError().description));
+    QCOMPARE(inSlot.message, u"xhr poll error"_s);
+    QVERIFY(inSlot.transportError);
+    QCOMPARE(inSlot.httpStatus, 403);
+    QCOMPARE(inSlot.data, QCborValue());
+
+    options.transports = {u"websocket"_s};
+    Client wsClient(url, options);
+    ClientSocket *wsSocket = wsClient.socket();
+    QSignalSpy wsErrors(wsSocket, &ClientSocket::connectError);
+    QTRY_COMPARE_WITH_TIMEOUT(wsErrors.size(), 1, 10000);
+    QCOMPARE(wsErrors.first().at(0).toString(), u"websocket error"_s);
+    QVERIFY(wsSocket->lastConnectError().transportError);
+    QCOMPARE(wsSocket->lastConnectError().httpStatus, 0);
+    QVERIFY(!wsSocket->lastConnectError().description.isEmpty());
+
+    // a connect timeout is a plain Error("timeout")
+    ClientOptions timeoutOptions;
+    timeoutOptions.reconnection = false;
+    timeoutOptions.timeout = 0ms;
+    Client timedOut(url, timeoutOptions);
+    QSignalSpy timeoutErrors(&timedOut, &Client::errorOccurred);
+    QTRY_COMPARE(timeoutErrors.size(), 1);
+    QCOMPARE(timedOut.lastError().message, u"timeout"_s);
+    QVERIFY(!timedOut.lastError().transportError);
+    QCOMPARE(timedOut.lastError().httpStatus, 0);
 }
 
 QTEST_GUILESS_MAIN(tst_InteropNodeServer)

@@ -7,20 +7,42 @@
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
 
+#include <SocketIo/engineserver.h>
+#include <SocketIo/enginesession.h>
+#include <SocketIo/serveroptions.h>
+
 #include <QCborMap>
 #include <QHostAddress>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
 
 using namespace Qt::StringLiterals;
 
 TestServer::TestServer(QObject *parent)
     : QObject(parent)
-    , m_server(std::make_unique<SocketIo::Server>())
+    , m_server(std::make_unique<SocketIo::Server>([] {
+        SocketIo::ServerOptions options;
+        options.cookie.enabled = true;   // io=<sid>, sent back only with withCredentials
+        // a handshake whose query has "refuse" is refused (HTTP 403 for polling)
+        options.allowRequest = [](const SocketIo::EngineRequest &request) {
+            return request.query.hasQueryItem(u"refuse"_s) ? u"refused"_s : QString();
+        };
+        return options;
+    }()))
 {
     m_server->of(u"/private"_s)->use([](SocketIo::Socket *, const SocketIo::Next &next) {
         next(u"not authorized"_s, QCborMap{{u"code"_s, 42}});
     });
     QObject::connect(m_server.get(), &SocketIo::Server::connection, this, &TestServer::onConnection);
+    QObject::connect(m_server->of(u"/custom"_s), &SocketIo::Namespace::connection, this, &TestServer::onConnection);
     m_server->listen(QHostAddress::LocalHost, 0);
+    m_cookiePort = new QTcpServer(this);
+    QObject::connect(m_cookiePort, &QTcpServer::newConnection, this, &TestServer::onCookiePortConnection);
+    m_cookiePort->listen(QHostAddress::LocalHost, 0);
+    // accepted by the kernel (listen backlog), never answered
+    m_silentPort = new QTcpServer(this);
+    m_silentPort->listen(QHostAddress::LocalHost, 0);
 }
 
 TestServer::~TestServer()
@@ -31,7 +53,51 @@ TestServer::~TestServer()
 
 bool TestServer::isListening() const
 {
-    return m_server->isListening();
+    return m_server->isListening() && m_cookiePort->isListening() && m_silentPort->isListening();
+}
+
+QString TestServer::cookieUrl() const
+{
+    return u"http://127.0.0.1:%1"_s.arg(m_cookiePort->serverPort());
+}
+
+QString TestServer::silentUrl() const
+{
+    return u"http://127.0.0.1:%1"_s.arg(m_silentPort->serverPort());
+}
+
+int TestServer::cookieRequests() const
+{
+    return m_cookieRequests;
+}
+
+QString TestServer::namespaceOf(const QString &tag) const
+{
+    return m_namespaces.value(tag);
+}
+
+QString TestServer::joinedOver(const QString &tag) const
+{
+    return m_joinedOver.value(tag);
+}
+
+void TestServer::onCookiePortConnection()
+{
+    while (QTcpSocket *socket = m_cookiePort->nextPendingConnection()) {
+        // connected before the engine's own readyRead handler, so this sees each request head
+        // before the engine reads it (the engine reads everything available each time; peek()
+        // leaves the bytes to it)
+        QObject::connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
+            const QList<QByteArray> lines = socket->peek(socket->bytesAvailable()).split('\n');
+            for (const QByteArray &line : lines) {
+                if (line.toLower().startsWith("cookie:") && line.contains("io=")) {
+                    ++m_cookieRequests;
+                    Q_EMIT cookieRequestsChanged();
+                }
+            }
+        });
+        m_server->engine()->handleConnection(socket);
+    }
 }
 
 QString TestServer::url() const
@@ -90,6 +156,8 @@ void TestServer::onConnection(SocketIo::Socket *socket)
     const QString tag = socket->handshake().auth.value(u"tag"_s).toString();
     ++m_connections[tag];
     m_sockets.insert(tag, socket);
+    m_namespaces.insert(tag, socket->nsp()->name());
+    m_joinedOver.insert(tag, socket->conn()->transportName());
     QObject::connect(socket, &SocketIo::Socket::disconnected, this,
                      [this, tag](SocketIo::DisconnectReason reason, const QString &) {
                          m_disconnectReasons[tag] = SocketIo::reasonString(reason);

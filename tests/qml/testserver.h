@@ -9,6 +9,8 @@
 
 #include <memory>
 
+QT_FORWARD_DECLARE_CLASS(QTcpServer)
+
 namespace SocketIo {
 class Server;
 class Socket;
@@ -20,8 +22,15 @@ class Socket;
   arguments; "record" stores its arguments (lastArgs, CBOR diagnostic notation) and acks with no
   arguments; "binary" stores the first argument (lastBinaryHex) and is echoed as "binary-back";
   "ask-mixed" is answered with "mixed" (nested JSON with binaries); "kick" makes the server
-  disconnect the socket. "/private" refuses every connection with message "not authorized" and
-  data {code: 42}; any other namespace is unknown ("Invalid namespace").
+  disconnect the socket. "/custom" accepts everyone (its sockets are counted and tagged like
+  those of "/", see namespaceOf()). "/private" refuses every connection with message "not
+  authorized" and data {code: 42}; any other namespace is unknown ("Invalid namespace").
+
+  A handshake whose query has a "refuse" item is refused (allowRequest: HTTP 403 for polling).
+  The handshake response sets the cookie io=<sid> (engine.io's cookie option). The same server
+  also answers on cookieUrl, a second port whose HTTP requests are inspected before the server
+  reads them: cookieRequests counts those that carry the io cookie back. silentUrl is a port
+  that accepts TCP connections and never answers (for connect timeouts).
 
   Clients identify themselves with auth {tag: "..."}; connections and disconnect reasons are
   counted per tag. askClient() sends an event with an ack request to a tagged client and records
@@ -31,6 +40,10 @@ class TestServer : public QObject
 {
     Q_OBJECT
     Q_PROPERTY(QString url READ url CONSTANT)
+    Q_PROPERTY(QString cookieUrl READ cookieUrl CONSTANT)
+    Q_PROPERTY(QString silentUrl READ silentUrl CONSTANT)
+    /*! Requests on cookieUrl that carried the io cookie. */
+    Q_PROPERTY(int cookieRequests READ cookieRequests NOTIFY cookieRequestsChanged)
     Q_PROPERTY(QString lastArgs READ lastArgs NOTIFY recorded)
     Q_PROPERTY(QString lastBinaryHex READ lastBinaryHex NOTIFY recorded)
     /*! The ack arguments of the last answer to askClient() (CBOR diagnostic notation, binaries
@@ -46,6 +59,9 @@ public:
     bool isListening() const;
     /*! "http://127.0.0.1:<port>". */
     QString url() const;
+    QString cookieUrl() const;
+    QString silentUrl() const;
+    int cookieRequests() const;
     QString lastArgs() const;
     QString lastBinaryHex() const;
     QString lastAnswer() const;
@@ -55,6 +71,11 @@ public:
     Q_INVOKABLE int connections(const QString &tag) const;
     /*! socket.io's reason string of the last disconnect of a socket tagged \a tag; empty if none. */
     Q_INVOKABLE QString disconnectReason(const QString &tag) const;
+    /*! The namespace of the last socket tagged \a tag ("/" or "/custom"); empty if none. */
+    Q_INVOKABLE QString namespaceOf(const QString &tag) const;
+    /*! The Engine.IO transport ("polling" or "websocket") the last socket tagged \a tag was on
+        when it joined its namespace; empty if none. */
+    Q_INVOKABLE QString joinedOver(const QString &tag) const;
     /*! Emits \a event with \a args to the last socket tagged \a tag, asking for an ack (no
         timeout); the answer lands in lastAnswer. False if no such socket is connected. */
     Q_INVOKABLE bool askClient(const QString &tag, const QString &event, const QVariantList &args);
@@ -64,11 +85,19 @@ Q_SIGNALS:
     void recorded();
     /*! An askClient() reply finished (lastAnswer and answers changed). */
     void answered();
+    void cookieRequestsChanged();
 
 private:
     void onConnection(SocketIo::Socket *socket);
 
+    void onCookiePortConnection();
+
     std::unique_ptr<SocketIo::Server> m_server;
+    QTcpServer *m_cookiePort = nullptr;
+    QTcpServer *m_silentPort = nullptr;
+    int m_cookieRequests = 0;
+    QHash<QString, QString> m_namespaces;
+    QHash<QString, QString> m_joinedOver;
     QHash<QString, int> m_connections;
     QHash<QString, QString> m_disconnectReasons;
     QString m_lastArgs;

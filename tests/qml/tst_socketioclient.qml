@@ -112,6 +112,9 @@ TestCase {
         compare(client.path, "/socket.io/")
         compare(client.transports, ["polling", "websocket"])
         compare(client.reconnection, true)
+        compare(client.withCredentials, false)
+        compare(client.timeout, 20000)
+        compare(client.ackTimeout, 0)
         compare(client.active, false)
         compare(client.status, SocketIoClient.Closed)
         compare(client.id, "")
@@ -353,6 +356,31 @@ TestCase {
         compare(client.status, SocketIoClient.Error)
     }
 
+    function test_connectErrorDetailsOfARefusedHandshake() {
+        // socket.io-client: connect_error TransportError "xhr poll error", description 403
+        const client = createClient({ url: testServer.url + "/?refuse=1", transports: ["polling"],
+                                      reconnection: false })
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1)
+        compare(errorSpy.signalArguments[0][0], "xhr poll error")
+        compare(errorSpy.signalArguments[0][1], undefined)
+        const details = errorSpy.signalArguments[0][2]
+        compare(details.transportError, true)
+        compare(details.httpStatus, 403)
+        verify(details.description.indexOf("403") >= 0, details.description)
+        compare(client.errorString, "xhr poll error")
+    }
+
+    function test_connectErrorDetailsOfAServerRefusal() {
+        const client = createClient({ namespace: "/private" })
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1)
+        compare(errorSpy.signalArguments[0][2].transportError, false)
+        compare(errorSpy.signalArguments[0][2].httpStatus, 0)
+    }
+
     function test_inactiveLeavesTheNamespace() {
         const client = openClient("leave")
         const disconnectedSpy = spy(client, "disconnected")
@@ -387,6 +415,88 @@ TestCase {
         tryCompare(client, "status", SocketIoClient.Open)
         verify(client.id !== firstId)
         compare(testServer.connections("url-change"), 2)
+    }
+
+    function test_unsetNamespaceIsTheUrlPath() {
+        // socket.io-client: io("http://host/custom") joins "/custom"
+        const client = createClient({ url: testServer.url + "/custom", auth: { tag: "url-path" } })
+        compare(client.namespace, "/custom")
+        const namespaceSpy = spy(client, "namespaceChanged")
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.namespaceOf("url-path"), "/custom")
+        // an explicit namespace wins over the URL's path
+        client.namespace = "/"
+        compare(namespaceSpy.count, 1)
+        compare(client.status, SocketIoClient.Connecting)
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.namespaceOf("url-path"), "/")
+        // undefined unsets it again: the URL's path
+        client.namespace = undefined
+        compare(client.namespace, "/custom")
+        compare(namespaceSpy.count, 2)
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.namespaceOf("url-path"), "/custom")
+        compare(testServer.connections("url-path"), 3)
+        // unset, it follows the URL; a URL without a path means "/"
+        client.url = testServer.url
+        compare(client.namespace, "/")
+        compare(namespaceSpy.count, 3)
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.namespaceOf("url-path"), "/")
+    }
+
+    function test_transportsOrder() {
+        // engine.io-client opens with the first transport of the list
+        openClient("websocket-first", { transports: ["websocket", "polling"] })
+        compare(testServer.joinedOver("websocket-first"), "websocket")
+        openClient("polling-first", { transports: ["polling", "websocket"] })
+        compare(testServer.joinedOver("polling-first"), "polling")
+    }
+
+    function test_withCredentialsSendsTheCookieBack() {
+        // the server sets io=<sid> on the handshake; polling only, so that every later request
+        // of the connection is a polling request that could carry it
+        const before = testServer.cookieRequests
+        const without = openClient("no-credentials", { url: testServer.cookieUrl, transports: ["polling"] })
+        let acked = false
+        verify(without.emitEvent("message-with-ack", [], function () { acked = true }))
+        tryVerify(function () { return acked })
+        compare(testServer.cookieRequests, before, "no cookie sent without withCredentials")
+        without.active = false
+
+        const withCredentials = openClient("credentials", { url: testServer.cookieUrl, transports: ["polling"],
+                                                            withCredentials: true })
+        acked = false
+        verify(withCredentials.emitEvent("message-with-ack", [], function () { acked = true }))
+        tryVerify(function () { return acked })
+        verify(testServer.cookieRequests > before, "the io cookie went back to the server")
+    }
+
+    function test_timeoutFailsAnAttemptThatGetsNoAnswer() {
+        const client = createClient({ url: testServer.silentUrl, timeout: 200, reconnection: false })
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1, 5000)
+        compare(errorSpy.signalArguments[0][0], "timeout")
+        compare(client.status, SocketIoClient.Error)
+        compare(client.errorString, "timeout")
+    }
+
+    function test_ackTimeoutIsTheDefaultEmitTimeout() {
+        const client = openClient("ack-timeout-property", { ackTimeout: 100 })
+        const errors = []
+        verify(client.emitEvent("never-acked", [], function () { fail("acknowledged") }, 0,
+                                function (message) { errors.push(message) }))
+        tryVerify(function () { return errors.length > 0 })
+        compare(errors, ["operation has timed out"])
+        // a timeout of its own wins, and the property applies without reconnecting
+        client.ackTimeout = 0
+        let acked = false
+        verify(client.emitEvent("message-with-ack", [], function () { acked = true }, 5000,
+                                function (message) { fail("unexpected " + message) }))
+        tryVerify(function () { return acked })
+        compare(testServer.connections("ack-timeout-property"), 1)
     }
 
     function test_emitRefusals() {

@@ -20,14 +20,21 @@ using Protocol::EnginePacketType;
 
 namespace {
 
-QString normalisedPath(QString path)
+// engine.io-client: `path.replace(/\/$/, "") + (addTrailingSlash ? "/" : "")`; we also make
+// sure it starts with '/'
+QString normalisedPath(QString path, bool addTrailingSlash)
 {
     if (!path.startsWith(QLatin1Char('/')))
         path.prepend(QLatin1Char('/'));
-    if (!path.endsWith(QLatin1Char('/')))
+    if (path.endsWith(QLatin1Char('/')))
+        path.chop(1);
+    if (addTrailingSlash)
         path.append(QLatin1Char('/'));
     return path;
 }
+
+const QString kPolling = QStringLiteral("polling");
+const QString kWebSocket = QStringLiteral("websocket");
 
 bool isSupportedScheme(const QString &scheme)
 {
@@ -84,7 +91,7 @@ EngineClientTransport *EngineClientPrivate::createTransport(const QString &name)
     QUrl base = url;
     base.setQuery(QString());
     base.setFragment(QString());
-    base.setPath(normalisedPath(options.path));
+    base.setPath(normalisedPath(options.path, options.addTrailingSlash));
     config.baseUrl = base;
     // engine.io-client: a URL with a query replaces the `query` option (no merge). The items are
     // kept fully decoded; requestUrl() encodes them as encodeURIComponent() does.
@@ -125,6 +132,39 @@ EngineClientTransport *EngineClientPrivate::createTransport(const QString &name)
                          onTransportSslErrors(errors, ignore);
                      });
     return t;
+}
+
+QStringList EngineClientPrivate::effectiveTransports() const
+{
+    QStringList list;
+    if (options.transports.isEmpty()) {
+        if (options.polling)
+            list.append(kPolling);
+        if (options.websocket)
+            list.append(kWebSocket);
+        return list;
+    }
+    for (const QString &name : options.transports) {
+        if (name != kPolling && name != kWebSocket) {
+            qCWarning(lcEngineClient) << "unknown transport" << name << "ignored";
+            continue;
+        }
+        if (!list.contains(name))
+            list.append(name);
+    }
+    return list;
+}
+
+void EngineClientPrivate::openTransport()
+{
+    // engine.io-client's _open(): WebSocket directly when rememberUpgrade and the last
+    // connection ended up on it, else the first transport of the list
+    const QString name = options.rememberUpgrade && priorWebsocketSuccess && transports.contains(kWebSocket)
+        ? kWebSocket
+        : transports.first();
+    qCDebug(lcEngineClient) << "opening with" << name;
+    transport = createTransport(name);
+    transport->open();
 }
 
 void EngineClientPrivate::dropTransport(EngineClientTransport *&t)
@@ -190,6 +230,26 @@ void EngineClientPrivate::onTransportFailed(EngineClientTransport *t, const QStr
     }
     if (t != transport)
         return;
+    // what connect_error's TransportError carries (description: xhr.status for polling)
+    errorIsTransportError = message == QLatin1String("xhr poll error") || message == QLatin1String("xhr post error")
+        || message == QLatin1String("websocket error");
+    errorHttpStatus = t->errorHttpStatus();
+    errorDescription = description;
+    if (reason == QLatin1String("transport error")) {
+        // engine.io-client's _onError()
+        priorWebsocketSuccess = false;
+        if (options.tryAllTransports && transports.size() > 1 && state == EngineClient::State::Opening) {
+            // engine.io-client drops the first of the list; the failed one is the same except
+            // when rememberUpgrade opened with WebSocket, where retrying it would be pointless
+            const QString failedName = t->name();
+            dropTransport(transport);
+            transports.removeOne(failedName);
+            qCInfo(lcEngineClient) << "transport" << failedName << "failed before the handshake:" << message
+                                   << description << "; trying" << transports.first();
+            openTransport();
+            return;
+        }
+    }
     if (state == EngineClient::State::Closing) {
         // The application asked to close; how the transport went down does not change that.
         finish(QStringLiteral("forced close"),
@@ -294,6 +354,7 @@ void EngineClientPrivate::onHandshake(const QByteArray &json)
                             << pingInterval << "pingTimeout" << pingTimeout << "maxPayload"
                             << maxPayload;
 
+    priorWebsocketSuccess = transport->name() == kWebSocket;
     QPointer<EngineClient> guard(q);
     resetPingTimeout();
     setState(EngineClient::State::Open);
@@ -303,8 +364,9 @@ void EngineClientPrivate::onHandshake(const QByteArray &json)
     if (!guard || state != EngineClient::State::Open)
         return;
     flush();
-    if (state == EngineClient::State::Open && transport->name() == QLatin1String("polling")
-        && options.upgrade && options.websocket && upgrades.contains(QLatin1String("websocket")))
+    // engine.io-client probes the server's upgrades that are among its own transports
+    if (state == EngineClient::State::Open && transport->name() == kPolling && options.upgrade
+        && transports.contains(kWebSocket) && upgrades.contains(kWebSocket))
         startProbe();
 }
 
@@ -363,6 +425,7 @@ void EngineClientPrivate::startProbe()
 {
     Q_Q(EngineClient);
     qCDebug(lcEngineClient) << "probing websocket for" << sid;
+    priorWebsocketSuccess = false;
     probe = createTransport(QStringLiteral("websocket"));
     probe->open();
     Q_EMIT q->upgrading(QStringLiteral("websocket"));
@@ -376,6 +439,7 @@ void EngineClientPrivate::onProbePacket(const EnginePacket &packet)
     }
     if (packet.type == EnginePacketType::Pong && packet.data == "probe") {
         qCDebug(lcEngineClient) << "3probe received; pausing polling";
+        priorWebsocketSuccess = true;
         upgrading = true;
         transport->pause();
         return;
@@ -514,7 +578,7 @@ void EngineClient::setOptions(const EngineClientOptions &options)
 {
     Q_D(EngineClient);
     d->options = options;
-    d->options.path = normalisedPath(options.path);
+    d->options.path = normalisedPath(options.path, options.addTrailingSlash);
 }
 
 EngineClientOptions EngineClient::options() const
@@ -544,6 +608,9 @@ void EngineClient::open()
     }
     d->sid.clear();
     d->upgrades.clear();
+    d->errorIsTransportError = false;
+    d->errorHttpStatus = 0;
+    d->errorDescription.clear();
     d->pingInterval = 0;
     d->pingTimeout = 0;
     d->maxPayload = 0;
@@ -555,7 +622,7 @@ void EngineClient::open()
     if (!d->url.isValid() || d->url.host().isEmpty() || !isSupportedScheme(d->url.scheme()))
         error = QStringLiteral("invalid URL %1 (http, https, ws or wss expected)")
                     .arg(d->url.toDisplayString());
-    else if (!d->options.polling && !d->options.websocket)
+    else if ((d->transports = d->effectiveTransports()).isEmpty())
         error = QStringLiteral("no transport enabled in the options");
 
     QPointer<EngineClient> guard(this);
@@ -574,9 +641,7 @@ void EngineClient::open()
     // zero is honoured: a 0 ms timer fails the attempt from the next event-loop pass
     if (d->options.connectTimeout)
         d->connectTimer.start(std::max(*d->options.connectTimeout, std::chrono::milliseconds::zero()));
-    d->transport = d->createTransport(d->options.polling ? QStringLiteral("polling")
-                                                         : QStringLiteral("websocket"));
-    d->transport->open();
+    d->openTransport();
 }
 
 void EngineClient::close()

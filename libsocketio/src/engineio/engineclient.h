@@ -10,6 +10,7 @@
 #include <QSslConfiguration>
 #include <QSslError>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -28,12 +29,38 @@ class EngineClientPrivate;
 /*! Engine.IO client options, with engine.io-client's defaults (protocol.md 1.12). */
 struct SOCKETIO_EXPORT EngineClientOptions
 {
-    /*! Engine path; normalised to end with '/'. socket.io clients use "/socket.io/". */
+    /*! Engine path; normalised to start with '/' and, with addTrailingSlash, to end with '/'.
+        socket.io clients use "/socket.io/". */
     QString path = QStringLiteral("/engine.io/");
-    /*! Transports to use, in order: the first one opens the session; with upgrade, a polling
-        session then probes WebSocket. */
+    /*! engine.io-client `addTrailingSlash` (default true): the requests go to the path with one
+        trailing '/' ("/engine.io/?EIO=4..."); false sends them to the path without it
+        ("/engine.io?EIO=4...", one trailing '/' of \c path is removed), for servers created
+        with addTrailingSlash: false. */
+    bool addTrailingSlash = true;
+    /*! The transports allowed when \c transports is empty (the default): polling opens the
+        session and, with upgrade, probes WebSocket; websocket alone connects with WebSocket. */
     bool polling = true;
     bool websocket = true;
+    /*! engine.io-client `transports`, in order of preference: the first one opens the session
+        (["websocket", "polling"] starts with WebSocket), and only transports listed here are
+        upgraded to. Empty (the default): ["polling", "websocket"] as enabled by \c polling and
+        \c websocket. When not empty it replaces those two; names other than "polling" and
+        "websocket" are ignored with a warning ("webtransport" is not supported). */
+    QStringList transports;
+    /*! engine.io-client `tryAllTransports` (default false): when the transport opening the
+        session fails before the handshake completed (a transport error: refused, HTTP error,
+        WebSocket handshake refused), the next transport of the list is tried instead of failing
+        the attempt (no errorOccurred() for the ones that failed before it). The failed
+        transport is dropped from the list for this attempt (engine.io-client drops the first
+        one, the same transport unless rememberUpgrade opened with WebSocket). */
+    bool tryAllTransports = false;
+    /*! engine.io-client `rememberUpgrade` (default false): after a connection that ended up on
+        WebSocket (a successful upgrade, or a session opened with WebSocket), the next session
+        opens with WebSocket directly when it is one of the transports. Any transport error
+        forgets it, as does a session that opens on polling. engine.io-client remembers this in
+        a process-wide static; here it is remembered by the EngineClient (across its open()
+        calls) and by the SocketIo::Client across its connections, never between two clients. */
+    bool rememberUpgrade = false;
     /*! Probe and switch to WebSocket after a polling handshake (engine.io-client `upgrade`). */
     bool upgrade = true;
     /*! Extra query parameters sent with every request (engine.io-client `query`). Keys and

@@ -36,6 +36,10 @@ public:
     QNetworkAccessManager *networkAccessManager();
     EngineClientTransport *createTransport(const QString &name);
     void setState(EngineClient::State newState);
+    /*! The transports to use, in order (options.transports, or polling/websocket). */
+    QStringList effectiveTransports() const;
+    /*! engine.io-client's _open(): creates and opens the transport that starts the session. */
+    void openTransport();
 
     void onTransportOpened(EngineClientTransport *t);
     void onTransportPacket(EngineClientTransport *t, const Protocol::EnginePacket &packet);
@@ -77,6 +81,18 @@ public:
     EngineClientTransport *probe = nullptr;
     QString sid;
     QStringList upgrades;
+    /*! The transports of this session still to use, in order (engine.io-client's
+        `transports`; tryAllTransports drops the first one when it fails). */
+    QStringList transports;
+    /*! engine.io-client's Socket.priorWebsocketSuccess, kept per EngineClient (and carried
+        from one engine to the next by the SocketIo::Client) instead of process-wide. */
+    bool priorWebsocketSuccess = false;
+    /*! Details of the last errorOccurred() (socket.io-client's connect_error): whether it was
+        a transport's TransportError ("xhr poll error", "xhr post error", "websocket error"),
+        the HTTP status of the failed polling request (0: none), and the description. */
+    bool errorIsTransportError = false;
+    int errorHttpStatus = 0;
+    QString errorDescription;
     int pingInterval = 0;
     int pingTimeout = 0;
     qint64 maxPayload = 0;

@@ -166,9 +166,10 @@ void PollingClientTransport::watchSsl(QNetworkReply *reply)
     });
 }
 
-bool PollingClientTransport::replyFailed(QNetworkReply *reply, QString *description) const
+bool PollingClientTransport::replyFailed(QNetworkReply *reply, QString *description)
 {
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    m_errorHttpStatus = status;
     if (reply->error() != QNetworkReply::NoError) {
         *description = status ? QStringLiteral("HTTP %1: %2").arg(status).arg(reply->errorString())
                                : reply->errorString();

@@ -69,6 +69,10 @@ public:
     /*! Adds the session id to every later request. */
     void setSid(const QString &sid) { m_sid = sid; }
     QString sid() const { return m_sid; }
+    /*! The HTTP status of the polling request whose failure failed() reports (engine.io-client's
+        TransportError description, xhr.status); 0 when there was no HTTP answer, and always for
+        WebSocket. */
+    int errorHttpStatus() const { return m_errorHttpStatus; }
 
 Q_SIGNALS:
     /*! WebSocket connected (polling never emits this: its open packet is the signal). */
@@ -97,6 +101,7 @@ protected:
 
     EngineClientTransportConfig m_config;
     QString m_sid;
+    int m_errorHttpStatus = 0;
 };
 
 /*! HTTP long-polling: one GET in flight at a time, one POST in flight at a time. */
@@ -124,7 +129,8 @@ private:
     void onPollFinished(QNetworkReply *reply);
     void onPostFinished(QNetworkReply *reply);
     void watchSsl(QNetworkReply *reply);
-    bool replyFailed(QNetworkReply *reply, QString *description) const;
+    /*! True if \a reply failed; sets \a description and m_errorHttpStatus. */
+    bool replyFailed(QNetworkReply *reply, QString *description);
     void maybePaused();
     void fail(const QString &reason, const QString &message, const QString &description);
     void dropReply(QPointer<QNetworkReply> &reply);

@@ -3,6 +3,7 @@
 #include "client_p.h"
 #include "clientlogging_p.h"
 #include "clientsocket_p.h"
+#include "engineio/engineclient_p.h"
 
 #include <algorithm>
 
@@ -46,6 +47,8 @@ void ClientPrivate::openEngine(bool reconnectAttempt)
     EngineClientOptions engineOptions = options;
     engineOptions.connectTimeout = std::nullopt;   // the Manager's own timer is used
     e->setOptions(engineOptions);
+    // rememberUpgrade: what the previous engine learnt (engine.io-client keeps it in a static)
+    EngineClientPrivate::get(e)->priorWebsocketSuccess = priorWebsocketSuccess;
     QObject::connect(e, &EngineClient::opened, q, [this, e] { onEngineOpened(e); });
     QObject::connect(e, &EngineClient::errorOccurred, q,
                      [this, e](const QString &message) { onEngineError(e, message); });
@@ -86,6 +89,7 @@ void ClientPrivate::detachEngine()
         return;
     EngineClient *e = engine;
     engine = nullptr;
+    priorWebsocketSuccess = EngineClientPrivate::get(e)->priorWebsocketSuccess;
     QObject::disconnect(e, nullptr, q, nullptr);
     if (e->state() == EngineClient::State::Closed) {
         e->deleteLater();
@@ -132,12 +136,19 @@ void ClientPrivate::onEngineError(EngineClient *e, const QString &message)
     Q_Q(Client);
     if (e != engine)
         return;
+    ConnectErrorDetails details;
+    details.message = message;
+    const auto *ed = EngineClientPrivate::get(e);
+    details.transportError = ed->errorIsTransportError;
+    details.httpStatus = ed->errorHttpStatus;
+    details.description = ed->errorDescription;
     if (state == Client::State::Opening) {
-        onOpenError(message);
+        onOpenError(details);
         return;
     }
     // an open session failed; closed() follows and triggers the reconnection
     qCDebug(lcClient, "engine error: %s", qUtf8Printable(message));
+    lastError = details;
     QPointer<Client> guard(q);
     Q_EMIT q->errorOccurred(message);
     const QList<ClientSocket *> list = sockets;
@@ -146,7 +157,7 @@ void ClientPrivate::onEngineError(EngineClient *e, const QString &message)
             return;
         auto *sd = ClientSocketPrivate::get(socket);
         if (sd->active)
-            sd->onEngineError(message);
+            sd->onEngineError(details);
     }
 }
 
@@ -155,7 +166,10 @@ void ClientPrivate::onEngineClosed(EngineClient *e, const QString &reason, const
     if (e != engine)
         return;
     if (state == Client::State::Opening) {
-        onOpenError(description.isEmpty() ? reason : description);
+        ConnectErrorDetails details;
+        details.message = description.isEmpty() ? reason : description;
+        details.description = description;
+        onOpenError(details);
         return;
     }
     bool known = false;
@@ -171,12 +185,16 @@ void ClientPrivate::onConnectTimeout()
     if (state != Client::State::Opening)
         return;
     qCInfo(lcClient, "connection attempt timed out after %lld ms", qint64(options.timeout.value_or(std::chrono::milliseconds::zero()).count()));
-    onOpenError(QStringLiteral("timeout"));
+    ConnectErrorDetails details;
+    details.message = QStringLiteral("timeout");
+    onOpenError(details);
 }
 
-void ClientPrivate::onOpenError(const QString &message)
+void ClientPrivate::onOpenError(const ConnectErrorDetails &details)
 {
     Q_Q(Client);
+    const QString &message = details.message;
+    lastError = details;
     qCInfo(lcClient, "connection to %s failed: %s", qUtf8Printable(url.toString()), qUtf8Printable(message));
     detachEngine();
     setState(Client::State::Closed);
@@ -190,7 +208,7 @@ void ClientPrivate::onOpenError(const QString &message)
             return;
         auto *sd = ClientSocketPrivate::get(socket);
         if (sd->active)
-            sd->onEngineError(message);
+            sd->onEngineError(details);
     }
     if (!guard)
         return;
@@ -235,12 +253,10 @@ void ClientPrivate::closeOnPurpose()
     attemptIsReconnect = false;
     autoOpenPending = false;
     reconnectTimer.stop();
-    if (engine) {
-        onClose(DisconnectReason::ForcedClose, QString());
-    } else {
-        backoff.reset();
-        setState(Client::State::Closed);
-    }
+    // socket.io-client's _close() -> onclose("forced close"): whether or not an engine is open
+    // (opening, waiting to reconnect, already closed), the Manager emits "close" and every
+    // active socket "disconnect" with "forced close"; the sockets stay active
+    onClose(DisconnectReason::ForcedClose, QString());
 }
 
 void ClientPrivate::reconnect()
@@ -401,6 +417,7 @@ QUrl Client::url() const { return d_func()->url; }
 ClientOptions Client::options() const { return d_func()->options; }
 Client::State Client::state() const { return d_func()->state; }
 EngineClient *Client::engine() const { return d_func()->engine; }
+ConnectErrorDetails Client::lastError() const { return d_func()->lastError; }
 QList<ClientSocket *> Client::sockets() const { return d_func()->sockets; }
 
 ClientSocket *Client::socket(const QString &nspName, const ClientSocketOptions &options)
@@ -454,19 +471,28 @@ void Client::close()
 {
     Q_D(Client);
     d->autoOpenPending = false;
-    d->skipReconnect = true;
-    const QList<ClientSocket *> list = d->sockets;
+    // socket.io-client's sockets become active in their constructor (autoConnect); ours wait for
+    // the event loop. A socket whose open is still pending counts as active here, as it would
+    // there: it gets disconnected(ForcedClose) and rejoins on the next open().
+    QList<QPointer<ClientSocket>> pending;
+    for (ClientSocket *socket : std::as_const(d->sockets)) {
+        if (ClientSocketPrivate::get(socket)->autoOpenPending)
+            pending.append(socket);
+    }
     QPointer<Client> guard(this);
-    for (ClientSocket *socket : list) {
+    for (const QPointer<ClientSocket> &socket : std::as_const(pending)) {
         if (!guard)
             return;
+        if (!socket)
+            continue;
         auto *sd = ClientSocketPrivate::get(socket);
         sd->autoOpenPending = false;
-        if (sd->active)
-            socket->close();   // the last one closes the engine (onSocketDeactivated)
+        sd->setActive(true);   // activeChanged(true), as ClientSocket::open() would have
     }
-    if (guard)
-        d->closeOnPurpose();
+    if (!guard)
+        return;
+    // manager.disconnect(): no DISCONNECT packets, the engine closes, no reconnection
+    d->closeOnPurpose();
 }
 
 } // namespace SocketIo

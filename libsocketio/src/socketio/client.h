@@ -127,18 +127,41 @@ public:
     /*! Every socket created by socket(). */
     QList<SocketIo::ClientSocket *> sockets() const;
 
-    /*! Opens the Engine.IO connection if it is closed (socket.io-client's manager.open()). Does not
-        make sockets join their namespaces by itself: open the sockets for that. Also cancels a
-        pending reconnection delay and tries now. */
+    /*! Opens the Engine.IO connection if it is closed (socket.io-client's manager.open()); once
+        it is open, every active socket joins its namespace (sends its CONNECT), so after close()
+        this brings back every socket that was active. Inactive sockets (never opened, closed by
+        ClientSocket::close(), refused, or disconnected by the server) stay out: open them with
+        ClientSocket::open(). Also cancels a pending reconnection delay and tries now. No-op while
+        opening or open. */
     void open();
-    /*! Closes everything on purpose: each connected socket leaves its namespace (sending DISCONNECT,
-        reason IoClientDisconnect), pending reconnection stops, the engine closes; closed() follows
-        with ForcedClose. No reconnection until open() is called again. */
+    /*!
+      Closes the connection on purpose (socket.io-client's manager.disconnect(), Manager._close()):
+      \list
+      \li any pending reconnection delay is cancelled and no reconnection is scheduled;
+      \li the engine closes (the server sees its sockets leave with "transport close"); no
+          DISCONNECT packet is sent;
+      \li closed(ForcedClose) is emitted, then every active socket gets disconnected(ForcedClose,
+          "") (also a socket still waiting for its CONNECT reply, and again on every further
+          close(), as socket.io-client's Manager emits "close" each time), and its pending acks
+          fail with Disconnected;
+      \li the sockets stay active (isActive() true, a socket whose autoConnect had not run yet
+          included): open() or ClientSocket::open() later reconnects every one of them.
+      \endlist
+      To leave one namespace for good (reason IoClientDisconnect, DISCONNECT sent, socket
+      inactive) use ClientSocket::close(); closing the last active socket closes the Client too.
+      (Before, close() closed every socket this way; call ClientSocket::close() on each socket
+      first for that behaviour.)
+    */
     void close();
 
     /*! The Engine.IO client in use (e.g. for transportName()); a new one is created for every
         connection attempt. Owned by the Client; do not open or close it directly. */
     SocketIo::EngineClient *engine() const;
+
+    /*! The details of the last errorOccurred() (set before it is emitted): the HTTP status of
+        a refused polling request, the description, see ConnectErrorDetails. Empty before the
+        first error. */
+    SocketIo::ConnectErrorDetails lastError() const;
 
     /*! Accepts the certificate errors being reported: call it synchronously from a slot
         connected to sslErrors() (it applies to that one TLS handshake only; later handshakes,
@@ -153,12 +176,13 @@ Q_SIGNALS:
     /*! The Engine.IO session closed, with the engine's reason: PingTimeout, TransportClose,
         TransportError (also after an undecodable Engine.IO packet, reported as errorOccurred(
         "server error") first), ParseError (a Socket.IO packet the client could not decode),
-        ForcedClose (close(), or the last socket closed). Reconnection, if any, starts after. */
+        ForcedClose (close(), or the last socket closed; emitted by every close(), even when no
+        engine was open, as socket.io-client's Manager does). Reconnection, if any, starts after. */
     void closed(SocketIo::DisconnectReason reason, const QString &description);
     /*! A connection attempt failed (socket.io-client's "error"): e.g. "timeout", a refused
         connection, an HTTP error, "server error" (an undecodable Engine.IO packet; the session
         then closes with TransportError). Active sockets get connectError() too while not
-        connected. */
+        connected. lastError() has the details (e.g. the HTTP status). */
     void errorOccurred(const QString &message);
     /*! Reconnection attempt number \a attempt (1, 2, ...) starts now. */
     void reconnectAttempt(int attempt);

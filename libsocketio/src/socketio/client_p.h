@@ -32,10 +32,10 @@ public:
     void onDecoderResult(Protocol::Decoder::Result result, const char *what);
     void onConnectTimeout();
     /*! A handshake failed (refused, HTTP error, timeout): Manager's onError in open(). */
-    void onOpenError(const QString &message);
+    void onOpenError(const ConnectErrorDetails &details);
     /*! The session ended: Manager.onclose(). */
     void onClose(DisconnectReason reason, const QString &description);
-    /*! Manager._close(): on purpose, no reconnection. */
+    /*! Manager._close(): on purpose, no reconnection; onClose(ForcedClose) even without an engine. */
     void closeOnPurpose();
     void reconnect();
     void onReconnectTimer();
@@ -67,6 +67,9 @@ public:
     bool autoOpenPending = false;
     bool destroying = false;
     bool sawOpenError = false;
+    /*! rememberUpgrade: the last engine ended up on WebSocket (carried to the next engine). */
+    bool priorWebsocketSuccess = false;
+    ConnectErrorDetails lastError;
 
     Q_DECLARE_PUBLIC(Client)
 };

@@ -115,11 +115,17 @@ void ClientSocketPrivate::sendConnect(const QCborMap &auth)
     ClientPrivate::get(client)->sendPacket(packet);
 }
 
-void ClientSocketPrivate::onEngineError(const QString &message)
+void ClientSocketPrivate::onEngineError(const ConnectErrorDetails &details)
+{
+    if (!connected)
+        emitConnectError(details);
+}
+
+void ClientSocketPrivate::emitConnectError(const ConnectErrorDetails &details)
 {
     Q_Q(ClientSocket);
-    if (!connected)
-        Q_EMIT q->connectError(message, QCborValue());
+    lastConnectError = details;
+    Q_EMIT q->connectError(details.message, details.data);
 }
 
 void ClientSocketPrivate::onEngineClose(DisconnectReason reason, const QString &description)
@@ -188,10 +194,11 @@ void ClientSocketPrivate::onPacket(const Protocol::Packet &packet)
         } else {
             // As socket.io-client: connect_error with the v2 hint; the connection stays open
             // (other namespaces on it are not concerned) and this socket stays unjoined.
-            Q_Q(ClientSocket);
             qCWarning(lcClient, "CONNECT reply for \"%s\" without a sid (a Socket.IO v2 server?)", qUtf8Printable(nsp));
             connectInFlight = false;
-            Q_EMIT q->connectError(kV2Message, QCborValue());
+            ConnectErrorDetails details;
+            details.message = kV2Message;
+            emitConnectError(details);
         }
         return;
     }
@@ -336,8 +343,12 @@ void ClientSocketPrivate::onConnectError(const QCborValue &data)
     connectInFlight = false;
     QPointer<ClientSocket> guard(q);
     destroy();
-    if (guard)
-        Q_EMIT q->connectError(message, extra);
+    if (guard) {
+        ConnectErrorDetails details;
+        details.message = message;
+        details.data = extra;
+        emitConnectError(details);
+    }
 }
 
 void ClientSocketPrivate::destroy()
@@ -516,6 +527,7 @@ ClientSocketOptions ClientSocket::options() const { return d_func()->options; }
 bool ClientSocket::isConnected() const { return d_func()->connected; }
 bool ClientSocket::isActive() const { return d_func()->active; }
 bool ClientSocket::isRecovered() const { return d_func()->recovered; }
+ConnectErrorDetails ClientSocket::lastConnectError() const { return d_func()->lastConnectError; }
 QCborMap ClientSocket::auth() const { return d_func()->options.auth; }
 
 void ClientSocket::setAuth(const QCborMap &auth)

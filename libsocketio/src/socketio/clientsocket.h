@@ -50,6 +50,32 @@ struct SOCKETIO_EXPORT ClientSocketOptions
 };
 
 /*!
+  What socket.io-client's connect_error Error carries besides its message, as far as it maps to
+  Qt (ClientSocket::lastConnectError(), Client::lastError()):
+  \list
+  \li a CONNECT_ERROR from the server (a middleware refusal, "Invalid namespace"): \c message
+      and \c data (err.data);
+  \li a transport failure (err.type "TransportError": "xhr poll error", "xhr post error",
+      "websocket error"): \c transportError, \c httpStatus for a polling request that got an
+      HTTP answer (err.description, the XHR's status, e.g. 403 when the server's allowRequest
+      refused; 0 without an HTTP answer, and for WebSocket, whose description in
+      socket.io-client is an event object), and \c description, our text for the details
+      (e.g. "HTTP 403: ...", the socket error, the WebSocket close code);
+  \li other errors ("timeout", "server error", "parse error", a closed transport): \c message
+      and, where there is one, \c description.
+  \endlist
+  socket.io-client's err.context (the XHR or WebSocket object) has no equivalent.
+*/
+struct SOCKETIO_EXPORT ConnectErrorDetails
+{
+    QString message;
+    QCborValue data;              // the server's CONNECT_ERROR data; undefined otherwise
+    bool transportError = false;  // socket.io-client's err.type === "TransportError"
+    int httpStatus = 0;           // err.description of a polling TransportError; 0: none
+    QString description;
+};
+
+/*!
   One namespace on a Client's connection (socket.io-client's Socket). Created and owned by
   Client::socket().
 
@@ -97,11 +123,15 @@ public:
     /*! True from the CONNECT reply until disconnected(). */
     bool isConnected() const;
     /*! True while the socket wants to be connected: after open() until close(), a CONNECT_ERROR,
-        or a DISCONNECT from the server (socket.io-client's `active`). */
+        or a DISCONNECT from the server (socket.io-client's `active`). Client::close() leaves it
+        active: the socket rejoins when the Client opens again. */
     bool isActive() const;
     /*! True if the last connection restored the previous session (connection state recovery:
         the server answered with the same pid). */
     bool isRecovered() const;
+    /*! The details of the last connectError() (set before it is emitted, so its slots can read
+        them); empty before the first one. */
+    SocketIo::ConnectErrorDetails lastConnectError() const;
 
     /*! Replaces the auth value sent with the next CONNECT (clears an auth callback). */
     void setAuth(const QCborMap &auth);
@@ -171,13 +201,14 @@ Q_SIGNALS:
     void connected();
     /*! The socket left its namespace: IoServerDisconnect (the server sent DISCONNECT; no
         reconnection for this socket), IoClientDisconnect (close()), PingTimeout, TransportClose,
-        TransportError, ParseError (those four: the Client reconnects and the socket rejoins).
+        TransportError, ParseError (those four: the Client reconnects and the socket rejoins),
+        ForcedClose (Client::close(): the socket stays active and rejoins on Client::open()).
         As in socket.io-client, a connection that closes while the socket waits for its CONNECT
         reply reports disconnected() too (without connectedChanged(), it never was connected). */
     void disconnected(SocketIo::DisconnectReason reason, const QString &description);
     /*! Joining failed: a CONNECT_ERROR from the server (\a message, \a data; the socket becomes
         inactive), or the engine could not connect (the socket stays active and retries with the
-        Client's reconnection). */
+        Client's reconnection). lastConnectError() has the details (e.g. the HTTP status). */
     void connectError(const QString &message, const QCborValue &data);
     /*! isConnected() (and id()) changed. */
     void connectedChanged(bool connected);

@@ -21,7 +21,9 @@ public:
 
     // Manager events (socket.io-client's subEvents: only while active)
     void onEngineOpen();
-    void onEngineError(const QString &message);
+    void onEngineError(const ConnectErrorDetails &details);
+    /*! Records \a details as lastConnectError, then emits connectError(). */
+    void emitConnectError(const ConnectErrorDetails &details);
     void onEngineClose(DisconnectReason reason, const QString &description);
     void onPacket(const Protocol::Packet &packet);
 
@@ -75,6 +77,7 @@ public:
     QString id;
     QString pid;
     QString lastOffset;
+    ConnectErrorDetails lastConnectError;
     bool connected = false;
     bool active = false;
     bool recovered = false;

@@ -3,21 +3,27 @@
 // requests: the query, the cookies of every polling request and of the WebSocket upgrade, and
 // the namespace joined. Used by tests/interop/tst_interop_nodeserver.cpp only (client options
 // checked against the reference server: query encoding, URL query vs the query option,
-// withCredentials, the URL path as namespace, an undecodable Engine.IO packet).
+// withCredentials, the URL path as namespace, an undecodable Engine.IO packet, the transports
+// order, tryAllTransports, rememberUpgrade, addTrailingSlash, connect_error details).
 // Started by tests/common/nodeprocess.h; it listens on loopback and exits when stdin closes.
 //
 // Arguments
 //   --port N         default 0: a free port, reported in the "listening" line
 //   --cookie         sets engine.io's `cookie` option ({name:"io", path:"/", httpOnly:true}): the
 //                    handshake response carries Set-Cookie: io=<sid>
+//   --transports L   the server's transports, e.g. "polling" (default: socket.io's default)
+//   --no-trailing-slash   the server is created with addTrailingSlash: false (it then also
+//                    answers "/socket.io?EIO=4...")
+//   --refuse         allowRequest refuses every handshake (engine.io answers HTTP 403)
 //   --bad-engine     no socket.io at all: a bare HTTP server that answers the Engine.IO handshake,
 //                    accepts POSTs and answers the first long-poll GET with an undecodable
 //                    payload ("9bogus"), the way a broken server or proxy would
 //
 // Observations (stdout, one JSON object per line):
 //   {"event":"listening","port":N,"url":"http://127.0.0.1:N"}
-//   {"event":"request","method":"GET"|"POST","transport":"polling","sid":S|null,"cookie":C|null}
-//   {"event":"upgrade","transport":"websocket","sid":S|null,"cookie":C|null}   the WebSocket handshake
+//   {"event":"request","method":"GET"|"POST","transport":"polling","sid":S|null,"cookie":C|null,
+//    "path":P}                                                       P: the request's path, e.g. "/socket.io/"
+//   {"event":"upgrade","transport":"websocket","sid":S|null,"cookie":C|null,"path":P}   the WebSocket handshake
 //   {"event":"connection","namespace":...,"id":...,"query":{...}}   socket.handshake.query
 //   {"event":"bad-payload-sent"}                                     (--bad-engine)
 //   {"event":"exit"}
@@ -36,6 +42,7 @@ function describe(req) {
     transport: url.searchParams.get("transport"),
     sid: url.searchParams.get("sid"),
     cookie: req.headers.cookie === undefined ? null : req.headers.cookie,
+    path: url.pathname,
   };
 }
 
@@ -71,13 +78,22 @@ if (args["bad-engine"] === "true") {
     pingInterval: 300,
     pingTimeout: 200,
     ...(args.cookie === "true" ? { cookie: { name: "io", path: "/", httpOnly: true } } : {}),
+    ...(args.transports ? { transports: args.transports.split(",").map((t) => t.trim()) } : {}),
+    ...(args["no-trailing-slash"] === "true" ? { addTrailingSlash: false } : {}),
+    ...(args.refuse === "true" ? { allowRequest: (req, callback) => callback("refused", false) } : {}),
   });
   // added after engine.io's own listeners: both run, these only observe
   httpServer.on("request", (req) => {
-    if (req.url.startsWith("/socket.io/"))
+    if (req.url.startsWith("/socket.io"))
       print({ event: "request", method: req.method, ...describe(req) });
   });
-  httpServer.on("upgrade", (req) => print({ event: "upgrade", ...describe(req) }));
+  const websocketEnabled = !args.transports || args.transports.split(",").map((t) => t.trim()).includes("websocket");
+  httpServer.on("upgrade", (req, socket) => {
+    print({ event: "upgrade", ...describe(req) });
+    // engine.io registers no upgrade listener without the websocket transport; ours is the only
+    // one then and refuses as engine.io's abortUpgrade() does
+    if (!websocketEnabled) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  });
   const onConnection = (socket) => {
     print({ event: "connection", namespace: socket.nsp.name, id: socket.id, query: socket.handshake.query });
   };
