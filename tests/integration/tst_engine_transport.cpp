@@ -104,6 +104,9 @@ private Q_SLOTS:
     void singleEmitsAndSendTextInterleaveInOrder();
     void closingSessionGetsNoFurtherBroadcasts();
     void httpFrontWaitsForAHeadWithoutTimerObjects();
+    void closedWebSocketsLeaveNoSocketsAndKeepSessionOrder();
+    void webSocketUpgradeIgnoresExpect();
+    void webSocketTextPacketsKeepTheirBytes();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -546,3 +549,146 @@ void tst_EngineTransport::httpFrontWaitsForAHeadWithoutTimerObjects()
 }
 
 #include "tst_engine_transport.moc"
+
+// A peer that goes away leaves nothing behind: its QWebSocket goes with the session, and its
+// socket (which QtWebSockets deletes later itself once disconnected) by its own event, not
+// with the QWebSocket (docs/benchmarks.md, "Engine, third round"). sessions() keeps the order
+// in which the sessions opened across closes (slots freed in place, squeezed out later).
+void tst_EngineTransport::closedWebSocketsLeaveNoSocketsAndKeepSessionOrder()
+{
+    startServer();
+    QObject context;
+    QList<QPointer<EngineSession>> opened;
+    connect(m_server.get(), &EngineServer::connection, &context,
+            [&opened](EngineSession *s) { opened.append(s); });
+    auto sessionOf = [&opened](const WsPeer &peer) -> EngineSession * {
+        for (const QPointer<EngineSession> &s : opened) {
+            if (s && s->request().remotePort == peer.ws->localPort())
+                return s;
+        }
+        return nullptr;
+    };
+    auto openPeers = [&](std::vector<std::unique_ptr<WsPeer>> &into, int n) {
+        for (int i = 0; i < n; ++i) {
+            into.push_back(std::make_unique<WsPeer>());
+            if (!into.back()->open(m_server->serverPort()))
+                return false;
+        }
+        return true;
+    };
+    constexpr int N = 40;
+    std::vector<std::unique_ptr<WsPeer>> peers;
+    QVERIFY(openPeers(peers, N));
+    QTRY_COMPARE(opened.size(), N);
+    QList<EngineSession *> expected;
+    for (const auto &p : peers) {
+        EngineSession *s = sessionOf(*p);
+        QVERIFY(s);
+        expected.append(s);
+    }
+    QCOMPARE(m_server->sessions(), expected);
+    QCOMPARE(countObjects(m_server.get(), "QTcpSocket"), N);
+
+    // 30 of the 40 go, scattered: every other one by a close frame, the rest by a dropped
+    // connection (no close frame). More than half of the order's slots fall free.
+    QList<EngineSession *> kept;
+    for (int i = 0; i < N; ++i) {
+        if (i % 4 == 0) {
+            kept.append(expected.at(i));
+        } else if (i % 2) {
+            peers[i]->ws->close();
+        } else {
+            peers[i]->ws->abort();
+        }
+    }
+    QTRY_COMPARE(m_server->clientsCount(), int(kept.size()));
+    QCOMPARE(m_server->sessions(), kept);
+    QTRY_COMPARE(countObjects(m_server.get(), "SocketIo::EngineSession"), int(kept.size()));
+    QTRY_COMPARE(countObjects(m_server.get(), "QWebSocket"), int(kept.size()));
+    QTRY_COMPARE(countObjects(m_server.get(), "QTcpSocket"), int(kept.size()));
+
+    // New sessions come after the older ones; the kept peers are still served.
+    std::vector<std::unique_ptr<WsPeer>> later;
+    QVERIFY(openPeers(later, 5));
+    QTRY_COMPARE(m_server->clientsCount(), int(kept.size()) + 5);
+    QList<EngineSession *> all = kept;
+    for (const auto &p : later)
+        all.append(sessionOf(*p));
+    QVERIFY(!all.contains(nullptr));
+    QCOMPARE(m_server->sessions(), all);
+    for (int i = 0; i < N; i += 4) {
+        expected.at(i)->sendText("still here");
+        QTRY_VERIFY(peers[i]->texts.contains(u"4still here"_s));
+    }
+
+    // close() reaches exactly the live sessions; afterwards nothing is left.
+    m_server->close();
+    for (int i = 0; i < N; i += 4)
+        QTRY_COMPARE(peers[i]->ws->state(), QAbstractSocket::UnconnectedState);
+    for (const auto &p : later)
+        QTRY_COMPARE(p->ws->state(), QAbstractSocket::UnconnectedState);
+    QTRY_VERIFY(m_server->sessions().isEmpty());
+    QTRY_COMPARE(countObjects(m_server.get(), "SocketIo::EngineSession"), 0);
+    QTRY_COMPARE(countObjects(m_server.get(), "QWebSocket"), 0);
+    QTRY_COMPARE(countObjects(m_server.get(), "QTcpSocket"), 0);
+}
+
+// An Expect header means nothing on a WebSocket upgrade (as Node's http server: only requests
+// that are not upgrades get 100 Continue or 417); the upgrade is served.
+void tst_EngineTransport::webSocketUpgradeIgnoresExpect()
+{
+    startServer();
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
+              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+              "Expect: something-else\r\n\r\n");
+    QByteArray response;
+    QTRY_VERIFY((response += raw.readAll()).contains("\r\n\r\n"));
+    QVERIFY2(response.startsWith("HTTP/1.1 101"), response.constData());
+    QTRY_COMPARE(connections.size(), 1);
+
+    // the same header on a plain request is still refused
+    QTcpSocket plain;
+    plain.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(plain.waitForConnected(5000));
+    plain.write("GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n"
+                "Expect: something-else\r\n\r\n");
+    QByteArray refused;
+    QTRY_VERIFY((refused += plain.readAll()).contains("\r\n\r\n"));
+    QVERIFY2(refused.startsWith("HTTP/1.1 417"), refused.constData());
+}
+
+// Text frames become packets from QWebSocket's UTF-8 without a second check or copy (the
+// type digit is cut off in place); what is not a plain text packet still goes through the
+// decoder: base64 binary from a b64 client, and the refusals (tst_engineserver's
+// webSocketCloseAndParseErrors).
+void tst_EngineTransport::webSocketTextPacketsKeepTheirBytes()
+{
+    startServer();
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket&b64=1"_s));
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    QSignalSpy binaries(session, &EngineSession::binaryMessageReceived);
+    QSignalSpy closed(session, &EngineSession::closed);
+    const QString multi = u"h\u00e9llo \u20ac \U0001F600 \"q\" \u001e end"_s;
+    peer.ws->sendTextMessage(u"4"_s + multi);
+    peer.ws->sendTextMessage(u"4"_s);            // an empty message
+    peer.ws->sendTextMessage(u"6"_s);            // noop: ignored
+    peer.ws->sendTextMessage(u"bAQID"_s);        // base64 binary
+    peer.ws->sendTextMessage(u"44"_s);
+    QTRY_COMPARE(texts.size(), 3);
+    QCOMPARE(texts.at(0).at(0).toByteArray(), multi.toUtf8());
+    QCOMPARE(texts.at(1).at(0).toByteArray(), QByteArray(""));
+    QCOMPARE(texts.at(2).at(0).toByteArray(), QByteArray("4"));
+    QCOMPARE(binaries.size(), 1);
+    QCOMPARE(binaries.at(0).at(0).toByteArray(), QByteArray("\x01\x02\x03", 3));
+    QCOMPARE(closed.size(), 0);
+    QCOMPARE(session->state(), EngineSession::State::Open);
+}

@@ -98,7 +98,8 @@ HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, 
     socket->setReadBufferSize(HttpReadBufferSize);
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
-    connect(socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+    // bytesWritten matters only in WaitDrain: connected when a connection first gets there
+    // (most never do: a WebSocket upgrade leaves after one request).
     startHeadTimer();
     // Bytes already here (handed over, or buffered by whoever accepted the socket) get no
     // readyRead of their own; anything else arrives with one.
@@ -233,8 +234,10 @@ void HttpConnection::headReceived()
     // Expect (RFC 9110 10.1.1), as Node's http server: only in HTTP/1.1 requests that are not
     // upgrades; one naming 100-continue gets the interim response before the body is read,
     // any other expectation is refused with 417.
-    const QByteArray expect = head.versionMinor >= 1 && !head.isWebSocketUpgrade() ? head.header("expect")
-                                                                                   : QByteArray();
+    // (the header first: most requests have none, and then the upgrade test is not needed)
+    QByteArray expect = head.versionMinor >= 1 ? head.header("expect") : QByteArray();
+    if (!expect.isNull() && head.isWebSocketUpgrade())
+        expect = QByteArray();
     const bool expectContinue = expectsContinue(expect);
     if (!expect.isNull() && !expectContinue) {
         qCInfo(lcEngine) << "refusing expectation" << expect << "of" << head.method << head.target << "from"
@@ -344,6 +347,10 @@ void HttpConnection::startNextRequest()
         qCDebug(lcEngine) << "not reading the next request from" << m_socket->peerAddress()
                           << "while" << m_socket->bytesToWrite() << "response bytes are unread";
         m_mode = Mode::WaitDrain;
+        if (!m_watchingWrites) {
+            m_watchingWrites = true;
+            connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+        }
         startHeadTimer();
         return;
     }
@@ -690,8 +697,9 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         pendingUpgrades.removeIf([](const PendingUpgrade &p) { return p.socket.isNull(); });
         PendingUpgrade pending;
         pending.socket = socket;
-        pending.address = socket->peerAddress();
-        pending.port = socket->peerPort();
+        // (makeEngineRequest() read them from this socket already)
+        pending.address = engineRequest.remoteAddress;
+        pending.port = engineRequest.remotePort;
         pending.request = engineRequest;
         pending.sid = v.session ? v.session->id() : QString();
         pending.supportsBinary = queryValue(query, QStringLiteral("b64")).isEmpty();
@@ -805,7 +813,7 @@ void EngineServerPrivate::handshakePolling(HttpConnection *connection, const Htt
     auto *transport = new PollingTransport(this, session);
     session->d_func()->init(this, id, engineRequest, transport);
     sessions.insert(id, session);
-    sessionOrder.append(session);
+    appendToOrder(session);
     const CookieOptions &c = options.cookie;
     if (c.enabled) {
         QByteArray cookie = c.name.toUtf8() + '=' + id.toLatin1();
@@ -887,7 +895,7 @@ void EngineServerPrivate::onWebSocket()
             auto *session = new EngineSession(q);
             session->d_func()->init(this, id, pending.request, transport);
             sessions.insert(id, session);
-            sessionOrder.append(session);
+            appendToOrder(session);
             session->d_func()->sendOpen();
             Q_EMIT q->connection(session);
             continue;
@@ -908,7 +916,7 @@ void EngineServerPrivate::onWebSocket()
 void EngineServerPrivate::removeSession(EngineSession *session)
 {
     sessions.remove(session->id());
-    sessionOrder.removeOne(session);
+    removeFromOrder(session);
     session->deleteLater();
 }
 
@@ -916,7 +924,50 @@ void EngineServerPrivate::forgetSession(EngineSession *session)
 {
     if (sessions.value(session->id()) == session)
         sessions.remove(session->id());
-    sessionOrder.removeOne(session);
+    removeFromOrder(session);
+}
+
+void EngineServerPrivate::appendToOrder(EngineSession *session)
+{
+    session->d_func()->orderIndex = sessionOrder.size();
+    sessionOrder.append(session);
+}
+
+void EngineServerPrivate::removeFromOrder(EngineSession *session)
+{
+    qsizetype &index = session->d_func()->orderIndex;
+    if (index < 0 || index >= sessionOrder.size() || sessionOrder.at(index) != session)
+        return;
+    sessionOrder[index] = nullptr;
+    index = -1;
+    ++sessionOrderHoles;
+    if (sessionOrderHoles == sessionOrder.size()) {
+        sessionOrder.clear();
+        sessionOrderHoles = 0;
+    } else if (sessionOrderHoles > 16 && sessionOrderHoles * 2 > sessionOrder.size()) {
+        qsizetype kept = 0;
+        for (qsizetype i = 0; i < sessionOrder.size(); ++i) {
+            if (EngineSession *s = sessionOrder.at(i)) {
+                s->d_func()->orderIndex = kept;
+                sessionOrder[kept++] = s;
+            }
+        }
+        sessionOrder.resize(kept);
+        sessionOrderHoles = 0;
+    }
+}
+
+QList<EngineSession *> EngineServerPrivate::orderedSessions() const
+{
+    if (sessionOrderHoles == 0)
+        return sessionOrder;
+    QList<EngineSession *> live;
+    live.reserve(sessionOrder.size() - sessionOrderHoles);
+    for (EngineSession *s : sessionOrder) {
+        if (s)
+            live.append(s);
+    }
+    return live;
 }
 
 // ---- EngineServer --------------------------------------------------------------------------
@@ -942,9 +993,10 @@ EngineServer::~EngineServer()
 {
     Q_D(EngineServer);
     d->tcpServer->close();
-    const QList<EngineSession *> all = d->sessionOrder;
+    const QList<EngineSession *> all = d->orderedSessions();
     d->sessions.clear();
     d->sessionOrder.clear();
+    d->sessionOrderHoles = 0;
     qDeleteAll(all);
     // sessions closed by close() wait for deleteLater(); delete them while d_ptr, which their
     // destructor calls into, still exists
@@ -1021,7 +1073,7 @@ void EngineServer::close()
     // a parked GET receives the close packet and a WebSocket client a close frame (the client
     // reports "transport close", not "transport error"). A polling session with no GET parked
     // keeps its keep-alive connection until its next GET or the transport's close timeout.
-    const QList<EngineSession *> all = d->sessionOrder;
+    const QList<EngineSession *> all = d->orderedSessions();
     for (EngineSession *session : all)
         session->close();
 }
@@ -1035,7 +1087,7 @@ int EngineServer::clientsCount() const
 QList<EngineSession *> EngineServer::sessions() const
 {
     Q_D(const EngineServer);
-    return d->sessionOrder;
+    return d->orderedSessions();
 }
 
 EngineSession *EngineServer::session(const QString &sid) const

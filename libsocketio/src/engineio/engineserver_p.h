@@ -119,6 +119,7 @@ private:
     bool m_closeAfterResponse = false;
     bool m_isHead = false;   // the current request is a HEAD: its response carries no body
     bool m_engineRequest = false;
+    bool m_watchingWrites = false;   // bytesWritten connected (first time in WaitDrain)
     QByteArray m_pipelined;   // bytes of the next request(s) read while the previous one was served
     // QBasicTimers, not QTimers: no QObject and no signal connection per timer and connection
     QBasicTimer m_headTimer;  // idle limit: request head, and draining responses in WaitDrain
@@ -213,7 +214,16 @@ public:
     QTcpServer *tcpServer = nullptr;
     QWebSocketServer *wsServer = nullptr;
     QHash<QString, EngineSession *> sessions;
+    /*! Sessions in the order they opened. A session that goes leaves a null in its slot
+        (EngineSessionPrivate::orderIndex), and the nulls are squeezed out in one pass once
+        they are half of the list: O(1) per closing session instead of a search and a move of
+        the whole list (docs/benchmarks.md, "Engine, third round"). */
     QList<EngineSession *> sessionOrder;
+    qsizetype sessionOrderHoles = 0;
+    void appendToOrder(EngineSession *session);
+    void removeFromOrder(EngineSession *session);
+    /*! sessionOrder without the nulls. */
+    QList<EngineSession *> orderedSessions() const;
     QList<PendingUpgrade> pendingUpgrades;
     /*! Heartbeats of all sessions (enginesession_p.h); created with the first session. */
     std::unique_ptr<SessionDeadlines> deadlines;

@@ -98,26 +98,28 @@ public:
 
     EngineSession *q_ptr;
     EngineServerPrivate *server = nullptr;
+    qsizetype orderIndex = -1;   // slot in EngineServerPrivate::sessionOrder, -1 once out
     QString id;
     EngineRequest request;
-    EngineSession::State state = EngineSession::State::Open;
     EngineTransport *transport = nullptr;
     QPointer<EngineTransport> probe;
-    bool upgrading = false;
-    bool upgraded = false;
-    bool closeAfterDrain = false;
     QList<Protocol::EnginePacket> writeBuffer;
     qint64 writeBufferBytes = 0;   // encoded payload size of writeBuffer
     // Heartbeat: one entry in the server's SessionDeadlines (no per-session timers).
     enum class Heartbeat { None, WaitPing, WaitPong };
-    Heartbeat heartbeat = Heartbeat::None;
-    bool deadlineQueued = false;
     SessionDeadlines::Queue::iterator deadline;
     // Only while a polling session upgrades: created by startProbe().
     std::unique_ptr<QTimer> upgradeTimeoutTimer;
     std::unique_ptr<QTimer> noopTimer;
     quint64 bytesReceived = 0;
     quint64 bytesSent = 0;
+    // The small members together, without padding between them (kept per idle connection).
+    EngineSession::State state = EngineSession::State::Open;
+    Heartbeat heartbeat = Heartbeat::None;
+    bool deadlineQueued = false;   // (heartbeat's entry in the queue is `deadline`)
+    bool upgrading = false;
+    bool upgraded = false;
+    bool closeAfterDrain = false;
     /*! Something is connected to dataPacketQueued/dataPacketReceived (set by connectNotify). */
     bool statsObserved = false;
 };

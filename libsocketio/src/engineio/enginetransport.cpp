@@ -320,8 +320,18 @@ WebSocketTransport::~WebSocketTransport()
 {
     if (m_socket) {
         m_socket->disconnect(this);
-        if (m_socket->parent() == this)
+        if (m_socket->parent() == this) {
+            // A socket that disconnected has deleted itself later already (QtWebSockets connects
+            // its disconnected() to deleteLater()). Deleted now with its QWebSocket, with that
+            // DeferredDelete still posted, it would make Qt search the thread's whole
+            // posted-event list, which holds an entry per connection closing in the same burst
+            // (docs/benchmarks.md, "Engine, third round"). It leaves by its own event instead,
+            // under the engine meanwhile, which deletes it if it goes first.
+            if (m_tcp && m_tcp->parent() == m_socket
+                && m_tcp->state() == QAbstractSocket::UnconnectedState)
+                m_tcp->setParent(m_closingParent);
             delete m_socket;
+        }
     }
 }
 
@@ -422,9 +432,20 @@ void WebSocketTransport::onText(const QString &message)
 {
     if (m_closed)
         return;
+    QByteArray utf8 = message.toUtf8();
+    // QString::toUtf8() gives valid UTF-8 (a lone surrogate becomes '?'; QWebSocket refuses
+    // invalid text frames anyway), so a text packet needs neither decodeEnginePacket()'s UTF-8
+    // check nor its copy: its data are these bytes after the type digit. The rest (empty,
+    // unknown type, base64 binary) goes through the decoder.
+    const char first = utf8.isEmpty() ? '\0' : utf8.at(0);
+    if (first >= '0' && first <= '6') {
+        utf8.remove(0, 1);   // in place: the data start moves, nothing is copied
+        packetReceived(EnginePacket::text(EnginePacketType(first - '0'), utf8));
+        return;
+    }
     EnginePacket packet;
     QString error;
-    if (!Protocol::decodeEnginePacket(message.toUtf8(), &packet, &error)) {
+    if (!Protocol::decodeEnginePacket(utf8, &packet, &error)) {
         qCInfo(lcEngineWebSocket) << "invalid packet:" << error;
         failed(QStringLiteral("parse error"), error);
         return;

@@ -1,5 +1,8 @@
 #include "httprequest.h"
 
+#include <QVarLengthArray>
+
+#include <cstring>
 #include <limits>
 
 namespace SocketIo::Protocol {
@@ -49,11 +52,23 @@ QByteArrayView trimmed(QByteArrayView v)
 
 bool containsToken(QByteArrayView list, QByteArrayView token)
 {
-    for (QByteArrayView part : QByteArray::fromRawData(list.data(), list.size()).split(',')) {
+    // the comma-separated elements, compared in place (no list of copies per call)
+    while (true) {
+        const qsizetype comma = list.indexOf(',');
+        const QByteArrayView part = comma < 0 ? list : list.first(comma);
         if (trimmed(part).compare(token, Qt::CaseInsensitive) == 0)
             return true;
+        if (comma < 0)
+            return false;
+        list = list.sliced(comma + 1);
     }
-    return false;
+}
+
+// Header names are stored lower-cased: compare without strlen() or a temporary.
+bool nameIs(const QByteArray &name, QByteArrayView lowerName)
+{
+    return name.size() == lowerName.size()
+        && std::memcmp(name.constData(), lowerName.data(), size_t(lowerName.size())) == 0;
 }
 
 // Longest run of empty lines we skip before a request line (RFC 9112 2.2 allows some, clients
@@ -184,10 +199,13 @@ HttpRequestParser::State HttpRequestParser::parseHead()
         return State::Error;
     };
 
+    // Read-only access: no detach check per byte.
+    const char *const buf = m_buffer.constData();
+    const qsizetype bufSize = m_buffer.size();
     // Skip a few leading empty lines; anything else that is not a request line is an error.
     qsizetype start = 0;
     for (int i = 0; i <= MaxLeadingEmptyLines; ++i) {
-        if (m_buffer.size() - start >= 2 && m_buffer[start] == '\r' && m_buffer[start + 1] == '\n') {
+        if (bufSize - start >= 2 && buf[start] == '\r' && buf[start + 1] == '\n') {
             if (i == MaxLeadingEmptyLines)
                 return fail(400, "too many empty lines before the request line");
             start += 2;
@@ -200,19 +218,19 @@ HttpRequestParser::State HttpRequestParser::parseHead()
     // bytes early refuses garbage without waiting for the limit.
     const qsizetype resume = qMax(start, m_scanPos - 3);
     const qsizetype end = m_buffer.indexOf("\r\n\r\n", resume);
-    const qsizetype scanEnd = end < 0 ? m_buffer.size() : end + 2;
+    const qsizetype scanEnd = end < 0 ? bufSize : end + 2;
     for (qsizetype i = qMax(start, m_scanPos - 1); i < scanEnd; ++i) {
-        const char c = m_buffer[i];
-        if (c == '\n' && (i == start || m_buffer[i - 1] != '\r'))
+        const char c = buf[i];
+        if (c == '\n' && (i == start || buf[i - 1] != '\r'))
             return fail(400, "bare LF in request head");
-        if (c == '\r' && i + 1 < m_buffer.size() && m_buffer[i + 1] != '\n')
+        if (c == '\r' && i + 1 < bufSize && buf[i + 1] != '\n')
             return fail(400, "bare CR in request head");
     }
     // Keep the last bytes unverified: a CR at the end may still be followed by its LF.
     m_scanPos = qMax(start, scanEnd - 1);
     // Refuse garbage (e.g. a TLS ClientHello) as soon as the method cannot be a token.
-    for (qsizetype i = start; i < m_buffer.size() && m_buffer[i] != ' '; ++i) {
-        if (!isTokenChar(m_buffer[i]) && !(m_buffer[i] == '\r' || m_buffer[i] == '\n'))
+    for (qsizetype i = start; i < bufSize && buf[i] != ' '; ++i) {
+        if (!isTokenChar(buf[i]) && !(buf[i] == '\r' || buf[i] == '\n'))
             return fail(400, "invalid method");
         if (i - start > MaxHttpRequestLineLength)
             break;
@@ -229,17 +247,18 @@ HttpRequestParser::State HttpRequestParser::parseHead()
         return fail(431, "request head too large");
 
     const QByteArrayView head = QByteArrayView(m_buffer).sliced(start, end - start);
-    QList<QByteArrayView> lines;
+    // (on the stack for any usual head; every LF in it follows a CR, checked above)
+    QVarLengthArray<QByteArrayView, 32> lines;
     {
         qsizetype pos = 0;
         while (true) {
-            const qsizetype nl = head.indexOf(QByteArrayView("\r\n"), pos);
+            const qsizetype nl = head.indexOf('\n', pos);
             if (nl < 0) {
                 lines.append(head.sliced(pos));
                 break;
             }
-            lines.append(head.sliced(pos, nl - pos));
-            pos = nl + 2;
+            lines.append(head.sliced(pos, nl - 1 - pos));
+            pos = nl + 1;
         }
     }
     if (lines.size() - 1 > MaxHttpHeaderLines)
@@ -301,9 +320,9 @@ HttpRequestParser::State HttpRequestParser::parseHead()
     qint64 length = 0;
     bool haveTransferEncoding = false;
     for (const auto &h : std::as_const(request.headers)) {
-        if (h.first == "host") {
+        if (nameIs(h.first, "host")) {
             ++hosts;
-        } else if (h.first == "content-length") {
+        } else if (nameIs(h.first, "content-length")) {
             // A list ("5, 5") or repeated headers are accepted only if all values agree.
             for (QByteArrayView part : h.second.split(',')) {
                 part = trimmed(part);
@@ -320,7 +339,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
                 haveLength = true;
                 length = v;
             }
-        } else if (h.first == "transfer-encoding") {
+        } else if (nameIs(h.first, "transfer-encoding")) {
             // The codings of every Transfer-Encoding line, in order (RFC 9112 6.1).
             for (QByteArrayView part : h.second.split(',')) {
                 part = trimmed(part);
