@@ -3,7 +3,9 @@
 // Input format: Engine.IO-like messages separated by 0x1e; a message starting with 'b' is a
 // binary message (the rest, raw), any other a text message. Every packet that decodes is encoded
 // again and decoded again: the second encoding must equal the first (encode is a fixed point of
-// decode), and type, namespace and ack id must survive.
+// decode), and type, namespace and ack id must survive. The server's decoder (event name read
+// apart, Decoder::setSeparateEventName) is fed the same messages and must agree with the plain one:
+// same results and errors, the same packet once the name is put back in front of the arguments.
 #include "protocol/json.h"
 #include "protocol/socketiopacket.h"
 
@@ -70,12 +72,29 @@ void checkRoundTrip(const Packet &packet)
         abort();
 }
 
+// The separating decoder's packet \a b is the plain decoder's \a a.
+void checkSameAsPlain(const Packet &a, const Packet &b)
+{
+    QCborValue data = b.data;
+    if (b.argsOnly) {
+        if (a.type != PacketType::Event || !b.data.isArray())
+            abort();
+        QCborArray full = b.data.toArray();
+        full.prepend(b.event);
+        data = full;
+    }
+    if (a.type != b.type || a.nsp != b.nsp || a.id != b.id || a.data != data)
+        abort();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QByteArray input = QByteArray::fromRawData(reinterpret_cast<const char *>(data), qsizetype(size));
     Decoder decoder;
+    Decoder separating;
+    separating.setSeparateEventName(true);
     qsizetype start = 0;
     while (start <= input.size()) {
         qsizetype end = input.indexOf('\x1e', start);
@@ -84,17 +103,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const QByteArray message = input.mid(start, end - start);
         start = end + 1;
 
-        Decoder::Result result;
-        if (message.startsWith('b'))
-            result = decoder.addBinary(message.mid(1));
-        else
-            result = decoder.addText(message);
+        const bool binary = message.startsWith('b');
+        const Decoder::Result result = binary ? decoder.addBinary(message.mid(1)) : decoder.addText(message);
+        const Decoder::Result separated = binary ? separating.addBinary(message.mid(1)) : separating.addText(message);
+        if (separated != result || separating.errorString() != decoder.errorString())
+            abort();
         if (result == Decoder::Result::Error) {
             if (decoder.errorString().isEmpty())
                 abort();
             decoder.reset();
+            separating.reset();
         } else if (result == Decoder::Result::Packet) {
-            checkRoundTrip(decoder.takePacket());
+            const Packet packet = decoder.takePacket();
+            checkSameAsPlain(packet, separating.takePacket());
+            checkRoundTrip(packet);
         }
     }
     return 0;

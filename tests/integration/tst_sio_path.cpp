@@ -37,6 +37,7 @@ private Q_SLOTS:
     void echoedArgumentsAreUnchanged_data();
     void echoedArgumentsAreUnchanged();
     void pipelinedAcksKeepTheirOrder();
+    void ackOfOtherArgumentsIsEncoded();
     void serverEmitOfNonAsciiText_data();
     void serverEmitOfNonAsciiText();
     void binaryEchoInCustomNamespace();
@@ -87,6 +88,15 @@ void tst_SioPath::echoedArgumentsAreUnchanged_data()
     QTest::newRow("numbers as JavaScript writes them") << QByteArray("1e21,-0,0.1,9007199254740993,1E2")
                                                        << QByteArray("1e+21,0,0.1,9007199254740992,100");
     QTest::newRow("no arguments") << QByteArray() << QByteArray();
+    // text the encoder writes as it is (the bench's payload among them)
+    QTest::newRow("bench payload, safe integers") << QByteArray(R"({"t":1764184000123,"seq":7,"pad":"xxxxxxxxxxxx"})")
+                                                  << QByteArray(R"({"t":1764184000123,"seq":7,"pad":"xxxxxxxxxxxx"})");
+    QTest::newRow("raw non-ASCII, DEL, U+2028")
+            << QByteArray("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\x7f\",\"\xe2\x80\xa8\",{\"\xc3\xa9\":-5}")
+            << QByteArray("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\x7f\",\"\xe2\x80\xa8\",{\"\xc3\xa9\":-5}");
+    QTest::newRow("empty containers, literals") << QByteArray(R"([],{},[[]],{"a":{}},true,false,null)")
+                                                << QByteArray(R"([],{},[[]],{"a":{}},true,false,null)");
+    QTest::newRow("whitespace dropped") << QByteArray(R"( {"a" : [1, 2]} , 3 )") << QByteArray(R"({"a":[1,2]},3)");
 }
 
 void tst_SioPath::echoedArgumentsAreUnchanged()
@@ -123,6 +133,65 @@ void tst_SioPath::pipelinedAcksKeepTheirOrder()
     QCOMPARE(seen.size(), count);
     for (int i = 0; i < count; ++i)
         QCOMPARE(seen.at(i), qint64(i));
+}
+
+void tst_SioPath::ackOfOtherArgumentsIsEncoded()
+{
+    // An ack of anything other than the arguments as received (a changed copy, an equal array
+    // built anew, nothing) is encoded from that array, also from a custom namespace, later from
+    // a kept copy, and with a packet middleware in the way.
+    auto io = sioStartServer();
+    QVERIFY(io);
+    SioRawClient client;
+    Socket *socket = connectSocket(io.get(), client);
+    QVERIFY(socket);
+    QList<Message> kept;
+    QList<bool> results;
+    socket->on(u"changed"_s, socket, [&results](const Message &m) {
+        QCborArray args = m.args();
+        args[0] = u"new"_s;
+        results.append(m.ack(args));
+        results.append(m.ack(m.args()));   // a second ack is refused
+    });
+    socket->on(u"rebuilt"_s, socket, [&results](const Message &m) {
+        results.append(m.ack(QCborArray{QCborMap{{u"b"_s, 1}, {u"a"_s, 2}}}));
+    });
+    socket->on(u"nothing"_s, socket, [&results](const Message &m) { results.append(m.ack()); });
+    socket->on(u"appended"_s, socket, [&results](const Message &m) {
+        QCborArray args = m.args();
+        args.append(3);
+        results.append(m.ack(args));
+    });
+    socket->on(u"later"_s, socket, [&kept](const Message &m) { kept.append(m); });
+
+    client.send(R"(421["changed","old",{"k":1}])");
+    QCOMPARE(client.waitForText(), QByteArray(R"(431["new",{"k":1}])"));
+    client.send(R"(422["rebuilt",{"x":1}])");
+    QCOMPARE(client.waitForText(), QByteArray(R"(432[{"b":1,"a":2}])"));
+    client.send(R"(423["nothing",{"x":1}])");
+    QCOMPARE(client.waitForText(), QByteArray("433[]"));
+    client.send(R"(424["appended",1,2])");
+    QCOMPARE(client.waitForText(), QByteArray("434[1,2,3]"));
+    client.send(R"(425["later",{"z":0,"a":[1]}])");
+    QTRY_COMPARE(kept.size(), 1);
+    QVERIFY(kept.at(0).ack(kept.at(0).args()));
+    QCOMPARE(client.waitForText(), QByteArray(R"(435[{"z":0,"a":[1]}])"));
+    QCOMPARE(results, (QList<bool>{true, false, true, true, true}));
+
+    // custom namespace, with a packet middleware
+    Socket *chat = connectSocket(io.get(), client, u"/chat"_s);
+    QVERIFY(chat);
+    int middlewareRuns = 0;
+    chat->use([&middlewareRuns](const Message &, const SocketIo::Next &next) {
+        ++middlewareRuns;
+        next();
+    });
+    chat->on(u"echo"_s, chat, [](const Message &m) { m.ack(m.args()); });
+    client.send(R"(42/chat,6["echo",{"n":"\u00e9"},1])");   // escape: encoded from the array
+    QCOMPARE(client.waitForText(), QByteArray("43/chat,6[{\"n\":\"\xc3\xa9\"},1]"));
+    client.send(R"(42/chat,7["echo",{"n":"x"},1])");
+    QCOMPARE(client.waitForText(), QByteArray(R"(43/chat,7[{"n":"x"},1])"));
+    QCOMPARE(middlewareRuns, 2);
 }
 
 void tst_SioPath::serverEmitOfNonAsciiText_data()

@@ -4,6 +4,8 @@
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QDir>
+#include <QFile>
 #include <QTest>
 
 using namespace SocketIo::Protocol;
@@ -63,6 +65,45 @@ Fed feed(Decoder &decoder, const QByteArray &text, const QList<QByteArray> &atta
     return fed;
 }
 
+// The server's decoder leaves a string event name out of the data (Decoder::setSeparateEventName).
+// Checks that it decodes \a text and \a attachments exactly as a plain decoder does: same
+// result and error, same packet once the name is put back in front of the arguments.
+bool decodesLikePlainDecoder(const QByteArray &text, const QList<QByteArray> &attachments = {})
+{
+    Decoder plain;
+    Decoder separating;
+    separating.setSeparateEventName(true);
+    const Fed a = feed(plain, text, attachments);
+    const Fed b = feed(separating, text, attachments);
+    if (a.result != b.result || a.error != b.error) {
+        qWarning("results differ for %s: %s / %s", text.constData(), qPrintable(a.error), qPrintable(b.error));
+        return false;
+    }
+    if (a.result != Decoder::Result::Packet)
+        return true;
+    QCborValue data = b.packet.data;
+    if (b.packet.argsOnly) {
+        if (a.packet.type != PacketType::Event || !b.packet.data.isArray())
+            return false;
+        QCborArray full = b.packet.data.toArray();
+        full.prepend(b.packet.event);
+        data = full;
+    }
+    if (a.packet.type != b.packet.type || a.packet.nsp != b.packet.nsp || a.packet.id != b.packet.id
+        || a.packet.data != data) {
+        qWarning("packets differ for %s", text.constData());
+        return false;
+    }
+    // argsOnly exactly when an EVENT's name is a string
+    const QCborArray plainArray = a.packet.data.toArray();
+    const bool stringName = a.packet.type == PacketType::Event && !plainArray.isEmpty() && plainArray.at(0).isString();
+    if (b.packet.argsOnly != stringName) {
+        qWarning("argsOnly is %d for %s", int(b.packet.argsOnly), text.constData());
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 class tst_SocketIoPacket : public QObject
@@ -93,6 +134,7 @@ private Q_SLOTS:
     void makeEventPacketHelper();
     void reservedEventNames_data();
     void reservedEventNames();
+    void fuzzCorpusDecodesTheSame();
 };
 
 void tst_SocketIoPacket::wireExamples_data()
@@ -241,6 +283,7 @@ void tst_SocketIoPacket::decodeWireExamples()
     QCOMPARE(packet.hasId(), id >= 0);
     QCOMPARE(packet.data, data);
     QVERIFY(decoder.errorString().isEmpty());
+    QVERIFY(decodesLikePlainDecoder(text, attachments));
 }
 
 void tst_SocketIoPacket::decodeLenient_data()
@@ -323,6 +366,7 @@ void tst_SocketIoPacket::decodeLenient()
     QCOMPARE(fed.packet.nsp, nsp);
     QCOMPARE(fed.packet.id, id);
     QCOMPARE(fed.packet.data, data);
+    QVERIFY(decodesLikePlainDecoder(text, buffers));
 }
 
 void tst_SocketIoPacket::malformed_data()
@@ -408,6 +452,7 @@ void tst_SocketIoPacket::malformed()
     QCOMPARE(decoder.addText(text), Decoder::Result::Error);
     QVERIFY2(decoder.errorString().startsWith(error), qPrintable(decoder.errorString()));
     QVERIFY(!decoder.isReconstructing());
+    QVERIFY(decodesLikePlainDecoder(text));
 }
 
 void tst_SocketIoPacket::binaryReconstruction_data()
@@ -620,6 +665,90 @@ void tst_SocketIoPacket::reservedEventNames()
     QFETCH(QString, name);
     QFETCH(bool, reserved);
     QCOMPARE(isReservedEventName(name), reserved);
+}
+
+void tst_SocketIoPacket::fuzzCorpusDecodesTheSame()
+{
+    // The fuzzers' seed corpus (and, by hand, any grown corpus: directories in
+    // SOCKETIO_EXTRA_CORPUS, separated by ':'): every packet sequence decodes the same with the
+    // server's separating decoder; every JSON input reads the same with and without ReadInfo.
+    const QString source = QStringLiteral(SOCKETIO_SOURCE_DIR) + QStringLiteral("/tests/fuzz/corpus/");
+    QStringList packetDirs{source + QStringLiteral("socketio_packet")};
+    QStringList jsonDirs{source + QStringLiteral("json")};
+    const QString extra = qEnvironmentVariable("SOCKETIO_EXTRA_CORPUS");
+    for (const QString &dir : extra.split(u':', Qt::SkipEmptyParts))
+        (dir.contains(QStringLiteral("json")) ? jsonDirs : packetDirs).append(dir);
+    int packetFiles = 0;
+    int jsonFiles = 0;
+    for (const QString &dirName : std::as_const(packetDirs)) {
+        const QDir dir(dirName);
+        for (const QString &name : dir.entryList(QDir::Files)) {
+            QFile file(dir.filePath(name));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QList<QByteArray> messages = file.readAll().split('\x1e');
+            // fed in order to one decoder of each kind, as the fuzzer does
+            Decoder plain;
+            Decoder separating;
+            separating.setSeparateEventName(true);
+            for (const QByteArray &m : messages) {
+                const bool binary = m.startsWith('b');
+                const Decoder::Result a = binary ? plain.addBinary(m.mid(1)) : plain.addText(m);
+                const Decoder::Result b = binary ? separating.addBinary(m.mid(1)) : separating.addText(m);
+                QCOMPARE(a, b);
+                QCOMPARE(plain.errorString(), separating.errorString());
+                if (a == Decoder::Result::Packet) {
+                    const Packet pa = plain.takePacket();
+                    const Packet pb = separating.takePacket();
+                    QCborValue data = pb.data;
+                    if (pb.argsOnly) {
+                        QCborArray full = pb.data.toArray();
+                        full.prepend(pb.event);
+                        data = full;
+                    }
+                    QCOMPARE(pb.type, pa.type);
+                    QCOMPARE(pb.nsp, pa.nsp);
+                    QCOMPARE(pb.id, pa.id);
+                    QCOMPARE(data, pa.data);
+                }
+                if (a == Decoder::Result::Error) {
+                    plain.reset();
+                    separating.reset();
+                }
+            }
+            ++packetFiles;
+        }
+    }
+    for (const QString &dirName : std::as_const(jsonDirs)) {
+        const QDir dir(dirName);
+        for (const QString &name : dir.entryList(QDir::Files)) {
+            QFile file(dir.filePath(name));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray text = file.readAll();
+            QCborValue plainValue;
+            const bool ok = Json::read(text, &plainValue);
+            QCborValue value;
+            Json::ReadInfo info;
+            QCOMPARE(Json::read(text, &value, nullptr, &info), ok);
+            if (!ok)
+                continue;
+            QCOMPARE(value, plainValue);
+            Json::ReadInfo separate;
+            separate.separateFirstString = true;
+            QCborValue rest;
+            QVERIFY(Json::read(text, &rest, nullptr, &separate));
+            if (separate.firstStringSeparated) {
+                QCborArray full = rest.toArray();
+                full.prepend(separate.firstString);
+                QCOMPARE(QCborValue(full), plainValue);
+            } else {
+                QCOMPARE(rest, plainValue);
+            }
+            ++jsonFiles;
+        }
+    }
+    QVERIFY(packetFiles >= 10);
+    QVERIFY(jsonFiles >= 1);
+    qInfo("%d packet and %d JSON corpus files checked", packetFiles, jsonFiles);
 }
 
 QTEST_GUILESS_MAIN(tst_SocketIoPacket)

@@ -711,8 +711,10 @@ public:
     }
 
     // False: not handled here (unsupported or invalid); nothing is reported.
-    bool parse(QCborValue *value)
+    bool parse(QCborValue *value, ReadInfo *info = nullptr)
     {
+        if (info && info->separateFirstString)
+            m_firstString = &info->firstString;
         skipSpace();
         QCborValue result;
         if (!parseValue(&result, 0))
@@ -721,6 +723,8 @@ public:
         if (m_pos != m_end)
             return false;
         *value = std::move(result);
+        if (info)
+            info->firstStringSeparated = m_firstStringSeparated;
         return true;
     }
 
@@ -785,10 +789,25 @@ private:
         }
         for (;;) {
             skipSpace();
-            QCborValue element;
-            if (!parseValue(&element, depth))
-                return false;
-            array.append(std::move(element));
+            if (depth == 1 && !m_firstElementDone && m_firstString && m_pos < m_end && *m_pos == '"') {
+                // the event name: one QString, no QCborValue and no array element for it
+                const uchar *start;
+                qsizetype length;
+                bool ascii;
+                if (!parseString(&start, &length, &ascii))
+                    return false;
+                const char *chars = reinterpret_cast<const char *>(start);
+                *m_firstString = ascii ? QString::fromLatin1(chars, length) : QString::fromUtf8(chars, length);
+                m_firstStringSeparated = true;
+                m_firstElementDone = true;
+            } else {
+                QCborValue element;
+                if (!parseValue(&element, depth))
+                    return false;
+                if (depth == 1)
+                    m_firstElementDone = true;
+                array.append(std::move(element));
+            }
             skipSpace();
             if (m_pos == m_end)
                 return false;
@@ -836,6 +855,10 @@ private:
             if (!parseValue(&value, depth))
                 return false;
             const char *chars = reinterpret_cast<const char *>(key);
+            // insert() keeps JavaScript's rule for a key seen before: its first position, the
+            // last value (moving the value in costs more than copying it: Qt 6.4 copies a
+            // string's bytes either way and then takes a slower path to free the moved-from
+            // container)
             if (ascii)
                 map.insert(QLatin1StringView(chars, keyLength), value);
             else
@@ -855,6 +878,24 @@ private:
         }
     }
 
+    // Skips 8 bytes at a time while none of them is '"', a control character or non-ASCII (a
+    // backslash cannot occur here); the byte loop of parseString() looks at whatever stopped it.
+    void skipPlainAscii()
+    {
+        constexpr quint64 ones = 0x0101010101010101ull;
+        constexpr quint64 high = 0x8080808080808080ull;
+        while (m_end - m_pos >= 8) {
+            quint64 w;
+            std::memcpy(&w, m_pos, sizeof w);
+            const quint64 quote = w ^ (ones * '"');
+            // per byte, exact as a whole: a zero byte in `quote`, a byte below 0x20, a byte >= 0x80
+            const quint64 special = ((quote - ones) & ~quote) | ((w - ones * 0x20) & ~w) | w;
+            if (special & high)
+                return;
+            m_pos += 8;
+        }
+    }
+
     // A string without escapes (the caller made sure there are none): its UTF-8 content.
     bool parseString(const uchar **start, qsizetype *length, bool *ascii)
     {
@@ -862,6 +903,9 @@ private:
         const uchar *const begin = m_pos;
         bool onlyAscii = true;
         while (m_pos < m_end) {
+            skipPlainAscii();
+            if (m_pos == m_end)
+                break;
             const uchar c = *m_pos;
             if (c == '"') {
                 *start = begin;
@@ -944,6 +988,9 @@ private:
 
     const uchar *m_pos;
     const uchar *m_end;
+    QString *m_firstString = nullptr;   // where the top-level array's first string goes
+    bool m_firstElementDone = false;    // of the top-level array
+    bool m_firstStringSeparated = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1361,19 +1408,48 @@ void writeStringTo(QByteArray *out, QStringView string)
     *out = writer.take();
 }
 
-bool read(QByteArrayView json, QCborValue *value, QString *error)
+bool read(QByteArrayView json, QCborValue *value, QString *error, ReadInfo *info)
 {
+    const bool separate = info && info->separateFirstString;
+    const auto resetInfo = [info, separate] {
+        if (info) {
+            *info = ReadInfo();
+            info->separateFirstString = separate;
+        }
+    };
+    resetInfo();
     // Escapes are rare in practice; input with them goes straight to Reader.
     if (!json.isEmpty() && !std::memchr(json.data(), '\\', size_t(json.size()))) {
         QCborValue direct;
-        if (DirectReader(json).parse(&direct)) {
+        if (DirectReader(json).parse(&direct, info)) {
             if (value)
                 *value = std::move(direct);
             return true;
         }
+        resetInfo();
     }
     Reader reader(json);
-    return reader.parse(value, error);
+    QCborValue result;
+    if (!reader.parse(&result, error))
+        return false;
+    if (separate && result.isArray()) {
+        QCborArray array = result.toArray();
+        result = QCborValue();
+        if (!array.isEmpty() && CborElement::type(*array.constBegin()) == QCborValue::String) {
+            info->firstString = CborElement::string(*array.constBegin());
+            info->firstStringSeparated = true;
+            array.removeFirst();
+        }
+        result = std::move(array);
+    }
+    if (value)
+        *value = std::move(result);
+    return true;
+}
+
+bool read(QByteArrayView json, QCborValue *value, QString *error)
+{
+    return read(json, value, error, nullptr);
 }
 
 bool hasBinary(const QCborValue &value)

@@ -50,6 +50,20 @@ void writeStringTo(QByteArray *out, QStringView string);
 */
 bool read(QByteArrayView json, QCborValue *value, QString *error = nullptr);
 
+/*! Options and results of read() beyond the value (a Socket.IO EVENT's name read apart). */
+struct ReadInfo
+{
+    /*! Input: if the top-level value is an array whose first element is a string, put that
+        string in firstString and leave it out of the array (a Socket.IO EVENT's name). */
+    bool separateFirstString = false;
+    /*! Output: the first element was left out of the array and is in firstString. */
+    bool firstStringSeparated = false;
+    QString firstString;
+};
+
+/*! read(), taking an array's first string out if \a info asks for it. */
+bool read(QByteArrayView json, QCborValue *value, QString *error, ReadInfo *info);
+
 /*! True if \a value contains a byte string anywhere (the packet must be sent as binary). */
 bool hasBinary(const QCborValue &value);
 

@@ -159,8 +159,9 @@ bool isValidUtf8(const uchar *p, const uchar *end)
     return QUtf8StringView(reinterpret_cast<const char *>(p), end - p).isValidUtf8();
 }
 
-// socket.io-parser isPayloadValid, for a payload that is present.
-bool isPayloadValid(PacketType type, const QCborValue &payload)
+// socket.io-parser isPayloadValid, for a payload that is present. An EVENT's name, when it is a
+// string, is stored in *eventName.
+bool isPayloadValid(PacketType type, const QCborValue &payload, QString *eventName)
 {
     switch (type) {
     case PacketType::Connect:
@@ -180,7 +181,10 @@ bool isPayloadValid(PacketType type, const QCborValue &payload)
         const QCborValue::Type firstType = CborElement::type(first);
         if (firstType == QCborValue::Integer || firstType == QCborValue::Double)
             return true;
-        return firstType == QCborValue::String && !isReservedEventName(CborElement::string(first));
+        if (firstType != QCborValue::String)
+            return false;
+        *eventName = CborElement::string(first);
+        return !isReservedEventName(*eventName);
     }
     case PacketType::Ack:
     case PacketType::BinaryAck:
@@ -446,11 +450,21 @@ Decoder::Result Decoder::addText(QByteArrayView utf8)
     if (p < end) {
         QCborValue payload;
         QString jsonError;
+        Json::ReadInfo info;
+        info.separateFirstString = m_separateEventName
+                && (packet.type == PacketType::Event || packet.type == PacketType::BinaryEvent);
         // socket.io-parser's words, whatever the JSON reader found wrong
-        if (!Json::read(QByteArrayView(p, end - p), &payload, &jsonError))
+        if (!Json::read(QByteArrayView(p, end - p), &payload, &jsonError, &info))
             return fail(QStringLiteral("invalid payload"));
-        if (!isPayloadValid(packet.type, payload))
+        if (info.firstStringSeparated) {
+            // [name, ...args] with a string name: what isPayloadValid() checks of it
+            if (isReservedEventName(info.firstString))
+                return fail(QStringLiteral("invalid payload"));
+            packet.event = std::move(info.firstString);
+            packet.argsOnly = true;
+        } else if (!isPayloadValid(packet.type, payload, &packet.event)) {
             return fail(QStringLiteral("invalid payload"));
+        }
         packet.data = std::move(payload);
     }
 

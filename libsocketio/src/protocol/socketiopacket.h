@@ -33,6 +33,11 @@ struct Packet
     QString nsp = QStringLiteral("/");
     qint64 id = -1;            // ack id, -1 when absent
     QCborValue data;           // undefined when absent
+    /*! Set by the decoder for an EVENT whose name is a string: that name (read once). */
+    QString event;
+    /*! Set by a decoder with Decoder::setSeparateEventName(true) for an EVENT whose name is a
+        string: \c data holds only the arguments (the name is in \c event). */
+    bool argsOnly = false;
 
     bool hasId() const { return id >= 0; }
 };
@@ -142,6 +147,10 @@ public:
     bool isReconstructing() const;
     /*! Drops any pending packet and error; the decoder is as new. */
     void reset();
+    /*! With \a on, an EVENT whose name is a string is decoded with the name in Packet::event
+        and only the arguments in Packet::data (Packet::argsOnly set): the name is never put in
+        the array and taken out again. Off by default. Kept by reset(). */
+    void setSeparateEventName(bool on) { m_separateEventName = on; }
 
 private:
     Result fail(const QString &error);
@@ -153,6 +162,7 @@ private:
     QString m_error;
     bool m_reconstructing = false;
     bool m_failed = false;
+    bool m_separateEventName = false;
 };
 
 } // namespace SocketIo::Protocol

@@ -21,6 +21,8 @@ ServerClient::ServerClient(Server *server, EngineSession *session)
     connect(session, &EngineSession::binaryMessageReceived, this, &ServerClient::onBinary);
     connect(session, &EngineSession::closed, this, &ServerClient::onClosed);
     // the connect timeout is kept by the server (ServerPrivate::watchConnect)
+    // an event's name is decoded into a string of its own, not into the arguments' array
+    m_decoder.setSeparateEventName(true);
 }
 
 void ServerClient::onConnectTimeout()

@@ -198,11 +198,14 @@ void SocketPrivate::onEvent(Protocol::Packet &&packet)
     QCborArray args = packet.data.toArray();
     packet.data = QCborValue();
     QString event;
-    if (!args.isEmpty()) {
+    if (packet.argsOnly) {
+        event = std::move(packet.event);   // the decoder left the name out of the array
+    } else if (!args.isEmpty()) {
         const QCborValueConstRef name = *args.constBegin();
         switch (Protocol::CborElement::type(name)) {
         case QCborValue::String:
-            event = Protocol::CborElement::string(name);
+            // the decoder read it already (an EVENT's name is checked against reserved names)
+            event = packet.event.isNull() ? Protocol::CborElement::string(name) : std::move(packet.event);
             break;
         case QCborValue::Integer:
             event = QString::number(Protocol::CborElement::integer(name));
