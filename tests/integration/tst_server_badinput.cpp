@@ -37,6 +37,7 @@ private Q_SLOTS:
     void eventAndDisconnectInOnePayload_data();
     void eventAndDisconnectInOnePayload();
     void eventsOfOnePayloadAreDispatchedInOrder();
+    void connectRightAfterDisconnectInOnePayload();
 };
 
 void tst_ServerBadInput::decodeErrorClosesConnection_data()
@@ -268,6 +269,35 @@ void tst_ServerBadInput::eventAndDisconnectInOnePayload()
     client.postPayload("42[\"message\",\"y\"]");
     QVERIFY(client.waitForClosed());
     QCOMPARE(handled, 0);
+}
+
+void tst_ServerBadInput::connectRightAfterDisconnectInOnePayload()
+{
+    // socket.io handles a DISCONNECT on a later tick: a CONNECT of the same namespace behind it
+    // in the same payload (one POST; over WebSocket, frames handled in the same read) still finds
+    // the socket there, "invalid state", and the connection is closed. (socket.io's socket then
+    // leaves with "forced server close"; ours has already left with "client namespace
+    // disconnect".) Another connection is not disturbed.
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QSignalSpy connections(io.get(), &Server::connection);
+    SioRawClient bystander(Transport::WebSocket);
+    QVERIFY(bystander.open(io->serverPort()));
+    QVERIFY(bystander.connectNamespace().startsWith("40"));
+    SioRawClient client(Transport::Polling);
+    QVERIFY(client.open(io->serverPort()));
+    QVERIFY(client.connectNamespace().startsWith("40"));
+    QTRY_COMPARE(connections.size(), 2);
+    auto *socket = connections.at(1).at(0).value<Socket *>();
+    QSignalSpy disconnected(socket, &Socket::disconnected);
+
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"CONNECT for / right after its DISCONNECT"_s));
+    client.postPayload("41\x1e" "40");
+    QVERIFY(client.waitForClosed());
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(connections.size(), 2);   // no new socket
+    QTRY_COMPARE(io->engine()->clientsCount(), 1);
+    QVERIFY(!bystander.isClosed());
 }
 
 void tst_ServerBadInput::eventsOfOnePayloadAreDispatchedInOrder()

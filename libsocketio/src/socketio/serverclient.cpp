@@ -140,6 +140,14 @@ void ServerClient::onDecoded(Protocol::Packet &&packet)
             close();
             return;
         }
+        if (m_leftThisPass.contains(nsp)) {
+            // socket.io handles a DISCONNECT on a later tick, so a CONNECT behind it in the same
+            // read still finds the socket: "invalid state", the connection is closed
+            qCWarning(lcServer, "session %s: CONNECT for %s right after its DISCONNECT in the same read; "
+                      "closing the connection", qUtf8Printable(m_session->id()), qUtf8Printable(nsp));
+            close();
+            return;
+        }
         connectNamespace(nsp, packet.data.isMap() ? packet.data.toMap() : QCborMap());
         return;
     }
