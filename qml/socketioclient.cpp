@@ -409,9 +409,12 @@ void QmlClient::open()
     m_client = new Client(m_url, options, this);
     m_socket = m_client->socket(m_namespace, socketOptions);
 
+    // QML handlers run synchronously inside the setters and signals below and may set active to
+    // false (m_socket and m_client become null): read everything from the socket first.
     QObject::connect(m_socket, &ClientSocket::connected, this, [this] {
+        const QString id = m_socket->id();
         setErrorString(QString());
-        setId(m_socket->id());
+        setId(id);
         setStatus(Open);
         Q_EMIT connected();
     });
@@ -419,19 +422,22 @@ void QmlClient::open()
                      [this](DisconnectReason reason, const QString &) { onDisconnected(reasonString(reason)); });
     QObject::connect(m_socket, &ClientSocket::connectError, this,
                      [this](const QString &message, const QCborValue &data) {
+                         // details and data first: a handler of statusChanged/errorStringChanged
+                         // may deactivate the client (m_socket null) before connectError is emitted
+                         const ConnectErrorDetails info = m_socket->lastConnectError();
+                         QJSEngine *engine = qjsEngine(this);
+                         QJSValue jsData;
+                         QJSValue details;
+                         if (engine) {
+                             jsData = JsConversion::toJs(engine, data);
+                             details = engine->newObject();
+                             details.setProperty(u"transportError"_s, info.transportError);
+                             details.setProperty(u"httpStatus"_s, info.httpStatus);
+                             details.setProperty(u"description"_s, info.description);
+                         }
                          setErrorString(message);
                          setStatus(Error);
-                         QJSEngine *engine = qjsEngine(this);
-                         if (!engine) {
-                             Q_EMIT connectError(message, QJSValue(), QJSValue());
-                             return;
-                         }
-                         const ConnectErrorDetails info = m_socket->lastConnectError();
-                         QJSValue details = engine->newObject();
-                         details.setProperty(u"transportError"_s, info.transportError);
-                         details.setProperty(u"httpStatus"_s, info.httpStatus);
-                         details.setProperty(u"description"_s, info.description);
-                         Q_EMIT connectError(message, JsConversion::toJs(engine, data), details);
+                         Q_EMIT connectError(message, jsData, details);
                      });
     QObject::connect(m_socket, &ClientSocket::eventReceived, this, [this](const Message &message) {
         QJSEngine *engine = qjsEngine(this);

@@ -5,6 +5,9 @@
 
 #include "adminconnection.h"
 
+#include <SocketIo/engineserver.h>
+#include <SocketIo/enginesession.h>
+
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
@@ -479,6 +482,34 @@ private Q_SLOTS:
         stale->open();
         QTRY_COMPARE_WITH_TIMEOUT(stale->state(), State::Connected, 10000);
         QTRY_VERIFY(stale->sessionId() != u"0123456789abcdef"_s && stale->sessionId().size() == 16);
+    }
+
+    void closeLeavesTheAdminNamespaceOverPolling()
+    {
+        // the official UI's socket.disconnect(): a DISCONNECT the server receives before the
+        // engine closes, also over polling where it is a POST the closing client must let finish
+        DashboardBackend backend(DashboardBackend::Kind::Qt);
+        QVERIFY(backend.start());
+        SocketIo::EngineOptions engineOptions = backend.server()->engine()->options();
+        engineOptions.allowUpgrades = false;   // the dashboard stays on polling
+        backend.server()->engine()->setOptions(engineOptions);
+        QList<SocketIo::DisconnectReason> reasons;
+        QString transport;
+        QObject::connect(backend.server()->of(u"/admin"_s), &SocketIo::Namespace::connection, backend.server(),
+                         [&](SocketIo::Socket *s) {
+            transport = s->conn()->transportName();
+            QObject::connect(s, &SocketIo::Socket::disconnected, backend.server(),
+                             [&](SocketIo::DisconnectReason reason) { reasons.append(reason); });
+        });
+
+        auto dash = dashboard(backend.url());
+        QTRY_COMPARE_WITH_TIMEOUT(dash->state(), State::Connected, 10000);
+        QCOMPARE(transport, u"polling"_s);
+        dash->close();
+        QCOMPARE(dash->state(), State::Disconnected);
+        QTRY_COMPARE(reasons, QList<SocketIo::DisconnectReason>{SocketIo::DisconnectReason::ClientNamespaceDisconnect});
+        QTRY_COMPARE(backend.server()->engine()->clientsCount(), 0);
+        QCOMPARE(reasons.size(), 1);
     }
 
     void serverVanishesAndReturns_data() { DashboardBackend::addRows(); }

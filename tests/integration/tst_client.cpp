@@ -159,6 +159,9 @@ private Q_SLOTS:
     void clientCloseWhileReconnectingStopsAndOpenResumes_data() { addTransportRows(); }
     void clientCloseWhileReconnectingStopsAndOpenResumes();
     void zeroReconnectionOptionsMeanTheDefaults();
+    void openFromClosedSlotThenConnectionLossReconnects_data() { addTransportRows(); }
+    void openFromClosedSlotThenConnectionLossReconnects();
+    void openFromErrorSlotReplacesTheReconnection();
     void retriesKeepThePerEmitTimeout_data() { addTransportRows(); }
     void retriesKeepThePerEmitTimeout();
 };
@@ -1107,6 +1110,93 @@ void tst_Client::clientCloseWhileReconnectingStopsAndOpenResumes()
     client.open();
     QTRY_VERIFY(socket->isConnected());
     QCOMPARE(attempts.size(), attemptsBefore);
+}
+
+void tst_Client::openFromClosedSlotThenConnectionLossReconnects()
+{
+    // an application slot on closed() that opens again: that open replaces the reconnection
+    // (no Reconnecting state, no reconnectAttempt while connected), and the next connection loss
+    // reconnects as usual
+    auto io = sioStartServer();
+    QVERIFY(io);
+    const quint16 port = io->serverPort();
+    ClientOptions options = rowOptions();
+    options.reconnectionDelay = 100ms;
+    options.reconnectionDelayMax = 100ms;
+    options.randomizationFactor = 0;
+    Client client(urlFor(port), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QSignalSpy reconnected(&client, &Client::reconnected);
+    QTRY_COMPARE(connected.size(), 1);
+
+    bool reopen = true;
+    QList<Client::State> statesAfterSlot;
+    QObject::connect(&client, &Client::closed, &client, [&](DisconnectReason reason) {
+        if (reason == DisconnectReason::ForcedClose && reopen) {
+            reopen = false;
+            client.open();
+            statesAfterSlot.append(client.state());
+        }
+    });
+    client.close();
+    QCOMPARE(statesAfterSlot, QList<Client::State>{Client::State::Opening});
+    QCOMPARE(client.state(), Client::State::Opening);
+    QTRY_COMPARE(connected.size(), 2);
+    QCOMPARE(client.state(), Client::State::Open);
+    // well past the 100 ms reconnection delay: nothing was scheduled
+    QVERIFY(!attempts.wait(400));
+    QCOMPARE(client.state(), Client::State::Open);
+
+    io->close();
+    QTRY_VERIFY(attempts.size() >= 1);
+    QCOMPARE(attempts.first().at(0).toInt(), 1);
+    QVERIFY(io->listen(QHostAddress::LocalHost, port));
+    QTRY_COMPARE(connected.size(), 3);
+    QCOMPARE(reconnected.size(), 1);
+    QCOMPARE(client.state(), Client::State::Open);
+}
+
+void tst_Client::openFromErrorSlotReplacesTheReconnection()
+{
+    // a failed first attempt whose errorOccurred() slot opens again: no reconnection is scheduled
+    // on top of that attempt; when it fails too, the client reconnects as usual
+    const quint16 port = closedPort();
+    QVERIFY(port);
+    ClientOptions options;
+    options.reconnectionDelay = 50ms;
+    options.reconnectionDelayMax = 50ms;
+    options.randomizationFactor = 0;
+    Client client(urlFor(port), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy attempts(&client, &Client::reconnectAttempt);
+    QStringList events;
+    QObject::connect(&client, &Client::stateChanged, &client, [&](Client::State state) {
+        events.append(state == Client::State::Reconnecting ? u"reconnecting"_s
+                      : state == Client::State::Opening    ? u"opening"_s
+                      : state == Client::State::Open       ? u"open"_s
+                                                           : u"closed"_s);
+    });
+    QObject::connect(&client, &Client::errorOccurred, &client, [&] {
+        events.append(u"error"_s);
+        if (events.count(u"error"_s) == 1)
+            client.open();
+    });
+    QTRY_VERIFY(attempts.size() >= 1);
+    QCOMPARE(attempts.first().at(0).toInt(), 1);
+    const qsizetype first = events.indexOf(u"error"_s);
+    const qsizetype second = events.indexOf(u"error"_s, first + 1);
+    QVERIFY2(first >= 0 && second > first, qPrintable(events.join(u' ')));
+    // between the two failures: closed, then the slot's attempt, nothing scheduled
+    QCOMPARE(events.mid(first, second - first + 1),
+             (QStringList{u"error"_s, u"opening"_s, u"closed"_s, u"error"_s}));
+    auto io = sioStartServer();
+    QVERIFY(io);
+    io->close();
+    QVERIFY(io->listen(QHostAddress::LocalHost, port));
+    QTRY_VERIFY_WITH_TIMEOUT(socket->isConnected(), 10000);
+    QCOMPARE(client.state(), Client::State::Open);
 }
 
 void tst_Client::zeroReconnectionOptionsMeanTheDefaults()

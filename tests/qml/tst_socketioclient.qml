@@ -34,6 +34,21 @@ TestCase {
         }
     }
 
+    // deactivates itself from the status handler as soon as it fails (m_socket becomes null while
+    // the connect_error is being delivered)
+    Component {
+        id: deactivateOnErrorComponent
+        SocketIoClient {
+            id: selfDeactivating
+            url: testServer.url
+            namespace: "/nope"
+            onStatusChanged: () => {
+                if (selfDeactivating.status === SocketIoClient.Error)
+                    selfDeactivating.active = false
+            }
+        }
+    }
+
     // acks every event the server asks about with ackWith, then tries a second time
     Component {
         id: ackingComponent
@@ -346,6 +361,22 @@ TestCase {
         compare(client.id, "")
     }
 
+    function test_deactivatingFromTheStatusHandlerOnConnectError() {
+        const client = createTemporaryObject(deactivateOnErrorComponent, testCase, { auth: { tag: "deactivate" } })
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1)
+        compare(errorSpy.signalArguments[0][0], "Invalid namespace")
+        compare(errorSpy.signalArguments[0][2].transportError, false)
+        compare(errorSpy.signalArguments[0][2].httpStatus, 0)
+        compare(client.active, false)
+        compare(client.errorString, "Invalid namespace")
+        // and it can be activated again
+        client.active = true
+        tryCompare(errorSpy, "count", 2)
+        compare(client.active, false)
+    }
+
     function test_connectErrorCarriesData() {
         const client = createClient({ namespace: "/private" })
         const errorSpy = spy(client, "connectError")
@@ -490,12 +521,30 @@ TestCase {
                                 function (message) { errors.push(message) }))
         tryVerify(function () { return errors.length > 0 })
         compare(errors, ["operation has timed out"])
-        // a timeout of its own wins, and the property applies without reconnecting
+        // a timeout of its own wins: "long" (400 ms) is sent before "short" (200 ms); if the
+        // property's 100 ms applied to both, "long" would fail first
+        const order = []
+        verify(client.emitEvent("never-acked", [], function () { fail("acknowledged") }, 400,
+                                function () { order.push("long") }))
+        verify(client.emitEvent("never-acked", [], function () { fail("acknowledged") }, 200,
+                                function () { order.push("short") }))
+        tryVerify(function () { return order.length === 2 }, 5000)
+        compare(order, ["short", "long"])
+        // ackTimeout 0 waits, and the property applies without reconnecting: "waiting" is sent
+        // first without a timeout; when "bounded" (200 ms) fails, "waiting" has not
         client.ackTimeout = 0
+        const late = []
+        verify(client.emitEvent("never-acked", [], function () { fail("acknowledged") }, 0,
+                                function () { late.push("waiting") }))
+        verify(client.emitEvent("never-acked", [], function () { fail("acknowledged") }, 200,
+                                function () { late.push("bounded") }))
+        tryVerify(function () { return late.length > 0 }, 5000)
+        compare(late, ["bounded"])
         let acked = false
-        verify(client.emitEvent("message-with-ack", [], function () { acked = true }, 5000,
+        verify(client.emitEvent("message-with-ack", [], function () { acked = true }, 0,
                                 function (message) { fail("unexpected " + message) }))
         tryVerify(function () { return acked })
+        compare(late, ["bounded"])
         compare(testServer.connections("ack-timeout-property"), 1)
     }
 

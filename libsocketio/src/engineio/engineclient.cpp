@@ -91,7 +91,7 @@ EngineClientTransport *EngineClientPrivate::createTransport(const QString &name)
     QUrl base = url;
     base.setQuery(QString());
     base.setFragment(QString());
-    base.setPath(normalisedPath(options.path, options.addTrailingSlash));
+    base.setPath(options.path);   // normalised once, by setOptions()
     config.baseUrl = base;
     // engine.io-client: a URL with a query replaces the `query` option (no merge). The items are
     // kept fully decoded; requestUrl() encodes them as encodeURIComponent() does.
@@ -235,6 +235,7 @@ void EngineClientPrivate::onTransportFailed(EngineClientTransport *t, const QStr
         || message == QLatin1String("websocket error");
     errorHttpStatus = t->errorHttpStatus();
     errorDescription = description;
+    transportErrorPending = true;
     if (reason == QLatin1String("transport error")) {
         // engine.io-client's _onError()
         priorWebsocketSuccess = false;
@@ -246,6 +247,11 @@ void EngineClientPrivate::onTransportFailed(EngineClientTransport *t, const QStr
             transports.removeOne(failedName);
             qCInfo(lcEngineClient) << "transport" << failedName << "failed before the handshake:" << message
                                    << description << "; trying" << transports.first();
+            // the attempt goes on: whatever ends it next reports its own details
+            transportErrorPending = false;
+            errorIsTransportError = false;
+            errorHttpStatus = 0;
+            errorDescription.clear();
             openTransport();
             return;
         }
@@ -501,9 +507,19 @@ void EngineClientPrivate::finish(const QString &reason, const QString &descripti
                                  const QString &errorMessage)
 {
     Q_Q(EngineClient);
-    if (state == EngineClient::State::Closed || finishing)
+    if (state == EngineClient::State::Closed || finishing) {
+        transportErrorPending = false;
         return;
+    }
     finishing = true;
+    // the details of a transport failure were set by onTransportFailed(); any other end
+    // (ping timeout, bad handshake, server error, ...) has none
+    if (!transportErrorPending) {
+        errorIsTransportError = false;
+        errorHttpStatus = 0;
+        errorDescription.clear();
+    }
+    transportErrorPending = false;
     QPointer<EngineClient> guard(q);
     if (!errorMessage.isEmpty()) {
         Q_EMIT q->errorOccurred(errorMessage);

@@ -130,7 +130,8 @@ public:
     void setUrl(const QUrl &url);
     /*! The URL set with setUrl(). */
     QUrl url() const;
-    /*! Options for the next open(); the path is normalised to start and end with '/'. */
+    /*! Options for the next open(); the path is normalised as EngineClientOptions::path
+        says (options() returns it as the requests use it). */
     void setOptions(const SocketIo::EngineClientOptions &options);
     /*! The options, with the normalised path. */
     SocketIo::EngineClientOptions options() const;

@@ -93,6 +93,8 @@ public:
     bool errorIsTransportError = false;
     int errorHttpStatus = 0;
     QString errorDescription;
+    /*! True between onTransportFailed() setting the details above and the finish() it calls. */
+    bool transportErrorPending = false;
     int pingInterval = 0;
     int pingTimeout = 0;
     qint64 maxPayload = 0;

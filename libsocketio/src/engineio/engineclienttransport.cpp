@@ -169,13 +169,15 @@ void PollingClientTransport::watchSsl(QNetworkReply *reply)
 bool PollingClientTransport::replyFailed(QNetworkReply *reply, QString *description)
 {
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    m_errorHttpStatus = status;
+    // the status of the failing request only (a 200 reply whose body is bad is no HTTP error)
     if (reply->error() != QNetworkReply::NoError) {
+        m_errorHttpStatus = status;
         *description = status ? QStringLiteral("HTTP %1: %2").arg(status).arg(reply->errorString())
                                : reply->errorString();
         return true;
     }
     if (status != 200) {
+        m_errorHttpStatus = status;
         *description = QStringLiteral("HTTP %1").arg(status);
         return true;
     }

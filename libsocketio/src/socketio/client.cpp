@@ -39,6 +39,11 @@ void ClientPrivate::openEngine(bool reconnectAttempt)
     if (state == Client::State::Opening || state == Client::State::Open)
         return;
     autoOpenPending = false;
+    // an open() from a slot (closed(), disconnected(), errorOccurred()) while a reconnection is
+    // scheduled replaces it; a reconnection attempt itself stays "reconnecting" until it ends
+    reconnectTimer.stop();
+    if (!reconnectAttempt)
+        reconnecting = false;
     detachEngine();
 
     auto *e = new EngineClient(q);
@@ -210,7 +215,9 @@ void ClientPrivate::onOpenError(const ConnectErrorDetails &details)
         if (sd->active)
             sd->onEngineError(details);
     }
-    if (!guard)
+    // a slot above may have opened again (Client::open(), ClientSocket::open()): that attempt
+    // replaces the reconnection
+    if (!guard || state != Client::State::Closed || engine)
         return;
     if (wasReconnect) {
         reconnecting = false;
@@ -242,7 +249,8 @@ void ClientPrivate::onClose(DisconnectReason reason, const QString &description)
         if (sd->active)
             sd->onEngineClose(reason, description);
     }
-    if (guard && options.reconnection && !skipReconnect)
+    // a slot above may have opened again (Client::open(), ClientSocket::open()): no reconnection
+    if (guard && state == Client::State::Closed && !engine && options.reconnection && !skipReconnect)
         reconnect();
 }
 
