@@ -7,17 +7,14 @@
 #include <SocketIo/client.h>
 #include <SocketIo/clientsocket.h>
 #include <SocketIo/disconnectreason.h>
-#include <SocketIo/engineclient.h>
 #include <SocketIo/message.h>
 
 #include <QJSEngine>
-#include <QTimer>
 
 #include <chrono>
 #include <memory>
 
 using namespace Qt::StringLiterals;
-using namespace std::chrono_literals;
 
 namespace SocketIo {
 
@@ -25,39 +22,11 @@ Q_LOGGING_CATEGORY(lcQml, "socketio.qml", QtWarningMsg)
 
 namespace {
 
-// A retired Client closes gracefully (its DISCONNECT and the engine close go out first); the
-// engine bounds that by 5 s, this bounds it in case it never reports closed.
-constexpr auto RetiredClientGrace = 10s;
-
 /*! The namespace an unset \c namespace means: as Client::socket() without a name. */
 QString namespaceFromUrl(const QUrl &url)
 {
     const QString path = url.path();
     return path.isEmpty() ? u"/"_s : path;
-}
-
-void retire(Client *client)
-{
-    client->close();
-    // Client::close() hands its engine over to flush as a child that deletes itself once closed:
-    // deleting the Client before that would cut the flush short and the server would see
-    // "transport error" instead of the namespace disconnect.
-    const QList<EngineClient *> engines = client->findChildren<EngineClient *>(Qt::FindDirectChildrenOnly);
-    auto flushing = std::make_shared<int>(0);
-    for (EngineClient *engine : engines) {
-        if (engine->state() == EngineClient::State::Closed)
-            continue;
-        ++*flushing;
-        QObject::connect(engine, &EngineClient::closed, client, [client, flushing] {
-            if (--*flushing == 0)
-                client->deleteLater();
-        });
-    }
-    if (*flushing == 0) {
-        client->deleteLater();
-        return;
-    }
-    QTimer::singleShot(RetiredClientGrace, client, &QObject::deleteLater);
 }
 
 } // namespace
@@ -490,7 +459,8 @@ void QmlClient::close()
     QObject::disconnect(client, nullptr, this, nullptr);
     m_client = nullptr;
     m_socket = nullptr;
-    retire(client);
+    // the DISCONNECT and the engine close go out first (the engine bounds that by 5 s)
+    client->closeAndDeleteLater();
     setId(QString());
     setStatus(Closed);
 }

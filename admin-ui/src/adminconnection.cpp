@@ -9,7 +9,6 @@
 
 #include <SocketIo/client.h>
 #include <SocketIo/clientsocket.h>
-#include <SocketIo/engineclient.h>
 #include <SocketIo/message.h>
 
 #include <QCborArray>
@@ -18,7 +17,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
-#include <QTimer>
 
 #include <chrono>
 #include <memory>
@@ -26,7 +24,6 @@
 namespace SocketIo::Dashboard {
 
 using namespace Qt::StringLiterals;
-using namespace std::chrono_literals;
 
 namespace {
 const QString kInvalidCredentials = u"invalid credentials"_s;
@@ -118,44 +115,6 @@ AdminConnection::AdminConnection(QObject *parent)
     d->eventLogFilter->setSourceModel(d->eventLog);
     d->charts = new ChartSeries(this);
 }
-
-namespace {
-
-// bounds the graceful close of a retired Client in case its engine never reports closed (the
-// engine bounds its own close by 5 s)
-constexpr auto RetiredClientGrace = 10s;
-
-/*!
-  Closes \a client and deletes it once its detached engine has flushed (the DISCONNECT over
-  polling, the engine close): Client::close() hands the engine over as a child that deletes
-  itself once closed, and deleting the Client before would cut that short (the server would see
-  "transport error" instead of "client namespace disconnect"). \a owner becomes the parent, so
-  that the client goes with the connection at the latest.
-*/
-void retireClient(SocketIo::Client *client, QObject *owner)
-{
-    client->setParent(owner);
-    client->close();
-    const QList<SocketIo::EngineClient *> engines =
-        client->findChildren<SocketIo::EngineClient *>(Qt::FindDirectChildrenOnly);
-    auto flushing = std::make_shared<int>(0);
-    for (SocketIo::EngineClient *engine : engines) {
-        if (engine->state() == SocketIo::EngineClient::State::Closed)
-            continue;
-        ++*flushing;
-        QObject::connect(engine, &SocketIo::EngineClient::closed, client, [client, flushing] {
-            if (--*flushing == 0)
-                client->deleteLater();
-        });
-    }
-    if (*flushing == 0) {
-        client->deleteLater();
-        return;
-    }
-    QTimer::singleShot(RetiredClientGrace, client, &QObject::deleteLater);
-}
-
-} // namespace
 
 AdminConnection::~AdminConnection()
 {
@@ -389,7 +348,11 @@ void AdminConnection::close()
         d->socket->close();
     }
     d->socket.clear();
-    retireClient(client.release(), this);
+    // deleted once the DISCONNECT over polling and the engine close are out (deleting it now
+    // would make the server see "transport error"); parented so it goes with us at the latest
+    SocketIo::Client *retired = client.release();
+    retired->setParent(this);
+    retired->closeAndDeleteLater();
     if (d->state != State::Failed)
         d->setState(State::Disconnected);
 }

@@ -503,4 +503,30 @@ void Client::close()
     d->closeOnPurpose();
 }
 
+void Client::closeAndDeleteLater(std::chrono::milliseconds grace)
+{
+    QPointer<Client> guard(this);
+    close();
+    if (!guard)
+        return;   // a slot deleted it
+    // close() leaves each engine that still has something to send as a child that deletes
+    // itself once closed (detachEngine()): wait for those, bounded by grace
+    const QList<EngineClient *> engines = findChildren<EngineClient *>(Qt::FindDirectChildrenOnly);
+    auto flushing = std::make_shared<int>(0);
+    for (EngineClient *engine : engines) {
+        if (engine->state() == EngineClient::State::Closed)
+            continue;
+        ++*flushing;
+        connect(engine, &EngineClient::closed, this, [this, flushing] {
+            if (--*flushing == 0)
+                deleteLater();
+        });
+    }
+    if (*flushing == 0) {
+        deleteLater();
+        return;
+    }
+    QTimer::singleShot(grace, this, &QObject::deleteLater);
+}
+
 } // namespace SocketIo

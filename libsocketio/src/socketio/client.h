@@ -153,6 +153,11 @@ public:
       first for that behaviour.)
     */
     void close();
+    /*! close(), then deletes this Client once what its engines were still sending has gone out
+        (e.g. the DISCONNECT of a socket closed just before: deleting the Client at once cuts that
+        short, and the server sees "transport error"), at the latest after \a grace. Use it
+        instead of \c delete for a Client whose sockets were just closed. */
+    void closeAndDeleteLater(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
     /*! The Engine.IO client in use (e.g. for transportName()); a new one is created for every
         connection attempt. Owned by the Client; do not open or close it directly. */
