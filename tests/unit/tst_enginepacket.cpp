@@ -59,6 +59,12 @@ void tst_EnginePacket::decodesValidPackets()
     QCOMPARE(p.type, type);
     QCOMPARE(p.data, data);
     QCOMPARE(p.binary, binary);
+    // the variant for text known to be valid UTF-8 (WebSocket frames) decodes the same
+    EnginePacket q;
+    QVERIFY2(decodeValidUtf8EnginePacket(QByteArray(input), &q, &error), qPrintable(error));
+    QCOMPARE(q.type, type);
+    QCOMPARE(q.data, data);
+    QCOMPARE(q.binary, binary);
 }
 
 void tst_EnginePacket::refusesMalformedPackets_data()
@@ -88,6 +94,12 @@ void tst_EnginePacket::refusesMalformedPackets()
     QString error;
     QVERIFY(!decodeEnginePacket(input, &p, &error));
     QVERIFY(!error.isEmpty());
+    // refused by the valid-UTF-8 variant too, unless invalid UTF-8 is what is wrong with it
+    if (QUtf8StringView(input).isValidUtf8()) {
+        QString again;
+        QVERIFY(!decodeValidUtf8EnginePacket(QByteArray(input), &p, &again));
+        QCOMPARE(again, error);
+    }
 }
 
 void tst_EnginePacket::encodesPackets_data()

@@ -432,20 +432,11 @@ void WebSocketTransport::onText(const QString &message)
 {
     if (m_closed)
         return;
-    QByteArray utf8 = message.toUtf8();
     // QString::toUtf8() gives valid UTF-8 (a lone surrogate becomes '?'; QWebSocket refuses
-    // invalid text frames anyway), so a text packet needs neither decodeEnginePacket()'s UTF-8
-    // check nor its copy: its data are these bytes after the type digit. The rest (empty,
-    // unknown type, base64 binary) goes through the decoder.
-    const char first = utf8.isEmpty() ? '\0' : utf8.at(0);
-    if (first >= '0' && first <= '6') {
-        utf8.remove(0, 1);   // in place: the data start moves, nothing is copied
-        packetReceived(EnginePacket::text(EnginePacketType(first - '0'), utf8));
-        return;
-    }
+    // invalid text frames anyway): no second check, no copy of the data
     EnginePacket packet;
     QString error;
-    if (!Protocol::decodeEnginePacket(utf8, &packet, &error)) {
+    if (!Protocol::decodeValidUtf8EnginePacket(message.toUtf8(), &packet, &error)) {
         qCInfo(lcEngineWebSocket) << "invalid packet:" << error;
         failed(QStringLiteral("parse error"), error);
         return;

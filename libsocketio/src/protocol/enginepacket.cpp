@@ -91,6 +91,17 @@ bool decodeEnginePacket(QByteArrayView text, EnginePacket *packet, QString *erro
     return true;
 }
 
+bool decodeValidUtf8EnginePacket(QByteArray &&text, EnginePacket *packet, QString *error)
+{
+    const char first = text.isEmpty() ? '\0' : text.at(0);
+    if (first < '0' || first > '6')
+        return decodeEnginePacket(text, packet, error);   // empty, binary or unknown type
+    text.remove(0, 1);   // in place: the data start moves, nothing is copied
+    if (packet)
+        *packet = EnginePacket::text(EnginePacketType(first - '0'), text);
+    return true;
+}
+
 QByteArray encodePayload(const QList<EnginePacket> &packets)
 {
     QByteArray out;

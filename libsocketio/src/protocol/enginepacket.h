@@ -72,6 +72,10 @@ QByteArray encodeEnginePacket(const EnginePacket &packet);
     "b<base64>" gives a binary message (padded or unpadded base64 accepted; invalid base64 is an
     error). Empty input, an unknown type character or invalid UTF-8 is an error. */
 bool decodeEnginePacket(QByteArrayView text, EnginePacket *packet, QString *error = nullptr);
+/*! decodeEnginePacket() of \a text already known to be valid UTF-8 (e.g. QString::toUtf8() of a
+    WebSocket text frame), taken over: a text packet's data are its bytes after the type digit,
+    neither checked again nor copied. */
+bool decodeValidUtf8EnginePacket(QByteArray &&text, EnginePacket *packet, QString *error = nullptr);
 
 /*! Polling payload: packets joined by the record separator 0x1E, no trailing separator. */
 QByteArray encodePayload(const QList<EnginePacket> &packets);
