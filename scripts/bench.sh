@@ -14,7 +14,10 @@
 # the same binary on the GLib event dispatcher (QT_NO_GLIB set empty); "ours-noglib": QT_NO_GLIB=1
 # explicitly, now the same as "ours"; "ours-tuned"/"ours-tuned-noglib": with --backlog 511
 # --nodelay, which the library now does itself); "ours-2w": bench-server --workers 2 (two event-loop
-# workers on one port, SocketIo::ServerWorkers).
+# workers on one port, SocketIo::ServerWorkers); "qt-floor" / "ws-floor": plain QtWebSockets
+# (bench/floor-server.cpp) and plain Node ws (bench/node/floor-server.js) answering the WebSocket
+# scenarios (connect, echo, fanout) by string handling, no Engine.IO/Socket.IO layer: what the
+# WebSocket library alone costs (docs/benchmarks.md, "Floors").
 # The variants show the effect of a configuration; "ours" is the library as it is.
 # The defaults (5 repeats) take about 10 minutes on a 2-core machine; --quick is a ~1 minute smoke run.
 set -euo pipefail
@@ -47,20 +50,23 @@ command -v node >/dev/null || { echo "bench.sh: node is not on PATH (scripts/set
 [[ -f "$ROOT/node_modules/socket.io/package.json" ]] || {
     echo "bench.sh: socket.io is not installed in $ROOT/node_modules (scripts/setup.sh)" >&2; exit 1; }
 
+SERVERS="${BENCH_SERVERS:-ours node}"
 if [[ $BUILD_FIRST == 1 ]]; then
     if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
         cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
     fi
-    cmake --build "$BUILD" -j"$JOBS" --target bench-server bench-load
+    targets=(bench-server bench-load)
+    [[ " $SERVERS " == *" qt-floor "* ]] && targets+=(floor-server)
+    cmake --build "$BUILD" -j"$JOBS" --target "${targets[@]}"
 fi
 SERVER_BIN="$BUILD/bench/bench-server"
+FLOOR_BIN="$BUILD/bench/floor-server"
 LOAD_BIN="$BUILD/bench/bench-load"
 [[ -x "$SERVER_BIN" && -x "$LOAD_BIN" ]] || { echo "bench.sh: missing $SERVER_BIN or $LOAD_BIN" >&2; exit 1; }
 
 # many connections need many descriptors (the servers and bench-load raise their own soft limit too)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-SERVERS="${BENCH_SERVERS:-ours node}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RESULTS="$BUILD/bench-results-$STAMP.jsonl"
 : > "$RESULTS"
@@ -82,6 +88,8 @@ start_server() {   # $1 = ours | node | ours-glib | ours-noglib | ...; sets SERV
         ours-tuned) "$SERVER_BIN" --port 0 --backlog 511 --nodelay >"$SERVER_OUT" 2>&1 & ;;
         ours-tuned-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 --backlog 511 --nodelay >"$SERVER_OUT" 2>&1 & ;;
         node) node "$ROOT/bench/node/bench-server.js" --port 0 >"$SERVER_OUT" 2>&1 & ;;
+        qt-floor) "$FLOOR_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
+        ws-floor) node "$ROOT/bench/node/floor-server.js" --port 0 >"$SERVER_OUT" 2>&1 & ;;
         *) echo "bench.sh: unknown server $1 in BENCH_SERVERS" >&2; exit 2 ;;
     esac
     SERVER_PID=$!
@@ -115,6 +123,9 @@ for scenario in $SCENARIOS; do
         # alternate which server goes first, so neither always runs on a warmer/cooler machine
         if (( rep % 2 )); then order="$SERVERS"; else order="$(echo $SERVERS | tr ' ' '\n' | tac | tr '\n' ' ')"; fi
         for server in $order; do
+            if [[ $server == *-floor && $scenario != connect && $scenario != echo && $scenario != fanout ]]; then
+                continue   # the floor servers answer the WebSocket scenarios only
+            fi
             start_server "$server"
             echo "== $scenario, repeat $rep/$REPEATS, $server (pid $SERVER_PID, port $SERVER_PORT)" >&2
             if ! "$LOAD_BIN" "$scenario" $QUICK --port "$SERVER_PORT" --server-pid "$SERVER_PID" \

@@ -23,7 +23,8 @@ inline QString benchBinary(const QString &name)
 }
 
 /*!
-  One bench server, ours (bench/bench-server) or Node's (bench/node/bench-server.js), on a port
+  One bench server, ours (bench/bench-server) or Node's (bench/node/bench-server.js), or one of the
+  two floors ("qt-floor": bench/floor-server, "ws-floor": bench/node/floor-server.js), on a port
   picked by the system; killed when destroyed.
 */
 class BenchServer
@@ -44,11 +45,13 @@ public:
     bool start(const QString &kind, const QStringList &extraArguments = {})
     {
         const QStringList arguments = QStringList{QStringLiteral("--port"), QStringLiteral("0")} + extraArguments;
-        if (kind == QLatin1String("node")) {
+        if (kind == QLatin1String("node") || kind == QLatin1String("ws-floor")) {
+            const QString script = kind == QLatin1String("node") ? QStringLiteral("bench-server.js")
+                                                                 : QStringLiteral("floor-server.js");
             m_node = std::make_unique<NodeProcess>();
-            // NodeProcess resolves scripts in tests/interop/js; the bench server lives in bench/node
-            if (!m_node->start(QStringLiteral("../../../bench/node/bench-server.js"), arguments)) {
-                m_error = QStringLiteral("node bench-server.js did not start");
+            // NodeProcess resolves scripts in tests/interop/js; the bench servers live in bench/node
+            if (!m_node->start(QStringLiteral("../../../bench/node/") + script, arguments)) {
+                m_error = QStringLiteral("node %1 did not start").arg(script);
                 return false;
             }
             const QJsonObject line = m_node->waitForEvent(QStringLiteral("listening"), 15000);
@@ -60,7 +63,9 @@ public:
         }
         m_ours = std::make_unique<QProcess>();
         m_ours->setProcessChannelMode(QProcess::SeparateChannels);
-        m_ours->start(benchBinary(QStringLiteral("bench-server")), arguments);
+        const QString binary = kind == QLatin1String("qt-floor") ? QStringLiteral("floor-server")
+                                                                 : QStringLiteral("bench-server");
+        m_ours->start(benchBinary(binary), arguments);
         if (!m_ours->waitForStarted(10000)) {
             m_error = m_ours->errorString();
             return false;
@@ -75,7 +80,7 @@ public:
         m_port = line.value(QStringLiteral("port")).toInt();
         m_pid = m_ours->processId();
         if (!m_port)
-            m_error = QStringLiteral("bench-server did not report its port: ") + QString::fromUtf8(out)
+            m_error = binary + QStringLiteral(" did not report its port: ") + QString::fromUtf8(out)
                       + QString::fromUtf8(m_ours->readAllStandardError());
         return m_port != 0;
     }

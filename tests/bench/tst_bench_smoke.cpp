@@ -1,6 +1,8 @@
 // A smoke run of every benchmark scenario with tiny sizes (bench-load --quick) against both bench
-// servers: each scenario completes, reports its cases with the server's CPU per operation and the
-// load generator's CPU share, and loses no message. No timing assertions: speed is measured by
+// servers, and of the WebSocket scenarios (connect, echo, fanout) against the two floor servers
+// (plain QtWebSockets, plain Node ws; docs/benchmarks.md "Floors"): each scenario completes, reports
+// its cases with the server's CPU per operation and the load generator's CPU share, and loses no
+// message. No timing assertions: speed is measured by
 // scripts/bench.sh, never asserted.
 #include "benchprocesses.h"
 
@@ -19,6 +21,7 @@ private Q_SLOTS:
         SOCKETIO_REQUIRE_NODE();
         QVERIFY2(QFileInfo::exists(benchBinary(QStringLiteral("bench-load"))), "bench-load is not built");
         QVERIFY2(QFileInfo::exists(benchBinary(QStringLiteral("bench-server"))), "bench-server is not built");
+        QVERIFY2(QFileInfo::exists(benchBinary(QStringLiteral("floor-server"))), "floor-server is not built");
     }
 
     void scenarioLosesNothing_data()
@@ -36,8 +39,11 @@ private Q_SLOTS:
             {"polling", {QStringLiteral("polling")}, "server_cpu_us_per_delivery"},
             {"binary", {QStringLiteral("binary")}, "server_cpu_us_per_delivery"},
         };
-        for (const char *server : {"ours", "node"}) {
+        for (const char *server : {"ours", "node", "qt-floor", "ws-floor"}) {
+            const bool floor = qstrcmp(server, "qt-floor") == 0 || qstrcmp(server, "ws-floor") == 0;
             for (const auto &[scenario, cases, cpu] : scenarios) {
+                if (floor && (qstrcmp(scenario, "polling") == 0 || qstrcmp(scenario, "binary") == 0))
+                    continue;   // the floors answer the WebSocket scenarios only (connect, fanout, echo)
                 QTest::addRow("%s %s", scenario, server)
                         << QString::fromLatin1(server) << QString::fromLatin1(scenario) << cases
                         << QString::fromLatin1(cpu);
