@@ -220,6 +220,34 @@ void QmlClient::setAckTimeout(int ackTimeout)
     Q_EMIT ackTimeoutChanged();
 }
 
+bool QmlClient::tryAllTransports() const
+{
+    return m_tryAllTransports;
+}
+
+void QmlClient::setTryAllTransports(bool tryAllTransports)
+{
+    if (tryAllTransports == m_tryAllTransports)
+        return;
+    m_tryAllTransports = tryAllTransports;
+    Q_EMIT tryAllTransportsChanged();
+    reopenIfActive();
+}
+
+bool QmlClient::rememberUpgrade() const
+{
+    return m_rememberUpgrade;
+}
+
+void QmlClient::setRememberUpgrade(bool rememberUpgrade)
+{
+    if (rememberUpgrade == m_rememberUpgrade)
+        return;
+    m_rememberUpgrade = rememberUpgrade;
+    Q_EMIT rememberUpgradeChanged();
+    reopenIfActive();
+}
+
 bool QmlClient::isActive() const
 {
     return m_active;
@@ -361,6 +389,8 @@ void QmlClient::open()
     }
     options.reconnection = m_reconnection;
     options.withCredentials = m_withCredentials;
+    options.tryAllTransports = m_tryAllTransports;
+    options.rememberUpgrade = m_rememberUpgrade;
     options.timeout = m_timeout < 0 ? std::nullopt
                                     : std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(m_timeout));
     options.autoConnect = false;
@@ -459,7 +489,8 @@ void QmlClient::close()
     QObject::disconnect(client, nullptr, this, nullptr);
     m_client = nullptr;
     m_socket = nullptr;
-    // the DISCONNECT and the engine close go out first (the engine bounds that by 5 s)
+    // the DISCONNECT and the engine close go out first (bounded by closeAndDeleteLater()'s
+    // grace, 10 s, when the server stops answering)
     client->closeAndDeleteLater();
     setId(QString());
     setStatus(Closed);

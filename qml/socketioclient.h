@@ -38,8 +38,8 @@ class Message;
   Like QtWebSockets' WebSocket, it connects only when \c active is true and the declaration is
   complete (componentComplete()), so the order in which properties are written does not matter
   and a declaration with \c active: true connects exactly once. Changing \c url, \c namespace,
-  \c path, \c transports, \c reconnection, \c withCredentials or \c timeout while active
-  reconnects with the new settings; \c auth applies from the next CONNECT on, \c ackTimeout
+  \c path, \c transports, \c reconnection, \c withCredentials, \c timeout, \c tryAllTransports
+  or \c rememberUpgrade while active reconnects with the new settings; \c auth applies from the next CONNECT on, \c ackTimeout
   from the next emitEvent(). Setting \c active to false leaves the namespace
   (the server sees "client namespace disconnect") and closes the connection.
 
@@ -90,6 +90,21 @@ class QmlClient : public QObject, public QQmlParserStatus
         onError and no timeout of their own (socket.io-client's \c ackTimeout); 0 (the default)
         or negative: wait forever. Applies from the next emitEvent(), without reconnecting. */
     Q_PROPERTY(int ackTimeout READ ackTimeout WRITE setAckTimeout NOTIFY ackTimeoutChanged)
+    /*! engine.io-client's \c tryAllTransports (false by default): when the first transport of
+        \c transports fails before the handshake completes (e.g. a proxy that refuses
+        WebSocket), the same attempt goes on with the next one instead of failing with
+        connectError("websocket error") and waiting for the reconnection, which would start
+        with the same transport again. */
+    Q_PROPERTY(bool tryAllTransports READ tryAllTransports WRITE setTryAllTransports
+                   NOTIFY tryAllTransportsChanged)
+    /*! engine.io-client's \c rememberUpgrade (false by default): once a connection has been
+        upgraded to WebSocket, the next connection opens with WebSocket directly (when
+        \c transports lists it) instead of starting with polling; a transport error forgets
+        it. Remembered while the client stays active: it applies to the reconnections after a
+        lost connection, not after \c active was set to false or a setting change reconnected
+        (engine.io-client remembers it for the whole page, SocketIo::Client per Client). */
+    Q_PROPERTY(bool rememberUpgrade READ rememberUpgrade WRITE setRememberUpgrade
+                   NOTIFY rememberUpgradeChanged)
     /*! Connect while true (only once the declaration is complete). */
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
@@ -127,6 +142,10 @@ public:
     void setTimeout(int timeout);
     int ackTimeout() const;
     void setAckTimeout(int ackTimeout);
+    bool tryAllTransports() const;
+    void setTryAllTransports(bool tryAllTransports);
+    bool rememberUpgrade() const;
+    void setRememberUpgrade(bool rememberUpgrade);
     bool isActive() const;
     void setActive(bool active);
     Status status() const;
@@ -173,6 +192,8 @@ Q_SIGNALS:
     void withCredentialsChanged();
     void timeoutChanged();
     void ackTimeoutChanged();
+    void tryAllTransportsChanged();
+    void rememberUpgradeChanged();
     void activeChanged();
     void statusChanged(SocketIo::QmlClient::Status status);
     void errorStringChanged();
@@ -218,6 +239,8 @@ private:
     bool m_withCredentials = false;
     int m_timeout = 20000;
     int m_ackTimeout = 0;
+    bool m_tryAllTransports = false;
+    bool m_rememberUpgrade = false;
     bool m_active = false;
     bool m_componentComplete = true;   // false between classBegin() and componentComplete()
     Status m_status = Closed;

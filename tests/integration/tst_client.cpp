@@ -1,7 +1,8 @@
 // Our Socket.IO client (SocketIo::Client / ClientSocket) against our SocketIo::Server over
 // loopback, in three transport modes: connecting, events and acks both ways, binary, namespaces,
 // auth, refusals, buffering, disconnect reasons, reconnection and its Backoff, retries; a fake
-// Socket.IO server (raw Engine.IO) for bad input; the chat-client example against chat-server.
+// Socket.IO server (raw Engine.IO) for bad input; closeAndDeleteLater() (two namespaces, nothing to
+// send, a stopped server); the chat-client example against chat-server.
 #include "clienttesthelpers.h"
 #include "siotesthelpers.h"
 #include "engineio/engineclient_p.h"
@@ -17,8 +18,10 @@
 #include <SocketIo/socket.h>
 
 #include <QCborMap>
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
@@ -26,6 +29,8 @@
 
 #include <memory>
 #include <optional>
+
+#include <signal.h>
 
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
@@ -135,6 +140,11 @@ private Q_SLOTS:
     void serverDisconnectDoesNotReconnect();
     void clientCloseLeavesAndClosesEngine_data() { addTransportRows(); }
     void clientCloseLeavesAndClosesEngine();
+    void closeAndDeleteLaterLetsTheDisconnectsOut_data() { addTransportRows(); }
+    void closeAndDeleteLaterLetsTheDisconnectsOut();
+    void closeAndDeleteLaterWithNothingToSendDeletesAtOnce();
+    void closeAndDeleteLaterGivesUpOnASilentServerAfterGrace_data();
+    void closeAndDeleteLaterGivesUpOnASilentServerAfterGrace();
     void reconnectsAfterServerRestart_data() { addTransportRows(); }
     void reconnectsAfterServerRestart();
     void reconnectsAfterSessionAbort_data() { addTransportRows(); }
@@ -609,6 +619,144 @@ void tst_Client::clientCloseLeavesAndClosesEngine()
     // and it can come back
     socket->open();
     QTRY_VERIFY(socket->isConnected());
+}
+
+void tst_Client::closeAndDeleteLaterLetsTheDisconnectsOut()
+{
+    // two namespaces left with ClientSocket::close() (a DISCONNECT each, the second also closes
+    // the engine), then closeAndDeleteLater(): the Client lives until its engine has closed, so
+    // the server sees both leave with "client namespace disconnect". Deleting it at once aborts
+    // the polling POST that carries them ("transport error" on the server).
+    QHash<QString, DisconnectReason> serverReasons;   // outlives the server's sockets
+    auto io = sioStartServer();
+    QVERIFY(io);
+    for (const QString &name : {u"/"_s, u"/admin"_s}) {
+        QObject::connect(io->of(name), &Namespace::connection, io.get(), [&serverReasons, name](Socket *s) {
+            QObject::connect(s, &Socket::disconnected, s,
+                             [&serverReasons, name](DisconnectReason r) { serverReasons.insert(name, r); });
+        });
+    }
+    QPointer<Client> client = new Client(urlFor(io->serverPort()), rowOptions());
+    QSignalSpy destroyed(client.data(), &QObject::destroyed);
+    ClientSocket *main = client->socket(u"/"_s);
+    ClientSocket *admin = client->socket(u"/admin"_s);
+    QTRY_VERIFY(main->isConnected() && admin->isConnected());
+    QCOMPARE(io->engine()->clientsCount(), 1);
+
+    main->close();
+    admin->close();
+    client->closeAndDeleteLater();   // the default grace, 10 s
+    QCOMPARE(destroyed.size(), 0);   // never inside the call
+    // deleted once the engine has closed: well before the grace (QTRY's 5 s)
+    QTRY_COMPARE(destroyed.size(), 1);
+    QVERIFY(!client);
+    QTRY_COMPARE(serverReasons.size(), 2);
+    QCOMPARE(SocketIo::reasonString(serverReasons.value(u"/"_s)),
+             SocketIo::reasonString(DisconnectReason::ClientNamespaceDisconnect));
+    QCOMPARE(SocketIo::reasonString(serverReasons.value(u"/admin"_s)),
+             SocketIo::reasonString(DisconnectReason::ClientNamespaceDisconnect));
+    QTRY_COMPARE(io->engine()->clientsCount(), 0);
+}
+
+void tst_Client::closeAndDeleteLaterWithNothingToSendDeletesAtOnce()
+{
+    // nothing is waiting to go out: deleted from the event loop, without waiting for the grace
+    // (an hour here)
+    auto io = sioStartServer();
+    QVERIFY(io);
+
+    // never opened
+    ClientOptions manual;
+    manual.autoConnect = false;
+    QPointer<Client> idle = new Client(urlFor(io->serverPort()), manual);
+    idle->socket();
+    QSignalSpy idleDestroyed(idle.data(), &QObject::destroyed);
+    idle->closeAndDeleteLater(1h);
+    QCOMPARE(idleDestroyed.size(), 0);   // never inside the call
+    QTRY_COMPARE(idleDestroyed.size(), 1);
+    QCOMPARE(io->engine()->clientsCount(), 0);
+
+    // its only attempt failed (nobody listens)
+    const quint16 port = closedPort();
+    QVERIFY(port);
+    ClientOptions once;
+    once.reconnection = false;
+    QPointer<Client> refused = new Client(urlFor(port), once);
+    refused->socket();
+    QSignalSpy refusedErrors(refused.data(), &Client::errorOccurred);
+    QSignalSpy refusedDestroyed(refused.data(), &QObject::destroyed);
+    QTRY_COMPARE(refusedErrors.size(), 1);
+    QCOMPARE(refused->state(), Client::State::Closed);
+    refused->closeAndDeleteLater(1h);
+    QTRY_COMPARE(refusedDestroyed.size(), 1);
+
+    // connected, closed with close(), its engine gone
+    QPointer<Client> closed = new Client(urlFor(io->serverPort()));
+    ClientSocket *socket = closed->socket();
+    QSignalSpy closedDestroyed(closed.data(), &QObject::destroyed);
+    QTRY_VERIFY(socket->isConnected());
+    closed->close();
+    QTRY_COMPARE(io->engine()->clientsCount(), 0);
+    QTRY_VERIFY(closed->findChildren<SocketIo::EngineClient *>().isEmpty());
+    closed->closeAndDeleteLater(1h);
+    QTRY_COMPARE(closedDestroyed.size(), 1);
+}
+
+void tst_Client::closeAndDeleteLaterGivesUpOnASilentServerAfterGrace_data()
+{
+    QTest::addColumn<bool>("polling");
+    QTest::addColumn<bool>("websocket");
+    QTest::addColumn<int>("graceMs");
+    QTest::addColumn<bool>("waitsForGrace");
+    // the DISCONNECT's POST never gets its response: only the grace ends the wait
+    QTest::newRow("polling only: deleted after grace") << true << false << 400 << true;
+    // QWebSocket::close() sends its close frame and closes the TCP connection without waiting for
+    // the server's: the engine is closed as soon as the kernel took the bytes
+    QTest::newRow("websocket only: deleted once the bytes are out") << false << true << 3600000 << false;
+}
+
+void tst_Client::closeAndDeleteLaterGivesUpOnASilentServerAfterGrace()
+{
+    // a server that stops answering (chat-server stopped with SIGSTOP: its kernel still takes
+    // the bytes, nothing comes back). On polling the engine would wait for the DISCONNECT's POST
+    // until its heartbeat deadline (45 s with chat-server's defaults); closeAndDeleteLater()
+    // deletes the Client after grace all the same.
+    QFETCH(int, graceMs);
+    QFETCH(bool, waitsForGrace);
+    const QString serverPath = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server");
+    QVERIFY2(QFile::exists(serverPath), qPrintable(serverPath));
+    const quint16 port = closedPort();
+    QVERIFY(port);
+    QProcess server;
+    QByteArray serverOut;
+    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server,
+                     [&] { serverOut += server.readAllStandardOutput(); });
+    server.start(serverPath, {u"--port"_s, QString::number(port), u"--host"_s, u"127.0.0.1"_s});
+    QVERIFY(server.waitForStarted());
+    // SIGKILL ends a stopped process too
+    auto killServer = qScopeGuard([&] { server.kill(); server.waitForFinished(); });
+    QTRY_VERIFY(serverOut.contains("listening"));
+
+    QPointer<Client> client = new Client(urlFor(port), rowOptions());
+    ClientSocket *socket = client->socket();
+    QSignalSpy destroyed(client.data(), &QObject::destroyed);
+    QTRY_VERIFY(socket->isConnected());
+    QTRY_VERIFY(serverOut.contains("connected "));
+    QCOMPARE(::kill(pid_t(server.processId()), SIGSTOP), 0);
+
+    socket->close();   // DISCONNECT, then the engine closes
+    const std::chrono::milliseconds grace(graceMs);
+    QElapsedTimer elapsed;
+    elapsed.start();
+    client->closeAndDeleteLater(grace);
+    QCOMPARE(destroyed.size(), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(destroyed.size() == 1, (waitsForGrace ? graceMs : 0) + 3000);
+    QVERIFY(!client);
+    const QString took = u"deleted after %1 ms"_s.arg(elapsed.elapsed());
+    if (waitsForGrace)   // it did wait for the engine first (timers may fire a little early)
+        QVERIFY2(elapsed.elapsed() >= graceMs * 9 / 10, qPrintable(took));
+    else
+        QVERIFY2(elapsed.elapsed() < 3000, qPrintable(took));
 }
 
 void tst_Client::reconnectsAfterServerRestart()

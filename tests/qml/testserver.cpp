@@ -19,24 +19,52 @@
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+SocketIo::ServerOptions serverOptions()
+{
+    SocketIo::ServerOptions options;
+    options.cookie.enabled = true;   // io=<sid>, sent back only with withCredentials
+    // a handshake whose query has "refuse" is refused (HTTP 403 for polling)
+    options.allowRequest = [](const SocketIo::EngineRequest &request) {
+        return request.query.hasQueryItem(u"refuse"_s) ? u"refused"_s : QString();
+    };
+    return options;
+}
+
+SocketIo::ServerOptions pollingOnlyOptions()
+{
+    SocketIo::ServerOptions options = serverOptions();
+    options.websocketEnabled = false;
+    return options;
+}
+
+/*! The session property openedOver() reads: the transport of its handshake. */
+constexpr const char *kOpenedOver = "testServerOpenedOver";
+
+} // namespace
+
 TestServer::TestServer(QObject *parent)
     : QObject(parent)
-    , m_server(std::make_unique<SocketIo::Server>([] {
-        SocketIo::ServerOptions options;
-        options.cookie.enabled = true;   // io=<sid>, sent back only with withCredentials
-        // a handshake whose query has "refuse" is refused (HTTP 403 for polling)
-        options.allowRequest = [](const SocketIo::EngineRequest &request) {
-            return request.query.hasQueryItem(u"refuse"_s) ? u"refused"_s : QString();
-        };
-        return options;
-    }()))
+    , m_server(std::make_unique<SocketIo::Server>(serverOptions()))
+    , m_pollingOnly(std::make_unique<SocketIo::Server>(pollingOnlyOptions()))
 {
-    m_server->of(u"/private"_s)->use([](SocketIo::Socket *, const SocketIo::Next &next) {
-        next(u"not authorized"_s, QCborMap{{u"code"_s, 42}});
-    });
-    QObject::connect(m_server.get(), &SocketIo::Server::connection, this, &TestServer::onConnection);
-    QObject::connect(m_server->of(u"/custom"_s), &SocketIo::Namespace::connection, this, &TestServer::onConnection);
-    m_server->listen(QHostAddress::LocalHost, 0);
+    for (SocketIo::Server *server : {m_server.get(), m_pollingOnly.get()}) {
+        server->of(u"/private"_s)->use([](SocketIo::Socket *, const SocketIo::Next &next) {
+            next(u"not authorized"_s, QCborMap{{u"code"_s, 42}});
+        });
+        QObject::connect(server, &SocketIo::Server::connection, this, &TestServer::onConnection);
+        QObject::connect(server->of(u"/custom"_s), &SocketIo::Namespace::connection, this,
+                         &TestServer::onConnection);
+        server->listen(QHostAddress::LocalHost, 0);
+        // the handshake's transport, before any upgrade (the engine exists once listening)
+        if (server->engine()) {
+            QObject::connect(server->engine(), &SocketIo::EngineServer::connection, this,
+                             [](SocketIo::EngineSession *session) {
+                                 session->setProperty(kOpenedOver, session->transportName());
+                             });
+        }
+    }
     m_cookiePort = new QTcpServer(this);
     QObject::connect(m_cookiePort, &QTcpServer::newConnection, this, &TestServer::onCookiePortConnection);
     m_cookiePort->listen(QHostAddress::LocalHost, 0);
@@ -49,11 +77,13 @@ TestServer::~TestServer()
 {
     // the server's sockets report their disconnect into the bookkeeping below: stop it first
     m_server.reset();
+    m_pollingOnly.reset();
 }
 
 bool TestServer::isListening() const
 {
-    return m_server->isListening() && m_cookiePort->isListening() && m_silentPort->isListening();
+    return m_server->isListening() && m_pollingOnly->isListening() && m_cookiePort->isListening()
+        && m_silentPort->isListening();
 }
 
 QString TestServer::cookieUrl() const
@@ -64,6 +94,11 @@ QString TestServer::cookieUrl() const
 QString TestServer::silentUrl() const
 {
     return u"http://127.0.0.1:%1"_s.arg(m_silentPort->serverPort());
+}
+
+QString TestServer::pollingOnlyUrl() const
+{
+    return u"http://127.0.0.1:%1"_s.arg(m_pollingOnly->serverPort());
 }
 
 int TestServer::cookieRequests() const
@@ -79,6 +114,26 @@ QString TestServer::namespaceOf(const QString &tag) const
 QString TestServer::joinedOver(const QString &tag) const
 {
     return m_joinedOver.value(tag);
+}
+
+QString TestServer::openedOver(const QString &tag) const
+{
+    return m_openedOver.value(tag);
+}
+
+QString TestServer::transportOf(const QString &tag) const
+{
+    const SocketIo::Socket *socket = m_sockets.value(tag);
+    return socket && socket->isConnected() ? socket->conn()->transportName() : QString();
+}
+
+bool TestServer::dropConnection(const QString &tag)
+{
+    SocketIo::Socket *socket = m_sockets.value(tag);
+    if (!socket || !socket->isConnected())
+        return false;
+    socket->conn()->abort();
+    return true;
 }
 
 void TestServer::onCookiePortConnection()
@@ -158,6 +213,7 @@ void TestServer::onConnection(SocketIo::Socket *socket)
     m_sockets.insert(tag, socket);
     m_namespaces.insert(tag, socket->nsp()->name());
     m_joinedOver.insert(tag, socket->conn()->transportName());
+    m_openedOver.insert(tag, socket->conn()->property(kOpenedOver).toString());
     QObject::connect(socket, &SocketIo::Socket::disconnected, this,
                      [this, tag](SocketIo::DisconnectReason reason, const QString &) {
                          m_disconnectReasons[tag] = SocketIo::reasonString(reason);

@@ -30,7 +30,9 @@ class Socket;
   The handshake response sets the cookie io=<sid> (engine.io's cookie option). The same server
   also answers on cookieUrl, a second port whose HTTP requests are inspected before the server
   reads them: cookieRequests counts those that carry the io cookie back. silentUrl is a port
-  that accepts TCP connections and never answers (for connect timeouts).
+  that accepts TCP connections and never answers (for connect timeouts). pollingOnlyUrl is a
+  second server, with the same handlers and bookkeeping, that allows polling only (a WebSocket
+  request is refused with HTTP 400).
 
   Clients identify themselves with auth {tag: "..."}; connections and disconnect reasons are
   counted per tag. askClient() sends an event with an ack request to a tagged client and records
@@ -42,6 +44,7 @@ class TestServer : public QObject
     Q_PROPERTY(QString url READ url CONSTANT)
     Q_PROPERTY(QString cookieUrl READ cookieUrl CONSTANT)
     Q_PROPERTY(QString silentUrl READ silentUrl CONSTANT)
+    Q_PROPERTY(QString pollingOnlyUrl READ pollingOnlyUrl CONSTANT)
     /*! Requests on cookieUrl that carried the io cookie. */
     Q_PROPERTY(int cookieRequests READ cookieRequests NOTIFY cookieRequestsChanged)
     Q_PROPERTY(QString lastArgs READ lastArgs NOTIFY recorded)
@@ -61,6 +64,7 @@ public:
     QString url() const;
     QString cookieUrl() const;
     QString silentUrl() const;
+    QString pollingOnlyUrl() const;
     int cookieRequests() const;
     QString lastArgs() const;
     QString lastBinaryHex() const;
@@ -76,6 +80,17 @@ public:
     /*! The Engine.IO transport ("polling" or "websocket") the last socket tagged \a tag was on
         when it joined its namespace; empty if none. */
     Q_INVOKABLE QString joinedOver(const QString &tag) const;
+    /*! The transport of the first request (the handshake) of the Engine.IO session of the last
+        socket tagged \a tag: "websocket" when the connection opened with WebSocket directly;
+        empty if none. */
+    Q_INVOKABLE QString openedOver(const QString &tag) const;
+    /*! The transport the last socket tagged \a tag is on now (after an upgrade: "websocket");
+        empty if it is gone. */
+    Q_INVOKABLE QString transportOf(const QString &tag) const;
+    /*! Aborts the Engine.IO session of the last socket tagged \a tag, as a lost connection
+        (the client sees "transport close" or "transport error" and reconnects). False if no
+        such socket is connected. */
+    Q_INVOKABLE bool dropConnection(const QString &tag);
     /*! Emits \a event with \a args to the last socket tagged \a tag, asking for an ack (no
         timeout); the answer lands in lastAnswer. False if no such socket is connected. */
     Q_INVOKABLE bool askClient(const QString &tag, const QString &event, const QVariantList &args);
@@ -93,11 +108,13 @@ private:
     void onCookiePortConnection();
 
     std::unique_ptr<SocketIo::Server> m_server;
+    std::unique_ptr<SocketIo::Server> m_pollingOnly;
     QTcpServer *m_cookiePort = nullptr;
     QTcpServer *m_silentPort = nullptr;
     int m_cookieRequests = 0;
     QHash<QString, QString> m_namespaces;
     QHash<QString, QString> m_joinedOver;
+    QHash<QString, QString> m_openedOver;
     QHash<QString, int> m_connections;
     QHash<QString, QString> m_disconnectReasons;
     QString m_lastArgs;

@@ -130,6 +130,8 @@ TestCase {
         compare(client.withCredentials, false)
         compare(client.timeout, 20000)
         compare(client.ackTimeout, 0)
+        compare(client.tryAllTransports, false)
+        compare(client.rememberUpgrade, false)
         compare(client.active, false)
         compare(client.status, SocketIoClient.Closed)
         compare(client.id, "")
@@ -483,6 +485,68 @@ TestCase {
         compare(testServer.joinedOver("websocket-first"), "websocket")
         openClient("polling-first", { transports: ["polling", "websocket"] })
         compare(testServer.joinedOver("polling-first"), "polling")
+    }
+
+    function test_tryAllTransportsAndRememberUpgradeNotify() {
+        const client = createClient({})
+        const trySpy = spy(client, "tryAllTransportsChanged")
+        const rememberSpy = spy(client, "rememberUpgradeChanged")
+        client.tryAllTransports = true
+        client.tryAllTransports = true
+        client.rememberUpgrade = true
+        client.rememberUpgrade = true
+        compare(trySpy.count, 1)
+        compare(rememberSpy.count, 1)
+        compare(client.tryAllTransports, true)
+        compare(client.rememberUpgrade, true)
+    }
+
+    function test_tryAllTransportsFallsBackToPolling() {
+        // engine.io-client's tryAllTransports: the server refuses WebSocket (polling only), so
+        // the attempt goes on with the next transport of the list, polling
+        const client = openClient("try-all", { url: testServer.pollingOnlyUrl, transports: ["websocket", "polling"],
+                                               tryAllTransports: true, reconnection: false })
+        compare(testServer.openedOver("try-all"), "polling")
+        compare(testServer.joinedOver("try-all"), "polling")
+        compare(client.errorString, "")
+        compare(testServer.connections("try-all"), 1)
+    }
+
+    function test_withoutTryAllTransportsARefusedWebSocketFails() {
+        // the same server and transports without tryAllTransports: the attempt fails with the
+        // WebSocket's error (and reconnecting would start with WebSocket again)
+        const client = createClient({ url: testServer.pollingOnlyUrl, transports: ["websocket", "polling"],
+                                      reconnection: false, auth: { tag: "try-first-only" } })
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1)
+        compare(errorSpy.signalArguments[0][0], "websocket error")
+        compare(errorSpy.signalArguments[0][2].transportError, true)
+        compare(client.status, SocketIoClient.Error)
+        compare(testServer.connections("try-first-only"), 0)
+    }
+
+    function test_rememberUpgrade_data() {
+        return [
+            { tag: "rememberUpgrade false (default): polling again", remember: false, second: "polling" },
+            { tag: "rememberUpgrade true: WebSocket directly", remember: true, second: "websocket" },
+        ]
+    }
+
+    function test_rememberUpgrade(data) {
+        // engine.io-client's rememberUpgrade: after a successful upgrade, the next connection
+        // (here the reconnection after the server dropped the first) opens with WebSocket
+        const tag = "remember-upgrade-" + data.remember
+        const client = openClient(tag, { rememberUpgrade: data.remember })
+        compare(testServer.openedOver(tag), "polling")
+        tryVerify(function () { return testServer.transportOf(tag) === "websocket" }, 5000, "upgraded")
+        const disconnectedSpy = spy(client, "disconnected")
+        verify(testServer.dropConnection(tag))
+        tryCompare(disconnectedSpy, "count", 1)
+        // socket.io-client's first reconnection delay: 1 s +- 50 %
+        tryCompare(client, "status", SocketIoClient.Open, 5000)
+        compare(testServer.connections(tag), 2)
+        compare(testServer.openedOver(tag), data.second)
     }
 
     function test_withCredentialsSendsTheCookieBack() {

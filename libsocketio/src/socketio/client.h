@@ -156,7 +156,13 @@ public:
     /*! close(), then deletes this Client once what its engines were still sending has gone out
         (e.g. the DISCONNECT of a socket closed just before: deleting the Client at once cuts that
         short, and the server sees "transport error"), at the latest after \a grace. Use it
-        instead of \c delete for a Client whose sockets were just closed. */
+        instead of \c delete for a Client whose sockets were just closed.
+
+        The deletion always comes from the event loop, never inside the call: at the next pass
+        when nothing is left to send (never opened, the attempt failed, already closed); on
+        WebSocket once the operating system has taken the bytes (QWebSocket does not wait for the
+        server's close frame); on polling once the server has answered the last POST, so a server
+        that stops answering keeps the Client until \a grace. */
     void closeAndDeleteLater(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
     /*! The Engine.IO client in use (e.g. for transportName()); a new one is created for every
