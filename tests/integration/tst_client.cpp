@@ -84,7 +84,6 @@ std::unique_ptr<SocketIo::EngineServer> fakeServer(
     return engine;
 }
 
-/*! Keeps \a reply alive after finished() (the test reads it later); deleted with the holder. */
 /*! A port nobody listens on (bound, then released). */
 quint16 closedPort()
 {
@@ -95,6 +94,40 @@ quint16 closedPort()
     server.close();
     return port;
 }
+
+/*! The chat-server example on a port of its own, its stdout collected; killed when destroyed (a
+    stopped one too). */
+class ChatServerProcess
+{
+public:
+    ~ChatServerProcess()
+    {
+        m_process.kill();
+        m_process.waitForFinished();
+    }
+    /*! Starts it; false when it is not built, does not start or does not say "listening" in 10 s. */
+    bool start()
+    {
+        const QString path = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server");
+        m_port = closedPort();
+        if (!QFile::exists(path) || !m_port)
+            return false;
+        QObject::connect(&m_process, &QProcess::readyReadStandardOutput, &m_process,
+                         [this] { m_out += m_process.readAllStandardOutput(); });
+        m_process.start(path, {u"--port"_s, QString::number(m_port), u"--host"_s, u"127.0.0.1"_s});
+        return m_process.waitForStarted()
+            && QTest::qWaitFor([this] { return m_out.contains("listening"); }, 10000);
+    }
+    quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process.processId(); }
+    /*! What it printed so far. */
+    const QByteArray &out() const { return m_out; }
+
+private:
+    QProcess m_process;
+    QByteArray m_out;
+    quint16 m_port = 0;
+};
 
 /*! Collects the server-side sockets of a namespace as they connect. */
 QList<QPointer<Socket>> *collectSockets(Namespace *nsp)
@@ -723,26 +756,15 @@ void tst_Client::closeAndDeleteLaterGivesUpOnASilentServerAfterGrace()
     // deletes the Client after grace all the same.
     QFETCH(int, graceMs);
     QFETCH(bool, waitsForGrace);
-    const QString serverPath = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server");
-    QVERIFY2(QFile::exists(serverPath), qPrintable(serverPath));
-    const quint16 port = closedPort();
-    QVERIFY(port);
-    QProcess server;
-    QByteArray serverOut;
-    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server,
-                     [&] { serverOut += server.readAllStandardOutput(); });
-    server.start(serverPath, {u"--port"_s, QString::number(port), u"--host"_s, u"127.0.0.1"_s});
-    QVERIFY(server.waitForStarted());
-    // SIGKILL ends a stopped process too
-    auto killServer = qScopeGuard([&] { server.kill(); server.waitForFinished(); });
-    QTRY_VERIFY(serverOut.contains("listening"));
+    ChatServerProcess server;   // killed at the end with SIGKILL, which ends a stopped process too
+    QVERIFY2(server.start(), server.out().constData());
 
-    QPointer<Client> client = new Client(urlFor(port), rowOptions());
+    QPointer<Client> client = new Client(urlFor(server.port()), rowOptions());
     ClientSocket *socket = client->socket();
     QSignalSpy destroyed(client.data(), &QObject::destroyed);
     QTRY_VERIFY(socket->isConnected());
-    QTRY_VERIFY(serverOut.contains("connected "));
-    QCOMPARE(::kill(pid_t(server.processId()), SIGSTOP), 0);
+    QTRY_VERIFY(server.out().contains("connected "));
+    QCOMPARE(::kill(pid_t(server.pid()), SIGSTOP), 0);
 
     socket->close();   // DISCONNECT, then the engine closes
     const std::chrono::milliseconds grace(graceMs);
@@ -1075,27 +1097,16 @@ void tst_Client::overduePingBuffersEmitsAndReconnects()
 
 void tst_Client::chatClientExampleTalksToChatServer()
 {
-    const QString serverPath = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-server/chat-server");
     const QString clientPath = QStringLiteral(SOCKETIO_BINARY_DIR "/examples/chat-client/chat-client");
-    QVERIFY2(QFile::exists(serverPath), qPrintable(serverPath));
     QVERIFY2(QFile::exists(clientPath), qPrintable(clientPath));
-    const quint16 port = closedPort();
-    QVERIFY(port);
-
-    QProcess server;
-    QByteArray serverOut;
-    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server,
-                     [&] { serverOut += server.readAllStandardOutput(); });
-    server.start(serverPath, {u"--port"_s, QString::number(port), u"--host"_s, u"127.0.0.1"_s});
-    QVERIFY(server.waitForStarted());
-    auto killServer = qScopeGuard([&] { server.kill(); server.waitForFinished(); });
-    QTRY_VERIFY(serverOut.contains("listening"));
+    ChatServerProcess server;
+    QVERIFY2(server.start(), server.out().constData());
 
     QProcess client;
     QByteArray clientOut;
     QObject::connect(&client, &QProcess::readyReadStandardOutput, &client,
                      [&] { clientOut += client.readAllStandardOutput(); });
-    client.start(clientPath, {urlFor(port).toString()});
+    client.start(clientPath, {urlFor(server.port()).toString()});
     QVERIFY(client.waitForStarted());
     auto killClient = qScopeGuard([&] { client.kill(); client.waitForFinished(); });
 
@@ -1110,7 +1121,7 @@ void tst_Client::chatClientExampleTalksToChatServer()
     QTRY_COMPARE(client.state(), QProcess::NotRunning);
     QCOMPARE(client.exitCode(), 0);
     QVERIFY2(clientOut.endsWith("disconnect io client disconnect\n"), clientOut.constData());
-    QTRY_VERIFY(serverOut.contains("client namespace disconnect"));
+    QTRY_VERIFY(server.out().contains("client namespace disconnect"));
 }
 
 void tst_Client::connectTimeoutZeroFailsAtOnceNulloptDisables()
