@@ -1,7 +1,21 @@
 #include "rawhttpclient.h"
 
+#include <QProcess>
 #include <QTcpSocket>
 #include <QTest>
+
+QByteArray gunzipWithTool(const QByteArray &body)
+{
+    QProcess gzip;
+    gzip.start(QStringLiteral("gzip"), {QStringLiteral("-dc")});
+    if (!gzip.waitForStarted())
+        return {};
+    gzip.write(body);
+    gzip.closeWriteChannel();
+    if (!gzip.waitForFinished() || gzip.exitStatus() != QProcess::NormalExit || gzip.exitCode() != 0)
+        return {};
+    return gzip.readAllStandardOutput();
+}
 
 QByteArray RawHttpResponse::header(QByteArrayView lowerName) const
 {

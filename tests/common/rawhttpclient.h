@@ -28,6 +28,10 @@ struct RawHttpResponse
     QList<QByteArray> headerValues(QByteArrayView lowerName) const;
 };
 
+/*! \a body through an independent gzip decoder (`gzip -dc`, a separate process that checks the
+    header, CRC and size); a null QByteArray when it fails. */
+QByteArray gunzipWithTool(const QByteArray &body);
+
 class RawHttpClient : public QObject
 {
     Q_OBJECT

@@ -14,7 +14,6 @@
 #include <QTest>
 #include <QUrlQuery>
 #include <QNetworkRequest>
-#include <QProcess>
 #include <QtEndian>
 #include <QWebSocket>
 
@@ -70,6 +69,8 @@ private Q_SLOTS:
     void generateIdNamesSessions();
     void pollingResponsesAreCompressed_data();
     void pollingResponsesAreCompressed();
+    void pollingCompressFlagOfPackets_data();
+    void pollingCompressFlagOfPackets();
     void pipelinedRequestsAreAnsweredInOrder();
     void messagesAndBinaryOverPolling();
     void parkedGetIsFlushedWhenSending();
@@ -428,16 +429,88 @@ void tst_EngineServer::pollingResponsesAreCompressed()
         body = qUncompress(sized + body);
     } else if (expected == "gzip") {
         QCOMPARE(body.left(3), QByteArray("\x1f\x8b\x08"));
-        QProcess gunzip;   // an independent decoder checks our header, CRC and size
-        gunzip.start(u"gzip"_qs, {u"-dc"_qs});
-        QVERIFY(gunzip.waitForStarted());
-        gunzip.write(body);
-        gunzip.closeWriteChannel();
-        QVERIFY(gunzip.waitForFinished());
-        QCOMPARE(gunzip.exitCode(), 0);
-        body = gunzip.readAllStandardOutput();
+        body = gunzipWithTool(body);   // an independent decoder checks our header, CRC and size
+        QVERIFY(!body.isNull());
     }
     QCOMPARE(body, "4" + message);
+}
+
+void tst_EngineServer::pollingCompressFlagOfPackets_data()
+{
+    // What the session queues before the GET, one token per send: <flag><kind><size>, flag 'c'
+    // the plain send function (compress, engine.io's default), 'n' with EngineSession::NoCompress;
+    // kind 't' sendText, 'b' sendBinary, 'm' sendMessages (a text and one attachment of that size)
+    QTest::addColumn<QByteArray>("sends");
+    QTest::addColumn<bool>("parked");            // the GET waits before the sends
+    QTest::addColumn<QByteArray>("expected");    // Content-Encoding, empty: none
+    // engine.io's polling transport: compressed when at least one packet has options.compress
+    QTest::newRow("default") << QByteArray("ct4000") << false << QByteArray("gzip");
+    QTest::newRow("no compress") << QByteArray("nt4000") << false << QByteArray();
+    QTest::newRow("no compress, parked GET") << QByteArray("nt4000") << true << QByteArray();
+    QTest::newRow("default, parked GET") << QByteArray("ct4000") << true << QByteArray("gzip");
+    QTest::newRow("two without compress") << QByteArray("nt4000 nt4000") << false << QByteArray();
+    QTest::newRow("no compress, then a small default") << QByteArray("nt4000 ct10") << false << QByteArray("gzip");
+    QTest::newRow("a small default, then no compress") << QByteArray("ct10 nt4000") << false << QByteArray("gzip");
+    QTest::newRow("binary without compress") << QByteArray("nb3000") << false << QByteArray();
+    QTest::newRow("binary default") << QByteArray("cb3000") << false << QByteArray("gzip");
+    QTest::newRow("messages without compress") << QByteArray("nm2000") << false << QByteArray();
+    QTest::newRow("messages default") << QByteArray("cm2000") << false << QByteArray("gzip");
+    QTest::newRow("messages without compress, small binary default") << QByteArray("nm2000 cb10") << false << QByteArray("gzip");
+}
+
+void tst_EngineServer::pollingCompressFlagOfPackets()
+{
+    QFETCH(QByteArray, sends);
+    QFETCH(bool, parked);
+    QFETCH(QByteArray, expected);
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.at(0).at(0).value<EngineSession *>();
+    QSignalSpy drained(session, &EngineSession::drained);
+    const QList<QByteArray> gzipHeader{"Accept-Encoding: gzip, deflate"};
+    if (parked) {
+        client.sendRequest("GET", target(sid, "polling"), {}, gzipHeader);
+        QTRY_VERIFY(session->isWritable());
+    }
+    QList<QByteArray> records;   // the expected payload's records
+    for (const QByteArray &token : sends.split(' ')) {
+        const bool compress = token.at(0) == 'c';
+        const char kind = token.at(1);
+        const int size = token.mid(2).toInt();
+        QByteArray text;
+        for (int i = 0; text.size() < size; ++i)
+            text += "text " + QByteArray::number(i) + ' ';
+        QByteArray bytes(size, Qt::Uninitialized);
+        for (int i = 0; i < size; ++i)
+            bytes[i] = char(i * 7 % 251);
+        const EngineSession::SendFlags flags = compress ? EngineSession::NoSendFlags : EngineSession::NoCompress;
+        switch (kind) {
+        case 't':
+            compress ? session->sendText(text) : session->sendText(text, flags);
+            records.append("4" + text);
+            break;
+        case 'b':
+            compress ? session->sendBinary(bytes) : session->sendBinary(bytes, flags);
+            records.append("b" + bytes.toBase64());
+            break;
+        default:
+            compress ? session->sendMessages(text, {bytes}) : session->sendMessages(text, {bytes}, flags);
+            records.append("4" + text);
+            records.append("b" + bytes.toBase64());
+            break;
+        }
+    }
+    const RawHttpResponse r = parked ? client.waitForResponse()
+                                     : client.request("GET", target(sid, "polling"), {}, gzipHeader);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("content-encoding"), expected);
+    QVERIFY(!drained.isEmpty());
+    const QByteArray body = expected.isEmpty() ? r.body : gunzipWithTool(r.body);
+    QCOMPARE(body, records.join('\x1e'));
 }
 
 void tst_EngineServer::pipelinedRequestsAreAnsweredInOrder()

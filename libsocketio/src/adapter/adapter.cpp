@@ -91,7 +91,7 @@ bool Adapter::writeToSocket(const QString &id, const Packet &packet, const Encod
         SocketPrivate::get(socket)->notifyOutgoing(packet.data);
     if (!guard)
         return false;
-    return SocketPrivate::get(guard)->writeEncoded(encoded, flags.isVolatile);
+    return SocketPrivate::get(guard)->writeEncoded(encoded, flags.isVolatile, flags.compress);
 }
 
 bool Adapter::expectAck(const QString &id, qint64 ackId, const AckCallback &callback)

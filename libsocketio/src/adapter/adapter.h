@@ -67,7 +67,8 @@ struct SOCKETIO_EXPORT EncodedPacket
 struct SOCKETIO_EXPORT BroadcastFlags
 {
     bool isVolatile = false;   // drop for recipients whose transport is not writable now
-    bool compress = true;      // Engine.IO compress flag (accepted; our engine does not compress)
+    bool compress = true;      // Engine.IO compress flag: false, the packet asks for no HTTP compression
+                               // of the polling response (EngineSession::NoCompress)
     bool local = false;        // this node only (cluster adapters skip the relay)
     bool broadcast = false;    // emitted through a socket's broadcast operator (sender excluded)
     std::optional<std::chrono::milliseconds> timeout;   // for acks
@@ -190,7 +191,8 @@ Q_SIGNALS:
 protected:
     /*! The local socket \a id of nsp(), or null. */
     SocketIo::Socket *localSocket(const QString &id) const;
-    /*! Writes the already encoded \a packet to local socket \a id, honouring flags.isVolatile.
+    /*! Writes the already encoded \a packet to local socket \a id, honouring flags.isVolatile
+        and flags.compress (the Engine.IO compress flag of each of its messages).
         Also reports the event to the socket's outgoing hook (Socket::eventSent) when \a packet is
         an EVENT. Returns false if the socket is gone or the packet was dropped. */
     bool writeToSocket(const QString &id, const SocketIo::Packet &packet,

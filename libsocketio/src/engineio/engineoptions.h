@@ -77,9 +77,11 @@ struct SOCKETIO_EXPORT CookieOptions
 };
 
 /*! engine.io's httpCompression: polling responses of at least \c threshold bytes are compressed
-    when the request's Accept-Encoding allows gzip or deflate (chosen as engine.io does). Only
-    the long-polling transport is concerned (perMessageDeflate, off by default in engine.io, is
-    not supported). Payloads are compressed whatever the emits' compress flag. */
+    when the request's Accept-Encoding allows gzip or deflate (chosen as engine.io does) and at
+    least one packet of the response asks for it: every packet does unless it was sent with the
+    compress flag off (EngineSession::NoCompress, Socket::NoCompress, BroadcastOperator::compress()),
+    as engine.io's `options.compress`. Only the long-polling transport is concerned
+    (perMessageDeflate, off by default in engine.io, is not supported). */
 struct SOCKETIO_EXPORT HttpCompressionOptions
 {
     bool enabled = true;

@@ -229,20 +229,25 @@ void EngineSessionPrivate::sendPackets(const QList<EnginePacket> &packets)
     }
 }
 
-void EngineSessionPrivate::sendFramed(const QByteArray &message, const QList<QByteArray> &binaries)
+void EngineSessionPrivate::sendFramed(const QByteArray &message, const QList<QByteArray> &binaries,
+                                      bool compress)
 {
     Q_ASSERT(message.startsWith('4') && QByteArrayView(message).isValidUtf8());
     if (state != EngineSession::State::Open)
         return;   // closing or closed: nothing more is queued (the caller checks this too)
+    EnginePacket framed = EnginePacket::framedMessage(message);
+    framed.compress = compress;
     if (binaries.isEmpty()) {
-        sendPackets({EnginePacket::framedMessage(message)});
+        sendPackets({std::move(framed)});
         return;
     }
     QList<EnginePacket> packets;
     packets.reserve(binaries.size() + 1);
-    packets.append(EnginePacket::framedMessage(message));
-    for (const QByteArray &b : binaries)
+    packets.append(std::move(framed));
+    for (const QByteArray &b : binaries) {
         packets.append(EnginePacket::bytes(b));
+        packets.last().compress = compress;
+    }
     sendPackets(packets);
 }
 
@@ -478,16 +483,39 @@ void EngineSession::sendText(const QByteArray &utf8)
     d->sendPacket(EnginePacket::text(EnginePacketType::Message, utf8));
 }
 
+void EngineSession::sendText(const QByteArray &utf8, SendFlags flags)
+{
+    Q_D(EngineSession);
+    EnginePacket packet = EnginePacket::text(EnginePacketType::Message, utf8);
+    packet.compress = !flags.testFlag(NoCompress);
+    d->sendPacket(packet);
+}
+
 void EngineSession::sendBinary(const QByteArray &bytes)
 {
     Q_D(EngineSession);
     d->sendPacket(EnginePacket::bytes(bytes));
 }
 
+void EngineSession::sendBinary(const QByteArray &bytes, SendFlags flags)
+{
+    Q_D(EngineSession);
+    EnginePacket packet = EnginePacket::bytes(bytes);
+    packet.compress = !flags.testFlag(NoCompress);
+    d->sendPacket(packet);
+}
+
 void EngineSession::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries)
 {
     Q_D(EngineSession);
     d->sendPackets(Protocol::messagePackets(utf8, binaries));
+}
+
+void EngineSession::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries,
+                                 SendFlags flags)
+{
+    Q_D(EngineSession);
+    d->sendPackets(Protocol::messagePackets(utf8, binaries, !flags.testFlag(NoCompress)));
 }
 
 bool EngineSession::isWritable() const

@@ -40,15 +40,37 @@ public:
     const EngineRequest &request() const;
     int protocolVersion() const;   // 4
 
+    /*! Options of one send (engine.io's send options). */
+    enum SendFlag {
+        NoSendFlags = 0x0,
+        /*! engine.io's `{compress: false}`: the message does not ask for HTTP compression
+            (EngineOptions::httpCompression) of the polling response that carries it. As in
+            engine.io, a response is compressed when at least one packet in it asks for it
+            (every packet does by default, the engine's own open and ping packets included), so
+            a message sent with this flag may still travel compressed next to others. No effect
+            on WebSocket (perMessageDeflate is not supported). */
+        NoCompress = 0x1,
+    };
+    Q_DECLARE_FLAGS(SendFlags, SendFlag)
+    Q_FLAG(SendFlags)
+
     /*! Queues a text message (Engine.IO packet 4) with UTF-8 \a data. The send functions
         close the session ("transport error", "write buffer overflow") when more than
         EngineOptions::maxBufferedBytes stay queued for a peer that does not take them. */
     void sendText(const QByteArray &utf8);
+    /*! \overload Queues a text message with the options \a flags (e.g. NoCompress). */
+    void sendText(const QByteArray &utf8, SocketIo::EngineSession::SendFlags flags);
     /*! Queues a binary message. */
     void sendBinary(const QByteArray &bytes);
+    /*! \overload Queues a binary message with the options \a flags. */
+    void sendBinary(const QByteArray &bytes, SocketIo::EngineSession::SendFlags flags);
     /*! Queues several messages that must stay together and in order (a Socket.IO packet with its
         attachments): the text first, then each binary. One flush for all of them. */
     void sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries);
+    /*! \overload Every message gets the options \a flags (socket.io passes an emit's compress
+        flag to each of its Engine.IO packets, attachments included). */
+    void sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries,
+                      SocketIo::EngineSession::SendFlags flags);
     /*! Whether a packet sent now would go out at once (polling: a GET is parked; WebSocket:
         no write pending). Volatile Socket.IO packets are dropped when this is false. */
     bool isWritable() const;
@@ -96,3 +118,5 @@ private:
 };
 
 } // namespace SocketIo
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(SocketIo::EngineSession::SendFlags)

@@ -72,8 +72,10 @@ public:
         recipients), then each of \a binaries, and flushes. The bytes are sent as they are: on
         WebSocket as the frame payload (not copied), on polling joined into the payload.
         Application bytes go through EngineSession::sendText() instead, which replaces invalid
-        UTF-8. Nothing is queued unless the session is open. */
-    void sendFramed(const QByteArray &message, const QList<QByteArray> &binaries = {});
+        UTF-8. Nothing is queued unless the session is open. Every packet carries the compress
+        flag \a compress (EnginePacket::compress). */
+    void sendFramed(const QByteArray &message, const QList<QByteArray> &binaries = {},
+                    bool compress = true);
     static EngineSessionPrivate *get(EngineSession *q) { return q->d_func(); }
     void flush();
     // From the current transport or the probe (EngineTransport::setSink()).

@@ -9,6 +9,8 @@
 #include <QWebSocket>
 #include <QtEndian>
 
+#include <algorithm>
+
 namespace SocketIo {
 
 using Protocol::EnginePacket;
@@ -103,9 +105,12 @@ void PollingTransport::handleGet(HttpConnection *connection, const Protocol::Htt
     });
     ready();
     // Nothing was queued: a pending server-side close still has to reach the client, as in
-    // engine.io after a noop ("6\x1e1").
-    if (m_get == connection && m_shouldClose)
-        send({EnginePacket::text(EnginePacketType::Noop)});
+    // engine.io after a noop ("6\x1e1"), which (like the close packet) asks for no compression.
+    if (m_get == connection && m_shouldClose) {
+        EnginePacket noop = EnginePacket::text(EnginePacketType::Noop);
+        noop.compress = false;
+        send({noop});
+    }
 }
 
 bool PollingTransport::beginPost(HttpConnection *connection)
@@ -176,11 +181,18 @@ void PollingTransport::send(const QList<EnginePacket> &packets)
 {
     if (!isWritable())
         return;
-    QList<EnginePacket> all = packets;
+    // engine.io compresses the response when at least one of its packets asks for it (an emit's
+    // compress flag; the close packet the transport appends asks for nothing).
+    const bool compress = std::any_of(packets.cbegin(), packets.cend(),
+                                      [](const EnginePacket &p) { return p.compress; });
     const bool closing = m_shouldClose;
-    if (closing)
+    if (closing) {
+        QList<EnginePacket> all = packets;
         all.append(EnginePacket::text(EnginePacketType::Close));
-    respondPayload(Protocol::encodePayload(all));
+        respondPayload(Protocol::encodePayload(all), compress);
+    } else {
+        respondPayload(Protocol::encodePayload(packets), compress);
+    }
     if (closing) {
         m_shouldClose = false;
         m_closeTimer.stop();
@@ -188,7 +200,7 @@ void PollingTransport::send(const QList<EnginePacket> &packets)
     }
 }
 
-void PollingTransport::respondPayload(const QByteArray &payload)
+void PollingTransport::respondPayload(const QByteArray &payload, bool compress)
 {
     HttpConnection *connection = m_get;
     m_get = nullptr;
@@ -201,7 +213,7 @@ void PollingTransport::respondPayload(const QByteArray &payload)
     headers.append(m_nextHeaders);
     m_nextHeaders.clear();
     const HttpCompressionOptions &compression = m_server->options.httpCompression;
-    if (compression.enabled && payload.size() >= compression.threshold) {
+    if (compress && compression.enabled && payload.size() >= compression.threshold) {
         const QByteArray encoding = Internal::chooseHttpEncoding(m_getRequest.header("accept-encoding"));
         const QByteArray compressed = encoding.isEmpty()
             ? QByteArray() : Internal::httpCompress(payload, encoding, compression.level);
@@ -217,7 +229,7 @@ void PollingTransport::respondPayload(const QByteArray &payload)
 void PollingTransport::sendNoop()
 {
     if (isWritable())
-        respondPayload(QByteArrayLiteral("6"));
+        respondPayload(QByteArrayLiteral("6"), false);
 }
 
 void PollingTransport::close()
@@ -227,7 +239,7 @@ void PollingTransport::close()
     m_closed = true;
     m_closeTimer.stop();
     if (m_get)
-        respondPayload(QByteArrayLiteral("1"));
+        respondPayload(QByteArrayLiteral("1"), false);
     disconnect(m_postWatch);
 }
 
@@ -250,7 +262,7 @@ void PollingTransport::discard()
 {
     m_discarded = true;
     if (m_get)
-        respondPayload(QByteArrayLiteral("6"));
+        respondPayload(QByteArrayLiteral("6"), false);
     m_closed = true;
     disconnect(m_postWatch);
 }

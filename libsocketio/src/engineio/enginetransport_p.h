@@ -96,7 +96,9 @@ public:
     void handleOther(HttpConnection *connection, const Protocol::HttpRequest &request);
 
 private:
-    void respondPayload(const QByteArray &payload);
+    /*! Answers the parked GET with \a payload, HTTP-compressed (httpCompression) if \a compress
+        (one of its packets asked for it), it is large enough and the GET accepts an encoding. */
+    void respondPayload(const QByteArray &payload, bool compress);
     void watch(HttpConnection *connection);
 
     EngineServerPrivate *m_server;

@@ -24,13 +24,17 @@ enum class EnginePacketType : quint8 {
     true, \c type is Message and \c data holds the raw bytes. A \c framed packet is a text
     message whose \c data is its whole text form already ("4" followed by the UTF-8 payload),
     built once by the library's own encoder for every recipient of a broadcast: it is sent as it
-    is (no copy, no UTF-8 check), so it must be valid UTF-8 by construction. */
+    is (no copy, no UTF-8 check), so it must be valid UTF-8 by construction.
+    \c compress is engine.io's per-packet `options.compress` (true unless an emit said
+    compress(false)): a polling response is HTTP-compressed only if at least one of its packets
+    has it (protocol.md 1.6). Outgoing only; not part of the wire form. */
 struct EnginePacket
 {
     EnginePacketType type = EnginePacketType::Message;
     QByteArray data;
     bool binary = false;
     bool framed = false;
+    bool compress = true;
 
     static EnginePacket text(EnginePacketType type, const QByteArray &utf8 = {})
     { return EnginePacket{type, utf8, false, false}; }
@@ -54,14 +58,20 @@ inline QByteArray messageText(QByteArrayView utf8)
     return out;
 }
 
-/*! One Socket.IO packet as Engine.IO messages: the text \a utf8, then each binary attachment. */
-inline QList<EnginePacket> messagePackets(const QByteArray &utf8, const QList<QByteArray> &binaries)
+/*! One Socket.IO packet as Engine.IO messages: the text \a utf8, then each binary attachment,
+    all with the compress flag \a compress. */
+inline QList<EnginePacket> messagePackets(const QByteArray &utf8, const QList<QByteArray> &binaries,
+                                          bool compress = true)
 {
     QList<EnginePacket> packets;
     packets.reserve(binaries.size() + 1);
     packets.append(EnginePacket::text(EnginePacketType::Message, utf8));
     for (const QByteArray &b : binaries)
         packets.append(EnginePacket::bytes(b));
+    if (!compress) {
+        for (EnginePacket &p : packets)
+            p.compress = false;
+    }
     return packets;
 }
 

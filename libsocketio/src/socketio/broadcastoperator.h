@@ -55,7 +55,9 @@ public:
     BroadcastOperator local() const;
     /*! socket.io's `.volatile`: recipients that cannot take the packet right now do not get it. */
     BroadcastOperator asVolatile() const;
-    /*! socket.io's `.compress(bool)`: accepted, not honoured (see Socket::NoCompress). */
+    /*! socket.io's `.compress(bool)`: with false, the packet's Engine.IO messages ask for no
+        HTTP compression of the polling responses that carry them (see Socket::NoCompress), on
+        this node and, through a cluster adapter, on the others. */
     BroadcastOperator compress(bool compress) const;
     /*! socket.io's `.timeout(ms)`: required by emitWithAck(). */
     BroadcastOperator timeout(std::chrono::milliseconds timeout) const;

@@ -46,14 +46,14 @@ bool ServerClient::isOpen() const
     return !m_closed && m_session && m_session->state() == EngineSession::State::Open;
 }
 
-bool ServerClient::writePacket(const Protocol::Packet &packet, bool isVolatile)
+bool ServerClient::writePacket(const Protocol::Packet &packet, bool isVolatile, bool compress)
 {
     if (!isOpen())
         return false;
-    return writeEncoded(Protocol::encodePacket(packet), isVolatile);
+    return writeEncoded(Protocol::encodePacket(packet), isVolatile, compress);
 }
 
-bool ServerClient::writeEncoded(const Protocol::EncodedPacket &encoded, bool isVolatile)
+bool ServerClient::writeEncoded(const Protocol::EncodedPacket &encoded, bool isVolatile, bool compress)
 {
     if (!isOpen())
         return false;
@@ -64,11 +64,11 @@ bool ServerClient::writeEncoded(const Protocol::EncodedPacket &encoded, bool isV
     // Our encoder writes valid UTF-8: framed here once, sent by the engine as it is.
     EngineSessionPrivate::get(m_session)->sendFramed(
         encoded.text.isEmpty() ? QByteArrayLiteral("4") : Protocol::messageText(encoded.text),
-        encoded.attachments);
+        encoded.attachments, compress);
     return true;
 }
 
-bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
+bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile, bool compress)
 {
     if (!isOpen())
         return false;
@@ -79,12 +79,13 @@ bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
     // Adapter::encode() framed the message once for every recipient of a broadcast: each
     // session sends those very bytes. Without it (an EncodedPacket built by other means) the
     // engine frames the text and replaces invalid UTF-8.
+    const EngineSession::SendFlags flags = compress ? EngineSession::NoSendFlags : EngineSession::NoCompress;
     if (encoded.engineMessage.size() == encoded.text.size() + 1)
-        EngineSessionPrivate::get(m_session)->sendFramed(encoded.engineMessage, encoded.attachments);
+        EngineSessionPrivate::get(m_session)->sendFramed(encoded.engineMessage, encoded.attachments, compress);
     else if (encoded.attachments.isEmpty())
-        m_session->sendText(encoded.text);
+        m_session->sendText(encoded.text, flags);
     else
-        m_session->sendMessages(encoded.text, encoded.attachments);
+        m_session->sendMessages(encoded.text, encoded.attachments, flags);
     return true;
 }
 

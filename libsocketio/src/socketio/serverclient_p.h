@@ -33,14 +33,18 @@ public:
     Server *server() const { return m_server; }
     bool isOpen() const;
 
-    /*! Writes \a packet (encoded here). */
-    bool writePacket(const Protocol::Packet &packet, bool isVolatile = false);
+    /*! Writes \a packet (encoded here). \a compress is the Engine.IO compress flag of every
+        message of the packet (socket.io's flags.compress; false: the message does not ask for
+        HTTP compression of the polling response, EngineSession::NoCompress). */
+    bool writePacket(const Protocol::Packet &packet, bool isVolatile = false, bool compress = true);
     /*! Writes an already encoded packet. Volatile packets are dropped when the transport cannot
         take them now. The session sends \a encoded's engineMessage (Adapter::encode(), once per
-        broadcast) unchanged; without one it frames the text itself (EngineSession::sendText()). */
-    bool writeEncoded(const EncodedPacket &encoded, bool isVolatile = false);
+        broadcast) unchanged; without one it frames the text itself (EngineSession::sendText()).
+        \a compress as for writePacket(). */
+    bool writeEncoded(const EncodedPacket &encoded, bool isVolatile = false, bool compress = true);
     /*! Writes a packet our encoder produced (valid UTF-8): framed once, sent unchanged. */
-    bool writeEncoded(const Protocol::EncodedPacket &encoded, bool isVolatile = false);
+    bool writeEncoded(const Protocol::EncodedPacket &encoded, bool isVolatile = false,
+                      bool compress = true);
 
     /*! socket.io Client.close(): closes the Engine.IO session; if it does not close at once, the
         sockets leave with "forced server close". */

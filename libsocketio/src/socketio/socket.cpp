@@ -358,19 +358,19 @@ void SocketPrivate::onClose(DisconnectReason reason, const QString &description)
         q->deleteLater();
 }
 
-bool SocketPrivate::sendPacket(Protocol::Packet packet, bool isVolatile)
+bool SocketPrivate::sendPacket(Protocol::Packet packet, bool isVolatile, bool compress)
 {
     if (!client)
         return false;
     packet.nsp = nsp->name();
-    return client->writePacket(packet, isVolatile);
+    return client->writePacket(packet, isVolatile, compress);
 }
 
-bool SocketPrivate::writeEncoded(const EncodedPacket &encoded, bool isVolatile)
+bool SocketPrivate::writeEncoded(const EncodedPacket &encoded, bool isVolatile, bool compress)
 {
     if (!client || !connected)
         return false;
-    return client->writeEncoded(encoded, isVolatile);
+    return client->writeEncoded(encoded, isVolatile, compress);
 }
 
 bool SocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
@@ -429,7 +429,7 @@ bool SocketPrivate::emitEvent(const QString &event, const QCborArray &args, Sock
     notifyOutgoing(packet.data);
     if (!guard)
         return false;
-    return sendPacket(packet, flags.testFlag(Socket::Volatile));
+    return sendPacket(packet, flags.testFlag(Socket::Volatile), !flags.testFlag(Socket::NoCompress));
 }
 
 AckReply *SocketPrivate::emitWithAck(const QString &event, const QCborArray &args,
@@ -476,7 +476,7 @@ AckReply *SocketPrivate::emitWithAck(const QString &event, const QCborArray &arg
 
     notifyOutgoing(packet.data);
     if (guard)
-        sendPacket(packet, flags.testFlag(Socket::Volatile));
+        sendPacket(packet, flags.testFlag(Socket::Volatile), !flags.testFlag(Socket::NoCompress));
     return reply;
 }
 

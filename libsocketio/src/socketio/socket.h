@@ -50,8 +50,10 @@ public:
     enum EmitFlag {
         NoFlags = 0x0,
         Volatile = 0x1,     // drop the packet if the transport cannot take it right now
-        NoCompress = 0x2,   // Engine.IO compress flag off: accepted, not honoured (polling
-                            // payloads are compressed by size alone, EngineOptions::httpCompression)
+        NoCompress = 0x2,   // Engine.IO compress flag off (socket.compress(false)): the packet's
+                            // messages ask for no HTTP compression of the polling response that
+                            // carries them; it is still compressed when another packet in it asks
+                            // (EngineOptions::httpCompression, EngineSession::NoCompress)
     };
     Q_DECLARE_FLAGS(EmitFlags, EmitFlag)
     Q_FLAG(EmitFlags)

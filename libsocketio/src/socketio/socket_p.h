@@ -95,10 +95,11 @@ public:
     /*! dispatch() from the next event-loop pass if still connected then (ServerPrivate::deferDispatch). */
     void dispatchLater(const Message &message);
 
-    /*! Encodes and writes \a packet (nsp set here) to the client. */
-    bool sendPacket(Protocol::Packet packet, bool isVolatile);
-    /*! Writes an already encoded packet (broadcasts). */
-    bool writeEncoded(const EncodedPacket &encoded, bool isVolatile);
+    /*! Encodes and writes \a packet (nsp set here) to the client; \a compress is the Engine.IO
+        compress flag (false for Socket::NoCompress). */
+    bool sendPacket(Protocol::Packet packet, bool isVolatile, bool compress = true);
+    /*! Writes an already encoded packet (broadcasts), with the broadcast's compress flag. */
+    bool writeEncoded(const EncodedPacket &encoded, bool isVolatile, bool compress = true);
     /*! Writes ACK \a id with \a args; false if the client cannot take it. */
     bool sendAck(qint64 id, const QCborArray &args);
     void notifyOutgoing(const QCborValue &eventData);
