@@ -6,6 +6,11 @@
 #include "clienttesthelpers.h"
 #include "siotesthelpers.h"
 #include "engineio/engineclient_p.h"
+#include "engineio/engineserver_p.h"
+#include "engineio/enginesession_p.h"
+#include "socketio/ackreply_p.h"
+#include "socketio/client_p.h"
+#include "socketio/server_p.h"
 #include "socketio/backoff_p.h"
 
 #include <SocketIo/ackreply.h>
@@ -173,6 +178,7 @@ private Q_SLOTS:
     void serverDisconnectDoesNotReconnect();
     void clientCloseLeavesAndClosesEngine_data() { addTransportRows(); }
     void clientCloseLeavesAndClosesEngine();
+    void protocolDeadlinesUsePreciseTimers();
     void closeAndDeleteLaterLetsTheDisconnectsOut_data() { addTransportRows(); }
     void closeAndDeleteLaterLetsTheDisconnectsOut();
     void closeAndDeleteLaterWithNothingToSendDeletesAtOnce();
@@ -652,6 +658,41 @@ void tst_Client::clientCloseLeavesAndClosesEngine()
     // and it can come back
     socket->open();
     QTRY_VERIFY(socket->isConnected());
+}
+
+void tst_Client::protocolDeadlinesUsePreciseTimers()
+{
+    // Qt's default coarse timers may fire up to 5 % early or late; the protocol's deadlines are
+    // ~1 ms precise in Node (setTimeout) and peers race them (engine.io's protocol suite polls at
+    // exactly pingInterval + pingTimeout and expects the session gone). Server and client side.
+    auto io = sioStartServer();
+    QVERIFY(io);
+    auto *serverSockets = collectSockets(io->of(u"/"_s));
+    QCOMPARE(SocketIo::ServerPrivate::get(io.get())->connectTimer->timerType(), Qt::PreciseTimer);
+    Client client(urlFor(io->serverPort()));
+    ClientSocket *socket = client.socket();
+    QTRY_VERIFY(socket->isConnected());
+    QTRY_COMPARE(serverSockets->size(), 1);
+
+    // the server: every session's heartbeat deadline, and an ack timeout
+    const SocketIo::EngineServerPrivate *engine = SocketIo::EngineServerPrivate::get(io->engine());
+    QVERIFY(engine->deadlines);
+    QVERIFY(engine->deadlines->timer().isActive());
+    QCOMPARE(engine->deadlines->timer().timerType(), Qt::PreciseTimer);
+    AckReply *serverAck = serverSockets->first()->emitWithAck(u"unanswered"_s, {}, 10s);
+    QVERIFY(SocketIo::AckReplyPrivate::get(serverAck)->timer);
+    QCOMPARE(SocketIo::AckReplyPrivate::get(serverAck)->timer->timerType(), Qt::PreciseTimer);
+
+    // the client: heartbeat, handshake and close deadlines, the connect timeout, an ack timeout
+    const SocketIo::EngineClientPrivate *engineClient = SocketIo::EngineClientPrivate::get(client.engine());
+    QVERIFY(engineClient->pingTimer.isActive());
+    QCOMPARE(engineClient->pingTimer.timerType(), Qt::PreciseTimer);
+    QCOMPARE(engineClient->connectTimer.timerType(), Qt::PreciseTimer);
+    QCOMPARE(engineClient->closeTimer.timerType(), Qt::PreciseTimer);
+    QCOMPARE(SocketIo::ClientPrivate::get(&client)->connectTimer.timerType(), Qt::PreciseTimer);
+    AckReply *clientAck = socket->emitWithAck(u"unanswered"_s, {}, 10s);
+    QTRY_VERIFY(SocketIo::AckReplyPrivate::get(clientAck)->timer);
+    QCOMPARE(SocketIo::AckReplyPrivate::get(clientAck)->timer->timerType(), Qt::PreciseTimer);
 }
 
 void tst_Client::closeAndDeleteLaterLetsTheDisconnectsOut()

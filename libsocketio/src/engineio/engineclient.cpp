@@ -551,6 +551,11 @@ EngineClient::EngineClient(QObject *parent)
     , d_ptr(std::make_unique<EngineClientPrivate>(this))
 {
     Q_D(EngineClient);
+    // protocol deadlines (heartbeat, handshake, close): precise, as engine.io-client's setTimeout;
+    // Qt's default coarse timers may fire 5 % early or late
+    d->pingTimer.setTimerType(Qt::PreciseTimer);
+    d->connectTimer.setTimerType(Qt::PreciseTimer);
+    d->closeTimer.setTimerType(Qt::PreciseTimer);
     connect(&d->pingTimer, &QTimer::timeout, this, [d] {
         qCInfo(lcEngineClient) << "no ping from the server in time";
         d->finish(QStringLiteral("ping timeout"),

@@ -20,6 +20,9 @@ SessionDeadlines::SessionDeadlines()
 {
     m_clock.start();
     m_timer.setSingleShot(true);
+    // Heartbeats are protocol deadlines: a peer may poll at exactly pingInterval + pingTimeout (as
+    // Node's ~1 ms setTimeout allows), and Qt's default coarse timer may be 5 % late (or early).
+    m_timer.setTimerType(Qt::PreciseTimer);
     QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { fire(); });
 }
 
@@ -348,6 +351,7 @@ void EngineSessionPrivate::startProbe(EngineTransport *t)
     if (!upgradeTimeoutTimer) {
         upgradeTimeoutTimer = std::make_unique<QTimer>();
         upgradeTimeoutTimer->setSingleShot(true);
+        upgradeTimeoutTimer->setTimerType(Qt::PreciseTimer);   // a protocol deadline
         QObject::connect(upgradeTimeoutTimer.get(), &QTimer::timeout, q, [this] {
             qCInfo(lcEngine) << "session" << id << "upgrade timed out; staying on polling";
             endProbe();

@@ -41,6 +41,8 @@ public:
     void schedule(EngineSessionPrivate *session, qint64 when);
     void cancel(EngineSessionPrivate *session);
     qsizetype size() const { return m_queue.size(); }
+    /*! The one timer behind every deadline (for tests: it must be a precise one). */
+    const QTimer &timer() const { return m_timer; }
 
 private:
     void fire();

@@ -17,6 +17,9 @@ void AckReplyPrivate::startTimer(std::chrono::milliseconds timeout)
     if (!timer) {
         timer = new QTimer(q);
         timer->setSingleShot(true);
+        // an ack timeout is a deadline the peer can race (socket.io's setTimeout is ~1 ms precise);
+        // Qt's default coarse timer may fire 5 % early or late
+        timer->setTimerType(Qt::PreciseTimer);
         QObject::connect(timer, &QTimer::timeout, q, [this] { finish(AckReply::Error::Timeout, args); });
     }
     timer->start(timeout);

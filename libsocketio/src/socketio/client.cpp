@@ -394,6 +394,7 @@ Client::Client(const QUrl &url, const ClientOptions &options, QObject *parent)
                                    double(d->options.reconnectionDelayMax.count()), d->options.randomizationFactor);
     d->reconnectTimer.setSingleShot(true);
     d->connectTimer.setSingleShot(true);
+    d->connectTimer.setTimerType(Qt::PreciseTimer);   // the `timeout` option, a protocol deadline
     QObject::connect(&d->reconnectTimer, &QTimer::timeout, this, [d] { d->onReconnectTimer(); });
     QObject::connect(&d->connectTimer, &QTimer::timeout, this, [d] { d->onConnectTimeout(); });
     if (options.autoConnect) {

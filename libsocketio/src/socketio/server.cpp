@@ -133,6 +133,7 @@ Server::Server(const ServerOptions &options, QObject *parent)
     d->clock.start();
     d->connectTimer = new QTimer(this);
     d->connectTimer->setSingleShot(true);
+    d->connectTimer->setTimerType(Qt::PreciseTimer);   // connectTimeout, a protocol deadline
     QObject::connect(d->connectTimer, &QTimer::timeout, this, [d] { d->checkConnectDeadlines(); });
     // for queued connections and QSignalSpy on the server's signals
     qRegisterMetaType<SocketIo::Socket *>();
