@@ -108,15 +108,20 @@ private:
             else
                 ws->sendTextMessage(u"42[\"echo\","_s + args + u']');
         } else if (event == u"join" || event == u"leave") {
-            const QString room = args.sliced(1, args.size() - 2).toString();   // a plain string
-            QList<QWebSocket *> &members = m_rooms[room];
+            if (args.size() < 2 || !args.startsWith(u'"') || !args.endsWith(u'"')) {
+                ackOk();   // not a plain string: nothing to join (as the Node floor)
+                return;
+            }
+            const QString room = args.sliced(1, args.size() - 2).toString();
             Peer &peer = m_peers[ws];
             if (event == u"join" && !peer.rooms.contains(room)) {
-                members.append(ws);
+                m_rooms[room].append(ws);
                 peer.rooms.append(room);
-            } else if (event == u"leave") {
-                members.removeOne(ws);
-                peer.rooms.removeOne(room);
+            } else if (event == u"leave" && peer.rooms.removeOne(room)) {
+                auto it = m_rooms.find(room);
+                it->removeOne(ws);
+                if (it->isEmpty())
+                    m_rooms.erase(it);
             }
             ackOk();
         } else if (event == u"broadcast") {

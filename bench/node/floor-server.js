@@ -51,14 +51,19 @@ wss.on("connection", (ws) => {
       if (ackId) ws.send("43" + ackId + "[" + args + "]");
       else ws.send('42["echo",' + args + "]");
     } else if (event === "join" || event === "leave") {
+      if (args.length < 2 || !args.startsWith('"') || !args.endsWith('"')) {
+        ackOk(); // not a plain string: nothing to join (as the Qt floor)
+        return;
+      }
       const room = args.slice(1, args.length - 1);
       if (event === "join") {
         if (!rooms.has(room)) rooms.set(room, new Set());
         rooms.get(room).add(ws);
         joined.add(room);
-      } else {
-        rooms.get(room)?.delete(ws);
-        joined.delete(room);
+      } else if (joined.delete(room)) {
+        const members = rooms.get(room);
+        members.delete(ws);
+        if (members.size === 0) rooms.delete(room);
       }
       ackOk();
     } else if (event === "broadcast") {
