@@ -526,6 +526,23 @@ TestCase {
         compare(testServer.connections("try-first-only"), 0)
     }
 
+    function test_settingTryAllTransportsWhileActiveReconnectsWithIt() {
+        // a changed option applies at once: the active client reconnects with it (here the
+        // failed WebSocket-only attempt becomes a polling connection)
+        const client = createClient({ url: testServer.pollingOnlyUrl, transports: ["websocket", "polling"],
+                                      reconnection: false, auth: { tag: "try-all-later" } })
+        const errorSpy = spy(client, "connectError")
+        client.active = true
+        tryCompare(errorSpy, "count", 1)
+        compare(client.status, SocketIoClient.Error)
+        compare(testServer.connections("try-all-later"), 0)
+        client.tryAllTransports = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(client.active, true)
+        compare(testServer.connections("try-all-later"), 1)
+        compare(testServer.openedOver("try-all-later"), "polling")
+    }
+
     function test_rememberUpgrade_data() {
         return [
             { tag: "rememberUpgrade false (default): polling again", remember: false, second: "polling" },
