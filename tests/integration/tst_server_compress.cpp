@@ -2,7 +2,7 @@
 // compress(false)): every Engine.IO message of such a packet asks for no HTTP compression, and a
 // polling response is compressed only when at least one of its packets asks for it (engine.io's
 // polling transport). Checked with a raw long-polling peer that accepts gzip.
-#include "rawhttpclient.h"
+#include "gzippollingpeer.h"
 #include "siotesthelpers.h"
 
 #include <SocketIo/ackreply.h>
@@ -11,8 +11,6 @@
 #include <SocketIo/server.h>
 #include <SocketIo/socket.h>
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
@@ -23,54 +21,9 @@ using SocketIo::AckReply;
 using SocketIo::Namespace;
 using SocketIo::Server;
 using SocketIo::Socket;
+using SocketIo::Test::GzipPollingPeer;
 
 namespace {
-
-/*! A Socket.IO peer over raw HTTP long-polling whose GETs say "Accept-Encoding: gzip, deflate"
-    (as browsers do): one connection for GETs, one for POSTs. Nothing is polled unless asked, so
-    what the server sends meanwhile waits in its session and goes out in one payload. */
-class GzipPollingPeer
-{
-public:
-    /*! Opens a session on \a port and connects to "/" (the CONNECT reply is taken). */
-    bool open(quint16 port)
-    {
-        if (!m_get.connectToHost(QHostAddress::LocalHost, port)
-            || !m_post.connectToHost(QHostAddress::LocalHost, port))
-            return false;
-        const RawHttpResponse open = m_get.request("GET", "/socket.io/?EIO=4&transport=polling");
-        if (open.status != 200 || !open.body.startsWith('0'))
-            return false;
-        m_sid = QJsonDocument::fromJson(open.body.mid(1)).object().value(u"sid"_s).toString();
-        if (m_sid.isEmpty() || m_post.request("POST", target(), "40").status != 200)
-            return false;
-        return poll().body.startsWith("40{");
-    }
-
-    /*! One GET: the response as it came (possibly compressed). */
-    RawHttpResponse poll()
-    {
-        sendPoll();
-        return m_get.waitForResponse();
-    }
-    /*! Sends a GET without waiting for its response (which the server may park). */
-    void sendPoll() { m_get.sendRequest("GET", target(), {}, {"Accept-Encoding: gzip, deflate"}); }
-    /*! The response to sendPoll(). */
-    RawHttpResponse waitPoll() { return m_get.waitForResponse(); }
-
-    /*! The payload of \a response, through gzip -dc when it says Content-Encoding: gzip. */
-    static QByteArray payload(const RawHttpResponse &response)
-    {
-        return response.header("content-encoding") == "gzip" ? gunzipWithTool(response.body) : response.body;
-    }
-
-private:
-    QByteArray target() const { return "/socket.io/?EIO=4&transport=polling&sid=" + m_sid.toLatin1(); }
-
-    RawHttpClient m_get;
-    RawHttpClient m_post;
-    QString m_sid;
-};
 
 /*! A string argument large enough to pass httpCompression's threshold (1024 bytes) alone. */
 QString bigText()

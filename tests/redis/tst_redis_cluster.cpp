@@ -4,7 +4,9 @@
 // except, binary) in every direction, fetchSockets / socketsJoin / socketsLeave / allRooms /
 // disconnectSockets / serverSideEmit (with and without acks) across nodes, broadcast acks from
 // every node's clients, serverCount, @socket.io/redis-emitter messages, and socket.io's timeout
-// errors when a subscribed node never answers.
+// errors when a subscribed node never answers; Node's compress(false) honoured for our polling
+// clients.
+#include "gzippollingpeer.h"
 #include "nodeprocess.h"
 #include "redistesthelpers.h"
 #include "clienttesthelpers.h"
@@ -12,6 +14,7 @@
 #include <SocketIo/ackreply.h>
 #include <SocketIo/client.h>
 #include <SocketIo/clientsocket.h>
+#include <SocketIo/engineserver.h>
 #include <SocketIo/namespace.h>
 #include <SocketIo/redisadapter.h>
 #include <SocketIo/redisconnection.h>
@@ -23,11 +26,13 @@
 #include <QRegularExpression>
 #include <QJsonArray>
 #include <QMap>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
+using SocketIo::Test::GzipPollingPeer;
 using SocketIo::Test::NodeProcess;
 using SocketIo::Test::QtNode;
 using SocketIo::Test::RawRedisClient;
@@ -52,6 +57,7 @@ private Q_SLOTS:
     void broadcastsCrossEveryNodeWithBinaries();
     void roomAndExceptBroadcastsReachOnlyTheirMembers();
     void broadcastFlagsTravelLikeNodes();
+    void compressFlagFromNodeReachesOurPollingClients();
     void fetchSocketsSeesSocketsOnEveryNode();
     void socketsJoinLeaveAndAllRoomsAcrossNodes();
     void serverSideEmitWithAndWithoutAcks();
@@ -271,6 +277,45 @@ void tst_RedisCluster::broadcastFlagsTravelLikeNodes()
     QCOMPARE(m_clientN.count(u"local-only"_s), 0);
     QCOMPARE(m_clientB.count(u"local-only"_s), 0);
     QVERIFY(!spy.received().mid(before.size()).contains("local-only"));
+}
+
+void tst_RedisCluster::compressFlagFromNodeReachesOurPollingClients()
+{
+    // Node's io.compress(false).emit() publishes {"flags":{"compress":false}}; our node honours it
+    // for its long-polling members (the response is not compressed), and a default emit is
+    const int sessionsBefore = m_a.io->engine()->clientsCount();
+    GzipPollingPeer peer;
+    QVERIFY(peer.open(m_a.io->serverPort()));
+    // the other tests count the cluster's sockets: this one leaves when the test ends, pass or fail
+    auto closePeer = qScopeGuard([&] {
+        peer.close();
+        QTRY_COMPARE(m_a.io->engine()->clientsCount(), sessionsBefore);
+    });
+    RawRedisClient spy;
+    QVERIFY(spy.open(m_redis.port()));
+    spy.command({"PSUBSCRIBE", "socket.io#/#*"});
+    QTRY_VERIFY(spy.received().contains("psubscribe"));
+    QString big;
+    for (int i = 0; big.size() < 3000; ++i)
+        big += u"compressible text %1 "_s.arg(i);
+    for (const bool compress : {false, true}) {
+        const QString event = compress ? u"big-default"_s : u"big-no-compress"_s;
+        peer.sendPoll();   // parked until the broadcast reaches our node
+        QJsonObject command{{u"cmd"_s, u"emit"_s}, {u"event"_s, event}, {u"args"_s, QJsonArray{big}}};
+        if (!compress)
+            command.insert(u"compress"_s, false);
+        QVERIFY(nodeCommand(command).contains(u"id"_s));
+        const RawHttpResponse response = peer.waitPoll();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.header("content-encoding"), compress ? QByteArray("gzip") : QByteArray());
+        const QByteArray payload = GzipPollingPeer::payload(response);
+        const QByteArray expected = "42[\"" + event.toUtf8() + "\",\"compressible text 0 ";
+        QVERIFY2(payload.startsWith(expected),
+                 payload.left(80).constData());
+        QTRY_COMPARE(m_clientA.count(event), 1);
+    }
+    // as notepack writes it: "flags" -> {"compress": false}
+    QVERIFY(spy.received().contains(QByteArray("\xa5" "flags" "\x81\xa8" "compress" "\xc2")));
 }
 
 void tst_RedisCluster::fetchSocketsSeesSocketsOnEveryNode()

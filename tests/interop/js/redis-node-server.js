@@ -40,7 +40,8 @@
 //   {"event":"redis-error","message":...}
 //   {"event":"join-room"|"leave-room","room":...,"id":...}   the "/" adapter's room changes
 // Commands (stdin), each may carry "id" echoed in its result; "nsp" selects the namespace ("/"):
-//   {"cmd":"emit","room":R?,"except":E?,"event":E,"args":[...],"ack":bool,"timeout":ms,"volatile":bool}
+//   {"cmd":"emit","room":R?,"except":E?,"event":E,"args":[...],"ack":bool,"timeout":ms,"volatile":bool,
+//    "compress":bool}
 //        -> result {} or (ack) {"responses":[...]} / {"error":message,"responses":[...]}
 //   {"cmd":"fetch-sockets","room":R?,"timeout":ms?} -> result {"sockets":[{"id","rooms","data","auth"}]} or {"error"}
 //   {"cmd":"sockets-join","room":R?,"rooms":[...]}     {"cmd":"sockets-leave","room":R?,"rooms":[...]}
@@ -177,6 +178,7 @@ async function run(cmd) {
       const emitArgs = decode(cmd.args || []);
       let t = target(cmd);
       if (cmd.volatile) t = t.volatile;
+      if (cmd.compress === false) t = t.compress(false);
       if (!cmd.ack) {
         t.emit(cmd.event, ...emitArgs);
         return result(cmd, {});
