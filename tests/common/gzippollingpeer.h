@@ -37,6 +37,8 @@ public:
         sendPoll();
         return m_get.waitForResponse();
     }
+    /*! POSTs \a payload (Engine.IO packets, e.g. "421[\"join\",\"r\"]"); true when accepted. */
+    bool send(const QByteArray &payload) { return m_post.request("POST", target(), payload).status == 200; }
     /*! Sends a GET without waiting for its response (which the server may park). */
     void sendPoll() { m_get.sendRequest("GET", target(), {}, {"Accept-Encoding: gzip, deflate"}); }
     /*! The response to sendPoll(). */

@@ -3,6 +3,7 @@
 // Every test starts its own two workers; which worker serves a client is read from the worker
 // itself (its setup answers "whoami" with its index), never assumed.
 #include "clienttesthelpers.h"
+#include "gzippollingpeer.h"
 #include "nodeprocess.h"
 #include "rawhttpclient.h"
 #include "siotesthelpers.h"
@@ -22,6 +23,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QRegularExpression>
 #include <QTest>
@@ -85,6 +87,10 @@ void setupWorker(SocketIo::Server *io, int index)
         });
         s->on(u"to-room"_s, s, [io](const SocketIo::Message &m) {
             io->to(m.args().at(0).toString()).emitEvent(u"news"_s, {m.args().at(1)});
+            m.ack({true});
+        });
+        s->on(u"to-room-no-compress"_s, s, [io](const SocketIo::Message &m) {
+            io->to(m.args().at(0).toString()).compress(false).emitEvent(u"news"_s, {m.args().at(1)});
             m.ack({true});
         });
         s->on(u"ask-all"_s, s, [io, s](const SocketIo::Message &m) {
@@ -183,6 +189,7 @@ private Q_SLOTS:
     void singleWorkerStillServes();
     void adminShowsEachWorkerAsAServer();
     void generatedIdsAreUniqueAcrossWorkers();
+    void compressFlagCrossesWorkers();
 
 private:
     std::unique_ptr<Peer> connectPeer(bool polling, bool websocket);
@@ -899,6 +906,43 @@ void tst_ServerWorkers::generatedIdsAreUniqueAcrossWorkers()
     QCOMPARE(r.body, QByteArray(R"({"code":3,"message":"Bad request"})"));
     QTRY_COMPARE(m_workers->clientsCount(), 1);
     QCOMPARE(m_workers->clientsCount(0) + m_workers->clientsCount(1), 1);
+}
+
+void tst_ServerWorkers::compressFlagCrossesWorkers()
+{
+    // a broadcast with compress(false) on one worker reaches a long-polling member on the other
+    // uncompressed (the worker adapter carries the flag); a default one compressed
+    SocketIo::Test::GzipPollingPeer member;
+    QVERIFY(member.open(m_workers->serverPort()));
+    auto closeMember = qScopeGuard([&member] { member.close(); });
+    QVERIFY(member.send("421[\"whoami\"]"));
+    const QByteArray who = member.poll().body;
+    QVERIFY2(who.startsWith("431[") && who.size() == 6, who.constData());
+    const int memberWorker = who.at(4) - '0';
+    QVERIFY(member.send("422[\"join\",\"r\"]"));
+    QCOMPARE(member.poll().body, QByteArray("432[true]"));
+
+    const auto peers = connectPeers(4);
+    Peer *sender = nullptr;
+    for (const auto &p : peers) {
+        QVERIFY(p);
+        if (p->worker != memberWorker)
+            sender = p.get();
+    }
+    QVERIFY2(sender, "no client on the other worker");
+    QString big;
+    for (int i = 0; big.size() < 3000; ++i)
+        big += u"compressible text %1 "_s.arg(i);
+    for (const bool compress : {false, true}) {
+        member.sendPoll();   // parked until the broadcast arrives
+        const QString event = compress ? u"to-room"_s : u"to-room-no-compress"_s;
+        QCOMPARE(call(*sender, event, {u"r"_s, big}), QCborArray{true});
+        const RawHttpResponse response = member.waitPoll();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.header("content-encoding"), compress ? QByteArray("gzip") : QByteArray());
+        const QByteArray payload = SocketIo::Test::GzipPollingPeer::payload(response);
+        QVERIFY2(payload.startsWith("42[\"news\",\"compressible text 0 "), payload.left(60).constData());
+    }
 }
 
 QTEST_MAIN(tst_ServerWorkers)
