@@ -483,8 +483,7 @@ int EngineSession::protocolVersion() const
 
 void EngineSession::sendText(const QByteArray &utf8)
 {
-    Q_D(EngineSession);
-    d->sendPacket(EnginePacket::text(EnginePacketType::Message, utf8));
+    sendText(utf8, NoSendFlags);
 }
 
 void EngineSession::sendText(const QByteArray &utf8, SendFlags flags)
@@ -497,8 +496,7 @@ void EngineSession::sendText(const QByteArray &utf8, SendFlags flags)
 
 void EngineSession::sendBinary(const QByteArray &bytes)
 {
-    Q_D(EngineSession);
-    d->sendPacket(EnginePacket::bytes(bytes));
+    sendBinary(bytes, NoSendFlags);
 }
 
 void EngineSession::sendBinary(const QByteArray &bytes, SendFlags flags)
@@ -511,8 +509,7 @@ void EngineSession::sendBinary(const QByteArray &bytes, SendFlags flags)
 
 void EngineSession::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries)
 {
-    Q_D(EngineSession);
-    d->sendPackets(Protocol::messagePackets(utf8, binaries));
+    sendMessages(utf8, binaries, NoSendFlags);
 }
 
 void EngineSession::sendMessages(const QByteArray &utf8, const QList<QByteArray> &binaries,
