@@ -24,8 +24,8 @@ inline QString benchBinary(const QString &name)
 
 /*!
   One bench server, ours (bench/bench-server) or Node's (bench/node/bench-server.js), or one of the
-  two floors ("qt-floor": bench/floor-server, "ws-floor": bench/node/floor-server.js), on a port
-  picked by the system; killed when destroyed.
+  floors ("qt-floor": bench/floor-server, "qt-raw-floor": bench/floor-server --raw-websocket,
+  "ws-floor": bench/node/floor-server.js), on a port picked by the system; killed when destroyed.
 */
 class BenchServer
 {
@@ -63,9 +63,11 @@ public:
         }
         m_ours = std::make_unique<QProcess>();
         m_ours->setProcessChannelMode(QProcess::SeparateChannels);
-        const QString binary = kind == QLatin1String("qt-floor") ? QStringLiteral("floor-server")
-                                                                 : QStringLiteral("bench-server");
-        m_ours->start(benchBinary(binary), arguments);
+        const bool qtFloor = kind == QLatin1String("qt-floor") || kind == QLatin1String("qt-raw-floor");
+        const QString binary = qtFloor ? QStringLiteral("floor-server") : QStringLiteral("bench-server");
+        m_ours->start(benchBinary(binary), kind == QLatin1String("qt-raw-floor")
+                                                   ? arguments + QStringList{QStringLiteral("--raw-websocket")}
+                                                   : arguments);
         if (!m_ours->waitForStarted(10000)) {
             m_error = m_ours->errorString();
             return false;

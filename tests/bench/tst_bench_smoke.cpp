@@ -1,6 +1,7 @@
 // A smoke run of every benchmark scenario with tiny sizes (bench-load --quick) against both bench
-// servers, and of the WebSocket scenarios (connect, echo, fanout) against the two floor servers
-// (plain QtWebSockets, plain Node ws; docs/benchmarks.md "Floors"): each scenario completes, reports
+// servers, and of the WebSocket scenarios (connect, echo, fanout) against the floor servers
+// (plain QtWebSockets, a minimal WebSocket on QTcpSocket, plain Node ws; docs/benchmarks.md
+// "Floors"): each scenario completes, reports
 // its cases with the server's CPU per operation and the load generator's CPU share, and loses no
 // message. No timing assertions: speed is measured by
 // scripts/bench.sh, never asserted.
@@ -39,8 +40,8 @@ private Q_SLOTS:
             {"polling", {QStringLiteral("polling")}, "server_cpu_us_per_delivery"},
             {"binary", {QStringLiteral("binary")}, "server_cpu_us_per_delivery"},
         };
-        for (const char *server : {"ours", "node", "qt-floor", "ws-floor"}) {
-            const bool floor = qstrcmp(server, "qt-floor") == 0 || qstrcmp(server, "ws-floor") == 0;
+        for (const char *server : {"ours", "node", "qt-floor", "qt-raw-floor", "ws-floor"}) {
+            const bool floor = QByteArray(server).endsWith("-floor");
             for (const auto &[scenario, cases, cpu] : scenarios) {
                 if (floor && (qstrcmp(scenario, "polling") == 0 || qstrcmp(scenario, "binary") == 0))
                     continue;   // the floors answer the WebSocket scenarios only (connect, fanout, echo)
