@@ -52,6 +52,7 @@ private Q_SLOTS:
     void oneSessionMultiplexesNamespaces();
     void emptyChildNamespaceIsCleanedUp();
     void childRefusedByMiddlewareIsCleanedUp();
+    void childLeftInItsConnectionSlotIsCleanedUp();
     void handshakeCarriesRequestDetailsAndAuth();
     void connectTimeoutClosesConnectionWithoutNamespace();
     void joinedNamespaceStopsConnectTimeout();
@@ -343,6 +344,42 @@ void tst_ServerNamespaces::childRefusedByMiddlewareIsCleanedUp()
     QTRY_VERIFY(child.isNull());
     QVERIFY(!io->findNamespace(u"/tmp-held"_s));
     QVERIFY(parent->children().isEmpty());
+}
+
+void tst_ServerNamespaces::childLeftInItsConnectionSlotIsCleanedUp()
+{
+    // No middleware: the CONNECT is decided at once. A socket that leaves from a connection()
+    // slot still gets its CONNECT reply first, then the DISCONNECT; its child namespace goes
+    // once that CONNECT is over, and a later CONNECT creates it anew.
+    SocketIo::ServerOptions options = sioTestOptions();
+    options.cleanupEmptyChildNamespaces = true;
+    auto io = sioStartServer(options);
+    QVERIFY(io);
+    Namespace *parent = io->of(QRegularExpression(u"^/tmp-"_s));
+    int connections = 0;
+    QList<QPointer<Namespace>> children;
+    connect(parent, &Namespace::connection, this, [&](Socket *socket) {
+        ++connections;
+        children.append(socket->nsp());
+        QVERIFY(socket->isConnected());
+        QVERIFY(socket->rooms().contains(socket->id()));
+        if (connections == 1)
+            socket->disconnect();
+    });
+    SioRawClient client;
+    QVERIFY(client.open(io->serverPort()));
+    QVERIFY(client.connectNamespace(u"/tmp-1"_s).startsWith("40/tmp-1,{\"sid\":"));
+    QCOMPARE(client.waitForText(), QByteArray("41/tmp-1,"));
+    QCOMPARE(connections, 1);
+    QTRY_VERIFY(children.value(0).isNull());
+    QVERIFY(!io->findNamespace(u"/tmp-1"_s));
+    QVERIFY(parent->children().isEmpty());
+    // the session stays open and may join the namespace again: a new child
+    QVERIFY(client.connectNamespace(u"/tmp-1"_s).startsWith("40/tmp-1,{\"sid\":"));
+    QCOMPARE(connections, 2);
+    QVERIFY(children.value(1));
+    QCOMPARE(io->findNamespace(u"/tmp-1"_s), children.value(1).data());
+    QCOMPARE(children.value(1)->socketCount(), 1);
 }
 
 void tst_ServerNamespaces::handshakeCarriesRequestDetailsAndAuth()

@@ -1,6 +1,7 @@
 // The compact containers of the Socket.IO layer (docs/benchmarks.md, "Socket.IO layer, second
 // round"): InMemoryAdapter's small string sets, which switch between a list and a QSet, and the
-// CONNECT reply written without a QCborMap.
+// CONNECT reply written without a QCborMap (and its Engine.IO message), socket ids written straight
+// from their random bytes.
 #include "adapter/inmemoryadapter_p.h"
 #include "protocol/socketiopacket.h"
 
@@ -23,6 +24,9 @@ private Q_SLOTS:
     void copiesAreIndependent();
     void connectReplyAsEncodePacket_data();
     void connectReplyAsEncodePacket();
+    void connectReplyMessageIsFramedReply_data() { connectReplyAsEncodePacket_data(); }
+    void connectReplyMessageIsFramedReply();
+    void base64IdAsToBase64();
 
 private:
     static void check(const CompactStringSet &set, const QSet<QString> &ref)
@@ -214,6 +218,39 @@ void tst_SioCompact::connectReplyAsEncodePacket()
     packet.data = data;
     const SocketIo::Protocol::EncodedPacket expected = SocketIo::Protocol::encodePacket(packet);
     QCOMPARE(SocketIo::Protocol::encodeConnectReply(nsp, sid, pid), expected.text);
+}
+
+void tst_SioCompact::connectReplyMessageIsFramedReply()
+{
+    QFETCH(QString, nsp);
+    QFETCH(QString, sid);
+    QFETCH(QString, pid);
+    const QByteArray reply = SocketIo::Protocol::encodeConnectReply(nsp, sid, pid);
+    const QByteArray message = SocketIo::Protocol::encodeConnectReplyMessage(nsp, sid, pid);
+    // the Engine.IO message type, then the reply unchanged ("4" alone for an empty reply)
+    QCOMPARE(message, QByteArray('4' + reply));
+    QVERIFY(QByteArrayView(message).isValidUtf8());
+}
+
+void tst_SioCompact::base64IdAsToBase64()
+{
+    // edge bytes (every 6-bit value, both ends of the alphabet), then random ones
+    QList<QByteArray> inputs = {QByteArray(15, '\0'), QByteArray(15, '\xff'),
+                                QByteArray::fromHex("fbff bf00 1083 2070 b9ef 3e7f fdfa 7c")};
+    QRandomGenerator rng(20261127);
+    for (int i = 0; i < 500; ++i) {
+        QByteArray bytes(15, Qt::Uninitialized);
+        for (char &b : bytes)
+            b = char(rng.bounded(256));
+        inputs.append(bytes);
+    }
+    for (const QByteArray &bytes : std::as_const(inputs)) {
+        const QString id = SocketIo::Protocol::encodeBase64Id(reinterpret_cast<const uchar *>(bytes.constData()));
+        QCOMPARE(id.size(), 20);
+        QCOMPARE(id, QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding)));
+    }
+    QCOMPARE(SocketIo::Protocol::encodeBase64Id(reinterpret_cast<const uchar *>(QByteArray(15, '\xff').constData())),
+             u"____________________"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_SioCompact)

@@ -296,13 +296,16 @@ EncodedPacket encodePacket(const Packet &packet)
     return encoded;
 }
 
-QByteArray encodeConnectReply(const QString &nsp, const QString &sid, const QString &pid)
+namespace {
+// encodeConnectReply(), after \a prefix (empty, or the Engine.IO message type "4")
+QByteArray writeConnectReply(QByteArrayView prefix, const QString &nsp, const QString &sid, const QString &pid)
 {
     const bool customNamespace = !nsp.isEmpty() && nsp != QLatin1StringView("/");
     if (customNamespace && nsp.contains(u','))
         return {};   // as encodePacket(): not decodable
     QByteArray text;
-    text.reserve(24 + sid.size() + pid.size() + (customNamespace ? nsp.size() * 3 + 1 : 0));
+    text.reserve(prefix.size() + 24 + sid.size() + pid.size() + (customNamespace ? nsp.size() * 3 + 1 : 0));
+    text.append(prefix);
     text.append('0');
     if (customNamespace) {
         text.append(nsp.toUtf8());
@@ -333,6 +336,33 @@ QByteArray encodeConnectReply(const QString &nsp, const QString &sid, const QStr
     }
     text.append('}');
     return text;
+}
+} // namespace
+
+QByteArray encodeConnectReply(const QString &nsp, const QString &sid, const QString &pid)
+{
+    return writeConnectReply({}, nsp, sid, pid);
+}
+
+QByteArray encodeConnectReplyMessage(const QString &nsp, const QString &sid, const QString &pid)
+{
+    const QByteArray message = writeConnectReply("4", nsp, sid, pid);
+    return message.isEmpty() ? QByteArrayLiteral("4") : message;
+}
+
+QString encodeBase64Id(const uchar *bytes)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    QString id(20, Qt::Uninitialized);
+    QChar *out = id.data();
+    for (int i = 0; i < 15; i += 3) {
+        const quint32 group = quint32(bytes[i]) << 16 | quint32(bytes[i + 1]) << 8 | bytes[i + 2];
+        *out++ = QLatin1Char(alphabet[group >> 18]);
+        *out++ = QLatin1Char(alphabet[group >> 12 & 63]);
+        *out++ = QLatin1Char(alphabet[group >> 6 & 63]);
+        *out++ = QLatin1Char(alphabet[group & 63]);
+    }
+    return id;
 }
 
 bool isReservedEventName(const QString &name)

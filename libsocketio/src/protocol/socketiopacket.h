@@ -30,14 +30,15 @@ enum class PacketType : quint8 {
 struct Packet
 {
     PacketType type = PacketType::Event;
+    /*! Set by a decoder with Decoder::setSeparateEventName(true) for an EVENT whose name is a
+        string: \c data holds only the arguments (the name is in \c event). Next to \c type: the
+        two share one word. */
+    bool argsOnly = false;
     QString nsp = QStringLiteral("/");
     qint64 id = -1;            // ack id, -1 when absent
     QCborValue data;           // undefined when absent
     /*! Set by the decoder for an EVENT whose name is a string: that name (read once). */
     QString event;
-    /*! Set by a decoder with Decoder::setSeparateEventName(true) for an EVENT whose name is a
-        string: \c data holds only the arguments (the name is in \c event). */
-    bool argsOnly = false;
 
     bool hasId() const { return id >= 0; }
 };
@@ -66,6 +67,14 @@ EncodedPacket encodePacket(const Packet &packet);
     packet with data {"sid": sid} and, when \a pid is not empty, "pid": pid; written directly,
     without building the map. */
 QByteArray encodeConnectReply(const QString &nsp, const QString &sid, const QString &pid);
+/*! Socket ids (socket.io's base64id): the 20-character base64url text ('-' and '_', no padding)
+    of the 15 bytes at \a bytes, written straight into the string. */
+QString encodeBase64Id(const uchar *bytes);
+
+/*! The Engine.IO message of that reply: "4" followed by encodeConnectReply()'s text, written in
+    one buffer (what EngineSessionPrivate::sendFramed() sends as it is); "4" alone when
+    encodeConnectReply() is empty. */
+QByteArray encodeConnectReplyMessage(const QString &nsp, const QString &sid, const QString &pid);
 
 /*!
   Builds an EVENT packet: data = [event, ...args]. encodePacket() turns it into BINARY_EVENT when
@@ -155,11 +164,11 @@ public:
 private:
     Result fail(const QString &error);
 
-    int m_maxAttachments;
     Packet m_packet;
-    int m_expectedAttachments = 0;
     QList<QByteArray> m_buffers;
     QString m_error;
+    int m_maxAttachments;
+    int m_expectedAttachments = 0;
     bool m_reconstructing = false;
     bool m_failed = false;
     bool m_separateEventName = false;

@@ -51,21 +51,21 @@ QList<Middleware> NamespacePrivate::allMiddlewares() const
     return fns;
 }
 
-void NamespacePrivate::add(ServerClient *client, const QCborMap &auth, const std::function<void(Socket *)> &done)
+void NamespacePrivate::add(ServerClient *client, const QCborMap &auth)
 {
     Q_Q(Namespace);
     const QCborValue pid = auth.value(QStringLiteral("pid"));
     const QCborValue offset = auth.value(QStringLiteral("offset"));
     if (!ServerPrivate::get(server)->options.connectionStateRecovery.enabled || !pid.isString()
         || !offset.isString() || !adapter) {
-        addSocket(client, auth, QCborMap(), done);
+        addSocket(client, auth, QCborMap());
         return;
     }
     QPointer<ServerClient> clientGuard(client);
     QPointer<Namespace> nspGuard(q);
     auto answered = std::make_shared<bool>(false);
     adapter->restoreSession(pid.toString(), offset.toString(),
-                            [clientGuard, nspGuard, auth, done, answered](const QCborMap &restored) {
+                            [clientGuard, nspGuard, auth, answered](const QCborMap &restored) {
         if (*answered) {
             qCWarning(lcAdapter, "restoreSession answered more than once; ignored");
             return;
@@ -98,86 +98,107 @@ void NamespacePrivate::add(ServerClient *client, const QCborMap &auth, const std
         }
         qCDebug(lcServer, "%s: connection state %s", qUtf8Printable(d->name),
                 session.isEmpty() ? "not recovered" : "recovered");
-        d->addSocket(clientGuard, auth, session, done);
+        d->addSocket(clientGuard, auth, session);
     });
 }
 
-void NamespacePrivate::addSocket(ServerClient *client, const QCborMap &auth, const QCborMap &session,
-                                 const std::function<void(Socket *)> &done)
+namespace {
+// Counts a connection as pending while its middlewares run, until settled or destroyed (the last
+// copy of the middlewares' continuation dropped without being called): then an empty child
+// namespace may go (NamespacePrivate::removeIfEmptyChild()).
+struct PendingConnect
+{
+    QPointer<Namespace> nsp;
+    explicit PendingConnect(Namespace *n) : nsp(n) { ++NamespacePrivate::get(n)->pendingConnects; }
+    ~PendingConnect() { settle(); }
+    void settle()
+    {
+        if (!nsp)
+            return;
+        NamespacePrivate *d = NamespacePrivate::get(std::exchange(nsp, nullptr));
+        --d->pendingConnects;
+        d->removeIfEmptyChild();
+    }
+    Q_DISABLE_COPY(PendingConnect)
+};
+} // namespace
+
+void NamespacePrivate::addSocket(ServerClient *client, const QCborMap &auth, const QCborMap &session)
 {
     Q_Q(Namespace);
     // the handshake is built from these when first asked for (SocketPrivate::ensureHandshake)
     Socket *socket = SocketPrivate::create(q, client, client->session()->request(), auth, session);
+    const ConnectionStateRecoveryOptions &csr = ServerPrivate::get(server)->options.connectionStateRecovery;
+    QList<Middleware> fns;
+    if (!(socket->isRecovered() && csr.skipMiddlewares && client->isOpen()))
+        fns = allMiddlewares();
+    if (fns.isEmpty()) {
+        // nothing runs before the verdict: no continuation to build and keep (the connection
+        // counts as pending for the duration of the call, as it would while middlewares run)
+        const PendingConnect pending(q);
+        finishConnect(socket, client, true, MiddlewareError());
+        return;
+    }
     QPointer<Socket> socketGuard(socket);
     QPointer<ServerClient> clientGuard(client);
     QPointer<Namespace> nspGuard(q);
-    // Counts this connection as pending until the middlewares finished, or their continuation
-    // was dropped without being called (the last copy of it destroyed): then an empty child
-    // namespace may go.
-    struct Pending
-    {
-        QPointer<Namespace> nsp;
-        explicit Pending(Namespace *n) : nsp(n) { ++NamespacePrivate::get(n)->pendingConnects; }
-        ~Pending() { settle(); }
-        void settle()
-        {
-            if (!nsp)
-                return;
-            NamespacePrivate *d = NamespacePrivate::get(std::exchange(nsp, nullptr));
-            --d->pendingConnects;
-            d->removeIfEmptyChild();
-        }
-        Q_DISABLE_COPY(Pending)
-    };
-    auto pending = std::make_shared<Pending>(q);
-    auto finish = [socketGuard, clientGuard, nspGuard, done, pending](bool ok, const MiddlewareError &error) {
+    auto pending = std::make_shared<PendingConnect>(q);
+    runMiddlewares(socket, fns, 0, [socketGuard, clientGuard, nspGuard, pending](bool ok, const MiddlewareError &error) {
         // whatever happens below, this connection is no longer pending once the lambda returns
         // (the socket is then in the namespace's list, or gone)
         const auto settled = qScopeGuard([&pending] { pending->settle(); });
         if (!socketGuard || !nspGuard)
             return;
-        Socket *socket = socketGuard;
-        if (!clientGuard || !clientGuard->isOpen()) {
-            qCDebug(lcServer, "middlewares finished after the connection closed; socket dropped");
-            SocketPrivate::get(socket)->abandon(true);
-            socket->deleteLater();
-            return;
-        }
-        if (!ok) {
-            Protocol::Packet packet;
-            packet.type = Protocol::PacketType::ConnectError;
-            packet.nsp = nspGuard->name();
-            QCborMap data;
-            data.insert(QStringLiteral("message"), error.message);
-            if (!error.data.isUndefined())
-                data.insert(QStringLiteral("data"), error.data);
-            packet.data = data;
-            clientGuard->writePacket(packet);
-            SocketPrivate::get(socket)->abandon(false);
-            socket->deleteLater();
-            done(nullptr);
-            return;
-        }
-        NamespacePrivate *d = NamespacePrivate::get(nspGuard);
-        d->sockets.append(socket);
-        d->socketsById.insert(socket->id(), socket);
-        SocketPrivate::get(socket)->onConnect();
-        done(socket);
-        if (!socketGuard || !nspGuard)
-            return;
-        QPointer<Namespace> parent = d->parent;
-        Q_EMIT nspGuard->connection(socket);
-        if (parent && socketGuard)
-            Q_EMIT parent->connection(socket);
-        if (nspGuard && socketGuard && nspGuard->name() == QLatin1String("/") && d->server)
-            Q_EMIT d->server->connection(socket);
-    };
-    const ConnectionStateRecoveryOptions &csr = ServerPrivate::get(server)->options.connectionStateRecovery;
-    if (socket->isRecovered() && csr.skipMiddlewares && client->isOpen()) {
-        finish(true, MiddlewareError());
+        NamespacePrivate::get(nspGuard)->finishConnect(socketGuard, clientGuard, ok, error);
+    });
+}
+
+void NamespacePrivate::finishConnect(Socket *socket, ServerClient *client, bool ok, const MiddlewareError &error)
+{
+    Q_Q(Namespace);
+    if (!client || !client->isOpen()) {
+        qCDebug(lcServer, "middlewares finished after the connection closed; socket dropped");
+        SocketPrivate::get(socket)->abandon(true);
+        socket->deleteLater();
         return;
     }
-    runMiddlewares(socket, allMiddlewares(), 0, finish);
+    // slots of the adapter's signals (leaving or joining rooms) and of the connection signals
+    // run below: any of these may go meanwhile
+    QPointer<ServerClient> clientGuard(client);
+    const QString nspName = name;
+    if (!ok) {
+        Protocol::Packet packet;
+        packet.type = Protocol::PacketType::ConnectError;
+        packet.nsp = name;
+        QCborMap data;
+        data.insert(QStringLiteral("message"), error.message);
+        if (!error.data.isUndefined())
+            data.insert(QStringLiteral("data"), error.data);
+        packet.data = data;
+        client->writePacket(packet);
+        SocketPrivate::get(socket)->abandon(false);
+        socket->deleteLater();
+        if (clientGuard)
+            clientGuard->onNamespaceConnected(nspName, nullptr);
+        return;
+    }
+    sockets.append(socket);
+    socketsById.insert(socket->id(), socket);
+    QPointer<Socket> socketGuard(socket);
+    QPointer<Namespace> nspGuard(q);
+    SocketPrivate::get(socket)->onConnect();
+    if (clientGuard)
+        clientGuard->onNamespaceConnected(nspName, socket);
+    if (!socketGuard || !nspGuard)
+        return;
+    QPointer<Namespace> parentNsp = parent;
+    Server *srv = server;
+    const bool isMain = nspName == QLatin1String("/");
+    Q_EMIT q->connection(socket);
+    if (parentNsp && socketGuard)
+        Q_EMIT parentNsp->connection(socket);
+    if (nspGuard && socketGuard && isMain && srv)
+        Q_EMIT srv->connection(socket);
 }
 
 void NamespacePrivate::runMiddlewares(Socket *socket, const QList<Middleware> &fns, int index,
@@ -221,10 +242,10 @@ void NamespacePrivate::closeBroadcastAck(qint64 ackId)
 void NamespacePrivate::remove(Socket *socket)
 {
     Q_Q(Namespace);
-    const QString id = SocketPrivate::get(socket)->id;
-    if (socketsById.value(id) != socket)
+    const auto it = socketsById.find(SocketPrivate::get(socket)->id);
+    if (it == socketsById.end() || it.value() != socket)
         return;
-    socketsById.remove(id);
+    socketsById.erase(it);
     sockets.removeOne(socket);
     removeIfEmptyChild();
 }

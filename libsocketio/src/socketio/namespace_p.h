@@ -57,12 +57,15 @@ public:
     QList<Middleware> allMiddlewares() const;
     /*! Handles a CONNECT: with connection state recovery on and "pid" and "offset" strings in
         \a auth, asks the adapter for the session first (possibly asynchronously); then addSocket().
-        \a done gets the socket on success. */
-    void add(ServerClient *client, const QCborMap &auth, const std::function<void(Socket *)> &done);
+        The outcome goes to ServerClient::onNamespaceConnected() unless the connection closed. */
+    void add(ServerClient *client, const QCborMap &auth);
     /*! Creates a socket for \a client (the recovered one when \a session is not empty), runs the
-        middlewares unless recovery skips them, then connects it or refuses with CONNECT_ERROR. */
-    void addSocket(ServerClient *client, const QCborMap &auth, const QCborMap &session,
-                   const std::function<void(Socket *)> &done);
+        middlewares unless recovery skips them, then finishConnect(). Without middlewares to run
+        the verdict is known at once: no continuation is built. */
+    void addSocket(ServerClient *client, const QCborMap &auth, const QCborMap &session);
+    /*! The middlewares' verdict on \a socket: connects it (CONNECT reply, connection signals) or
+        refuses it with CONNECT_ERROR; drops it when \a client (null: destroyed) is no longer open. */
+    void finishConnect(Socket *socket, ServerClient *client, bool ok, const MiddlewareError &error);
     void runMiddlewares(Socket *socket, const QList<Middleware> &fns, int index,
                         const std::function<void(bool, const MiddlewareError &)> &done);
     /*! A socket left. */

@@ -68,6 +68,14 @@ bool ServerClient::writeEncoded(const Protocol::EncodedPacket &encoded, bool isV
     return true;
 }
 
+bool ServerClient::writeFramed(const QByteArray &message, bool compress)
+{
+    if (!isOpen())
+        return false;
+    EngineSessionPrivate::get(m_session)->sendFramed(message, {}, compress);
+    return true;
+}
+
 bool ServerClient::writeEncoded(const EncodedPacket &encoded, bool isVolatile, bool compress)
 {
     if (!isOpen())
@@ -224,27 +232,26 @@ void ServerClient::connectNamespace(const QString &name, const QCborMap &auth)
 
 void ServerClient::doConnect(Namespace *nsp, const QCborMap &auth)
 {
-    const QString name = nsp->name();
-    m_connecting.append(name);
-    QPointer<ServerClient> guard(this);
-    NamespacePrivate::get(nsp)->add(this, auth, [guard, name](Socket *socket) {
-        if (!guard)
-            return;
-        guard->removeConnecting(name);
-        if (!socket)
-            return;
-        bool replaced = false;
-        for (auto &entry : guard->m_nsps) {
-            if (entry.first == name) {   // as QHash::insert did
-                entry.second = socket;
-                replaced = true;
-                break;
-            }
+    m_connecting.append(nsp->name());
+    NamespacePrivate::get(nsp)->add(this, auth);
+}
+
+void ServerClient::onNamespaceConnected(const QString &nsp, Socket *socket)
+{
+    removeConnecting(nsp);
+    if (!socket)
+        return;
+    bool replaced = false;
+    for (auto &entry : m_nsps) {
+        if (entry.first == nsp) {   // as QHash::insert did
+            entry.second = socket;
+            replaced = true;
+            break;
         }
-        if (!replaced)
-            guard->m_nsps.append({name, QPointer<Socket>(socket)});
-        guard->m_joined = true;
-    });
+    }
+    if (!replaced)
+        m_nsps.append({nsp, QPointer<Socket>(socket)});
+    m_joined = true;
 }
 
 void ServerClient::refuseConnect(const QString &nsp, const QString &message, const QCborValue &data)

@@ -46,11 +46,18 @@ public:
     bool writeEncoded(const Protocol::EncodedPacket &encoded, bool isVolatile = false,
                       bool compress = true);
 
+    /*! Writes an Engine.IO message our encoder framed already ("4" + packet text, valid UTF-8),
+        sent unchanged; \a compress as for writePacket(). */
+    bool writeFramed(const QByteArray &message, bool compress = true);
+
     /*! socket.io Client.close(): closes the Engine.IO session; if it does not close at once, the
         sockets leave with "forced server close". */
     void close();
     /*! socket.io Client._disconnect(): every socket sends DISCONNECT, then close(). */
     void disconnectAll();
+    /*! The outcome of a CONNECT doConnect() handed to the namespace: \a socket joined \a nsp, or
+        nullptr when a middleware refused it (not called when the connection closed meanwhile). */
+    void onNamespaceConnected(const QString &nsp, Socket *socket);
     /*! A socket left its namespace. */
     void removeSocket(Socket *socket);
     /*! connectTimeout elapsed (ServerPrivate's connect timer): closes the connection if it never

@@ -15,7 +15,6 @@
 
 #include <QDateTime>
 #include <QMetaMethod>
-#include <QRandomGenerator>
 #include <QVarLengthArray>
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
@@ -23,16 +22,6 @@
 namespace SocketIo {
 
 namespace {
-// Same format as Internal::generateBase64Id() (socket.io's base64id: 15 random bytes, base64url,
-// 20 characters), with one read of the system generator instead of one per byte.
-QString generateSocketId()
-{
-    quint32 words[4];
-    QRandomGenerator::system()->fillRange(words);
-    const QByteArray bytes = QByteArray::fromRawData(reinterpret_cast<const char *>(words), 15);
-    return QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding));
-}
-
 // socket.io's RECOVERABLE_DISCONNECT_REASONS: the client did not mean to leave
 bool isRecoverable(DisconnectReason reason)
 {
@@ -75,9 +64,9 @@ Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const Engine
         if (!rooms.isEmpty())
             nsp->adapter()->addAll(d->id, rooms);
     } else {
-        d->id = generateSocketId();
+        d->id = Internal::generateBase64Id();
         if (d->recoveryEnabled())
-            d->pid = generateSocketId();
+            d->pid = Internal::generateBase64Id();
     }
     return socket;
 }
@@ -90,7 +79,7 @@ const Handshake &SocketPrivate::ensureHandshake() const
         const QDateTime issuedAt = QDateTime::fromMSecsSinceEpoch(issued, Qt::UTC);
         h.time = Handshake::jsDateString(issuedAt);
         h.issued = issued;
-        handshake = std::move(h);
+        handshake = std::make_unique<Handshake>(std::move(h));
         request = EngineRequest();
         auth = QCborMap();
     }
@@ -99,7 +88,9 @@ const Handshake &SocketPrivate::ensureHandshake() const
 
 bool SocketPrivate::recoveryEnabled() const
 {
-    return nsp && nsp->server() && nsp->server()->options().connectionStateRecovery.enabled;
+    // the server's own options, not Server::options() (a copy of all of them)
+    Server *server = nsp ? NamespacePrivate::get(nsp)->server : nullptr;
+    return server && ServerPrivate::get(server)->options.connectionStateRecovery.enabled;
 }
 
 void SocketPrivate::onConnect()
@@ -123,12 +114,10 @@ void SocketPrivate::onConnect()
         packet.data = eventData;
         sendPacket(packet, false);
     }
-    // {"sid": id, "pid": pid} written directly (what encoding the packet with a QCborMap gives)
-    if (client) {
-        EncodedPacket reply;
-        reply.text = Protocol::encodeConnectReply(nsp->name(), id, pid);
-        client->writeEncoded(reply, false);
-    }
+    // {"sid": id, "pid": pid} written directly (what encoding the packet with a QCborMap gives),
+    // framed as the Engine.IO message in the same buffer
+    if (client)
+        client->writeFramed(Protocol::encodeConnectReplyMessage(nsp->name(), id, pid));
 }
 
 void SocketPrivate::abandon(bool keepSession)

@@ -11,7 +11,7 @@
 
 #include <SocketIo/engineoptions.h>
 
-#include <optional>
+#include <memory>
 
 #include <functional>
 
@@ -42,17 +42,18 @@ public:
     Socket *q_ptr = nullptr;
     QString id;
     QString pid;                  // connection state recovery: private session id, empty when off
-    bool recovered = false;
     QCborArray missedPackets;     // recovered: EVENT data to write before the CONNECT reply
     Namespace *nsp = nullptr;
     QPointer<ServerClient> client;
     /*! Built on first use from what the CONNECT brought (socket.io builds it for every socket;
-        most servers never read it, and it is the largest part of a socket's set-up). */
-    mutable std::optional<Handshake> handshake;
+        most servers never read it, and it is the largest part of a socket's set-up); allocated
+        then, so that a socket whose handshake is never read does not carry its room. */
+    mutable std::unique_ptr<Handshake> handshake;
     mutable EngineRequest request;   // until the handshake is built
     mutable QCborMap auth;           // until the handshake is built
     qint64 issued = 0;            // CONNECT time, ms since the epoch (UTC)
     QCborValue data;
+    bool recovered = false;
     bool connected = false;
     /*! Created, middlewares still running: emits are written at once, before the CONNECT reply,
         as socket.io does (the Admin UI's "session" event relies on it). */

@@ -12,11 +12,10 @@ namespace SocketIo::Internal {
 
 QString generateBase64Id()
 {
-    QByteArray bytes(15, Qt::Uninitialized);
-    QRandomGenerator *rng = QRandomGenerator::system();
-    for (char &byte : bytes)
-        byte = char(rng->bounded(256));
-    return QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding));
+    // one read of the system generator for all 15 bytes
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    return Protocol::encodeBase64Id(reinterpret_cast<const uchar *>(words));
 }
 
 Protocol::Packet toProtocol(const SocketIo::Packet &packet)
