@@ -1,7 +1,7 @@
 // libFuzzer target: the HTTP/1.1 request parser, fed in chunk sizes taken from the input.
 // Invariants: no crash; the same bytes give the same sequence of requests (or the same error)
 // whether fed at once or in pieces; parsed requests respect the limits; bodies never exceed
-// the configured maximum.
+// the configured maximum; the query decoder never grows its input.
 #include "protocol/httprequest.h"
 
 #include <cstdlib>
@@ -85,6 +85,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(r.path.size() <= r.target.size());
         for (const auto &h : r.headers)
             check(h.first == h.first.toLower() && !h.first.isEmpty());
+        // The query decoder (as URLSearchParams): never longer; without '%' or '+' unchanged.
+        const QByteArray decoded = decodeQueryComponent(r.query);
+        check(decoded.size() <= r.query.size());
+        if (!r.query.contains('%') && !r.query.contains('+'))
+            check(decoded == r.query);
     }
     return 0;
 }

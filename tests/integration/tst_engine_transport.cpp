@@ -2,6 +2,7 @@
 // connection keeps, the socket options of accepted connections, the WebSocket write path that
 // frames our packets on the socket itself, and the engine-wide heartbeat deadlines. No timing
 // assertions: everything is read back or waited for with QTRY.
+#include "rawhttpclient.h"
 #include "siorawclient.h"
 #include "siotesthelpers.h"
 
@@ -11,6 +12,8 @@
 #include <SocketIo/socket.h>
 
 #include <QAbstractEventDispatcher>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -107,6 +110,12 @@ private Q_SLOTS:
     void closedWebSocketsLeaveNoSocketsAndKeepSessionOrder();
     void webSocketUpgradeIgnoresExpect();
     void webSocketTextPacketsKeepTheirBytes();
+    void openPacketFollowsTheOptions();
+    void upgradeTimersArePreciseTimeoutAndNoopsWithoutTimerObjects();
+    void pollingCloseWaitsForAGetOnATimerWithoutTimerObjects();
+    void sessionDeletedWithItsWebSocketOpen();
+    void serverCloseOfManyWebSocketsWhilePeersSend();
+    void unansweredCloseHandshakeIsDroppedOnTheSharedTimer();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -247,7 +256,9 @@ void tst_EngineTransport::framesOfEverySizeArriveIntactAndInOrder()
     auto *session = connections.first().first().value<EngineSession *>();
     QTRY_COMPARE(peer.texts.size(), 1);
     // Engine.IO text frames are "4" + data: the frame payload is one byte longer than the data.
-    const QList<qsizetype> sizes{0, 1, 124, 125, 126, 127, 65534, 65535, 65536, 70000, 300000};
+    // 1022-1025: either side of the payload size up to which a frame is copied behind its header.
+    const QList<qsizetype> sizes{0, 1, 124, 125, 126, 127, 1022, 1023, 1024, 1025, 65534, 65535,
+                                 65536, 70000, 300000};
     QStringList expectedTexts;
     QList<QByteArray> expectedBinaries;
     int i = 0;
@@ -546,6 +557,296 @@ void tst_EngineTransport::httpFrontWaitsForAHeadWithoutTimerObjects()
     tcp.write("\r\n");
     QTRY_VERIFY(tcp.bytesAvailable() > 0 && tcp.peek(4096).contains("\"sid\""));
     QVERIFY(tcp.peek(4096).startsWith("HTTP/1.1 200 OK"));
+}
+
+namespace {
+
+/*! The only object of class \a className under \a root, or null. */
+QObject *findObject(const QObject *root, const char *className)
+{
+    QObject *found = nullptr;
+    const QList<QObject *> all = root->findChildren<QObject *>();
+    for (QObject *o : all) {
+        if (qstrcmp(o->metaObject()->className(), className) == 0) {
+            if (found)
+                return nullptr;
+            found = o;
+        }
+    }
+    return found;
+}
+
+/*! A polling handshake on \a client; the sid, and the open packet's JSON in \a json. */
+QString pollingHandshake(RawHttpClient &client, QByteArray *json = nullptr)
+{
+    const RawHttpResponse r = client.request("GET", "/engine.io/?EIO=4&transport=polling");
+    if (r.status != 200 || !r.body.startsWith('0'))
+        return {};
+    if (json)
+        *json = r.body.mid(1);
+    return QJsonDocument::fromJson(r.body.mid(1)).object().value(u"sid"_s).toString();
+}
+
+} // namespace
+
+// The open packet is built from a template made once per set of options (only the sid differs
+// between sessions): byte for byte what engine.io sends, upgrades offered on polling only, and
+// the values of new options as soon as they are set.
+void tst_EngineTransport::openPacketFollowsTheOptions()
+{
+    EngineOptions o;
+    o.pingInterval = std::chrono::milliseconds(1111);
+    o.pingTimeout = std::chrono::milliseconds(2222);
+    o.maxHttpBufferSize = 3333;
+    startServer(o);
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    const auto expected = [](const QString &sid, const char *upgrades, int interval, int timeout,
+                             int maxPayload) {
+        return QByteArray("{\"sid\":\"" + sid.toLatin1() + "\",\"upgrades\":" + upgrades
+                          + ",\"pingInterval\":" + QByteArray::number(interval) + ",\"pingTimeout\":"
+                          + QByteArray::number(timeout) + ",\"maxPayload\":"
+                          + QByteArray::number(maxPayload) + '}');
+    };
+
+    WsPeer ws1;
+    QVERIFY(ws1.open(m_server->serverPort()));
+    QTRY_COMPARE(ws1.texts.size(), 1);
+    QTRY_COMPARE(connections.size(), 1);
+    const QString sid1 = connections.at(0).first().value<EngineSession *>()->id();
+    QCOMPARE(ws1.texts.first().toUtf8(), '0' + expected(sid1, "[]", 1111, 2222, 3333));
+
+    RawHttpClient http1;
+    QVERIFY(http1.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
+    QByteArray json;
+    const QString sid2 = pollingHandshake(http1, &json);
+    QVERIFY(!sid2.isEmpty() && sid2 != sid1);
+    QCOMPARE(json, expected(sid2, "[\"websocket\"]", 1111, 2222, 3333));
+
+    o.pingInterval = std::chrono::milliseconds(4444);
+    o.pingTimeout = std::chrono::milliseconds(5555);
+    o.maxHttpBufferSize = 6666;
+    m_server->setOptions(o);
+    WsPeer ws2;
+    QVERIFY(ws2.open(m_server->serverPort()));
+    QTRY_COMPARE(ws2.texts.size(), 1);
+    QTRY_COMPARE(connections.size(), 3);
+    const QString sid3 = connections.at(2).first().value<EngineSession *>()->id();
+    QCOMPARE(ws2.texts.first().toUtf8(), '0' + expected(sid3, "[]", 4444, 5555, 6666));
+
+    o.allowUpgrades = false;   // polling without upgrades: the other tail of the same template
+    m_server->setOptions(o);
+    RawHttpClient http2;
+    QVERIFY(http2.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
+    const QString sid4 = pollingHandshake(http2, &json);
+    QVERIFY(!sid4.isEmpty());
+    QCOMPARE(json, expected(sid4, "[]", 4444, 5555, 6666));
+}
+
+// The upgrade's two deadlines are timers of the session itself (no QTimer objects): the upgrade
+// timeout a precise one (a protocol deadline, as the heartbeats'), the noops that release a parked
+// GET every 100 ms once the probe answered; both gone once the upgrade is done.
+void tst_EngineTransport::upgradeTimersArePreciseTimeoutAndNoopsWithoutTimerObjects()
+{
+    EngineOptions o;
+    o.upgradeTimeout = std::chrono::milliseconds(7000);
+    startServer(o);
+    const int timersBefore = timersOutsideWebSockets(m_server.get());
+    RawHttpClient http;
+    QVERIFY(http.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
+    const QString sid = pollingHandshake(http);
+    QVERIFY(!sid.isEmpty());
+    // registeredTimers(session) lists the timers of the session object itself: a QTimer would
+    // register its timer on the QTimer.
+    EngineSession *session = m_server->session(sid);
+    QVERIFY(session);
+    auto *dispatcher = QAbstractEventDispatcher::instance();
+    QVERIFY(dispatcher->registeredTimers(session).isEmpty());
+
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket&sid="_s + sid));
+    QTRY_COMPARE(dispatcher->registeredTimers(session).size(), 1);
+    const auto timeout = dispatcher->registeredTimers(session).first();
+    QCOMPARE(timeout.interval, 7000);
+    QCOMPARE(timeout.timerType, Qt::PreciseTimer);
+
+    // A GET parked during the upgrade is released with a noop once the probe answered.
+    http.sendRequest("GET", "/engine.io/?EIO=4&transport=polling&sid=" + sid.toLatin1());
+    peer.ws->sendTextMessage(u"2probe"_s);
+    QTRY_VERIFY(peer.texts.contains(u"3probe"_s));
+    QCOMPARE(dispatcher->registeredTimers(session).size(), 2);
+    bool noopTimer = false;
+    for (const auto &t : dispatcher->registeredTimers(session))
+        noopTimer = noopTimer || (t.interval == 100 && t.timerId != timeout.timerId);
+    QVERIFY(noopTimer);
+    const RawHttpResponse released = http.waitForResponse();
+    QCOMPARE(released.status, 200);
+    QCOMPARE(released.body, QByteArray("6"));
+    QVERIFY(timersOutsideWebSockets(m_server.get()) <= timersBefore);
+
+    peer.ws->sendTextMessage(u"5"_s);
+    QTRY_VERIFY(session->isUpgraded());
+    QVERIFY(dispatcher->registeredTimers(session).isEmpty());
+    session->sendText("upgraded");
+    QTRY_VERIFY(peer.texts.contains(u"4upgraded"_s));
+}
+
+// A server-initiated close of a polling session without a parked GET waits for the next GET
+// (engine.io's closeTimeout, 30 s) on a timer of the transport itself, not a QTimer object; the
+// GET gets the close packet and the timer goes with the session.
+void tst_EngineTransport::pollingCloseWaitsForAGetOnATimerWithoutTimerObjects()
+{
+    startServer();
+    const int timersBefore = timersOutsideWebSockets(m_server.get());
+    RawHttpClient http;
+    QVERIFY(http.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
+    const QString sid = pollingHandshake(http);
+    QVERIFY(!sid.isEmpty());
+    QPointer<EngineSession> session = m_server->session(sid);
+    QVERIFY(session);
+    QSignalSpy closed(session.data(), &EngineSession::closed);
+    QPointer<QObject> transport = findObject(m_server.get(), "SocketIo::PollingTransport");
+    QVERIFY(transport);
+    auto *dispatcher = QAbstractEventDispatcher::instance();
+    QVERIFY(dispatcher->registeredTimers(transport).isEmpty());
+
+    session->close();
+    QCOMPARE(session->state(), EngineSession::State::Closing);
+    const auto timers = dispatcher->registeredTimers(transport);
+    QCOMPARE(timers.size(), 1);
+    QCOMPARE(timers.first().interval, 30000);
+    QVERIFY(timersOutsideWebSockets(m_server.get()) <= timersBefore);
+    QCOMPARE(closed.size(), 0);
+
+    const RawHttpResponse r = http.request("GET", "/engine.io/?EIO=4&transport=polling&sid=" + sid.toLatin1());
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("6\x1e" "1"));
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().first().toString(), u"forced close"_s);
+    QTRY_VERIFY(session.isNull());
+    QVERIFY(transport.isNull());
+}
+
+// An application that deletes a session whose WebSocket is open (and whose peer is sending):
+// the socket goes with it, the peer sees the connection end, nothing reaches the deleted session
+// and the other sessions go on.
+void tst_EngineTransport::sessionDeletedWithItsWebSocketOpen()
+{
+    startServer();
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    WsPeer doomed;
+    WsPeer other;
+    QVERIFY(doomed.open(m_server->serverPort()));
+    QVERIFY(other.open(m_server->serverPort()));
+    QTRY_COMPARE(connections.size(), 2);
+    QTRY_COMPARE(doomed.texts.size(), 1);
+    QTRY_COMPARE(other.texts.size(), 1);
+    EngineSession *first = connections.at(0).first().value<EngineSession *>();
+    EngineSession *second = connections.at(1).first().value<EngineSession *>();
+    // which session is whose: the first text each peer got carries its sid
+    EngineSession *victim = doomed.texts.first().contains(first->id()) ? first : second;
+    EngineSession *survivor = victim == first ? second : first;
+    const QString victimId = victim->id();
+    QVERIFY(doomed.texts.first().contains(victimId));
+    QSignalSpy received(survivor, &EngineSession::textMessageReceived);
+    for (int i = 0; i < 20; ++i)
+        doomed.ws->sendTextMessage(u"4in flight %1"_s.arg(i));
+    delete victim;
+    QTRY_COMPARE(doomed.ws->state(), QAbstractSocket::UnconnectedState);
+    QCOMPARE(m_server->sessions(), QList<EngineSession *>{survivor});
+    QVERIFY(!m_server->session(victimId));
+    other.ws->sendTextMessage(u"4still here"_s);
+    QTRY_COMPARE(received.size(), 1);
+    QCOMPARE(received.first().first().toByteArray(), QByteArray("still here"));
+    QCOMPARE(survivor->state(), EngineSession::State::Open);
+}
+
+// The server closes many WebSocket sessions while their peers keep sending: each peer gets its
+// close frame, each session reports "forced close" once, and what the peers sent after the
+// close reaches nobody. The sockets stay connected to their closed transports until these are
+// deleted, whose slots return at once from the close on (no disconnect() at the close).
+void tst_EngineTransport::serverCloseOfManyWebSocketsWhilePeersSend()
+{
+    startServer();
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    constexpr int N = 10;
+    std::vector<std::unique_ptr<WsPeer>> peers;
+    for (int i = 0; i < N; ++i) {
+        peers.push_back(std::make_unique<WsPeer>());
+        QVERIFY(peers.back()->open(m_server->serverPort()));
+    }
+    QTRY_COMPARE(connections.size(), N);
+    int closedCount = 0;
+    int receivedAfterClose = 0;
+    QObject context;
+    for (const QList<QVariant> &c : std::as_const(connections)) {
+        auto *s = c.first().value<EngineSession *>();
+        QObject::connect(s, &EngineSession::closed, &context, [&closedCount](const QString &reason) {
+            ++closedCount;
+            QCOMPARE(reason, u"forced close"_s);
+        });
+        QObject::connect(s, &EngineSession::textMessageReceived, &context, [&receivedAfterClose, s] {
+            if (s->state() != EngineSession::State::Open)
+                ++receivedAfterClose;
+        });
+    }
+    for (const auto &p : peers) {
+        QTRY_COMPARE(p->texts.size(), 1);
+        for (int i = 0; i < 5; ++i)
+            p->ws->sendTextMessage(u"4before"_s);
+    }
+    for (const QList<QVariant> &c : std::as_const(connections))
+        c.first().value<EngineSession *>()->close();
+    for (const auto &p : peers)
+        p->ws->sendTextMessage(u"4after"_s);
+    for (const auto &p : peers)
+        QTRY_COMPARE(p->ws->state(), QAbstractSocket::UnconnectedState);
+    QCOMPARE(closedCount, N);
+    QCOMPARE(receivedAfterClose, 0);
+    QTRY_VERIFY(m_server->sessions().isEmpty());
+    for (const auto &p : peers)
+        QCOMPARE(p->ws->closeCode(), QWebSocketProtocol::CloseCodeNormal);
+}
+
+// A peer that stops reading while the server closes its WebSocket: QWebSocket's close cannot end
+// the TCP connection while unsent bytes wait (the peer's window is full), so the connection is
+// dropped after the closing-handshake timeout (5 s), by the one timer all closing WebSockets of
+// the engine share (no timer object per closing socket); its QWebSocket goes with it.
+void tst_EngineTransport::unansweredCloseHandshakeIsDroppedOnTheSharedTimer()
+{
+    startServer();
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    QTcpSocket raw;   // a WebSocket peer that reads nothing but bytes, and stops reading
+    raw.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
+              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray received;
+    QTRY_VERIFY((received += raw.readAll()).contains("\"sid\""));   // 101, then the open packet
+    QVERIFY(received.startsWith("HTTP/1.1 101"));
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QObject *shared = findObject(m_server.get(), "SocketIo::WebSocketWriteBatch");
+    QVERIFY(shared);
+    auto *dispatcher = QAbstractEventDispatcher::instance();
+    QVERIFY(dispatcher->registeredTimers(shared).isEmpty());
+
+    raw.setReadBufferSize(4096);   // from now on the peer's kernel buffers fill up and stay full
+    session->sendText(QByteArray(48 * 1024 * 1024, 'x'));
+    QTRY_VERIFY(!session->isWritable());
+    session->close();
+    QCOMPARE(session->state(), EngineSession::State::Closed);
+    const auto timers = dispatcher->registeredTimers(shared);
+    QCOMPARE(timers.size(), 1);
+    QCOMPARE(timers.first().interval, 5000);
+    QCOMPARE(countObjects(m_server.get(), "QWebSocket"), 1);   // its close waits for the bytes
+
+    QTRY_COMPARE_WITH_TIMEOUT(countObjects(m_server.get(), "QWebSocket"), 0, 15000);
+    QVERIFY(dispatcher->registeredTimers(shared).isEmpty());
+    QVERIFY(m_server->sessions().isEmpty());
+    // the peer reads again: what its kernel had, then the end of the dropped connection
+    raw.setReadBufferSize(0);
+    QTRY_COMPARE_WITH_TIMEOUT((raw.readAll(), raw.state()), QAbstractSocket::UnconnectedState, 15000);
 }
 
 #include "tst_engine_transport.moc"

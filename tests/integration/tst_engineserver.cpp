@@ -119,6 +119,11 @@ private Q_SLOTS:
     void headResponsesCarryNoBody();
     void parserRefusalsCarryCorsHeaders();
     void xssProtectionHeaderForInternetExplorer();
+    void queryIsReadAsEngineIoReadsIt_data();
+    void queryIsReadAsEngineIoReadsIt();
+    void sidIsDecodedAsEngineIoDecodesIt_data();
+    void sidIsDecodedAsEngineIoDecodesIt();
+    void upgradeQueryIsReadAsEngineIoReadsIt();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -1232,6 +1237,132 @@ void tst_EngineServer::listensDespiteApplicationHttpProxy()
     QCOMPARE(client.request("GET", "/engine.io/?EIO=4&transport=polling").status, 200);
 }
 
+void tst_EngineServer::queryIsReadAsEngineIoReadsIt_data()
+{
+    // engine.io 6 reads its query as Object.fromEntries(new URL(req.url, base).searchParams):
+    // names and values decoded as URLSearchParams does, the last of repeated names wins, no
+    // fragment, and an empty sid is no sid (`if (sid)`).
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<int>("status");   // 200: a handshake, else the refusal's
+    QTest::addColumn<int>("code");
+    QTest::newRow("plain") << QByteArray("EIO=4&transport=polling") << 200 << -1;
+    QTest::newRow("percent-encoded values") << QByteArray("EIO=%34&transport=%70OLLING") << 400 << 0;
+    QTest::newRow("percent-encoded values, either hex case") << QByteArray("EIO=%34&transport=p%6f%6Cling") << 200 << -1;
+    QTest::newRow("percent-encoded names") << QByteArray("%45IO=4&%74ransport=polling") << 200 << -1;
+    QTest::newRow("last of repeated names wins") << QByteArray("EIO=4&transport=websocket&transport=polling") << 200 << -1;
+    QTest::newRow("last of repeated names wins, refused") << QByteArray("EIO=4&transport=polling&transport=websocket") << 400 << 3;
+    QTest::newRow("repeated EIO") << QByteArray("EIO=4&transport=polling&EIO=3") << 400 << 5;
+    QTest::newRow("fragment is not the query") << QByteArray("EIO=4&transport=polling#x") << 200 << -1;
+    QTest::newRow("all fragment") << QByteArray("#EIO=4&transport=polling") << 400 << 0;
+    QTest::newRow("empty pairs are skipped") << QByteArray("&&EIO=4&&transport=polling&") << 200 << -1;
+    QTest::newRow("empty sid is a handshake") << QByteArray("EIO=4&transport=polling&sid=") << 200 << -1;
+    QTest::newRow("sid without '=' is a handshake") << QByteArray("EIO=4&sid&transport=polling") << 200 << -1;
+    QTest::newRow("'+' is a space") << QByteArray("EIO=4&transport=polling+") << 400 << 0;
+    QTest::newRow("invalid percent sequence kept") << QByteArray("EIO=4&transport=polling%") << 400 << 0;
+    QTest::newRow("value with '='") << QByteArray("EIO=4=&transport=polling") << 400 << 5;
+}
+
+void tst_EngineServer::queryIsReadAsEngineIoReadsIt()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(int, status);
+    QFETCH(int, code);
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const RawHttpResponse r = client.request("GET", "/engine.io/?" + query);
+    QCOMPARE(r.status, status);
+    if (status == 200) {
+        QVERIFY(r.body.startsWith("0{"));
+        QTRY_COMPARE(connections.size(), 1);
+        QCOMPARE(errors.size(), 0);
+        // The application's view of the request is a QUrlQuery of the raw query, as before.
+        const EngineSession *session = connections.at(0).at(0).value<EngineSession *>();
+        const qsizetype hash = query.indexOf('#');
+        QCOMPARE(session->request().query, QUrlQuery(QString::fromLatin1(hash < 0 ? query : query.left(hash))));
+    } else {
+        QCOMPARE(QJsonDocument::fromJson(r.body).object().value(u"code"_qs).toInt(), code);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(errors.first().at(0).value<EngineError>(), EngineError(code));
+        QCOMPARE(errors.first().at(2).value<EngineRequest>().url, QString::fromLatin1("/engine.io/?" + query));
+        QCOMPARE(connections.size(), 0);
+    }
+}
+
+void tst_EngineServer::sidIsDecodedAsEngineIoDecodesIt_data()
+{
+    QTest::addColumn<QByteArray>("sid");   // as sent
+    QTest::addColumn<bool>("found");
+    // the session's id: "a b+c%zz~"
+    QTest::newRow("'+' is a space") << QByteArray("a+b%2Bc%zz%7E") << true;
+    QTest::newRow("%20, lower-case hex") << QByteArray("a%20b%2bc%zz%7e") << true;
+    QTest::newRow("invalid percent sequence kept, valid one decoded") << QByteArray("a+b%2Bc%25zz~") << true;
+    QTest::newRow("raw '+' is not a plus") << QByteArray("a+b+c%zz~") << false;
+    QTest::newRow("sid name percent-encoded") << QByteArray("nope&%73id=a+b%2Bc%zz~") << true;
+    QTest::newRow("last sid wins") << QByteArray("nope&sid=a+b%2Bc%zz~") << true;
+    QTest::newRow("last sid wins, unknown") << QByteArray("a+b%2Bc%zz~&sid=nope") << false;
+}
+
+void tst_EngineServer::sidIsDecodedAsEngineIoDecodesIt()
+{
+    QFETCH(QByteArray, sid);
+    QFETCH(bool, found);
+    const QString id = u"a b+c%zz~"_qs;
+    EngineOptions o;
+    o.generateId = [id](const EngineRequest &) { return id; };
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    QCOMPARE(handshake(client), id);
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    // A POST (checked at its head and again with its body) and then a GET of the session.
+    const QByteArray target = "/engine.io/?EIO=4&transport=polling&sid=" + sid;
+    RawHttpResponse r = client.request("POST", target, "4hello");
+    QCOMPARE(r.status, found ? 200 : 400);
+    if (!found) {
+        QCOMPARE(QJsonDocument::fromJson(r.body).object().value(u"code"_qs).toInt(), 1);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(errors.first().at(0).value<EngineError>(), EngineError::UnknownSid);
+        return;
+    }
+    QCOMPARE(r.body, QByteArray("ok"));
+    EngineSession *session = m_server->session(id);
+    QVERIFY(session);
+    session->sendText("hi");
+    r = client.request("GET", target);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("4hi"));
+    QCOMPARE(errors.size(), 0);
+}
+
+void tst_EngineServer::upgradeQueryIsReadAsEngineIoReadsIt()
+{
+    // The upgrade request's query is read as a polling request's: the last transport wins, '+'
+    // decodes to a space in the sid, an empty b64 is no b64.
+    const QString id = u"s p"_qs;
+    EngineOptions o;
+    o.generateId = [id](const EngineRequest &) { return id; };
+    startServer(o);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    QCOMPARE(handshake(client), id);
+    EngineSession *session = m_server->session(id);
+    QVERIFY(session);
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=polling&transport=websocket&sid=s+p&b64="_qs));
+    peer.ws->sendTextMessage(u"2probe"_qs);
+    QVERIFY(peer.waitText());
+    QCOMPARE(peer.texts.first(), u"3probe"_qs);
+    peer.ws->sendTextMessage(u"5"_qs);
+    QTRY_COMPARE(session->transportName(), u"websocket"_qs);
+    // binary stays binary (no b64)
+    session->sendBinary(QByteArray("\x01\x02"));
+    QTRY_COMPARE(peer.binaries.size(), 1);
+    QCOMPARE(peer.binaries.first(), QByteArray("\x01\x02"));
+}
+
 QTEST_MAIN(tst_EngineServer)
 void tst_EngineServer::deferredCloseIsNoopThenClose()
 {
@@ -1447,5 +1578,4 @@ void tst_EngineServer::xssProtectionHeaderForInternetExplorer()
     QCOMPARE(r.status, 200);
     QVERIFY(!r.hasHeader("x-xss-protection"));
 }
-
 #include "tst_engineserver.moc"

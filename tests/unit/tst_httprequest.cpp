@@ -25,6 +25,13 @@ private Q_SLOTS:
     void reportsHeadSize();
     void keepAliveAndUpgradeRules_data();
     void keepAliveAndUpgradeRules();
+    void headerNamesAreLowerCasedAndLookedUpExactly();
+    void methodIsCaseSensitive();
+    void headSplitAcrossReadsAnywhere();
+    void errorsFoundWhereverTheReadsSplit_data();
+    void errorsFoundWhereverTheReadsSplit();
+    void decodesQueryComponentsAsUrlSearchParams_data();
+    void decodesQueryComponentsAsUrlSearchParams();
 };
 
 static const QByteArray Host = "Host: example\r\n";
@@ -282,6 +289,136 @@ void tst_HttpRequest::keepAliveAndUpgradeRules()
     QCOMPARE(parser.feed(raw), State::Complete);
     QCOMPARE(parser.request().keepAlive(), keepAlive);
     QCOMPARE(parser.request().isWebSocketUpgrade(), upgrade);
+}
+
+void tst_HttpRequest::headerNamesAreLowerCasedAndLookedUpExactly()
+{
+    // Well-known names (kept as shared static strings) and others (copied) alike.
+    const QByteArray raw = "GET / HTTP/1.1\r\nHOST: example\r\nSec-WebSocket-Key: k==\r\n"
+                           "X-Custom-THING:  v 1 \r\nconnection: Upgrade\r\nUPGRADE: websocket\r\n"
+                           "Sec-WebSocket-Keys: other\r\nHos: short\r\n\r\n";
+    HttpRequestParser parser;
+    QCOMPARE(parser.feed(raw), State::Complete);
+    const HttpRequest &r = parser.request();
+    const QList<QPair<QByteArray, QByteArray>> expected = {
+        {"host", "example"}, {"sec-websocket-key", "k=="}, {"x-custom-thing", "v 1"},
+        {"connection", "Upgrade"}, {"upgrade", "websocket"}, {"sec-websocket-keys", "other"},
+        {"hos", "short"}};
+    QCOMPARE(r.headers, expected);
+    QCOMPARE(r.header("host"), QByteArray("example"));
+    QCOMPARE(r.header("x-custom-thing"), QByteArray("v 1"));
+    QCOMPARE(r.header("sec-websocket-keys"), QByteArray("other"));
+    QVERIFY(r.hasHeader("hos"));
+    // Lookups take lower-case names: nothing else matches, nor a prefix.
+    QVERIFY(r.header("Host").isNull());
+    QVERIFY(r.header("hostx").isNull());
+    QVERIFY(r.header("ho").isNull());
+    QVERIFY(!r.hasHeader("x-custom"));
+    QVERIFY(r.isWebSocketUpgrade());
+}
+
+void tst_HttpRequest::methodIsCaseSensitive()
+{
+    for (const QByteArray &method : {QByteArray("GET"), QByteArray("get"), QByteArray("Post"),
+                                    QByteArray("POST"), QByteArray("PURGE"), QByteArray("GETS")}) {
+        HttpRequestParser parser;
+        QCOMPARE(parser.feed(QByteArray(method + " / HTTP/1.1\r\n" + Host + "\r\n")), State::Complete);
+        QCOMPARE(parser.request().method, method);
+    }
+}
+
+void tst_HttpRequest::headSplitAcrossReadsAnywhere()
+{
+    // A head (and the body and a pipelined request behind it) cut into two and three reads at
+    // every position, inside a header, between a CR and its LF, inside the final CRLF CRLF.
+    const QByteArray first = "\r\nPOST /engine.io/?EIO=4&transport=polling HTTP/1.1\r\n" + Host
+        + "Content-Type: text/plain\r\nX-Long: " + QByteArray(40, 'v') + "\r\nContent-Length: 3\r\n\r\nabc";
+    const QByteArray raw = first + "GET /b HTTP/1.1\r\n" + Host + "\r\n";
+    HttpRequestParser whole;
+    QCOMPARE(whole.feed(raw), State::Complete);
+    const HttpRequest expected = whole.takeRequest();
+    QCOMPARE(expected.headers.size(), 4);
+    for (qsizetype i = 0; i <= raw.size(); ++i) {
+        for (qsizetype j = i; j <= raw.size(); j += 7) {
+            HttpRequestParser parser;
+            parser.feed(raw.first(i));
+            parser.feed(raw.sliced(i, j - i));
+            QCOMPARE(parser.feed(raw.sliced(j)), State::Complete);
+            const HttpRequest r = parser.takeRequest();
+            QCOMPARE(r.method, expected.method);
+            QCOMPARE(r.target, expected.target);
+            QCOMPARE(r.headers, expected.headers);
+            QCOMPARE(r.body, QByteArray("abc"));
+            QCOMPARE(parser.parseBuffered(), State::Complete);
+            QCOMPARE(parser.request().path, QByteArray("/b"));
+        }
+    }
+}
+
+void tst_HttpRequest::errorsFoundWhereverTheReadsSplit_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("error");
+    QTest::newRow("bare CR") << ("GET / HTTP/1.1\r\n" + Host + "X: a\rb\r\n\r\n") << 400 << QByteArray("bare CR in request head");
+    QTest::newRow("bare CR before the end") << ("GET / HTTP/1.1\r\n" + Host + "\r\r\n") << 400 << QByteArray("bare CR in request head");
+    QTest::newRow("bare LF") << ("GET / HTTP/1.1\r\n" + Host + "X: a\nb\r\n\r\n") << 400 << QByteArray("bare LF in request head");
+    QTest::newRow("bare LF ends the head") << ("GET / HTTP/1.1\r\n" + Host + "\n") << 400 << QByteArray("bare LF in request head");
+    QTest::newRow("bare LF after leading CRLF") << QByteArray("\r\n\nGET / HTTP/1.1\r\n\r\n") << 400 << QByteArray("bare LF in request head");
+    QTest::newRow("bare CR before a bare LF") << ("GET / HTTP/1.1\r\nX: \ra\n" + Host + "\r\n") << 400 << QByteArray("bare CR in request head");
+    QTest::newRow("bad header after a good one") << ("GET / HTTP/1.1\r\n" + Host + "X y: 1\r\n\r\n") << 400 << QByteArray("invalid header name");
+}
+
+void tst_HttpRequest::errorsFoundWhereverTheReadsSplit()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(int, status);
+    QFETCH(QByteArray, error);
+    for (qsizetype i = 0; i <= raw.size(); ++i) {
+        HttpRequestParser parser;
+        State s = parser.feed(raw.first(i));
+        if (s != State::Error)
+            s = parser.feed(raw.sliced(i));
+        QCOMPARE(s, State::Error);
+        QCOMPARE(parser.errorStatus(), status);
+        QCOMPARE(parser.errorString(), error);
+    }
+    // byte by byte
+    HttpRequestParser parser;
+    State s = State::NeedMore;
+    for (char c : raw) {
+        s = parser.feed(QByteArrayView(&c, 1));
+        if (s == State::Error)
+            break;
+    }
+    QCOMPARE(s, State::Error);
+    QCOMPARE(parser.errorString(), error);
+}
+
+void tst_HttpRequest::decodesQueryComponentsAsUrlSearchParams_data()
+{
+    QTest::addColumn<QByteArray>("component");
+    QTest::addColumn<QByteArray>("decoded");
+    QTest::newRow("empty") << QByteArray() << QByteArray();
+    QTest::newRow("plain") << QByteArray("polling") << QByteArray("polling");
+    QTest::newRow("plus is a space") << QByteArray("a+b++") << QByteArray("a b  ");
+    QTest::newRow("encoded plus is a plus") << QByteArray("a%2Bb%2b") << QByteArray("a+b+");
+    QTest::newRow("hex digits of either case") << QByteArray("%4a%4A%7e") << QByteArray("JJ~");
+    QTest::newRow("utf-8 bytes") << QByteArray("%E2%82%ac") << QByteArray("\xe2\x82\xac");
+    QTest::newRow("encoded percent") << QByteArray("100%25") << QByteArray("100%");
+    QTest::newRow("lone percent kept") << QByteArray("%") << QByteArray("%");
+    QTest::newRow("percent at the end kept") << QByteArray("a%4") << QByteArray("a%4");
+    QTest::newRow("non-hex kept") << QByteArray("%zz%4g%g4") << QByteArray("%zz%4g%g4");
+    QTest::newRow("kept percent then a valid one") << QByteArray("%%41") << QByteArray("%A");
+    QTest::newRow("decoded once") << QByteArray("%2541") << QByteArray("%41");
+    QTest::newRow("nul byte") << QByteArray("a%00b") << QByteArray("a\0b", 3);
+}
+
+void tst_HttpRequest::decodesQueryComponentsAsUrlSearchParams()
+{
+    QFETCH(QByteArray, component);
+    QFETCH(QByteArray, decoded);
+    QCOMPARE(decodeQueryComponent(component), decoded);
 }
 
 QTEST_APPLESS_MAIN(tst_HttpRequest)

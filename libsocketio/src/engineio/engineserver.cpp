@@ -16,6 +16,7 @@
 #include <QWebSocketServer>
 
 #include <cctype>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -75,12 +76,73 @@ bool hasInvalidHeaderChars(const QByteArray &value)
     return false;
 }
 
-QString queryValue(const QUrlQuery &query, const QString &key)
+// The first \a c in \a bytes, or null.
+const char *find(QByteArrayView bytes, char c)
 {
-    return query.queryItemValue(key, QUrl::FullyDecoded);
+    return bytes.isEmpty() ? nullptr : static_cast<const char *>(std::memchr(bytes.data(), c, size_t(bytes.size())));
+}
+
+template <size_t N>
+bool equals(QByteArrayView bytes, const char (&literal)[N])
+{
+    return size_t(bytes.size()) == N - 1 && std::memcmp(bytes.data(), literal, N - 1) == 0;
+}
+
+// The query of a request target as engine.io's new URL(req.url, base) reads it: after the first
+// '?', up to a fragment ('#', which also ends the URL's path: a '#' before any '?' leaves no query).
+QByteArrayView urlQuery(const QByteArray &target)
+{
+    const char *hash = find(target, '#');
+    const QByteArrayView beforeFragment(target.constData(), hash ? hash : target.constData() + target.size());
+    const char *question = find(beforeFragment, '?');
+    return question ? QByteArrayView(question + 1, beforeFragment.data() + beforeFragment.size())
+                    : QByteArrayView();
 }
 
 } // namespace
+
+// ---- EngineQuery ---------------------------------------------------------------------------
+
+EngineQuery::EngineQuery(const HttpRequest &request)
+{
+    QByteArrayView rest = urlQuery(request.target);
+    // Most names and values have nothing to decode: views into the query for those.
+    const auto needsDecoding = [](QByteArrayView part) {
+        for (char c : part) {
+            if (c == '%' || c == '+')
+                return true;
+        }
+        return false;
+    };
+    const auto decoded = [&](QByteArrayView part, QByteArray &storage) {
+        if (!needsDecoding(part))
+            return part;
+        storage = Protocol::decodeQueryComponent(part);
+        return QByteArrayView(storage);
+    };
+    QByteArray decodedName;
+    while (!rest.isEmpty()) {
+        const char *amp = find(rest, '&');
+        const QByteArrayView pair(rest.data(), amp ? amp : rest.data() + rest.size());
+        rest = amp ? QByteArrayView(amp + 1, rest.data() + rest.size()) : QByteArrayView();
+        if (pair.isEmpty())
+            continue;
+        const char *eq = find(pair, '=');
+        const QByteArrayView rawName(pair.data(), eq ? eq : pair.data() + pair.size());
+        const QByteArrayView rawValue = eq ? QByteArrayView(eq + 1, pair.data() + pair.size()) : QByteArrayView();
+        const QByteArrayView name = decoded(rawName, decodedName);
+        if (equals(name, "transport")) {
+            transport = decoded(rawValue, m_decodedTransport);
+        } else if (equals(name, "EIO")) {
+            eio = decoded(rawValue, m_decodedEio);
+        } else if (equals(name, "sid")) {
+            QByteArray storage;
+            sid = QString::fromUtf8(decoded(rawValue, storage));
+        } else if (equals(name, "b64")) {
+            b64 = !rawValue.isEmpty();   // (a value that decodes to nothing is empty already)
+        }
+    }
+}
 
 // ---- HttpConnection ------------------------------------------------------------------------
 
@@ -96,8 +158,8 @@ HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, 
     }
     socket->setParent(this);
     socket->setReadBufferSize(HttpReadBufferSize);
-    connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    m_readyReadConnection = connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+    m_disconnectedConnection = connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     // bytesWritten matters only in WaitDrain: connected when a connection first gets there
     // (most never do: a WebSocket upgrade leaves after one request).
     startHeadTimer();
@@ -349,7 +411,7 @@ void HttpConnection::startNextRequest()
         m_mode = Mode::WaitDrain;
         if (!m_watchingWrites) {
             m_watchingWrites = true;
-            connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+            m_bytesWrittenConnection = connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
         }
         startHeadTimer();
         return;
@@ -399,7 +461,9 @@ void HttpConnection::abort()
 QTcpSocket *HttpConnection::takeSocket()
 {
     QTcpSocket *socket = m_socket;
-    socket->disconnect(this);
+    disconnect(m_readyReadConnection);
+    disconnect(m_disconnectedConnection);
+    disconnect(m_bytesWrittenConnection);   // (a no-op when never made)
     m_socket = nullptr;
     m_mode = Mode::Closed;
     stopTimers();
@@ -472,7 +536,7 @@ EngineRequest EngineServerPrivate::makeEngineRequest(const HttpRequest &request,
     r.method = request.method;
     r.url = QString::fromLatin1(request.target);
     r.headers = request.headers;
-    r.query = QUrlQuery(QString::fromLatin1(request.query));
+    r.query = QUrlQuery(QString::fromLatin1(urlQuery(request.target)));
     if (socket) {
         r.remoteAddress = socket->peerAddress();
         r.remotePort = socket->peerPort();
@@ -482,8 +546,8 @@ EngineRequest EngineServerPrivate::makeEngineRequest(const HttpRequest &request,
 }
 
 EngineServerPrivate::Verdict EngineServerPrivate::verify(const HttpRequest &request,
-                                                         const QUrlQuery &query, bool upgrade,
-                                                         const EngineRequest &engineRequest) const
+                                                         const EngineQuery &query, bool upgrade,
+                                                         const EngineRequest *engineRequest) const
 {
     Verdict v;
     auto refuse = [&v](EngineError code, const QString &context) {
@@ -492,26 +556,29 @@ EngineServerPrivate::Verdict EngineServerPrivate::verify(const HttpRequest &requ
         v.context = context;
         return v;
     };
-    const QString transport = queryValue(query, QStringLiteral("transport"));
-    const bool transportOk = (transport == QLatin1String("polling") && options.pollingEnabled)
-        || (transport == QLatin1String("websocket") && options.websocketEnabled);
+    const QByteArrayView transport = query.transport;
+    const bool polling = equals(transport, "polling");
+    const bool websocket = equals(transport, "websocket");
+    const bool transportOk = (polling && options.pollingEnabled) || (websocket && options.websocketEnabled);
     if (!transportOk)
-        return refuse(EngineError::UnknownTransport, QStringLiteral("unknown transport \"%1\"").arg(transport));
+        return refuse(EngineError::UnknownTransport,
+                      QStringLiteral("unknown transport \"%1\"").arg(QString::fromUtf8(transport)));
     if (hasInvalidHeaderChars(request.header("origin")))
         return refuse(EngineError::BadRequest, QStringLiteral("INVALID_ORIGIN"));
-    const QString eio = queryValue(query, QStringLiteral("EIO"));
-    if (query.hasQueryItem(QStringLiteral("sid"))) {
-        const QString sid = queryValue(query, QStringLiteral("sid"));
-        EngineSession *session = sessions.value(sid);
+    const bool eio4 = equals(query.eio, "4");
+    if (!query.sid.isEmpty()) {
+        EngineSession *session = sessions.value(query.sid);
         if (!session)
-            return refuse(EngineError::UnknownSid, QStringLiteral("unknown sid \"%1\"").arg(sid));
-        if (!upgrade && session->transportName() != transport)
+            return refuse(EngineError::UnknownSid, QStringLiteral("unknown sid \"%1\"").arg(query.sid));
+        // (transport is "polling" or "websocket" here)
+        if (!upgrade && session->transportName() != QLatin1StringView(transport))
             return refuse(EngineError::BadRequest, QStringLiteral("TRANSPORT_MISMATCH"));
-        if (eio != QLatin1String("4"))
+        if (!eio4)
             return refuse(EngineError::BadRequest, QStringLiteral("PROTOCOL_MISMATCH"));
         if (upgrade) {
-            if (transport != QLatin1String("websocket"))
-                return refuse(EngineError::BadRequest, QStringLiteral("upgrade with transport=%1").arg(transport));
+            if (!websocket)
+                return refuse(EngineError::BadRequest,
+                              QStringLiteral("upgrade with transport=%1").arg(QString::fromUtf8(transport)));
             // A WebSocket for a session that is already upgraded or upgrading is accepted and
             // closed at once (onWebSocketConnected), as engine.io does: clients then see a
             // close, not an HTTP error.
@@ -522,28 +589,34 @@ EngineServerPrivate::Verdict EngineServerPrivate::verify(const HttpRequest &requ
     if (request.method != "GET")
         return refuse(EngineError::BadHandshakeMethod, QStringLiteral("handshake with method %1")
                                                            .arg(QString::fromLatin1(request.method)));
-    if (transport == QLatin1String("websocket") && !upgrade)
+    if (websocket && !upgrade)
         return refuse(EngineError::BadRequest, QStringLiteral("TRANSPORT_HANDSHAKE_ERROR"));
-    if (transport == QLatin1String("polling") && upgrade)
+    if (polling && upgrade)
         return refuse(EngineError::BadRequest, QStringLiteral("upgrade with transport=polling"));
     if (options.allowRequest) {
-        const QString message = options.allowRequest(engineRequest);
+        // (a handshake: the callers build its EngineRequest, the session needs it anyway)
+        Q_ASSERT(engineRequest);
+        const QString message = options.allowRequest(*engineRequest);
         if (!message.isEmpty()) {
             refuse(EngineError::Forbidden, QStringLiteral("refused by allowRequest"));
             v.message = message;
             return v;
         }
     }
-    if (eio != QLatin1String("4"))
-        return refuse(EngineError::UnsupportedProtocolVersion, QStringLiteral("EIO=%1").arg(eio));
+    if (!eio4)
+        return refuse(EngineError::UnsupportedProtocolVersion,
+                      QStringLiteral("EIO=%1").arg(QString::fromUtf8(query.eio)));
     return v;
 }
 
 void EngineServerPrivate::refuse(HttpConnection *connection, const HttpRequest &request,
                                  bool upgrade, const Verdict &verdict,
-                                 const EngineRequest &engineRequest)
+                                 const EngineRequest *engineRequestOrNull)
 {
     Q_Q(EngineServer);
+    // (built before the answer, while the connection still has its socket)
+    const EngineRequest engineRequest = engineRequestOrNull ? *engineRequestOrNull
+                                                            : makeEngineRequest(request, connection->socket());
     const QString message = verdict.message.isEmpty() ? engineErrorMessage(verdict.code)
                                                       : verdict.message;
     qCInfo(lcEngine) << "refused" << (upgrade ? "WebSocket upgrade" : "request") << request.method
@@ -656,13 +729,11 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
     const bool upgrade = head.method == "GET" && head.isWebSocketUpgrade();
     if (!upgrade && head.method != "POST" && !ownedElsewhere)
         return true;   // nothing to decide before the body (onRequest() parses the query)
-    // The query is parsed once, into the request the session and the application see.
-    const EngineRequest engineRequest = makeEngineRequest(head, connection->socket());
-    const QUrlQuery &query = engineRequest.query;
-    if (ownedElsewhere && query.hasQueryItem(QStringLiteral("sid"))) {
+    const EngineQuery query(head);
+    if (ownedElsewhere && !query.sid.isEmpty()) {
         // ServerWorkers: the session lives on another worker, which serves this connection from
         // now on (its next requests too, whichever session they name).
-        const QString sid = queryValue(query, QStringLiteral("sid"));
+        const QString &sid = query.sid;
         if (!sessions.contains(sid) && ownedElsewhere(sid)) {
             QByteArray unread;
             QTcpSocket *socket = connection->releaseForHandOver(&unread);
@@ -679,16 +750,18 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         }
     }
     if (upgrade) {
+        // The request the session and the application see (its query as a QUrlQuery).
+        EngineRequest engineRequest = makeEngineRequest(head, connection->socket());
         if (!mayUpgrade) {
             Verdict v;
             v.ok = false;
             v.context = QStringLiteral("WebSocket upgrade pipelined behind another request");
-            refuse(connection, head, true, v, engineRequest);
+            refuse(connection, head, true, v, &engineRequest);
             return false;
         }
-        const Verdict v = verify(head, query, true, engineRequest);
+        const Verdict v = verify(head, query, true, &engineRequest);
         if (!v.ok) {
-            refuse(connection, head, true, v, engineRequest);
+            refuse(connection, head, true, v, &engineRequest);
             return false;
         }
         QTcpSocket *socket = connection->takeSocket();
@@ -700,18 +773,18 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         // (makeEngineRequest() read them from this socket already)
         pending.address = engineRequest.remoteAddress;
         pending.port = engineRequest.remotePort;
-        pending.request = engineRequest;
+        pending.request = std::move(engineRequest);
         pending.sid = v.session ? v.session->id() : QString();
-        pending.supportsBinary = queryValue(query, QStringLiteral("b64")).isEmpty();
-        pendingUpgrades.append(pending);
+        pending.supportsBinary = !query.b64;
+        pendingUpgrades.append(std::move(pending));
         qCDebug(lcEngineWebSocket) << "handing upgrade to QWebSocketServer" << head.target;
         wsServer->handleConnection(socket);
         return false;
     }
-    if (head.method == "POST" && query.hasQueryItem(QStringLiteral("sid"))) {
+    if (head.method == "POST" && !query.sid.isEmpty()) {
         // The POST slot is taken only by a request that will pass verification: one refused in
         // onRequest() never reaches handlePost(), which is what frees the slot.
-        const Verdict v = verify(head, query, false, engineRequest);
+        const Verdict v = verify(head, query, false, nullptr);
         EngineSession *session = v.ok ? v.session : nullptr;
         PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr;
         if (polling && !polling->beginPost(connection)) {
@@ -746,16 +819,22 @@ void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest requ
         preflight(connection, request);
         return;
     }
-    const EngineRequest engineRequest = makeEngineRequest(request, connection->socket());
-    const Verdict v = verify(request, engineRequest.query, false, engineRequest);
+    const EngineQuery query(request);
+    // Only a handshake needs the EngineRequest (for allowRequest and the session): a request of
+    // an open session is served without one (and a refused one gets it in refuse()).
+    std::optional<EngineRequest> engineRequest;
+    if (query.sid.isEmpty())
+        engineRequest = makeEngineRequest(request, connection->socket());
+    const EngineRequest *const engineRequestOrNull = engineRequest ? &*engineRequest : nullptr;
+    const Verdict v = verify(request, query, false, engineRequestOrNull);
     if (!v.ok) {
         // The session may have changed (e.g. upgraded) while the body arrived.
         releasePost(connection, request);
-        refuse(connection, request, false, v, engineRequest);
+        refuse(connection, request, false, v, engineRequestOrNull);
         return;
     }
     if (!v.session) {
-        handshakePolling(connection, request, engineRequest);
+        handshakePolling(connection, request, *engineRequest);
         return;
     }
     PollingTransport *polling = v.session->d_func()->pollingTransport();
@@ -776,8 +855,8 @@ void EngineServerPrivate::failPost(HttpConnection *connection, const HttpRequest
 {
     if (head.method != "POST")
         return;
-    const QUrlQuery query(QString::fromLatin1(head.query));
-    EngineSession *session = sessions.value(queryValue(query, QStringLiteral("sid")));
+    const EngineQuery query(head);
+    EngineSession *session = query.sid.isEmpty() ? nullptr : sessions.value(query.sid);
     PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr;
     if (!polling)
         return;
@@ -790,8 +869,8 @@ void EngineServerPrivate::releasePost(HttpConnection *connection, const HttpRequ
 {
     if (head.method != "POST")
         return;
-    const QUrlQuery query(QString::fromLatin1(head.query));
-    EngineSession *session = sessions.value(queryValue(query, QStringLiteral("sid")));
+    const EngineQuery query(head);
+    EngineSession *session = query.sid.isEmpty() ? nullptr : sessions.value(query.sid);
     if (PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr)
         polling->endPost(connection);
 }
@@ -806,7 +885,7 @@ void EngineServerPrivate::handshakePolling(HttpConnection *connection, const Htt
         failed.ok = false;
         failed.code = EngineError::BadRequest;
         failed.context = QStringLiteral("ID_GENERATION_ERROR");
-        refuse(connection, request, false, failed, engineRequest);
+        refuse(connection, request, false, failed, &engineRequest);
         return;
     }
     auto *session = new EngineSession(q);
@@ -922,6 +1001,9 @@ void EngineServerPrivate::removeSession(EngineSession *session)
 
 void EngineServerPrivate::forgetSession(EngineSession *session)
 {
+    // Out of the order means out of the table too (removeSession() took it out of both).
+    if (session->d_func()->orderIndex < 0)
+        return;
     if (sessions.value(session->id()) == session)
         sessions.remove(session->id());
     removeFromOrder(session);

@@ -24,6 +24,7 @@ namespace SocketIo {
 
 class EngineServerPrivate;
 class SessionDeadlines;
+class OpenPacketTemplate;
 class WebSocketWriteBatch;
 
 /*! A connection that has not sent a complete request head within this time is closed
@@ -42,6 +43,36 @@ inline constexpr qint64 HttpWriteBacklogLimit = 64 * 1024;
 inline constexpr std::chrono::seconds HttpCloseTimeout{5};
 
 using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
+
+/*!
+  The query parameters the engine itself reads, parsed once per request from the raw query, as
+  engine.io 6 reads req._query (Object.fromEntries(new URL(req.url, base).searchParams)):
+  - pairs are separated by '&' (empty ones skipped), name and value by the first '='; a pair
+    without '=' has an empty value;
+  - names and values are decoded as URLSearchParams does (Protocol::decodeQueryComponent(): '+'
+    is a space, an invalid '%' sequence stays as it is), then read as UTF-8;
+  - of a name given several times, the last value wins (Object.fromEntries); QUrlQuery's
+    queryItemValue(), which the engine used before, took the first;
+  - a fragment ('#' and what follows, even before the '?') is not part of the query, nor of
+    EngineRequest::query;
+  - engine.io tests `if (sid)`: an empty sid is no sid (a handshake), as here.
+  EngineRequest::query (the application's view) is still a QUrlQuery of the raw query.
+*/
+struct EngineQuery
+{
+    /*! \a request must outlive this: the values are views into its target. */
+    explicit EngineQuery(const Protocol::HttpRequest &request);
+    Q_DISABLE_COPY_MOVE(EngineQuery)
+
+    QByteArrayView transport;   // decoded
+    QByteArrayView eio;         // decoded
+    QString sid;                // empty: none
+    bool b64 = false;           // a non-empty b64: the client cannot take binary (Transport ctor)
+
+private:
+    QByteArray m_decodedTransport;   // what transport shows when it had something to decode
+    QByteArray m_decodedEio;
+};
 
 /*! A response the engine sends for a request outside Engine.IO (EngineServerPrivate::staticFiles). */
 struct StaticResponse
@@ -120,6 +151,11 @@ private:
     bool m_isHead = false;   // the current request is a HEAD: its response carries no body
     bool m_engineRequest = false;
     bool m_watchingWrites = false;   // bytesWritten connected (first time in WaitDrain)
+    // the socket's connections to this, undone one by one when the socket is handed on
+    // (disconnect(this) would take Qt's string-based path)
+    QMetaObject::Connection m_readyReadConnection;
+    QMetaObject::Connection m_disconnectedConnection;
+    QMetaObject::Connection m_bytesWrittenConnection;
     QByteArray m_pipelined;   // bytes of the next request(s) read while the previous one was served
     // QBasicTimers, not QTimers: no QObject and no signal connection per timer and connection
     QBasicTimer m_headTimer;  // idle limit: request head, and draining responses in WaitDrain
@@ -183,11 +219,14 @@ public:
         QString context;
         EngineSession *session = nullptr;
     };
-    Verdict verify(const Protocol::HttpRequest &request, const QUrlQuery &query, bool upgrade,
-                   const EngineRequest &engineRequest) const;
+    /*! \a engineRequest (for allowRequest) is needed only for a handshake: a request whose
+        query has no sid. */
+    Verdict verify(const Protocol::HttpRequest &request, const EngineQuery &query, bool upgrade,
+                   const EngineRequest *engineRequest) const;
     EngineRequest makeEngineRequest(const Protocol::HttpRequest &request, QTcpSocket *socket) const;
+    /*! \a engineRequest: the request's, or null to have it built here (for connectionError). */
     void refuse(HttpConnection *connection, const Protocol::HttpRequest &request, bool upgrade,
-                const Verdict &verdict, const EngineRequest &engineRequest);
+                const Verdict &verdict, const EngineRequest *engineRequest);
     void handshakePolling(HttpConnection *connection, const Protocol::HttpRequest &request,
                           const EngineRequest &engineRequest);
     void preflight(HttpConnection *connection, const Protocol::HttpRequest &request);
@@ -227,6 +266,8 @@ public:
     QList<PendingUpgrade> pendingUpgrades;
     /*! Heartbeats of all sessions (enginesession_p.h); created with the first session. */
     std::unique_ptr<SessionDeadlines> deadlines;
+    /*! The open packet's JSON but for the sid (enginesession_p.h); created with the first session. */
+    std::unique_ptr<OpenPacketTemplate> openPacket;
     /*! WebSocket frames written once per event-loop pass (enginetransport_p.h); a child of q. */
     WebSocketWriteBatch *writeBatch = nullptr;
     /*! Parent of the HTTP front (HttpConnection) and of sockets handed to QWebSocketServer. */

@@ -6,6 +6,7 @@
 #include "enginetransport_p.h"
 
 #include <QMetaMethod>
+#include <QTimerEvent>
 
 #include <limits>
 
@@ -86,6 +87,31 @@ void SessionDeadlines::fire()
         arm();
 }
 
+// ---- OpenPacketTemplate --------------------------------------------------------------------
+
+QByteArray OpenPacketTemplate::json(const EngineOptions &o, bool offerWebSocket, const QString &sid)
+{
+    const qint64 pingInterval = o.pingInterval.count();
+    const qint64 pingTimeout = o.pingTimeout.count();
+    const qint64 maxPayload = o.maxHttpBufferSize;
+    if (pingInterval != m_pingInterval || pingTimeout != m_pingTimeout || maxPayload != m_maxPayload) {
+        m_pingInterval = pingInterval;
+        m_pingTimeout = pingTimeout;
+        m_maxPayload = maxPayload;
+        const QByteArray numbers = QByteArrayLiteral(",\"pingInterval\":") + QByteArray::number(pingInterval)
+            + QByteArrayLiteral(",\"pingTimeout\":") + QByteArray::number(pingTimeout)
+            + QByteArrayLiteral(",\"maxPayload\":") + QByteArray::number(maxPayload) + '}';
+        m_tail[0] = QByteArrayLiteral(",\"upgrades\":[]") + numbers;
+        m_tail[1] = QByteArrayLiteral(",\"upgrades\":[\"websocket\"]") + numbers;
+    }
+    const QByteArray &tail = m_tail[offerWebSocket ? 1 : 0];
+    QByteArray out;
+    out.reserve(8 + sid.size() + 2 + tail.size());
+    out += "{\"sid\":\"" + sid.toLatin1() + "\"";
+    out += tail;
+    return out;
+}
+
 // ---- EngineSessionPrivate ------------------------------------------------------------------
 
 EngineSessionPrivate::EngineSessionPrivate(EngineSession *q)
@@ -103,6 +129,8 @@ void EngineSessionPrivate::init(EngineServerPrivate *srv, const QString &sid,
     request = req;
     if (!server->deadlines)
         server->deadlines = std::make_unique<SessionDeadlines>();
+    if (!server->openPacket)
+        server->openPacket = std::make_unique<OpenPacketTemplate>();
     setTransport(t);
 }
 
@@ -155,13 +183,8 @@ void EngineSessionPrivate::sendOpen()
     const EngineOptions &o = server->opts();
     const bool offerWebSocket = transport->kind() == EngineSession::Transport::Polling
         && o.allowUpgrades && o.websocketEnabled;
-    const QByteArray json = QByteArrayLiteral("{\"sid\":\"") + id.toLatin1()
-        + QByteArrayLiteral("\",\"upgrades\":")
-        + (offerWebSocket ? QByteArrayLiteral("[\"websocket\"]") : QByteArrayLiteral("[]"))
-        + QByteArrayLiteral(",\"pingInterval\":") + QByteArray::number(qint64(o.pingInterval.count()))
-        + QByteArrayLiteral(",\"pingTimeout\":") + QByteArray::number(qint64(o.pingTimeout.count()))
-        + QByteArrayLiteral(",\"maxPayload\":") + QByteArray::number(o.maxHttpBufferSize) + '}';
-    sendPacket(EnginePacket::text(EnginePacketType::Open, json));
+    sendPacket(EnginePacket::text(EnginePacketType::Open,
+                                  server->openPacket->json(o, offerWebSocket, id)));
     schedulePing();
 }
 
@@ -202,24 +225,45 @@ void EngineSessionPrivate::onDeadline()
 
 void EngineSessionPrivate::sendPacket(const EnginePacket &packet)
 {
-    sendPackets({packet});
+    // One packet (a message, the open packet, a ping): no temporary list around it.
+    if (state != EngineSession::State::Open)
+        return;
+    queue(packet);
+    if (statsObserved)
+        reportQueued(packet);
+    flushQueued();
 }
 
 void EngineSessionPrivate::sendPackets(const QList<EnginePacket> &packets)
 {
     if (state != EngineSession::State::Open)
         return;
-    for (const EnginePacket &p : packets) {
-        writeBuffer.append(p);
-        writeBufferBytes += Protocol::encodedPayloadSize(p);
-    }
+    // All of them are queued before anything is reported: they stay together, whatever a
+    // statistics handler sends meanwhile.
+    for (const EnginePacket &p : packets)
+        queue(p);
     if (statsObserved) {
-        Q_Q(EngineSession);
-        for (const EnginePacket &p : packets) {
-            if (const qsizetype size = p.dataSize())
-                Q_EMIT q->dataPacketQueued(size);
-        }
+        for (const EnginePacket &p : packets)
+            reportQueued(p);
     }
+    flushQueued();
+}
+
+void EngineSessionPrivate::queue(const EnginePacket &packet)
+{
+    writeBuffer.append(packet);
+    writeBufferBytes += Protocol::encodedPayloadSize(packet);
+}
+
+void EngineSessionPrivate::reportQueued(const EnginePacket &packet)
+{
+    Q_Q(EngineSession);
+    if (const qsizetype size = packet.dataSize())
+        Q_EMIT q->dataPacketQueued(size);
+}
+
+void EngineSessionPrivate::flushQueued()
+{
     flush();
     // Checked after the flush: what a writable transport takes at once costs nothing here; only
     // what piles up for a peer that does not collect it (no GET, an unread WebSocket) counts.
@@ -241,7 +285,7 @@ void EngineSessionPrivate::sendFramed(const QByteArray &message, const QList<QBy
     EnginePacket framed = EnginePacket::framedMessage(message);
     framed.compress = compress;
     if (binaries.isEmpty()) {
-        sendPackets({std::move(framed)});
+        sendPacket(framed);
         return;
     }
     QList<EnginePacket> packets;
@@ -348,22 +392,16 @@ void EngineSessionPrivate::startProbe(EngineTransport *t)
     probe = t;
     t->setParent(q);
     t->setSink(this);
-    if (!upgradeTimeoutTimer) {
-        upgradeTimeoutTimer = std::make_unique<QTimer>();
-        upgradeTimeoutTimer->setSingleShot(true);
-        upgradeTimeoutTimer->setTimerType(Qt::PreciseTimer);   // a protocol deadline
-        QObject::connect(upgradeTimeoutTimer.get(), &QTimer::timeout, q, [this] {
-            qCInfo(lcEngine) << "session" << id << "upgrade timed out; staying on polling";
-            endProbe();
-        });
-        noopTimer = std::make_unique<QTimer>();
-        noopTimer->setInterval(UpgradeNoopInterval);
-        QObject::connect(noopTimer.get(), &QTimer::timeout, q, [this] {
-            if (PollingTransport *polling = pollingTransport())
-                polling->sendNoop();
-        });
-    }
-    upgradeTimeoutTimer->start(server->opts().upgradeTimeout);
+    // A protocol deadline: precise, as the heartbeats' (a coarse timer may be 5 % early or late).
+    const qint64 timeout = qBound(qint64(0), qint64(server->opts().upgradeTimeout.count()),
+                                  qint64(std::numeric_limits<int>::max()));
+    upgradeTimeoutTimer.start(int(timeout), Qt::PreciseTimer, q);
+}
+
+void EngineSessionPrivate::onUpgradeTimeout()
+{
+    qCInfo(lcEngine) << "session" << id << "upgrade timed out; staying on polling";
+    endProbe();
 }
 
 void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
@@ -373,16 +411,13 @@ void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
         return;
     if (packet.type == EnginePacketType::Ping && !packet.binary && packet.data == "probe") {
         probe->send({EnginePacket::text(EnginePacketType::Pong, QByteArrayLiteral("probe"))});
-        if (noopTimer)
-            noopTimer->start();
+        noopTimer.start(int(UpgradeNoopInterval.count()), q);
         return;
     }
     if (packet.type == EnginePacketType::Upgrade && !packet.binary
         && state != EngineSession::State::Closed) {
-        if (upgradeTimeoutTimer) {
-            upgradeTimeoutTimer->stop();
-            noopTimer->stop();
-        }
+        upgradeTimeoutTimer.stop();
+        noopTimer.stop();
         EngineTransport *next = probe;
         probe = nullptr;
         EngineTransport *old = transport;
@@ -405,10 +440,8 @@ void EngineSessionPrivate::onProbePacket(const EnginePacket &packet)
 
 void EngineSessionPrivate::endProbe()
 {
-    if (upgradeTimeoutTimer) {
-        upgradeTimeoutTimer->stop();
-        noopTimer->stop();
-    }
+    upgradeTimeoutTimer.stop();
+    noopTimer.stop();
     upgrading = false;
     if (EngineTransport *t = probe) {
         probe = nullptr;
@@ -556,11 +589,27 @@ quint64 EngineSession::bytesSent() const
     return d->bytesSent;
 }
 
+void EngineSession::timerEvent(QTimerEvent *event)
+{
+    Q_D(EngineSession);
+    if (event->timerId() == d->upgradeTimeoutTimer.timerId()) {
+        d->onUpgradeTimeout();
+    } else if (event->timerId() == d->noopTimer.timerId()) {
+        // Releases a GET parked during the upgrade, so that the client can send "upgrade".
+        if (PollingTransport *polling = d->pollingTransport())
+            polling->sendNoop();
+    } else {
+        QObject::timerEvent(event);
+    }
+}
+
 void EngineSession::connectNotify(const QMetaMethod &signal)
 {
     Q_D(EngineSession);
-    if (signal == QMetaMethod::fromSignal(&EngineSession::dataPacketQueued)
-        || signal == QMetaMethod::fromSignal(&EngineSession::dataPacketReceived))
+    // Looked up once: every session gets a few connections.
+    static const QMetaMethod queued = QMetaMethod::fromSignal(&EngineSession::dataPacketQueued);
+    static const QMetaMethod received = QMetaMethod::fromSignal(&EngineSession::dataPacketReceived);
+    if (signal == queued || signal == received)
         d->statsObserved = true;
 }
 

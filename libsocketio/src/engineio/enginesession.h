@@ -106,6 +106,8 @@ Q_SIGNALS:
 protected:
     /*! Arms the statistics hooks when something connects to them. */
     void connectNotify(const QMetaMethod &signal) override;
+    /*! The upgrade's timers (its timeout, and the noops that release a parked GET meanwhile). */
+    void timerEvent(QTimerEvent *event) override;
 
 private:
     friend class EngineServer;

@@ -3,6 +3,7 @@
 #include "enginesession.h"
 #include "protocol/enginepacket.h"
 
+#include <QBasicTimer>
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
@@ -54,6 +55,24 @@ private:
     qint64 m_armedFor = -1;   // deadline the timer is running for; -1: stopped
 };
 
+/*!
+  The JSON of the Engine.IO open packet after the sid, for the options of one server: only the sid
+  differs between its sessions (and the upgrades offered, which depend on the transport). Built on
+  first use and again whenever one of the options it shows has changed (EngineServer::setOptions()).
+*/
+class OpenPacketTemplate
+{
+public:
+    /*! The open packet's JSON for session \a sid. */
+    QByteArray json(const EngineOptions &options, bool offerWebSocket, const QString &sid);
+
+private:
+    QByteArray m_tail[2];   // [offerWebSocket]: ","upgrades":[...],...}"
+    qint64 m_pingInterval = -1;
+    qint64 m_pingTimeout = -1;
+    qint64 m_maxPayload = -1;
+};
+
 class EngineSessionPrivate
 {
     Q_DECLARE_PUBLIC(EngineSession)
@@ -69,6 +88,12 @@ public:
     /*! Queues \a packets in order and flushes; closes the session when more than
         maxBufferedBytes stay queued. */
     void sendPackets(const QList<Protocol::EnginePacket> &packets);
+    /*! Appends \a packet to writeBuffer. */
+    void queue(const Protocol::EnginePacket &packet);
+    /*! The statistics hook (EngineSession::dataPacketQueued), for a packet with data. */
+    void reportQueued(const Protocol::EnginePacket &packet);
+    /*! Flushes what was queued; closes the session when more than maxBufferedBytes stay. */
+    void flushQueued();
     /*! Queues one message whose Engine.IO text form \a message ("4" + UTF-8) the library
         encoded itself (valid UTF-8 by construction; a broadcast builds it once for all its
         recipients), then each of \a binaries, and flushes. The bytes are sent as they are: on
@@ -97,6 +122,7 @@ public:
     void startProbe(EngineTransport *probe);
     void onProbePacket(const Protocol::EnginePacket &packet);
     void endProbe();
+    void onUpgradeTimeout();
 
     PollingTransport *pollingTransport() const;
 
@@ -112,9 +138,10 @@ public:
     // Heartbeat: one entry in the server's SessionDeadlines (no per-session timers).
     enum class Heartbeat { None, WaitPing, WaitPong };
     SessionDeadlines::Queue::iterator deadline;
-    // Only while a polling session upgrades: created by startProbe().
-    std::unique_ptr<QTimer> upgradeTimeoutTimer;
-    std::unique_ptr<QTimer> noopTimer;
+    // Only while a polling session upgrades (EngineSession::timerEvent()): no QObject and no
+    // connection per timer, as there were with two QTimers per upgrade.
+    QBasicTimer upgradeTimeoutTimer;   // EngineOptions::upgradeTimeout, a precise timer
+    QBasicTimer noopTimer;             // UpgradeNoopInterval, repeating
     quint64 bytesReceived = 0;
     quint64 bytesSent = 0;
     // The small members together, without padding between them (kept per idle connection).

@@ -6,10 +6,13 @@
 #include "httpcompression_p.h"
 
 #include <QTcpSocket>
+#include <QTimer>
+#include <QTimerEvent>
 #include <QWebSocket>
 #include <QtEndian>
 
 #include <algorithm>
+#include <cstring>
 
 namespace SocketIo {
 
@@ -19,8 +22,6 @@ using Protocol::EnginePacketType;
 namespace {
 // engine.io's closeTimeout: how long a server-initiated close waits for the next GET.
 constexpr std::chrono::seconds PollingCloseTimeout{30};
-// How long a closing WebSocket may take for the closing handshake before it is dropped.
-constexpr std::chrono::seconds WebSocketCloseTimeout{5};
 
 // The headers engine.io's polling transport adds to every response: no caching, and
 // "X-XSS-Protection: 0" for Internet Explorer 8-11 (its XSS filter mangled the payloads).
@@ -64,16 +65,21 @@ void EngineTransport::closedGracefully()
 PollingTransport::PollingTransport(EngineServerPrivate *server, QObject *parent)
     : EngineTransport(parent), m_server(server)
 {
-    m_closeTimer.setSingleShot(true);
-    m_closeTimer.setInterval(PollingCloseTimeout);
-    connect(&m_closeTimer, &QTimer::timeout, this, [this] {
-        qCInfo(lcEnginePolling) << "no GET arrived to deliver the close packet; closing anyway";
-        m_shouldClose = false;
-        closedGracefully();
-    });
 }
 
 PollingTransport::~PollingTransport() = default;
+
+void PollingTransport::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_closeTimer.timerId()) {
+        EngineTransport::timerEvent(event);
+        return;
+    }
+    m_closeTimer.stop();
+    qCInfo(lcEnginePolling) << "no GET arrived to deliver the close packet; closing anyway";
+    m_shouldClose = false;
+    closedGracefully();
+}
 
 bool PollingTransport::isWritable() const
 {
@@ -254,7 +260,7 @@ void PollingTransport::closeGracefully()
         closedGracefully();
     } else {
         m_shouldClose = true;
-        m_closeTimer.start();
+        m_closeTimer.start(int(std::chrono::milliseconds(PollingCloseTimeout).count()), this);
     }
 }
 
@@ -300,6 +306,36 @@ void WebSocketWriteBatch::flushAll()
     m_posted = false;
 }
 
+void WebSocketWriteBatch::abortUnlessGoneInTime(QWebSocket *socket)
+{
+    if (!m_clock.isValid())
+        m_clock.start();
+    m_closing.push_back({m_clock.elapsed() + WebSocketCloseTimeout.count(), socket});
+    if (!m_closeTimer.isActive())
+        m_closeTimer.start(int(WebSocketCloseTimeout.count()), this);
+}
+
+void WebSocketWriteBatch::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_closeTimer.timerId()) {
+        QObject::timerEvent(event);
+        return;
+    }
+    m_closeTimer.stop();
+    const qint64 now = m_clock.elapsed();
+    while (!m_closing.empty() && m_closing.front().deadline <= now) {
+        const QPointer<QWebSocket> socket = std::move(m_closing.front().socket);
+        m_closing.pop_front();
+        if (socket) {
+            qCInfo(lcEngineWebSocket) << "closing handshake not completed in time; dropping the connection";
+            socket->abort();
+            socket->deleteLater();
+        }
+    }
+    if (!m_closing.empty())
+        m_closeTimer.start(int(qMax(qint64(0), m_closing.front().deadline - now)), this);
+}
+
 // ---- WebSocketTransport --------------------------------------------------------------------
 
 WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
@@ -330,9 +366,14 @@ WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
 
 WebSocketTransport::~WebSocketTransport()
 {
+    // With m_closed set, every slot of this transport returns at once: nothing the socket emits
+    // while it is deleted below reaches anyone. The connections go with the socket: a
+    // disconnect(this) first would search all of QWebSocket's signals for them, for nothing.
+    m_closed = true;
     if (m_socket) {
-        m_socket->disconnect(this);
-        if (m_socket->parent() == this) {
+        if (m_socket->parent() != this) {
+            m_socket->disconnect(this);
+        } else {
             // A socket that disconnected has deleted itself later already (QtWebSockets connects
             // its disconnected() to deleteLater()). Deleted now with its QWebSocket, with that
             // DeferredDelete still posted, it would make Qt search the thread's whole
@@ -396,33 +437,39 @@ void WebSocketTransport::flushNow()
 
 void WebSocketTransport::writeFrame(bool binary, const QByteArray &payload)
 {
-    // Both parts are appended to the socket's buffer (written out once per pass, see send()), so
-    // the peer gets them in one segment; the payload is not copied into a frame buffer first
-    // (and from 4 KiB on, QIODevice keeps a reference instead of copying it at all).
-    m_tcp->write(frameHeader(binary, payload.size()));
-    if (!payload.isEmpty())
-        m_tcp->write(payload);
+    // Appended to the socket's buffer (written out once per pass, see send()), so the peer gets
+    // the frame in one segment. A small payload is put behind its header on the stack: one write
+    // into the socket's buffer. A larger one is written on its own after its header, not copied
+    // first (and from 4 KiB on, QIODevice keeps a reference instead of copying it at all).
+    char frame[MaxFrameHeaderSize + SmallFramePayload];
+    const qsizetype headerSize = writeFrameHeader(frame, binary, payload.size());
+    if (payload.size() <= SmallFramePayload) {
+        if (!payload.isEmpty())
+            std::memcpy(frame + headerSize, payload.constData(), size_t(payload.size()));
+        m_tcp->write(frame, headerSize + payload.size());
+        return;
+    }
+    m_tcp->write(frame, headerSize);
+    m_tcp->write(payload);
 }
 
-QByteArray WebSocketTransport::frameHeader(bool binary, qint64 size)
+qsizetype WebSocketTransport::writeFrameHeader(char *header, bool binary, qint64 size)
 {
     // RFC 6455 5.2: FIN + opcode, then the payload length in 7 bits, or 126 + 16 bits, or
     // 127 + 64 bits (network byte order); server frames carry no mask.
-    char header[10];
     header[0] = char(0x80 | (binary ? 0x2 : 0x1));
-    qsizetype n = 2;
     if (size < 126) {
         header[1] = char(size);
-    } else if (size <= 0xFFFF) {
+        return 2;
+    }
+    if (size <= 0xFFFF) {
         header[1] = char(126);
         qToBigEndian<quint16>(quint16(size), header + 2);
-        n = 4;
-    } else {
-        header[1] = char(127);
-        qToBigEndian<quint64>(quint64(size), header + 2);
-        n = 10;
+        return 4;
     }
-    return QByteArray(header, n);
+    header[1] = char(127);
+    qToBigEndian<quint64>(quint64(size), header + 2);
+    return MaxFrameHeaderSize;
 }
 
 QByteArray WebSocketTransport::textPayload(const EnginePacket &packet)
@@ -471,20 +518,26 @@ void WebSocketTransport::close()
     // The socket outlives this transport until the closing handshake is done, otherwise the
     // close frame would be lost when the session is deleted.
     QWebSocket *socket = m_socket;
-    socket->disconnect(this);
+    // The socket stays connected to this transport (whose slots return at once from now on, see
+    // m_closed) until the transport is deleted, which removes those connections.
     // Under the engine (not the session, which goes away now), so that the engine still sees
     // the socket while its last bytes leave, and deletes it if it goes first.
     socket->setParent(m_closingParent);
     m_socket = nullptr;
+    if (socket->state() == QAbstractSocket::UnconnectedState) {
+        socket->deleteLater();
+        return;
+    }
     QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
-    QTimer::singleShot(WebSocketCloseTimeout, socket, [socket] {
-        socket->abort();
-        socket->deleteLater();
-    });
-    if (socket->state() == QAbstractSocket::UnconnectedState)
-        socket->deleteLater();
-    else
-        socket->close(QWebSocketProtocol::CloseCodeNormal);
+    if (m_batch) {
+        m_batch->abortUnlessGoneInTime(socket);
+    } else {
+        QTimer::singleShot(WebSocketWriteBatch::WebSocketCloseTimeout, socket, [socket] {
+            socket->abort();
+            socket->deleteLater();
+        });
+    }
+    socket->close(QWebSocketProtocol::CloseCodeNormal);
 }
 
 void WebSocketTransport::closeGracefully()

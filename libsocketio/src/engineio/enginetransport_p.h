@@ -7,9 +7,13 @@
 #include "protocol/enginepacket.h"
 #include "protocol/httprequest.h"
 
+#include <QBasicTimer>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
-#include <QTimer>
+
+#include <chrono>
+#include <deque>
 
 QT_BEGIN_NAMESPACE
 class QTcpSocket;
@@ -95,6 +99,9 @@ public:
     /*! A request with a method other than GET/POST: 500. */
     void handleOther(HttpConnection *connection, const Protocol::HttpRequest &request);
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
     /*! Answers the parked GET with \a payload, HTTP-compressed (httpCompression) if \a compress
         (one of its packets asked for it), it is large enough and the GET accepts an encoding. */
@@ -111,17 +118,25 @@ private:
     bool m_shouldClose = false;
     bool m_discarded = false;
     bool m_closed = false;
-    QTimer m_closeTimer;
+    // A server-initiated close waiting for the next GET (PollingCloseTimeout). A QBasicTimer:
+    // no QObject and no connection per polling transport for a timer that rarely runs.
+    QBasicTimer m_closeTimer;
 };
 
 class WebSocketTransport;
 
 /*!
-  The WebSocket transports of one EngineServer that have frames in their socket's buffer, written
-  out together once per event-loop pass: one posted event for all of them, before the loop polls
-  again. Several messages for one peer in the same pass (a burst) go out in one write(2); a single
-  one goes out without a write-notifier round trip through poll(). Nothing depends on it for
-  correctness: a socket it does not flush is flushed by Qt's own write notifier.
+  What the WebSocket transports of one EngineServer share.
+
+  The transports that have frames in their socket's buffer, written out together once per
+  event-loop pass: one posted event for all of them, before the loop polls again. Several messages
+  for one peer in the same pass (a burst) go out in one write(2); a single one goes out without a
+  write-notifier round trip through poll(). Nothing depends on it for correctness: a socket it
+  does not flush is flushed by Qt's own write notifier.
+
+  And the deadlines of the closing handshakes of the WebSockets the server closed: one timer for
+  all of them, where a QTimer::singleShot per socket costs an object and a sorted insertion among
+  all the thread's timers (a server closing thousands of connections at once).
 */
 class WebSocketWriteBatch : public QObject
 {
@@ -134,9 +149,26 @@ public:
     void flushAll();
     qsizetype pending() const { return m_dirty.size(); }
 
+    /*! \a socket is in its closing handshake: aborted and deleted later unless it is gone
+        within WebSocketCloseTimeout. */
+    void abortUnlessGoneInTime(QWebSocket *socket);
+    static constexpr std::chrono::milliseconds WebSocketCloseTimeout{5000};
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
     QList<QPointer<WebSocketTransport>> m_dirty;
     bool m_posted = false;
+    // Closing sockets by deadline; one timeout for all, so the queue is in deadline order.
+    struct Closing
+    {
+        qint64 deadline;
+        QPointer<QWebSocket> socket;
+    };
+    std::deque<Closing> m_closing;
+    QElapsedTimer m_clock;
+    QBasicTimer m_closeTimer;   // armed for m_closing's first deadline
 };
 
 /*!
@@ -165,8 +197,12 @@ public:
     void closeGracefully() override;
     void discard() override;
 
-    /*! The WebSocket frame header (FIN set, unmasked) for a payload of \a size bytes. */
-    static QByteArray frameHeader(bool binary, qint64 size);
+    /*! Writes the WebSocket frame header (FIN set, unmasked) for a payload of \a size bytes to
+        \a header (room for MaxFrameHeaderSize); returns its size. */
+    static qsizetype writeFrameHeader(char *header, bool binary, qint64 size);
+    static constexpr qsizetype MaxFrameHeaderSize = 10;
+    /*! Payloads up to this size are copied behind their header and written with it. */
+    static constexpr qsizetype SmallFramePayload = 1024;
     /*! The UTF-8 payload of \a packet's text frame: a framed packet's own bytes (shared, not
         copied), else its text form with invalid UTF-8 replaced by U+FFFD. */
     static QByteArray textPayload(const Protocol::EnginePacket &packet);

@@ -9,18 +9,27 @@ namespace SocketIo::Protocol {
 
 namespace {
 
-// RFC 9110 5.6.2 tchar
+// RFC 9110 5.6.2 tchar, as a table: header names are checked byte by byte on every request.
+struct TokenTable
+{
+    bool chars[256] = {};
+    constexpr TokenTable()
+    {
+        for (int c = 'a'; c <= 'z'; ++c)
+            chars[c] = true;
+        for (int c = 'A'; c <= 'Z'; ++c)
+            chars[c] = true;
+        for (int c = '0'; c <= '9'; ++c)
+            chars[c] = true;
+        for (char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'})
+            chars[static_cast<unsigned char>(c)] = true;
+    }
+};
+constexpr TokenTable tokenTable;
+
 bool isTokenChar(char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
+    return tokenTable.chars[static_cast<unsigned char>(c)];
 }
 
 bool isToken(QByteArrayView s)
@@ -50,25 +59,115 @@ QByteArrayView trimmed(QByteArrayView v)
     return v;
 }
 
+char asciiLower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
+
+// \a lower is lower-case ASCII.
+bool equalsIgnoringCase(QByteArrayView bytes, QByteArrayView lower)
+{
+    if (bytes.size() != lower.size())
+        return false;
+    for (qsizetype i = 0; i < bytes.size(); ++i) {
+        if (asciiLower(bytes[i]) != lower[i])
+            return false;
+    }
+    return true;
+}
+
+// \a token is lower-case.
 bool containsToken(QByteArrayView list, QByteArrayView token)
 {
     // the comma-separated elements, compared in place (no list of copies per call)
     while (true) {
-        const qsizetype comma = list.indexOf(',');
-        const QByteArrayView part = comma < 0 ? list : list.first(comma);
-        if (trimmed(part).compare(token, Qt::CaseInsensitive) == 0)
+        // (memchr() must not see the null data of an absent header)
+        const auto *comma = list.isEmpty() ? nullptr
+                                           : static_cast<const char *>(std::memchr(list.data(), ',', size_t(list.size())));
+        const QByteArrayView part = comma ? QByteArrayView(list.data(), comma) : list;
+        if (equalsIgnoringCase(trimmed(part), token))
             return true;
-        if (comma < 0)
+        if (!comma)
             return false;
+        list = QByteArrayView(comma + 1, list.data() + list.size());
+    }
+}
+
+// The comma-separated elements of a header value, trimmed, as views into it (an empty value has
+// one empty element, as with QByteArray::split()).
+QVarLengthArray<QByteArrayView, 4> listElements(QByteArrayView list)
+{
+    QVarLengthArray<QByteArrayView, 4> elements;
+    while (true) {
+        const qsizetype comma = list.indexOf(',');
+        elements.append(trimmed(comma < 0 ? list : list.first(comma)));
+        if (comma < 0)
+            return elements;
         list = list.sliced(comma + 1);
     }
 }
 
 // Header names are stored lower-cased: compare without strlen() or a temporary.
-bool nameIs(const QByteArray &name, QByteArrayView lowerName)
+template <size_t N>
+bool nameIs(const QByteArray &name, const char (&lowerName)[N])
 {
-    return name.size() == lowerName.size()
-        && std::memcmp(name.constData(), lowerName.data(), size_t(lowerName.size())) == 0;
+    return size_t(name.size()) == N - 1 && std::memcmp(name.constData(), lowerName, N - 1) == 0;
+}
+
+// A header name (a token, so ASCII) lower-cased. The names most requests carry come from a
+// table of static strings (no allocation per header); any other is lower-cased into a copy.
+QByteArray lowerCased(QByteArrayView name)
+{
+    static const QByteArray common[] = {
+        QByteArrayLiteral("host"), QByteArrayLiteral("connection"), QByteArrayLiteral("upgrade"),
+        QByteArrayLiteral("origin"), QByteArrayLiteral("user-agent"), QByteArrayLiteral("accept"),
+        QByteArrayLiteral("accept-encoding"), QByteArrayLiteral("accept-language"),
+        QByteArrayLiteral("cache-control"), QByteArrayLiteral("pragma"), QByteArrayLiteral("cookie"),
+        QByteArrayLiteral("referer"), QByteArrayLiteral("authorization"),
+        QByteArrayLiteral("content-type"), QByteArrayLiteral("content-length"),
+        QByteArrayLiteral("transfer-encoding"), QByteArrayLiteral("expect"),
+        QByteArrayLiteral("sec-websocket-key"), QByteArrayLiteral("sec-websocket-version"),
+        QByteArrayLiteral("sec-websocket-extensions"), QByteArrayLiteral("sec-websocket-protocol"),
+        QByteArrayLiteral("sec-fetch-dest"), QByteArrayLiteral("sec-fetch-mode"),
+        QByteArrayLiteral("sec-fetch-site"), QByteArrayLiteral("x-forwarded-for"),
+        QByteArrayLiteral("x-forwarded-proto"),
+    };
+    for (const QByteArray &known : common) {
+        if (known.size() == name.size() && equalsIgnoringCase(name, known))
+            return known;
+    }
+    QByteArray lower(name.size(), Qt::Uninitialized);
+    char *out = lower.data();
+    for (char c : name)
+        *out++ = asciiLower(c);
+    return lower;
+}
+
+bool sameBytes(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && (a.isEmpty() || std::memcmp(a.data(), b.data(), size_t(a.size())) == 0);
+}
+
+// The first \a c in \a bytes from \a from, or -1 (memchr, without the general search of
+// QByteArrayView::indexOf()).
+qsizetype indexOf(QByteArrayView bytes, char c, qsizetype from = 0)
+{
+    if (from >= bytes.size())
+        return -1;
+    const auto *at = static_cast<const char *>(std::memchr(bytes.data() + from, c, size_t(bytes.size() - from)));
+    return at ? at - bytes.data() : -1;
+}
+
+// The method (case-sensitive): the usual ones as static strings, no allocation.
+QByteArray methodName(QByteArrayView method)
+{
+    static const QByteArray common[] = {QByteArrayLiteral("GET"), QByteArrayLiteral("POST"),
+                                        QByteArrayLiteral("OPTIONS"), QByteArrayLiteral("HEAD")};
+    for (const QByteArray &known : common) {
+        if (sameBytes(method, known))
+            return known;
+    }
+    return method.toByteArray();
 }
 
 // Longest run of empty lines we skip before a request line (RFC 9112 2.2 allows some, clients
@@ -80,7 +179,7 @@ constexpr int MaxLeadingEmptyLines = 4;
 QByteArray HttpRequest::header(QByteArrayView lowerName) const
 {
     for (const auto &h : headers) {
-        if (h.first == lowerName)
+        if (sameBytes(h.first, lowerName))
             return h.second;
     }
     return {};
@@ -89,7 +188,7 @@ QByteArray HttpRequest::header(QByteArrayView lowerName) const
 bool HttpRequest::hasHeader(QByteArrayView lowerName) const
 {
     for (const auto &h : headers) {
-        if (h.first == lowerName)
+        if (sameBytes(h.first, lowerName))
             return true;
     }
     return false;
@@ -107,6 +206,35 @@ bool HttpRequest::isWebSocketUpgrade() const
 {
     return containsToken(header("upgrade"), "websocket")
         && containsToken(header("connection"), "upgrade");
+}
+
+QByteArray decodeQueryComponent(QByteArrayView component)
+{
+    const auto hex = [](char c) {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    QByteArray out(component.size(), Qt::Uninitialized);
+    char *o = out.data();
+    for (qsizetype i = 0; i < component.size(); ++i) {
+        const char c = component[i];
+        if (c == '+') {
+            *o++ = ' ';
+        } else if (c == '%' && i + 2 < component.size() && hex(component[i + 1]) >= 0
+                   && hex(component[i + 2]) >= 0) {
+            *o++ = char(hex(component[i + 1]) * 16 + hex(component[i + 2]));
+            i += 2;
+        } else {
+            *o++ = c;
+        }
+    }
+    out.truncate(o - out.constData());
+    return out;
 }
 
 HttpRequestParser::HttpRequestParser(qint64 maxBodySize)
@@ -215,17 +343,28 @@ HttpRequestParser::State HttpRequestParser::parseHead()
     }
 
     // Everything before the end of head must be free of bare CR / LF; checking the available
-    // bytes early refuses garbage without waiting for the limit.
-    const qsizetype resume = qMax(start, m_scanPos - 3);
-    const qsizetype end = m_buffer.indexOf("\r\n\r\n", resume);
-    const qsizetype scanEnd = end < 0 ? bufSize : end + 2;
-    for (qsizetype i = qMax(start, m_scanPos - 1); i < scanEnd; ++i) {
-        const char c = buf[i];
-        if (c == '\n' && (i == start || buf[i - 1] != '\r'))
-            return fail(400, "bare LF in request head");
-        if (c == '\r' && i + 1 < bufSize && buf[i + 1] != '\n')
+    // bytes early refuses garbage without waiting for the limit. One pass, line by line, with
+    // memchr() doing the scanning: in a line only its last byte may be a CR (the one before its
+    // LF, or the last byte received so far, whose LF may still come), and its LF must follow a
+    // CR. The head ends at the first empty line ("\r\n\r\n"); bytes after it are not looked at.
+    qsizetype end = -1;
+    for (qsizetype pos = qMax(start, m_scanPos - 1); pos < bufSize;) {
+        const auto *lf = static_cast<const char *>(std::memchr(buf + pos, '\n', size_t(bufSize - pos)));
+        const qsizetype lineEnd = lf ? lf - buf : bufSize;
+        if (const auto *cr = static_cast<const char *>(std::memchr(buf + pos, '\r', size_t(lineEnd - pos)));
+            cr && cr - buf + 1 < lineEnd)
             return fail(400, "bare CR in request head");
+        if (!lf)
+            break;
+        if (lineEnd == start || buf[lineEnd - 1] != '\r')
+            return fail(400, "bare LF in request head");
+        if (lineEnd - 3 >= start && buf[lineEnd - 2] == '\n' && buf[lineEnd - 3] == '\r') {
+            end = lineEnd - 3;
+            break;
+        }
+        pos = lineEnd + 1;
     }
+    const qsizetype scanEnd = end < 0 ? bufSize : end + 2;
     // Keep the last bytes unverified: a CR at the end may still be followed by its LF.
     m_scanPos = qMax(start, scanEnd - 1);
     // Refuse garbage (e.g. a TLS ClientHello) as soon as the method cannot be a token.
@@ -235,8 +374,9 @@ HttpRequestParser::State HttpRequestParser::parseHead()
         if (i - start > MaxHttpRequestLineLength)
             break;
     }
-    const qsizetype firstLineEnd = m_buffer.indexOf("\r\n", start);
-    if ((firstLineEnd < 0 ? m_buffer.size() - start : firstLineEnd - start) > MaxHttpRequestLineLength)
+    // (every LF seen follows a CR now: the first one ends the request line)
+    const auto *firstLf = static_cast<const char *>(std::memchr(buf + start, '\n', size_t(bufSize - start)));
+    if ((firstLf ? firstLf - buf - 1 - start : bufSize - start) > MaxHttpRequestLineLength)
         return fail(414, "request line too long");
     if (end < 0) {
         if (m_buffer.size() - start > MaxHttpHeadSize)
@@ -249,26 +389,23 @@ HttpRequestParser::State HttpRequestParser::parseHead()
     const QByteArrayView head = QByteArrayView(m_buffer).sliced(start, end - start);
     // (on the stack for any usual head; every LF in it follows a CR, checked above)
     QVarLengthArray<QByteArrayView, 32> lines;
-    {
-        qsizetype pos = 0;
-        while (true) {
-            const qsizetype nl = head.indexOf('\n', pos);
-            if (nl < 0) {
-                lines.append(head.sliced(pos));
-                break;
-            }
-            lines.append(head.sliced(pos, nl - 1 - pos));
-            pos = nl + 1;
+    for (const char *pos = head.data(), *headEnd = head.data() + head.size();;) {
+        const auto *lf = static_cast<const char *>(std::memchr(pos, '\n', size_t(headEnd - pos)));
+        if (!lf) {
+            lines.append(QByteArrayView(pos, headEnd));
+            break;
         }
+        lines.append(QByteArrayView(pos, lf - 1));
+        pos = lf + 1;
     }
     if (lines.size() - 1 > MaxHttpHeaderLines)
         return fail(431, "too many header lines");
 
     // request-line = method SP request-target SP HTTP-version
     const QByteArrayView requestLine = lines.first();
-    const qsizetype sp1 = requestLine.indexOf(' ');
-    const qsizetype sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
-    if (sp1 < 0 || sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0)
+    const qsizetype sp1 = indexOf(requestLine, ' ');
+    const qsizetype sp2 = sp1 < 0 ? -1 : indexOf(requestLine, ' ', sp1 + 1);
+    if (sp1 < 0 || sp2 < 0 || indexOf(requestLine, ' ', sp2 + 1) >= 0)
         return fail(400, "malformed request line");
     const QByteArrayView method = requestLine.first(sp1);
     const QByteArrayView target = requestLine.sliced(sp1 + 1, sp2 - sp1 - 1);
@@ -288,19 +425,20 @@ HttpRequestParser::State HttpRequestParser::parseHead()
         return fail(505, "HTTP version not supported");
 
     HttpRequest request;
-    request.method = method.toByteArray();
+    request.method = methodName(method);
     request.target = target.toByteArray();
-    const qsizetype q = target.indexOf('?');
+    const qsizetype q = indexOf(target, '?');
     request.path = (q < 0 ? target : target.first(q)).toByteArray();
     if (q >= 0)
         request.query = target.sliced(q + 1).toByteArray();
     request.versionMinor = version[7] - '0';
 
+    request.headers.reserve(lines.size() - 1);
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArrayView line = lines.at(i);
         if (!line.isEmpty() && (line.front() == ' ' || line.front() == '\t'))
             return fail(400, "obsolete line folding");
-        const qsizetype colon = line.indexOf(':');
+        const qsizetype colon = indexOf(line, ':');
         if (colon < 0)
             return fail(400, "header line without colon");
         const QByteArrayView name = line.first(colon);
@@ -311,7 +449,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
             if (!isFieldValueChar(static_cast<unsigned char>(c)))
                 return fail(400, "invalid character in header value");
         }
-        request.headers.append({name.toByteArray().toLower(), value.toByteArray()});
+        request.headers.emplaceBack(lowerCased(name), value.toByteArray());
     }
 
     // Host: exactly one for HTTP/1.1 (RFC 9112 3.2).
@@ -324,8 +462,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
             ++hosts;
         } else if (nameIs(h.first, "content-length")) {
             // A list ("5, 5") or repeated headers are accepted only if all values agree.
-            for (QByteArrayView part : h.second.split(',')) {
-                part = trimmed(part);
+            for (const QByteArrayView part : listElements(h.second)) {
                 if (part.isEmpty() || part.size() > 15)
                     return fail(part.isEmpty() ? 400 : 413, "invalid Content-Length");
                 qint64 v = 0;
@@ -341,8 +478,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
             }
         } else if (nameIs(h.first, "transfer-encoding")) {
             // The codings of every Transfer-Encoding line, in order (RFC 9112 6.1).
-            for (QByteArrayView part : h.second.split(',')) {
-                part = trimmed(part);
+            for (const QByteArrayView part : listElements(h.second)) {
                 if (part.isEmpty())
                     continue;
                 if (haveTransferEncoding && m_chunked)

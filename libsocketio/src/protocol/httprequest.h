@@ -31,6 +31,14 @@ struct HttpRequest
 };
 
 /*!
+  Decodes a name or a value of a query string as WHATWG URLSearchParams does
+  (application/x-www-form-urlencoded), which is how engine.io reads its query: '+' is a space,
+  "%XX" (two hex digits, either case) the byte XX, and a '%' not followed by two hex digits stays
+  as it is. The result is bytes, to be read as UTF-8.
+*/
+QByteArray decodeQueryComponent(QByteArrayView component);
+
+/*!
   Incremental parser for one request at a time on a keep-alive connection.
   Call feed() with newly received bytes; it consumes what it can (pipelined bytes after a complete
   request stay in the internal buffer for the next request after takeRequest()).
