@@ -102,6 +102,7 @@ private Q_SLOTS:
     void corsPreflight();
     void corsSingleOriginIsAlwaysSent();
     void cookieIsSetOnHandshake();
+    void generatedIdIsEscapedInOpenPacketAndCookie();
     void allowRequestSeesTheRequest();
     void dualStackListens_data();
     void dualStackListens();
@@ -1116,6 +1117,36 @@ void tst_EngineServer::cookieIsSetOnHandshake()
     QCOMPARE(r.header("set-cookie"), "io=" + sid.toLatin1() + "; Path=/; HttpOnly; SameSite=Lax");
     // Only the handshake response sets it.
     QVERIFY(!a.request("POST", target(sid), "4x").hasHeader("set-cookie"));
+}
+
+void tst_EngineServer::generatedIdIsEscapedInOpenPacketAndCookie()
+{
+    // A custom generateId may return any text: the open packet carries it as JSON.stringify
+    // writes it, the cookie as the cookie package serializes it (encodeURIComponent), and the
+    // client's percent-encoded sid finds the session.
+    const QString id = u"\u00e9\"q\\1 \u20ac"_qs;
+    EngineOptions o;
+    o.cookie.enabled = true;
+    o.generateId = [id](const EngineRequest &) { return id; };
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    RawHttpResponse r = a.request("GET", "/engine.io/?EIO=4&transport=polling");
+    QCOMPARE(r.status, 200);
+    QVERIFY2(r.body.startsWith("0{\"sid\":\"\xc3\xa9\\\"q\\\\1 \xe2\x82\xac\","), r.body.constData());
+    QJsonParseError error{};
+    const QJsonObject open = QJsonDocument::fromJson(r.body.mid(1), &error).object();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(open.value(u"sid"_qs).toString(), id);
+    QCOMPARE(r.header("set-cookie"), QByteArray("io=%C3%A9%22q%5C1%20%E2%82%AC; Path=/; HttpOnly; SameSite=Lax"));
+    const QByteArray sidParam = QUrl::toPercentEncoding(id);
+    r = a.request("POST", "/engine.io/?EIO=4&transport=polling&sid=" + sidParam, "4x");
+    QCOMPARE(r.status, 200);
+    EngineSession *session = m_server->session(id);
+    QVERIFY(session);
+    session->sendText("y");
+    r = a.request("GET", "/engine.io/?EIO=4&transport=polling&sid=" + sidParam);
+    QCOMPARE(r.body, QByteArray("4y"));
 }
 
 void tst_EngineServer::allowRequestSeesTheRequest()

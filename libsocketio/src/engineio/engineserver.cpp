@@ -12,6 +12,7 @@
 #include <QNetworkProxy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QUrl>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -895,7 +896,9 @@ void EngineServerPrivate::handshakePolling(HttpConnection *connection, const Htt
     appendToOrder(session);
     const CookieOptions &c = options.cookie;
     if (c.enabled) {
-        QByteArray cookie = c.name.toUtf8() + '=' + id.toLatin1();
+        // the value as the cookie package serializes it (encodeURIComponent): a custom generateId
+        // may return any text
+        QByteArray cookie = c.name.toUtf8() + '=' + QUrl::toPercentEncoding(id, "!'()*");
         if (c.maxAge >= 0)
             cookie += "; Max-Age=" + QByteArray::number(c.maxAge);
         if (!c.domain.isEmpty())

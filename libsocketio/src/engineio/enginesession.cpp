@@ -4,6 +4,7 @@
 #include "enginelogging_p.h"
 #include "engineserver_p.h"
 #include "enginetransport_p.h"
+#include "protocol/json.h"
 
 #include <QMetaMethod>
 #include <QTimerEvent>
@@ -107,7 +108,9 @@ QByteArray OpenPacketTemplate::json(const EngineOptions &o, bool offerWebSocket,
     const QByteArray &tail = m_tail[offerWebSocket ? 1 : 0];
     QByteArray out;
     out.reserve(8 + sid.size() + 2 + tail.size());
-    out += "{\"sid\":\"" + sid.toLatin1() + "\"";
+    out += "{\"sid\":";
+    // a custom generateId may return any text: quoted and escaped as JSON.stringify does
+    Protocol::Json::writeStringTo(&out, sid);
     out += tail;
     return out;
 }
