@@ -90,20 +90,24 @@ private:
         QByteArray frame;
         frame.reserve(n + size);
         frame.append(header, n).append(payload);
-        m_socket->write(frame);
+        if (m_socket->write(frame) < 0)
+            fail();
     }
 
     void onReadyRead()
     {
-        // exactly what arrived (readAll() would keep a 32 KB capacity per connection)
-        const qint64 available = m_socket->bytesAvailable();
-        if (available <= 0)
+        // Exactly what arrived, in small reads (readAll() would keep a 32 KB capacity per
+        // connection). (Opening the socket QIODevice::Unbuffered made no difference: Qt 6.4 still
+        // buffers a TCP socket's reads and writes.)
+        char chunk[4096];
+        qint64 got = 0;
+        while ((got = m_socket->read(chunk, sizeof chunk)) > 0)
+            m_buffer.append(chunk, got);
+        if (got < 0 || m_socket->state() != QAbstractSocket::ConnectedState) {
+            fail();
             return;
-        const qsizetype old = m_buffer.size();
-        m_buffer.resize(old + available);
-        const qint64 got = m_socket->read(m_buffer.data() + old, available);
-        m_buffer.resize(old + qMax<qint64>(got, 0));
-        if (!m_open && !readHandshake())
+        }
+        if (!m_announced && !readHandshake())
             return;
         while (m_open && readFrame()) { }
     }
@@ -136,6 +140,7 @@ private:
                                    "Connection: Upgrade\r\nSec-WebSocket-Accept: ")
                         + accept + "\r\n\r\n");
         m_open = true;
+        m_announced = true;
         opened(this);
         return true;
     }
@@ -194,6 +199,7 @@ private:
             return true;
         }
         case 0x8:
+            m_open = false;   // nothing after a close frame is read
             writeFrame(0x8, payload.first(qMin<qsizetype>(payload.size(), 2)));
             m_socket->disconnectFromHost();
             return false;
@@ -219,41 +225,22 @@ private:
         if (m_finished)
             return;
         m_finished = true;
-        if (m_open)
+        if (m_announced)
             closed(this);
         deleteLater();
     }
 
     QTcpSocket *m_socket;
     QByteArray m_buffer;
-    bool m_open = false;
+    bool m_open = false;        // the handshake is done and frames are read
+    bool m_announced = false;   // opened() was called: closed() follows
     bool m_finished = false;
-};
-
-// --raw-websocket opens the accepted sockets unbuffered: writes go to the kernel at once, and no
-// per-socket 32 KB write chunk stays allocated (QAbstractSocket keeps one after a buffered write).
-class TcpServer final : public QTcpServer
-{
-public:
-    bool unbuffered = false;
-
-protected:
-    void incomingConnection(qintptr descriptor) override
-    {
-        auto *socket = new QTcpSocket(this);
-        const QIODevice::OpenMode mode = unbuffered ? QIODevice::ReadWrite | QIODevice::Unbuffered
-                                                    : QIODevice::ReadWrite;
-        if (socket->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState, mode))
-            addPendingConnection(socket);
-        else
-            delete socket;
-    }
 };
 
 class FloorServer : public QObject
 {
 public:
-    explicit FloorServer(bool rawWebSocket) : m_raw(rawWebSocket) { m_tcp.unbuffered = rawWebSocket; }
+    explicit FloorServer(bool rawWebSocket) : m_raw(rawWebSocket) { }
 
     bool listen(quint16 port)
     {
@@ -388,7 +375,7 @@ private:
     }
 
     const bool m_raw;
-    TcpServer m_tcp;
+    QTcpServer m_tcp;
     QWebSocketServer m_ws{u"floor"_s, QWebSocketServer::NonSecureMode};
     QHash<Link *, Peer> m_peers;
     QHash<QString, QList<Link *>> m_rooms;

@@ -7,6 +7,7 @@
 // scripts/bench.sh, never asserted.
 #include "benchprocesses.h"
 
+#include <QDir>
 #include <QJsonValue>
 #include <QTest>
 
@@ -59,6 +60,8 @@ private Q_SLOTS:
         QFETCH(QString, cpuMetric);
         BenchServer s;
         QVERIFY2(s.start(server), qPrintable(s.error()));
+        const int fdsBefore = openFiles(s.pid());
+        QVERIFY(fdsBefore > 0);
         const LoadRun run = runLoad({scenario, QStringLiteral("--quick"), QStringLiteral("--port"),
                                      QString::number(s.port()), QStringLiteral("--server-pid"),
                                      QString::number(s.pid()), QStringLiteral("--label"), server});
@@ -79,6 +82,15 @@ private Q_SLOTS:
         if (scenario == QLatin1String("connect"))
             QVERIFY(lines.first().value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("rss_kb_per_conn")));
         QVERIFY2(s.isRunning(), "the server died during the scenario");
+        // every connection of the scenario ended (bench-load resets them): the server noticed and
+        // let go of each one (a server that misses a peer's end keeps its descriptor)
+        QTRY_VERIFY2_WITH_TIMEOUT(openFiles(s.pid()) <= fdsBefore, qPrintable(u"%1 descriptors open, %2 before"_qs.arg(openFiles(s.pid())).arg(fdsBefore)), 15000);
+    }
+
+private:
+    static int openFiles(qint64 pid)
+    {
+        return int(QDir(u"/proc/%1/fd"_qs.arg(pid)).entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System).size());
     }
 };
 
