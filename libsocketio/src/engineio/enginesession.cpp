@@ -95,7 +95,9 @@ QByteArray OpenPacketTemplate::json(const EngineOptions &o, bool offerWebSocket,
     const qint64 pingInterval = o.pingInterval.count();
     const qint64 pingTimeout = o.pingTimeout.count();
     const qint64 maxPayload = o.maxHttpBufferSize;
-    if (pingInterval != m_pingInterval || pingTimeout != m_pingTimeout || maxPayload != m_maxPayload) {
+    if (!m_built || pingInterval != m_pingInterval || pingTimeout != m_pingTimeout
+        || maxPayload != m_maxPayload) {
+        m_built = true;
         m_pingInterval = pingInterval;
         m_pingTimeout = pingTimeout;
         m_maxPayload = maxPayload;

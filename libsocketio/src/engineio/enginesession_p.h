@@ -68,6 +68,7 @@ public:
 
 private:
     QByteArray m_tail[2];   // [offerWebSocket]: ","upgrades":[...],...}"
+    bool m_built = false;
     qint64 m_pingInterval = -1;
     qint64 m_pingTimeout = -1;
     qint64 m_maxPayload = -1;
