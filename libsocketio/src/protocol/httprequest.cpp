@@ -1,4 +1,5 @@
 #include "httprequest.h"
+#include "ascii_p.h"
 
 #include <QVarLengthArray>
 
@@ -210,15 +211,7 @@ bool HttpRequest::isWebSocketUpgrade() const
 
 QByteArray decodeQueryComponent(QByteArrayView component)
 {
-    const auto hex = [](char c) {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
+    const auto hex = [](char c) { return Ascii::hexDigitValue(uchar(c)); };
     QByteArray out(component.size(), Qt::Uninitialized);
     char *o = out.data();
     for (qsizetype i = 0; i < component.size(); ++i) {

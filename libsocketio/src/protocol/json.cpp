@@ -1,5 +1,6 @@
 #include "json.h"
 #include "cborelement_p.h"
+#include "ascii_p.h"
 #include "utf8_p.h"
 
 #include "limits.h"
@@ -50,17 +51,6 @@ constexpr qint64 MaxSafeInteger = qint64(1) << 53;
 // Above this many members an object gets a hash index for duplicate detection; below, a linear
 // scan over the few keys is cheaper than hashing.
 constexpr qsizetype LinearKeyScanLimit = 32;
-
-inline int hexValue(uchar c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 inline bool isJsonSpace(uchar c)
 {
@@ -516,7 +506,7 @@ private:
             return -1;
         int value = 0;
         for (int i = 0; i < 4; ++i) {
-            const int h = hexValue(m_pos[i]);
+            const int h = Ascii::hexDigitValue(m_pos[i]);
             if (h < 0)
                 return -1;
             value = value * 16 + h;
