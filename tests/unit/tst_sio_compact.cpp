@@ -3,6 +3,7 @@
 // CONNECT reply written without a QCborMap (and its Engine.IO message), socket ids written straight
 // from their random bytes.
 #include "adapter/inmemoryadapter_p.h"
+#include "protocol/bytes_p.h"
 #include "protocol/socketiopacket.h"
 
 #include <QCborMap>

@@ -4,6 +4,7 @@
 #include "enginelogging_p.h"
 #include "enginesession_p.h"
 #include "enginetransport_p.h"
+#include "protocol/bytes_p.h"
 
 #include <QTimerEvent>
 #include <QJsonDocument>
@@ -77,27 +78,14 @@ bool hasInvalidHeaderChars(const QByteArray &value)
     return false;
 }
 
-// The first \a c in \a bytes, or null.
-const char *find(QByteArrayView bytes, char c)
-{
-    return bytes.isEmpty() ? nullptr : static_cast<const char *>(std::memchr(bytes.data(), c, size_t(bytes.size())));
-}
-
-template <size_t N>
-bool equals(QByteArrayView bytes, const char (&literal)[N])
-{
-    return size_t(bytes.size()) == N - 1 && std::memcmp(bytes.data(), literal, N - 1) == 0;
-}
-
 // The query of a request target as engine.io's new URL(req.url, base) reads it: after the first
 // '?', up to a fragment ('#', which also ends the URL's path: a '#' before any '?' leaves no query).
 QByteArrayView urlQuery(const QByteArray &target)
 {
-    const char *hash = find(target, '#');
-    const QByteArrayView beforeFragment(target.constData(), hash ? hash : target.constData() + target.size());
-    const char *question = find(beforeFragment, '?');
-    return question ? QByteArrayView(question + 1, beforeFragment.data() + beforeFragment.size())
-                    : QByteArrayView();
+    const qsizetype hash = Protocol::Bytes::indexOf(target, '#');
+    const QByteArrayView beforeFragment = hash < 0 ? QByteArrayView(target) : QByteArrayView(target).first(hash);
+    const qsizetype question = Protocol::Bytes::indexOf(beforeFragment, '?');
+    return question < 0 ? QByteArrayView() : beforeFragment.sliced(question + 1);
 }
 
 } // namespace
@@ -123,23 +111,23 @@ EngineQuery::EngineQuery(const HttpRequest &request)
     };
     QByteArray decodedName;
     while (!rest.isEmpty()) {
-        const char *amp = find(rest, '&');
-        const QByteArrayView pair(rest.data(), amp ? amp : rest.data() + rest.size());
-        rest = amp ? QByteArrayView(amp + 1, rest.data() + rest.size()) : QByteArrayView();
+        const qsizetype amp = Protocol::Bytes::indexOf(rest, '&');
+        const QByteArrayView pair = amp < 0 ? rest : rest.first(amp);
+        rest = amp < 0 ? QByteArrayView() : rest.sliced(amp + 1);
         if (pair.isEmpty())
             continue;
-        const char *eq = find(pair, '=');
-        const QByteArrayView rawName(pair.data(), eq ? eq : pair.data() + pair.size());
-        const QByteArrayView rawValue = eq ? QByteArrayView(eq + 1, pair.data() + pair.size()) : QByteArrayView();
+        const qsizetype eq = Protocol::Bytes::indexOf(pair, '=');
+        const QByteArrayView rawName = eq < 0 ? pair : pair.first(eq);
+        const QByteArrayView rawValue = eq < 0 ? QByteArrayView() : pair.sliced(eq + 1);
         const QByteArrayView name = decoded(rawName, decodedName);
-        if (equals(name, "transport")) {
+        if (Protocol::Bytes::equals(name, "transport")) {
             transport = decoded(rawValue, m_decodedTransport);
-        } else if (equals(name, "EIO")) {
+        } else if (Protocol::Bytes::equals(name, "EIO")) {
             eio = decoded(rawValue, m_decodedEio);
-        } else if (equals(name, "sid")) {
+        } else if (Protocol::Bytes::equals(name, "sid")) {
             QByteArray storage;
             sid = QString::fromUtf8(decoded(rawValue, storage));
-        } else if (equals(name, "b64")) {
+        } else if (Protocol::Bytes::equals(name, "b64")) {
             b64 = !rawValue.isEmpty();   // (a value that decodes to nothing is empty already)
         }
     }
@@ -558,15 +546,15 @@ EngineServerPrivate::Verdict EngineServerPrivate::verify(const HttpRequest &requ
         return v;
     };
     const QByteArrayView transport = query.transport;
-    const bool polling = equals(transport, "polling");
-    const bool websocket = equals(transport, "websocket");
+    const bool polling = Protocol::Bytes::equals(transport, "polling");
+    const bool websocket = Protocol::Bytes::equals(transport, "websocket");
     const bool transportOk = (polling && options.pollingEnabled) || (websocket && options.websocketEnabled);
     if (!transportOk)
         return refuse(EngineError::UnknownTransport,
                       QStringLiteral("unknown transport \"%1\"").arg(QString::fromUtf8(transport)));
     if (hasInvalidHeaderChars(request.header("origin")))
         return refuse(EngineError::BadRequest, QStringLiteral("INVALID_ORIGIN"));
-    const bool eio4 = equals(query.eio, "4");
+    const bool eio4 = Protocol::Bytes::equals(query.eio, "4");
     if (!query.sid.isEmpty()) {
         EngineSession *session = sessions.value(query.sid);
         if (!session)
@@ -697,13 +685,15 @@ QString EngineServerPrivate::generateId()
 {
     // base64id: 12 random bytes + the low 3 bytes of a counter, base64url: 20 characters.
     while (true) {
-        QByteArray raw(15, Qt::Uninitialized);
-        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(raw.data()), 3);
+        uchar raw[15];
+        quint32 random[3];
+        QRandomGenerator::system()->fillRange(random);
+        std::memcpy(raw, random, sizeof random);
         const quint32 n = idCounter++;
-        raw[12] = char((n >> 16) & 0xFF);
-        raw[13] = char((n >> 8) & 0xFF);
-        raw[14] = char(n & 0xFF);
-        const QString id = QString::fromLatin1(raw.toBase64(QByteArray::Base64UrlEncoding));
+        raw[12] = uchar((n >> 16) & 0xFF);
+        raw[13] = uchar((n >> 8) & 0xFF);
+        raw[14] = uchar(n & 0xFF);
+        const QString id = Protocol::encodeBase64Id(raw);
         if (!sessions.contains(id))
             return id;
     }

@@ -1,5 +1,5 @@
 #include "httprequest.h"
-#include "ascii_p.h"
+#include "bytes_p.h"
 
 #include <QVarLengthArray>
 
@@ -77,30 +77,13 @@ bool equalsIgnoringCase(QByteArrayView bytes, QByteArrayView lower)
     return true;
 }
 
-// \a token is lower-case.
-bool containsToken(QByteArrayView list, QByteArrayView token)
-{
-    // the comma-separated elements, compared in place (no list of copies per call)
-    while (true) {
-        // (memchr() must not see the null data of an absent header)
-        const auto *comma = list.isEmpty() ? nullptr
-                                           : static_cast<const char *>(std::memchr(list.data(), ',', size_t(list.size())));
-        const QByteArrayView part = comma ? QByteArrayView(list.data(), comma) : list;
-        if (equalsIgnoringCase(trimmed(part), token))
-            return true;
-        if (!comma)
-            return false;
-        list = QByteArrayView(comma + 1, list.data() + list.size());
-    }
-}
-
 // The comma-separated elements of a header value, trimmed, as views into it (an empty value has
 // one empty element, as with QByteArray::split()).
 QVarLengthArray<QByteArrayView, 4> listElements(QByteArrayView list)
 {
     QVarLengthArray<QByteArrayView, 4> elements;
     while (true) {
-        const qsizetype comma = list.indexOf(',');
+        const qsizetype comma = Bytes::indexOf(list, ',');
         elements.append(trimmed(comma < 0 ? list : list.first(comma)));
         if (comma < 0)
             return elements;
@@ -108,11 +91,14 @@ QVarLengthArray<QByteArrayView, 4> listElements(QByteArrayView list)
     }
 }
 
-// Header names are stored lower-cased: compare without strlen() or a temporary.
-template <size_t N>
-bool nameIs(const QByteArray &name, const char (&lowerName)[N])
+// \a token is lower-case.
+bool containsToken(QByteArrayView list, QByteArrayView token)
 {
-    return size_t(name.size()) == N - 1 && std::memcmp(name.constData(), lowerName, N - 1) == 0;
+    for (const QByteArrayView element : listElements(list)) {
+        if (equalsIgnoringCase(element, token))
+            return true;
+    }
+    return false;
 }
 
 // A header name (a token, so ASCII) lower-cased. The names most requests carry come from a
@@ -144,28 +130,13 @@ QByteArray lowerCased(QByteArrayView name)
     return lower;
 }
 
-bool sameBytes(QByteArrayView a, QByteArrayView b)
-{
-    return a.size() == b.size() && (a.isEmpty() || std::memcmp(a.data(), b.data(), size_t(a.size())) == 0);
-}
-
-// The first \a c in \a bytes from \a from, or -1 (memchr, without the general search of
-// QByteArrayView::indexOf()).
-qsizetype indexOf(QByteArrayView bytes, char c, qsizetype from = 0)
-{
-    if (from >= bytes.size())
-        return -1;
-    const auto *at = static_cast<const char *>(std::memchr(bytes.data() + from, c, size_t(bytes.size() - from)));
-    return at ? at - bytes.data() : -1;
-}
-
 // The method (case-sensitive): the usual ones as static strings, no allocation.
 QByteArray methodName(QByteArrayView method)
 {
     static const QByteArray common[] = {QByteArrayLiteral("GET"), QByteArrayLiteral("POST"),
                                         QByteArrayLiteral("OPTIONS"), QByteArrayLiteral("HEAD")};
     for (const QByteArray &known : common) {
-        if (sameBytes(method, known))
+        if (Bytes::equals(method, known))
             return known;
     }
     return method.toByteArray();
@@ -180,7 +151,7 @@ constexpr int MaxLeadingEmptyLines = 4;
 QByteArray HttpRequest::header(QByteArrayView lowerName) const
 {
     for (const auto &h : headers) {
-        if (sameBytes(h.first, lowerName))
+        if (Bytes::equals(h.first, lowerName))
             return h.second;
     }
     return {};
@@ -189,7 +160,7 @@ QByteArray HttpRequest::header(QByteArrayView lowerName) const
 bool HttpRequest::hasHeader(QByteArrayView lowerName) const
 {
     for (const auto &h : headers) {
-        if (sameBytes(h.first, lowerName))
+        if (Bytes::equals(h.first, lowerName))
             return true;
     }
     return false;
@@ -211,7 +182,7 @@ bool HttpRequest::isWebSocketUpgrade() const
 
 QByteArray decodeQueryComponent(QByteArrayView component)
 {
-    const auto hex = [](char c) { return Ascii::hexDigitValue(uchar(c)); };
+    const auto hex = [](char c) { return Bytes::hexDigitValue(uchar(c)); };
     QByteArray out(component.size(), Qt::Uninitialized);
     char *o = out.data();
     for (qsizetype i = 0; i < component.size(); ++i) {
@@ -396,9 +367,9 @@ HttpRequestParser::State HttpRequestParser::parseHead()
 
     // request-line = method SP request-target SP HTTP-version
     const QByteArrayView requestLine = lines.first();
-    const qsizetype sp1 = indexOf(requestLine, ' ');
-    const qsizetype sp2 = sp1 < 0 ? -1 : indexOf(requestLine, ' ', sp1 + 1);
-    if (sp1 < 0 || sp2 < 0 || indexOf(requestLine, ' ', sp2 + 1) >= 0)
+    const qsizetype sp1 = Bytes::indexOf(requestLine, ' ');
+    const qsizetype sp2 = sp1 < 0 ? -1 : Bytes::indexOf(requestLine, ' ', sp1 + 1);
+    if (sp1 < 0 || sp2 < 0 || Bytes::indexOf(requestLine, ' ', sp2 + 1) >= 0)
         return fail(400, "malformed request line");
     const QByteArrayView method = requestLine.first(sp1);
     const QByteArrayView target = requestLine.sliced(sp1 + 1, sp2 - sp1 - 1);
@@ -420,7 +391,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
     HttpRequest request;
     request.method = methodName(method);
     request.target = target.toByteArray();
-    const qsizetype q = indexOf(target, '?');
+    const qsizetype q = Bytes::indexOf(target, '?');
     request.path = (q < 0 ? target : target.first(q)).toByteArray();
     if (q >= 0)
         request.query = target.sliced(q + 1).toByteArray();
@@ -431,7 +402,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
         const QByteArrayView line = lines.at(i);
         if (!line.isEmpty() && (line.front() == ' ' || line.front() == '\t'))
             return fail(400, "obsolete line folding");
-        const qsizetype colon = indexOf(line, ':');
+        const qsizetype colon = Bytes::indexOf(line, ':');
         if (colon < 0)
             return fail(400, "header line without colon");
         const QByteArrayView name = line.first(colon);
@@ -451,9 +422,9 @@ HttpRequestParser::State HttpRequestParser::parseHead()
     qint64 length = 0;
     bool haveTransferEncoding = false;
     for (const auto &h : std::as_const(request.headers)) {
-        if (nameIs(h.first, "host")) {
+        if (Bytes::equals(h.first, "host")) {
             ++hosts;
-        } else if (nameIs(h.first, "content-length")) {
+        } else if (Bytes::equals(h.first, "content-length")) {
             // A list ("5, 5") or repeated headers are accepted only if all values agree.
             for (const QByteArrayView part : listElements(h.second)) {
                 if (part.isEmpty() || part.size() > 15)
@@ -469,7 +440,7 @@ HttpRequestParser::State HttpRequestParser::parseHead()
                 haveLength = true;
                 length = v;
             }
-        } else if (nameIs(h.first, "transfer-encoding")) {
+        } else if (Bytes::equals(h.first, "transfer-encoding")) {
             // The codings of every Transfer-Encoding line, in order (RFC 9112 6.1).
             for (const QByteArrayView part : listElements(h.second)) {
                 if (part.isEmpty())

@@ -1,6 +1,6 @@
 #include "json.h"
 #include "cborelement_p.h"
-#include "ascii_p.h"
+#include "bytes_p.h"
 #include "utf8_p.h"
 
 #include "limits.h"
@@ -506,7 +506,7 @@ private:
             return -1;
         int value = 0;
         for (int i = 0; i < 4; ++i) {
-            const int h = Ascii::hexDigitValue(m_pos[i]);
+            const int h = Bytes::hexDigitValue(m_pos[i]);
             if (h < 0)
                 return -1;
             value = value * 16 + h;

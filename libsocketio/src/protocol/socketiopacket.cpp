@@ -350,21 +350,6 @@ QByteArray encodeConnectReplyMessage(const QString &nsp, const QString &sid, con
     return message.isEmpty() ? QByteArrayLiteral("4") : message;
 }
 
-QString encodeBase64Id(const uchar *bytes)
-{
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    QString id(20, Qt::Uninitialized);
-    QChar *out = id.data();
-    for (int i = 0; i < 15; i += 3) {
-        const quint32 group = quint32(bytes[i]) << 16 | quint32(bytes[i + 1]) << 8 | bytes[i + 2];
-        *out++ = QLatin1Char(alphabet[group >> 18]);
-        *out++ = QLatin1Char(alphabet[group >> 12 & 63]);
-        *out++ = QLatin1Char(alphabet[group >> 6 & 63]);
-        *out++ = QLatin1Char(alphabet[group & 63]);
-    }
-    return id;
-}
-
 bool isReservedEventName(const QString &name)
 {
     static constexpr QLatin1StringView reserved[] = {

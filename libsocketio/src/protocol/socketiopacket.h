@@ -67,9 +67,6 @@ EncodedPacket encodePacket(const Packet &packet);
     packet with data {"sid": sid} and, when \a pid is not empty, "pid": pid; written directly,
     without building the map. */
 QByteArray encodeConnectReply(const QString &nsp, const QString &sid, const QString &pid);
-/*! Socket ids (socket.io's base64id): the 20-character base64url text ('-' and '_', no padding)
-    of the 15 bytes at \a bytes, written straight into the string. */
-QString encodeBase64Id(const uchar *bytes);
 
 /*! The Engine.IO message of that reply: "4" followed by encodeConnectReply()'s text, written in
     one buffer (what EngineSessionPrivate::sendFramed() sends as it is); "4" alone when

@@ -2,6 +2,7 @@
 
 #include "logging_p.h"
 
+#include "protocol/bytes_p.h"
 #include "protocol/limits.h"
 
 #include <QCborMap>
