@@ -56,6 +56,7 @@ struct Options
     // connect
     int conns = 10000;
     int concurrency = 100;
+    double idle = 0;   // seconds the connections then stay open and idle (heartbeats only), measured
     // fanout / polling / binary
     int subs = 1000;
     int burst = 200;
@@ -1000,7 +1001,21 @@ int scenarioConnect()
         r.add("rss_kb_per_conn", double(rss1 - rss0) / opt.conns);
         r.add("rss_mb_total", double(rss1) / 1024.0);
     }
-    r.add("lost", opt.conns - h.connected);
+    if (opt.idle > 0) {
+        // The connections sit idle, answering the server's pings: what an idle server costs per
+        // connection (its heartbeats and, per event-loop pass, its dispatcher).
+        Interval idle;
+        idle.start();
+        loop.run([] { return false; }, deadlineIn(opt.idle));
+        idle.stop();
+        r.add("idle_s", idle.wall());
+        if (opt.serverPid > 0) {
+            r.add("idle_server_cpu_pct", idle.wall() > 0 ? 100.0 * idle.serverCpu() / idle.wall() : 0);
+            r.add("idle_server_cpu_us_per_conn_s",
+                  idle.wall() > 0 ? idle.serverCpu() * 1e6 / idle.wall() / opt.conns : 0);
+        }
+    }
+    r.add("lost", opt.conns - h.connected + h.closed);   // a connection closed while idle is lost too
     r.print();
     return 0;
 }
@@ -1777,7 +1792,7 @@ void usage()
                  "usage: bench-load <connect|fanout|echo|polling|binary|verify> --port N [options]\n"
                  "  --host IPv4 (127.0.0.1)  --server-pid PID (server CPU/RSS from /proc)  --label NAME\n"
                  "  --quick                  tiny sizes (smoke run)\n"
-                 "  connect: --conns 10000 --concurrency 100\n"
+                 "  connect: --conns 10000 --concurrency 100 --idle 0 (seconds held idle after, measured)\n"
                  "  fanout:  --subs 1000 --burst 200 --rates 20000,50000 --duration 5 --payload 100\n"
                  "  echo:    --clients 50 --duration 5 --echo-rate 5000 --payload 100\n"
                  "  polling: --poll-subs 200 --poll-msgs 200 --window 8\n"
@@ -1789,6 +1804,7 @@ void quick()
 {
     opt.conns = 300;
     opt.concurrency = 50;
+    opt.idle = 0.5;
     opt.subs = 50;
     opt.burst = 40;
     opt.rates = {2000, 5000};
@@ -1837,6 +1853,8 @@ int main(int argc, char **argv)
             opt.conns = std::stoi(value());
         else if (a == "--concurrency")
             opt.concurrency = std::stoi(value());
+        else if (a == "--idle")
+            opt.idle = std::stod(value());
         else if (a == "--subs")
             opt.subs = std::stoi(value());
         else if (a == "--burst")

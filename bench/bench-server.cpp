@@ -6,7 +6,10 @@
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
 // --workers N (N > 1): N event-loop threads sharing the port (SocketIo::ServerWorkers), the same
 // handlers in each; broadcasts reach the rooms' members on every worker.
+// --event-dispatcher epoll|qt: SocketIo::EpollEventDispatcher (the default on Linux; workers
+// inherit it) or Qt's UNIX dispatcher.
 #include <SocketIo/engineserver.h>
+#include <SocketIo/epolleventdispatcher.h>
 #include <SocketIo/server.h>
 #include <SocketIo/serverworkers.h>
 #include <SocketIo/socket.h>
@@ -80,11 +83,34 @@ void installHandlers(SocketIo::Server *io)
     });
 }
 
+// The --event-dispatcher value, read before QCoreApplication exists (a dispatcher must be installed
+// first); the parser checks it again below.
+QString dispatcherArgument(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg = argv[i];
+        if (arg.startsWith("--event-dispatcher="))
+            return QString::fromLocal8Bit(arg.mid(int(qstrlen("--event-dispatcher="))));
+        if (arg == "--event-dispatcher" && i + 1 < argc)
+            return QString::fromLocal8Bit(argv[i + 1]);
+    }
+#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
+    return u"epoll"_s;
+#else
+    return u"qt"_s;
+#endif
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
     raiseDescriptorLimit();
+    const QString dispatcherName = dispatcherArgument(argc, argv);
+#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
+    if (dispatcherName == "epoll"_L1)
+        QCoreApplication::setEventDispatcher(new SocketIo::EpollEventDispatcher);
+#endif
     // Qt's own UNIX event dispatcher rather than GLib's (Debian's default): with many sockets GLib's
     // linear notifier lists cost about half the CPU of a connection (docs/benchmarks.md, item 1).
     // An explicit QT_NO_GLIB wins: QT_NO_GLIB= (set, empty) keeps the GLib dispatcher.
@@ -115,7 +141,20 @@ int main(int argc, char *argv[])
     const QCommandLineOption workersOption(
             u"workers"_s, u"Event-loop worker threads sharing the port (default 1: one plain Server)."_s, u"n"_s, u"1"_s);
     parser.addOption(workersOption);
+    const QCommandLineOption dispatcherOption(
+            u"event-dispatcher"_s,
+            u"epoll: SocketIo::EpollEventDispatcher (default on Linux; workers inherit it); qt: Qt's UNIX dispatcher."_s,
+            u"name"_s);
+    parser.addOption(dispatcherOption);
     parser.process(app);
+    if (dispatcherName != "qt"_L1
+#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
+        && dispatcherName != "epoll"_L1
+#endif
+    ) {
+        QTextStream(stderr) << "invalid --event-dispatcher " << dispatcherName << '\n';
+        return 2;
+    }
 
     bool portOk = false;
     const uint port = parser.value(portOption).toUInt(&portOk);

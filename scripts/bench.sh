@@ -9,11 +9,12 @@
 #                    [--markdown FILE] [--no-build] [-- extra bench-load options]
 #
 # Environment: BENCH_BUILD_DIR (default <repo>/build-bench), BENCH_JOBS (default 2),
-# BENCH_SERVERS (default "ours node"; "ours" is bench-server as deployed: Qt's own UNIX event
-# dispatcher (it sets QT_NO_GLIB=1), the library's backlog 511 and TCP_NODELAY; also "ours-glib":
-# the same binary on the GLib event dispatcher (QT_NO_GLIB set empty); "ours-noglib": QT_NO_GLIB=1
-# explicitly, now the same as "ours"; "ours-tuned"/"ours-tuned-noglib": with --backlog 511
-# --nodelay, which the library now does itself); "ours-2w": bench-server --workers 2 (two event-loop
+# BENCH_SERVERS (default "ours node"; "ours" is bench-server as deployed: SocketIo::EpollEventDispatcher,
+# the library's backlog 511 and TCP_NODELAY; also "ours-qtdispatcher": the same on Qt's own UNIX event
+# dispatcher (--event-dispatcher qt, with QT_NO_GLIB=1), which "ours" was until the epoll dispatcher;
+# "ours-glib": Qt's GLib event dispatcher (QT_NO_GLIB set empty); "ours-noglib": the same as
+# "ours-qtdispatcher"; "ours-tuned"/"ours-tuned-noglib": with --backlog 511 --nodelay, which the
+# library now does itself, on the epoll / on Qt's UNIX dispatcher); "ours-2w": bench-server --workers 2 (two event-loop
 # workers on one port, SocketIo::ServerWorkers); "qt-floor" / "ws-floor": plain QtWebSockets
 # (bench/floor-server.cpp) and plain Node ws (bench/node/floor-server.js) answering the WebSocket
 # scenarios (connect, echo, fanout) by string handling, no Engine.IO/Socket.IO layer: what the
@@ -84,11 +85,11 @@ start_server() {   # $1 = ours | node | ours-glib | ours-noglib | ...; sets SERV
     : > "$SERVER_OUT"
     case "$1" in
         ours) "$SERVER_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
-        ours-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
-        ours-glib) QT_NO_GLIB= "$SERVER_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
+        ours-qtdispatcher|ours-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 --event-dispatcher qt >"$SERVER_OUT" 2>&1 & ;;
+        ours-glib) QT_NO_GLIB= "$SERVER_BIN" --port 0 --event-dispatcher qt >"$SERVER_OUT" 2>&1 & ;;
         ours-2w) "$SERVER_BIN" --port 0 --workers 2 >"$SERVER_OUT" 2>&1 & ;;
         ours-tuned) "$SERVER_BIN" --port 0 --backlog 511 --nodelay >"$SERVER_OUT" 2>&1 & ;;
-        ours-tuned-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 --backlog 511 --nodelay >"$SERVER_OUT" 2>&1 & ;;
+        ours-tuned-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 --backlog 511 --nodelay --event-dispatcher qt >"$SERVER_OUT" 2>&1 & ;;
         node) node "$ROOT/bench/node/bench-server.js" --port 0 >"$SERVER_OUT" 2>&1 & ;;
         qt-floor) "$FLOOR_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
         qt-raw-floor) "$FLOOR_BIN" --raw-websocket --port 0 >"$SERVER_OUT" 2>&1 & ;;

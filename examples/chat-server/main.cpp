@@ -10,6 +10,8 @@
 // reach the clients of every chat server, C++ or Node.js, on that Redis. With --admin as well, the
 // Admin UI connected to any of them shows every server (--admin-server-id ID names this one;
 // default with --redis: host name#pid).
+// On Linux it runs on SocketIo::EpollEventDispatcher, the dispatcher for servers with many connections.
+#include <SocketIo/epolleventdispatcher.h>
 #include <SocketIo/instrumentation.h>
 #ifdef SOCKETIO_CHAT_REDIS
 #include <SocketIo/redisconnection.h>
@@ -31,6 +33,9 @@ using namespace Qt::StringLiterals;
 
 int main(int argc, char *argv[])
 {
+#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
+    QCoreApplication::setEventDispatcher(new SocketIo::EpollEventDispatcher);   // before the application
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"chat-server"_s);
 

@@ -79,6 +79,7 @@ public:
             out += m_ours->readAllStandardOutput();
         }
         const QJsonObject line = QJsonDocument::fromJson(out.left(out.indexOf('\n'))).object();
+        m_listening = line;
         m_port = line.value(QStringLiteral("port")).toInt();
         m_pid = m_ours->processId();
         if (!m_port)
@@ -88,6 +89,8 @@ public:
     }
 
     int port() const { return m_port; }
+    /*! Our servers: the line they printed once listening (port, dispatcher, workers). */
+    QJsonObject listening() const { return m_listening; }
     qint64 pid() const { return m_pid; }
     QString error() const { return m_error; }
     bool isRunning() const
@@ -101,6 +104,7 @@ private:
     int m_port = 0;
     qint64 m_pid = 0;
     QString m_error;
+    QJsonObject m_listening;
 };
 
 /*! What a bench-load run printed and how it ended. */

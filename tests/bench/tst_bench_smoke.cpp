@@ -79,8 +79,13 @@ private Q_SLOTS:
             QVERIFY(metrics.contains(QStringLiteral("load_cpu_pct")));
         }
         QCOMPARE(seen, cases);
-        if (scenario == QLatin1String("connect"))
-            QVERIFY(lines.first().value(QStringLiteral("metrics")).toObject().contains(QStringLiteral("rss_kb_per_conn")));
+        if (scenario == QLatin1String("connect")) {
+            const QJsonObject metrics = lines.first().value(QStringLiteral("metrics")).toObject();
+            QVERIFY(metrics.contains(QStringLiteral("rss_kb_per_conn")));
+            // --quick holds the connections idle for half a second and measures the server meanwhile
+            QVERIFY2(metrics.value(QStringLiteral("idle_s")).toDouble() >= 0.5, qPrintable(run.diagnostics()));
+            QVERIFY2(metrics.contains(QStringLiteral("idle_server_cpu_pct")), qPrintable(run.diagnostics()));
+        }
         QVERIFY2(s.isRunning(), "the server died during the scenario");
         // every connection of the scenario ended (bench-load resets them): the server noticed and
         // let go of each one (a server that misses a peer's end keeps its descriptor)

@@ -24,14 +24,26 @@ private Q_SLOTS:
     void serverGivesTheExpectedReplies_data()
     {
         QTest::addColumn<QString>("server");
-        QTest::newRow("ours") << QStringLiteral("ours");
-        QTest::newRow("node") << QStringLiteral("node");
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("dispatcher");   // ours: the event dispatcher it reports
+        QTest::newRow("ours") << QStringLiteral("ours") << QStringList() << QStringLiteral("SocketIo::EpollEventDispatcher");
+        QTest::newRow("ours on Qt's dispatcher")
+                << QStringLiteral("ours") << QStringList{QStringLiteral("--event-dispatcher"), QStringLiteral("qt")}
+                << QStringLiteral("QEventDispatcherUNIX");
+        QTest::newRow("ours, 2 workers")
+                << QStringLiteral("ours") << QStringList{QStringLiteral("--workers"), QStringLiteral("2")}
+                << QStringLiteral("SocketIo::EpollEventDispatcher");
+        QTest::newRow("node") << QStringLiteral("node") << QStringList() << QString();
     }
     void serverGivesTheExpectedReplies()
     {
         QFETCH(QString, server);
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, dispatcher);
         BenchServer s;
-        QVERIFY2(s.start(server), qPrintable(s.error()));
+        QVERIFY2(s.start(server, arguments), qPrintable(s.error()));
+        if (!dispatcher.isEmpty())
+            QCOMPARE(s.listening().value(QStringLiteral("dispatcher")).toString(), dispatcher);
         const LoadRun run = runLoad({QStringLiteral("verify"), QStringLiteral("--port"), QString::number(s.port())});
         QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.diagnostics()));
         QVERIFY2(!run.out.contains("FAIL"), qPrintable(run.diagnostics()));

@@ -7,8 +7,10 @@
 
 #include <SocketIo/engineserver.h>
 #include <SocketIo/enginesession.h>
+#include <SocketIo/epolleventdispatcher.h>
 #include <SocketIo/server.h>
 
+#include <QAbstractEventDispatcher>
 #include <QAbstractSocket>
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -111,9 +113,12 @@ void WorkerThread::run()
     };
     ed->handOver = [group, index, ed](const QString &sid, QTcpSocket *socket, const QByteArray &unread) {
         const int owner = group->ownerOf(sid);
-        if (owner >= 0 && owner != index && group->handTo(owner, socket, unread)) {
+        if (owner >= 0 && owner != index) {
+            // counted first: the owner may answer the peer before this thread runs on
             ++group->handOvers;
-            return;
+            if (group->handTo(owner, socket, unread))
+                return;
+            --group->handOvers;
         }
         // the session ended meanwhile: answer here (unknown session)
         ed->serveConnection(socket, unread);
@@ -229,6 +234,11 @@ ServerWorkers::ServerWorkers(int count, const ServerOptions &options, const Setu
     for (int i = 0; i < count; ++i) {
         auto *thread = new WorkerThread(i, options, setup, d->hub, d->group, &ready);
         d->threads.append(thread);
+#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
+        // workers run on the kind of dispatcher their owner chose
+        if (qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance()))
+            thread->setEventDispatcher(new EpollEventDispatcher);
+#endif
         thread->start();
     }
     ready.acquire(count);
