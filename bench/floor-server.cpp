@@ -13,6 +13,9 @@
 // fragmented messages), without QtWebSockets. It bounds what libsocketio could reach with its own
 // server-side WebSocket (the proposal in docs/benchmarks.md, "Floors"); it is not that implementation.
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
+#include <SocketIo/epolleventdispatcher.h>
+
+#include <QAbstractEventDispatcher>
 #include <QCommandLineParser>
 #include <QCryptographicHash>
 #include <QCoreApplication>
@@ -386,7 +389,18 @@ private:
 
 int main(int argc, char **argv)
 {
-    // the same event dispatcher as bench-server (Qt's own, not GLib's)
+    // The same event dispatcher as bench-server: SocketIo::EpollEventDispatcher on Linux, or with
+    // --event-dispatcher qt Qt's own UNIX one (not GLib's). Chosen before the application exists.
+    bool qtDispatcher = false;
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg = argv[i];
+        if (arg == "--event-dispatcher=qt" || (arg == "--event-dispatcher" && i + 1 < argc && qstrcmp(argv[i + 1], "qt") == 0))
+            qtDispatcher = true;
+    }
+#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
+    if (!qtDispatcher)
+        QCoreApplication::setEventDispatcher(new SocketIo::EpollEventDispatcher);
+#endif
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
@@ -397,7 +411,15 @@ int main(int argc, char **argv)
     const QCommandLineOption rawOption(u"raw-websocket"_s,
                                        u"Speak WebSocket by hand on QTcpSocket instead of QtWebSockets."_s);
     parser.addOption(rawOption);
+    const QCommandLineOption dispatcherOption(
+            u"event-dispatcher"_s, u"epoll (default on Linux, as bench-server) or qt (Qt's UNIX dispatcher)."_s, u"name"_s);
+    parser.addOption(dispatcherOption);
     parser.process(app);
+    if (parser.isSet(dispatcherOption) && parser.value(dispatcherOption) != "qt"_L1
+        && parser.value(dispatcherOption) != "epoll"_L1) {
+        QTextStream(stderr) << "invalid --event-dispatcher\n";
+        return 2;
+    }
 
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
@@ -409,6 +431,8 @@ int main(int argc, char **argv)
         QTextStream(stderr) << "cannot listen\n";
         return 1;
     }
-    QTextStream(stdout) << "{\"event\":\"listening\",\"port\":" << server.port() << "}" << Qt::endl;
+    const QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
+    QTextStream(stdout) << "{\"event\":\"listening\",\"port\":" << server.port() << ",\"dispatcher\":\""
+                        << (dispatcher ? dispatcher->metaObject()->className() : "none") << "\"}" << Qt::endl;
     return app.exec();
 }

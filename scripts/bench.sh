@@ -18,7 +18,8 @@
 # workers on one port, SocketIo::ServerWorkers); "qt-floor" / "ws-floor": plain QtWebSockets
 # (bench/floor-server.cpp) and plain Node ws (bench/node/floor-server.js) answering the WebSocket
 # scenarios (connect, echo, fanout) by string handling, no Engine.IO/Socket.IO layer: what the
-# WebSocket library alone costs (docs/benchmarks.md, "Floors"); "qt-raw-floor": the same string
+# WebSocket library alone costs (docs/benchmarks.md, "Floors"; the Qt floors run on the same event
+# dispatcher as "ours", "qt-floor-qtdispatcher" on Qt's UNIX one); "qt-raw-floor": the same string
 # handling over a minimal WebSocket written on QTcpSocket (floor-server --raw-websocket), what a
 # server-side WebSocket of our own on QTcpSocket could reach at best.
 # The variants show the effect of a configuration; "ours" is the library as it is.
@@ -59,7 +60,7 @@ if [[ $BUILD_FIRST == 1 ]]; then
         cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
     fi
     targets=(bench-server bench-load)
-    [[ " $SERVERS " == *" qt-floor "* || " $SERVERS " == *" qt-raw-floor "* ]] && targets+=(floor-server)
+    [[ " $SERVERS " == *" qt-floor"* || " $SERVERS " == *" qt-raw-floor "* ]] && targets+=(floor-server)
     cmake --build "$BUILD" -j"$JOBS" --target "${targets[@]}"
 fi
 SERVER_BIN="$BUILD/bench/bench-server"
@@ -92,6 +93,7 @@ start_server() {   # $1 = ours | node | ours-glib | ours-noglib | ...; sets SERV
         ours-tuned-noglib) QT_NO_GLIB=1 "$SERVER_BIN" --port 0 --backlog 511 --nodelay --event-dispatcher qt >"$SERVER_OUT" 2>&1 & ;;
         node) node "$ROOT/bench/node/bench-server.js" --port 0 >"$SERVER_OUT" 2>&1 & ;;
         qt-floor) "$FLOOR_BIN" --port 0 >"$SERVER_OUT" 2>&1 & ;;
+        qt-floor-qtdispatcher) "$FLOOR_BIN" --port 0 --event-dispatcher qt >"$SERVER_OUT" 2>&1 & ;;
         qt-raw-floor) "$FLOOR_BIN" --raw-websocket --port 0 >"$SERVER_OUT" 2>&1 & ;;
         ws-floor) node "$ROOT/bench/node/floor-server.js" --port 0 >"$SERVER_OUT" 2>&1 & ;;
         *) echo "bench.sh: unknown server $1 in BENCH_SERVERS" >&2; exit 2 ;;
@@ -127,7 +129,7 @@ for scenario in $SCENARIOS; do
         # alternate which server goes first, so neither always runs on a warmer/cooler machine
         if (( rep % 2 )); then order="$SERVERS"; else order="$(echo $SERVERS | tr ' ' '\n' | tac | tr '\n' ' ')"; fi
         for server in $order; do
-            if [[ $server == *-floor && $scenario != connect && $scenario != echo && $scenario != fanout ]]; then
+            if [[ ($server == *-floor || $server == *-floor-*) && $scenario != connect && $scenario != echo && $scenario != fanout ]]; then
                 continue   # the floor servers answer the WebSocket scenarios only
             fi
             start_server "$server"

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include <sys/socket.h>
@@ -92,7 +93,11 @@ private Q_SLOTS:
     void excludeSocketNotifiersLeavesThemForLater();
     void processEventsWithoutWaitingReturnsAtOnce();
     void postedEventsAndDeleteLater();
+    void wakeUpFromAnotherThread_data();
     void wakeUpFromAnotherThread();
+    void zeroTimersAreNotWork();
+    void nestedLoopDoesNotReplayTheOuterPassReadiness();
+    void notifierOnADescriptorReopenedUnderItIsWatched();
     void workerThreadRunsOnItAndQuits();
     void manyTcpConnections();
     void socketIoRoundTripOverBothTransports();
@@ -373,31 +378,122 @@ void TestEpollEventDispatcher::postedEventsAndDeleteLater()
     QVERIFY(called);
 }
 
+void TestEpollEventDispatcher::wakeUpFromAnotherThread_data()
+{
+    QTest::addColumn<int>("posts");
+    QTest::addColumn<int>("maxSleepUs");
+    QTest::newRow("two, 20 ms apart") << 2 << 20000;
+    QTest::newRow("2,000 at random intervals") << 2000 << 200;
+}
+
 void TestEpollEventDispatcher::wakeUpFromAnotherThread()
 {
-    // Nothing else to wake the main loop: no timers of ours, no sockets. A thread posts twice.
-    std::atomic<int> calls{0};
-    std::thread poster([this, &calls] {
-        for (int i = 0; i < 2; ++i) {
-            std::this_thread::sleep_for(20ms);
-            QMetaObject::invokeMethod(this, [&calls] { ++calls; }, Qt::QueuedConnection);
+    // The loop blocks with nothing to wake it but the posts of another thread (the guard timer is
+    // seconds away): the last queued call ends it. A lost wake-up leaves it blocked until the guard.
+    QFETCH(int, posts);
+    QFETCH(int, maxSleepUs);
+    QEventLoop loop;
+    int calls = 0;
+    std::thread poster([&, this] {
+        std::minstd_rand random(42);
+        for (int i = 0; i < posts; ++i) {
+            std::this_thread::sleep_for(std::chrono::microseconds(random() % uint(maxSleepUs)));
+            QMetaObject::invokeMethod(
+                    this,
+                    [&] {
+                        if (++calls == posts)
+                            loop.exit(0);
+                    },
+                    Qt::QueuedConnection);
         }
     });
-    QEventLoop loop;
-    QTimer guard;   // fails the test instead of hanging if a wake-up is lost
+    QTimer guard;
     guard.setSingleShot(true);
     connect(&guard, &QTimer::timeout, &loop, [&loop] { loop.exit(1); });
-    guard.start(5s);
-    QTimer poll;
-    connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (calls.load() == 2)
-            loop.exit(0);
-    });
-    poll.start(0);   // checks on every pass, and the two calls must still arrive
+    guard.start(10s);
     const int rc = loop.exec();
     poster.join();
     QCOMPARE(rc, 0);
-    QCOMPARE(calls.load(), 2);
+    QCOMPARE(calls, posts);
+}
+
+void TestEpollEventDispatcher::zeroTimersAreNotWork()
+{
+    // As with Qt's dispatchers, a pass that only fired zero timers reports that it did nothing, so
+    // processEvents(flags, maxtime) and "while (processEvents())" loops do not spin on a zero timer.
+    QTimer zero;
+    int fired = 0;
+    connect(&zero, &QTimer::timeout, this, [&fired] { ++fired; });
+    zero.start(0);
+    auto *dispatcher = QAbstractEventDispatcher::instance();
+    bool idlePass = false;
+    for (int i = 0; i < 50 && !idlePass; ++i)   // whatever earlier tests left pending goes first
+        idlePass = !dispatcher->processEvents(QEventLoop::AllEvents);
+    QVERIFY(idlePass);
+    const int before = fired;
+    QVERIFY(!dispatcher->processEvents(QEventLoop::AllEvents));
+    QCOMPARE(fired, before + 1);   // it did fire
+}
+
+void TestEpollEventDispatcher::nestedLoopDoesNotReplayTheOuterPassReadiness()
+{
+    // Two sockets readable in one pass. The first activated reads its byte and runs a nested loop,
+    // in which the other is activated and reads its byte; back in the outer pass, the other must not
+    // be activated again with nothing to read (Qt's dispatchers share one pending list likewise).
+    SocketPair pairs[2];
+    pairs[0].send("a");
+    pairs[1].send("b");
+    std::unique_ptr<QSocketNotifier> notifiers[2];
+    int activations[2] = {0, 0};
+    int emptyReads = 0;
+    bool nestedRun = false;
+    for (int i = 0; i < 2; ++i) {
+        notifiers[i] = std::make_unique<QSocketNotifier>(pairs[i].fds[0], QSocketNotifier::Read);
+        connect(notifiers[i].get(), &QSocketNotifier::activated, this, [&, i] {
+            ++activations[i];
+            if (pairs[i].receive().isEmpty())
+                ++emptyReads;
+            if (!nestedRun) {
+                nestedRun = true;
+                QEventLoop nested;
+                QTimer::singleShot(30ms, &nested, &QEventLoop::quit);
+                nested.exec();
+            }
+        });
+    }
+    QTRY_VERIFY(nestedRun && activations[0] + activations[1] == 2);
+    QTest::qWait(20);
+    QCOMPARE(activations[0], 1);
+    QCOMPARE(activations[1], 1);
+    QCOMPARE(emptyReads, 0);
+}
+
+void TestEpollEventDispatcher::notifierOnADescriptorReopenedUnderItIsWatched()
+{
+    // A socket closed while its notifier is still enabled (the kernel drops it from epoll), then a
+    // new socket with the same number and a new notifier of the same type: the new one works.
+    int first[2];
+    QVERIFY(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, first) == 0);
+    auto stale = std::make_unique<QSocketNotifier>(first[0], QSocketNotifier::Read);
+    int staleActivations = 0;
+    connect(stale.get(), &QSocketNotifier::activated, this, [&] { ++staleActivations; });
+    QCoreApplication::processEvents();
+    ::close(first[0]);
+    ::close(first[1]);
+    SocketPair second;
+    QCOMPARE(second.fds[0], first[0]);   // the lowest free numbers come back
+    QTest::ignoreMessage(QtWarningMsg,
+                         qPrintable(u"EpollEventDispatcher: several socket notifiers of one type for descriptor %1"_s
+                                            .arg(second.fds[0])));
+    QSocketNotifier fresh(second.fds[0], QSocketNotifier::Read);
+    QByteArray received;
+    connect(&fresh, &QSocketNotifier::activated, this, [&] { received += second.receive(); });
+    second.send("hi");
+    QTRY_COMPARE(received, "hi"_ba);
+    QCOMPARE(staleActivations, 0);
+    stale.reset();   // unregistering the stale notifier leaves the new one alone
+    second.send("!");
+    QTRY_COMPARE(received, "hi!"_ba);
 }
 
 void TestEpollEventDispatcher::workerThreadRunsOnItAndQuits()
@@ -414,12 +510,15 @@ void TestEpollEventDispatcher::workerThreadRunsOnItAndQuits()
     QMetaObject::invokeMethod(context, [&] {
         onItsDispatcher = qobject_cast<SocketIo::EpollEventDispatcher *>(QAbstractEventDispatcher::instance()) != nullptr;
         auto *timer = new QTimer(context);
-        QObject::connect(timer, &QTimer::timeout, context, [&ticks] { ++ticks; });
+        QObject::connect(timer, &QTimer::timeout, context, [&ticks, timer] {
+            if (++ticks == 3)
+                timer->stop();   // from here on nothing wakes the worker but this thread's posts
+        });
         timer->start(1);
     });
-    QTRY_VERIFY(ticks.load() >= 3);
+    QTRY_COMPARE(ticks.load(), 3);
     QVERIFY(onItsDispatcher.load());
-    context->deleteLater();   // posted from this thread: wakes the worker
+    context->deleteLater();   // posted from this thread: must wake the blocked worker
     QTRY_VERIFY(contextDestroyed.load());
     thread.quit();   // interrupt() from this thread
     QVERIFY(thread.wait(5000));

@@ -53,13 +53,27 @@ constexpr uint32_t watchedEvents[NotifierTypes] = {EPOLLIN, EPOLLOUT, EPOLLPRI};
 class EpollEventDispatcherPrivate
 {
 public:
+    // Timers in deadline order; equal deadlines in the order they were scheduled, as Qt's list.
+    struct DeadlineKey
+    {
+        qint64 deadline;   // monotonic ns
+        quint64 sequence;
+        int id;
+        bool operator<(const DeadlineKey &other) const
+        {
+            return deadline != other.deadline ? deadline < other.deadline : sequence < other.sequence;
+        }
+    };
+
     struct Timer
     {
         qint64 intervalMs = 0;
         qint64 deadline = 0;   // monotonic ns
+        quint64 sequence = 0;
         QObject *object = nullptr;
         Qt::TimerType type = Qt::CoarseTimer;
         bool firing = false;   // its timerEvent() is running (a nested loop does not fire it again)
+        DeadlineKey key(int id) const { return {deadline, sequence, id}; }
     };
 
     // The notifiers of one descriptor. A serial per registration tells a notifier that is still
@@ -69,6 +83,7 @@ public:
         QSocketNotifier *notifiers[NotifierTypes] = {};
         quint64 serials[NotifierTypes] = {};
         uint32_t events = 0;   // what epoll watches for
+        quint8 pending = 0;    // bit per type: queued for activation
         bool inEpoll = false;
         bool unpollable = false;   // epoll refuses it (a regular file): ready on every pass
     };
@@ -84,12 +99,13 @@ public:
     EpollEventDispatcherPrivate();
     ~EpollEventDispatcherPrivate();
 
-    void updateWatch(int fd, Watch &watch);
+    void updateWatch(int fd, Watch &watch, bool force = false);
     void drainWakeUps();
     qint64 nsToNextTimer(qint64 now) const;   // -1: no timer
+    void schedule(int id, Timer &timer, qint64 deadline);
     int activateTimers();
-    int activateNotifiers(QVarLengthArray<Activation, 64> &activations);
-    void queue(QVarLengthArray<Activation, 64> &activations, int fd, const Watch &watch, uint32_t revents) const;
+    int activatePending();
+    void queue(int fd, Watch &watch, uint32_t revents);
     void eraseTimer(std::unordered_map<int, Timer>::iterator it);
 
     int epollFd = -1;
@@ -98,11 +114,16 @@ public:
     std::atomic<bool> interrupted{false};
 
     std::unordered_map<int, Timer> timers;
-    std::set<std::pair<qint64, int>> deadlines;   // (deadline, timer id)
-    std::unordered_map<int, Watch> watches;       // by descriptor
-    std::vector<int> unpollable;                  // descriptors with Watch::unpollable
+    std::set<DeadlineKey> deadlines;
+    quint64 nextSequence = 0;
+    std::unordered_map<int, Watch> watches;   // by descriptor
+    std::vector<int> unpollable;              // descriptors with Watch::unpollable
     std::vector<epoll_event> events;
     quint64 nextSerial = 0;
+    // Notifiers to activate, shared by nested passes as Qt's pending list is: a nested loop run by
+    // a handler activates what the outer pass had queued, and the outer pass does not again.
+    std::vector<Activation> pending;
+    size_t pendingHead = 0;
 };
 
 EpollEventDispatcherPrivate::EpollEventDispatcherPrivate()
@@ -127,14 +148,14 @@ EpollEventDispatcherPrivate::~EpollEventDispatcherPrivate()
     ::close(epollFd);
 }
 
-void EpollEventDispatcherPrivate::updateWatch(int fd, Watch &watch)
+void EpollEventDispatcherPrivate::updateWatch(int fd, Watch &watch, bool force)
 {
     uint32_t wanted = 0;
     for (int type = 0; type < NotifierTypes; ++type) {
         if (watch.notifiers[type])
             wanted |= watchedEvents[type];
     }
-    if (watch.unpollable || (watch.inEpoll && wanted == watch.events)) {
+    if (watch.unpollable || (watch.inEpoll && wanted == watch.events && !force)) {
         watch.events = wanted;
         return;
     }
@@ -188,18 +209,25 @@ void EpollEventDispatcherPrivate::drainWakeUps()
 
 qint64 EpollEventDispatcherPrivate::nsToNextTimer(qint64 now) const
 {
-    for (const auto &[deadline, id] : deadlines) {
-        const auto it = timers.find(id);
+    for (const DeadlineKey &key : deadlines) {
+        const auto it = timers.find(key.id);
         if (it == timers.end() || it->second.firing)
             continue;
-        return deadline > now ? deadline - now : 0;
+        return key.deadline > now ? key.deadline - now : 0;
     }
     return -1;
 }
 
+void EpollEventDispatcherPrivate::schedule(int id, Timer &timer, qint64 deadline)
+{
+    timer.deadline = deadline;
+    timer.sequence = ++nextSequence;
+    deadlines.insert(timer.key(id));
+}
+
 void EpollEventDispatcherPrivate::eraseTimer(std::unordered_map<int, Timer>::iterator it)
 {
-    deadlines.erase({it->second.deadline, it->first});
+    deadlines.erase(it->second.key(it->first));
     timers.erase(it);
 }
 
@@ -211,8 +239,8 @@ int EpollEventDispatcherPrivate::activateTimers()
     // The timers due now, each fired at most once in this pass, in deadline order; local, since a
     // timer's handler may run a nested event loop that comes back here.
     QVarLengthArray<int, 32> due;
-    for (auto it = deadlines.cbegin(); it != deadlines.cend() && it->first <= now; ++it)
-        due.append(it->second);
+    for (auto it = deadlines.cbegin(); it != deadlines.cend() && it->deadline <= now; ++it)
+        due.append(it->id);
     int fired = 0;
     for (const int id : due) {
         auto it = timers.find(id);
@@ -221,18 +249,20 @@ int EpollEventDispatcherPrivate::activateTimers()
         Timer &timer = it->second;
         if (timer.firing || timer.deadline > now)
             continue;   // running in an outer pass, or registered again since
-        deadlines.erase({timer.deadline, id});
+        deadlines.erase(timer.key(id));
         // As Qt's timers: the next deadline one interval after this one, or after now when late.
         qint64 next = timer.deadline + timer.intervalMs * NsPerMs;
         if (next < now)
             next = now + timer.intervalMs * NsPerMs;
-        timer.deadline = next;
-        deadlines.emplace(next, id);
+        schedule(id, timer, next);
         timer.firing = true;
         QObject *const object = timer.object;
+        // As Qt: zero timers (fired on every pass) do not count as work done, so that
+        // processEvents() with a zero timer running still reports an idle pass.
+        if (timer.intervalMs > 0)
+            ++fired;
         QTimerEvent event(id);
         QCoreApplication::sendEvent(object, &event);
-        ++fired;
         const auto after = timers.find(id);   // the handler may have changed the table
         if (after != timers.end())
             after->second.firing = false;
@@ -240,27 +270,33 @@ int EpollEventDispatcherPrivate::activateTimers()
     return fired;
 }
 
-void EpollEventDispatcherPrivate::queue(QVarLengthArray<Activation, 64> &activations, int fd, const Watch &watch,
-                                        uint32_t revents) const
+void EpollEventDispatcherPrivate::queue(int fd, Watch &watch, uint32_t revents)
 {
     for (int type = 0; type < NotifierTypes; ++type) {
-        if (watch.notifiers[type] && (revents & activatingEvents[type]))
-            activations.append({fd, type, watch.notifiers[type], watch.serials[type]});
+        const quint8 bit = quint8(1u << type);
+        if (watch.notifiers[type] && (revents & activatingEvents[type]) && !(watch.pending & bit)) {
+            watch.pending |= bit;
+            pending.push_back({fd, type, watch.notifiers[type], watch.serials[type]});
+        }
     }
 }
 
-int EpollEventDispatcherPrivate::activateNotifiers(QVarLengthArray<Activation, 64> &activations)
+int EpollEventDispatcherPrivate::activatePending()
 {
     int activated = 0;
-    for (const Activation &a : activations) {
-        // An earlier handler of this pass may have disabled or deleted this notifier.
+    while (pendingHead < pending.size()) {
+        const Activation a = pending[pendingHead++];   // a copy: handlers may queue more (nested passes)
+        // An earlier handler may have disabled, deleted or replaced this notifier.
         const auto it = watches.find(a.fd);
         if (it == watches.end() || it->second.notifiers[a.type] != a.notifier || it->second.serials[a.type] != a.serial)
             continue;
+        it->second.pending &= quint8(~(1u << a.type));
         QEvent event(QEvent::SockAct);
         QCoreApplication::sendEvent(a.notifier, &event);
         ++activated;
     }
+    pending.clear();   // keeps its capacity
+    pendingHead = 0;
     return activated;
 }
 
@@ -304,7 +340,6 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         const int n = epoll_wait(d->epollFd, d->events.data(), int(d->events.size()), timeoutMs);
         if (n < 0 && errno != EINTR)
             qCWarning(lcEngine, "EpollEventDispatcher: epoll_wait: %s", std::strerror(errno));
-        QVarLengthArray<EpollEventDispatcherPrivate::Activation, 64> activations;
         for (int i = 0; i < n; ++i) {
             const int fd = d->events[size_t(i)].data.fd;
             if (fd == d->wakeFd) {
@@ -314,16 +349,16 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             }
             const auto it = d->watches.find(fd);
             if (it != d->watches.end())
-                d->queue(activations, fd, it->second, d->events[size_t(i)].events);
+                d->queue(fd, it->second, d->events[size_t(i)].events);
         }
         if (size_t(n) == d->events.size() && d->events.size() < MaxEventsPerPass)
             d->events.resize(d->events.size() * 2);
         for (const int fd : d->unpollable) {
             const auto it = d->watches.find(fd);
             if (it != d->watches.end())
-                d->queue(activations, fd, it->second, EPOLLIN | EPOLLOUT);
+                d->queue(fd, it->second, EPOLLIN | EPOLLOUT);
         }
-        handled += d->activateNotifiers(activations);
+        handled += d->activatePending();
     } else {
         pollfd wake{d->wakeFd, POLLIN, 0};
         if (::poll(&wake, 1, timeoutMs) > 0) {
@@ -349,11 +384,15 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     }
     const int fd = int(socket);
     auto &watch = d->watches[fd];
-    if (watch.notifiers[type] && watch.notifiers[type] != notifier)
+    const bool replacing = watch.notifiers[type] != nullptr;
+    if (replacing && watch.notifiers[type] != notifier)
         qCWarning(lcEngine, "EpollEventDispatcher: several socket notifiers of one type for descriptor %d", fd);
     watch.notifiers[type] = notifier;
     watch.serials[type] = ++d->nextSerial;
-    d->updateWatch(fd, watch);
+    watch.pending &= quint8(~(1u << type));
+    // A slot still taken means the descriptor may have been closed and reopened without its notifier
+    // being disabled: epoll then forgot it although the mask looks unchanged, so tell epoll again.
+    d->updateWatch(fd, watch, replacing);
 }
 
 void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
@@ -370,6 +409,7 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     EpollEventDispatcherPrivate::Watch &watch = it->second;
     watch.notifiers[type] = nullptr;
     watch.serials[type] = 0;
+    watch.pending &= quint8(~(1u << type));
     d->updateWatch(fd, watch);
     if (!watch.notifiers[0] && !watch.notifiers[1] && !watch.notifiers[2]) {
         if (watch.unpollable)
@@ -391,13 +431,11 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
     const auto old = d->timers.find(timerId);
     if (old != d->timers.end())
         d->eraseTimer(old);
-    EpollEventDispatcherPrivate::Timer timer;
+    EpollEventDispatcherPrivate::Timer &timer = d->timers[timerId];
     timer.intervalMs = interval;
-    timer.deadline = monotonicNs() + interval * NsPerMs;
     timer.object = object;
     timer.type = timerType;
-    d->deadlines.emplace(timer.deadline, timerId);
-    d->timers.emplace(timerId, timer);
+    d->schedule(timerId, timer, monotonicNs() + interval * NsPerMs);
 }
 
 bool EpollEventDispatcher::unregisterTimer(int timerId)
@@ -416,7 +454,7 @@ bool EpollEventDispatcher::unregisterTimers(QObject *object)
     bool any = false;
     for (auto it = d->timers.begin(); it != d->timers.end();) {
         if (it->second.object == object) {
-            d->deadlines.erase({it->second.deadline, it->first});
+            d->deadlines.erase(it->second.key(it->first));
             it = d->timers.erase(it);
             any = true;
         } else {
@@ -443,8 +481,8 @@ int EpollEventDispatcher::remainingTime(int timerId)
     const auto it = d->timers.find(timerId);
     if (it == d->timers.end())
         return -1;
-    const qint64 left = it->second.deadline - monotonicNs();
-    return left > 0 ? int(std::min<qint64>(left / NsPerMs, std::numeric_limits<int>::max())) : 0;
+    const qint64 left = it->second.deadline - monotonicNs();   // rounded up, as Qt
+    return left > 0 ? int(std::min<qint64>((left + NsPerMs - 1) / NsPerMs, std::numeric_limits<int>::max())) : 0;
 }
 
 void EpollEventDispatcher::wakeUp()
