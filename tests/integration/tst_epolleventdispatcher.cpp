@@ -28,6 +28,8 @@
 #include <random>
 #include <thread>
 
+#include <cerrno>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -87,6 +89,8 @@ private Q_SLOTS:
     void veryCoarseTimersAreWholeSeconds();
     void nestedLoopDoesNotFireTheRunningTimerAgain();
     void readAndWriteNotifiers();
+    void writeNotifierOfAFullSocketWaitsForRoom();
+    void enabledWriteNotifierKeepsFiring();
     void notifierDeletedByAnotherHandlerOfThePassIsNotActivated();
     void descriptorReusedWithinAPassGetsOnlyItsOwnEvents();
     void regularFileIsAlwaysReady();
@@ -251,6 +255,56 @@ void TestEpollEventDispatcher::readAndWriteNotifiers()
     QCOMPARE(afterDisable, 0);
     reader.setEnabled(true);
     QTRY_COMPARE(received, "hellomore"_ba);
+}
+
+void TestEpollEventDispatcher::writeNotifierOfAFullSocketWaitsForRoom()
+{
+    // Write notifiers are probed with poll(2) when enabled; a full socket must then wait in epoll
+    // until the peer makes room, neither fire early nor be forgotten.
+    SocketPair pair;
+    const QByteArray chunk(4096, 'x');
+    qint64 queued = 0;
+    for (;;) {
+        const ssize_t n = ::write(pair.fds[1], chunk.constData(), size_t(chunk.size()));
+        if (n <= 0)
+            break;
+        queued += n;
+    }
+    QCOMPARE(errno, EAGAIN);
+    QSocketNotifier writer(pair.fds[1], QSocketNotifier::Write);
+    int activations = 0;
+    connect(&writer, &QSocketNotifier::activated, this, [&] {
+        ++activations;
+        writer.setEnabled(false);
+    });
+    QTest::qWait(50);
+    QCOMPARE(activations, 0);
+    char buf[65536];
+    while (queued > 0) {   // the peer reads everything: room again
+        const ssize_t n = ::read(pair.fds[0], buf, sizeof buf);
+        QVERIFY(n > 0);
+        queued -= n;
+    }
+    QTRY_COMPARE(activations, 1);
+    // enabled again on a socket with room: at once, without epoll
+    writer.setEnabled(true);
+    QTRY_COMPARE(activations, 2);
+}
+
+void TestEpollEventDispatcher::enabledWriteNotifierKeepsFiring()
+{
+    // Level-triggered as with Qt's dispatchers: a writable socket's enabled write notifier fires on
+    // every pass until it is disabled.
+    SocketPair pair;
+    QSocketNotifier writer(pair.fds[1], QSocketNotifier::Write);
+    int activations = 0;
+    connect(&writer, &QSocketNotifier::activated, this, [&] {
+        if (++activations == 5)
+            writer.setEnabled(false);
+    });
+    QTRY_COMPARE(activations, 5);
+    QTest::qWait(20);
+    QCOMPARE(activations, 5);
 }
 
 void TestEpollEventDispatcher::notifierDeletedByAnotherHandlerOfThePassIsNotActivated()

@@ -85,6 +85,8 @@ public:
         uint32_t events = 0;   // what epoll watches for
         quint8 pending = 0;    // bit per type: queued for activation
         bool inEpoll = false;
+        bool writeInEpoll = false;   // the write notifier waits in epoll (a probe found the socket full)
+        bool probing = false;        // in probes
         bool unpollable = false;   // epoll refuses it (a regular file): ready on every pass
     };
 
@@ -94,6 +96,7 @@ public:
         int type;
         QSocketNotifier *notifier;
         quint64 serial;
+        bool probed;   // a write readiness found by probeWrites(), not by epoll
     };
 
     EpollEventDispatcherPrivate();
@@ -106,6 +109,8 @@ public:
     int activateTimers();
     int activatePending();
     void queue(int fd, Watch &watch, uint32_t revents);
+    void probe(int fd, Watch &watch);
+    void probeWrites();
     void eraseTimer(std::unordered_map<int, Timer>::iterator it);
 
     int epollFd = -1;
@@ -124,6 +129,12 @@ public:
     // a handler activates what the outer pass had queued, and the outer pass does not again.
     std::vector<Activation> pending;
     size_t pendingHead = 0;
+    // Write notifiers are not handed to epoll when enabled: Qt enables one for every write and
+    // disables it once the bytes are out, two epoll_ctl calls per message. A socket is nearly always
+    // writable, so newly enabled write notifiers are probed together with one poll(2) before the
+    // next wait; only a socket found full is watched by epoll until its notifier is disabled.
+    std::vector<int> probes;
+    std::vector<pollfd> probeFds;
 };
 
 EpollEventDispatcherPrivate::EpollEventDispatcherPrivate()
@@ -152,7 +163,7 @@ void EpollEventDispatcherPrivate::updateWatch(int fd, Watch &watch, bool force)
 {
     uint32_t wanted = 0;
     for (int type = 0; type < NotifierTypes; ++type) {
-        if (watch.notifiers[type])
+        if (watch.notifiers[type] && (type != QSocketNotifier::Write || watch.writeInEpoll || watch.unpollable))
             wanted |= watchedEvents[type];
     }
     if (watch.unpollable || (watch.inEpoll && wanted == watch.events && !force)) {
@@ -276,7 +287,48 @@ void EpollEventDispatcherPrivate::queue(int fd, Watch &watch, uint32_t revents)
         const quint8 bit = quint8(1u << type);
         if (watch.notifiers[type] && (revents & activatingEvents[type]) && !(watch.pending & bit)) {
             watch.pending |= bit;
-            pending.push_back({fd, type, watch.notifiers[type], watch.serials[type]});
+            pending.push_back({fd, type, watch.notifiers[type], watch.serials[type], false});
+        }
+    }
+}
+
+void EpollEventDispatcherPrivate::probe(int fd, Watch &watch)
+{
+    if (!watch.probing) {
+        watch.probing = true;
+        probes.push_back(fd);
+    }
+}
+
+void EpollEventDispatcherPrivate::probeWrites()
+{
+    probeFds.clear();
+    for (const int fd : probes) {
+        const auto it = watches.find(fd);
+        if (it == watches.end())
+            continue;
+        Watch &watch = it->second;
+        watch.probing = false;
+        if (watch.notifiers[QSocketNotifier::Write] && !watch.writeInEpoll)
+            probeFds.push_back({fd, POLLOUT, 0});
+    }
+    probes.clear();
+    if (probeFds.empty())
+        return;
+    const int n = ::poll(probeFds.data(), nfds_t(probeFds.size()), 0);
+    for (const pollfd &p : probeFds) {
+        Watch &watch = watches.find(p.fd)->second;   // nothing ran since the loop above
+        constexpr int type = QSocketNotifier::Write;
+        const quint8 bit = quint8(1u << type);
+        if (n > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+            if (!(watch.pending & bit)) {
+                watch.pending |= bit;
+                pending.push_back({p.fd, type, watch.notifiers[type], watch.serials[type], true});
+            }
+        } else {
+            // full, still connecting, or the probe failed (EINTR): epoll watches it from now on
+            watch.writeInEpoll = true;
+            updateWatch(p.fd, watch);
         }
     }
 }
@@ -294,6 +346,14 @@ int EpollEventDispatcherPrivate::activatePending()
         QEvent event(QEvent::SockAct);
         QCoreApplication::sendEvent(a.notifier, &event);
         ++activated;
+        if (a.probed) {
+            // Still enabled after its handler: as with level-triggered readiness, ask again before
+            // the next wait (a full socket then goes to epoll).
+            const auto after = watches.find(a.fd);
+            if (after != watches.end() && after->second.notifiers[a.type] == a.notifier
+                && after->second.serials[a.type] == a.serial && !after->second.writeInEpoll)
+                probe(a.fd, after->second);
+        }
     }
     pending.clear();   // keeps its capacity
     pendingHead = 0;
@@ -337,6 +397,11 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     int handled = 0;
     if (includeNotifiers) {
+        if (!d->probes.empty()) {
+            d->probeWrites();
+            if (d->pendingHead < d->pending.size())
+                timeoutMs = 0;   // writable sockets to serve: look for more without waiting
+        }
         const int n = epoll_wait(d->epollFd, d->events.data(), int(d->events.size()), timeoutMs);
         if (n < 0 && errno != EINTR)
             qCWarning(lcEngine, "EpollEventDispatcher: epoll_wait: %s", std::strerror(errno));
@@ -390,6 +455,10 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     watch.notifiers[type] = notifier;
     watch.serials[type] = ++d->nextSerial;
     watch.pending &= quint8(~(1u << type));
+    if (type == QSocketNotifier::Write) {
+        watch.writeInEpoll = false;
+        d->probe(fd, watch);
+    }
     // A slot still taken means the descriptor may have been closed and reopened without its notifier
     // being disabled: epoll then forgot it although the mask looks unchanged, so tell epoll again.
     d->updateWatch(fd, watch, replacing);
@@ -410,6 +479,8 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     watch.notifiers[type] = nullptr;
     watch.serials[type] = 0;
     watch.pending &= quint8(~(1u << type));
+    if (type == QSocketNotifier::Write)
+        watch.writeInEpoll = false;
     d->updateWatch(fd, watch);
     if (!watch.notifiers[0] && !watch.notifiers[1] && !watch.notifiers[2]) {
         if (watch.unpollable)
