@@ -91,6 +91,7 @@ private Q_SLOTS:
     void readAndWriteNotifiers();
     void writeNotifierOfAFullSocketWaitsForRoom();
     void enabledWriteNotifierKeepsFiring();
+    void nestedLoopInAWriteHandlerSeesItsNotifierAgain();
     void notifierDeletedByAnotherHandlerOfThePassIsNotActivated();
     void descriptorReusedWithinAPassGetsOnlyItsOwnEvents();
     void regularFileIsAlwaysReady();
@@ -305,6 +306,36 @@ void TestEpollEventDispatcher::enabledWriteNotifierKeepsFiring()
     QTRY_COMPARE(activations, 5);
     QTest::qWait(20);
     QCOMPARE(activations, 5);
+}
+
+void TestEpollEventDispatcher::nestedLoopInAWriteHandlerSeesItsNotifierAgain()
+{
+    // A handler of a still-enabled write notifier runs a nested loop (as a slot reached from a
+    // socket's write activation does with QSignalSpy::wait): the nested loop must activate it again,
+    // as Qt's dispatchers do, or bytes written meanwhile would never go out.
+    SocketPair pair;
+    QSocketNotifier writer(pair.fds[1], QSocketNotifier::Write);
+    int activations = 0;
+    bool seenInNested = false;
+    bool nestedDone = false;
+    connect(&writer, &QSocketNotifier::activated, this, [&] {
+        if (++activations == 1) {
+            QEventLoop nested;
+            QTimer guard;
+            guard.setSingleShot(true);
+            connect(&guard, &QTimer::timeout, &nested, &QEventLoop::quit);
+            guard.start(2s);
+            connect(&writer, &QSocketNotifier::activated, &nested, [&] {
+                seenInNested = true;
+                nested.quit();
+            });
+            nested.exec();
+            nestedDone = true;
+            writer.setEnabled(false);
+        }
+    });
+    QTRY_VERIFY(nestedDone);
+    QVERIFY(seenInNested);
 }
 
 void TestEpollEventDispatcher::notifierDeletedByAnotherHandlerOfThePassIsNotActivated()

@@ -343,17 +343,15 @@ int EpollEventDispatcherPrivate::activatePending()
         if (it == watches.end() || it->second.notifiers[a.type] != a.notifier || it->second.serials[a.type] != a.serial)
             continue;
         it->second.pending &= quint8(~(1u << a.type));
+        // Level-triggered as on Qt's dispatchers: a probed write notifier that stays enabled is asked
+        // about again on the next pass (a full socket then goes to epoll). Listed before its handler
+        // runs, so that a nested loop started by the handler sees it too; a notifier disabled by
+        // then is skipped by the probe.
+        if (a.probed && !it->second.writeInEpoll)
+            probe(a.fd, it->second);
         QEvent event(QEvent::SockAct);
         QCoreApplication::sendEvent(a.notifier, &event);
         ++activated;
-        if (a.probed) {
-            // Still enabled after its handler: as with level-triggered readiness, ask again before
-            // the next wait (a full socket then goes to epoll).
-            const auto after = watches.find(a.fd);
-            if (after != watches.end() && after->second.notifiers[a.type] == a.notifier
-                && after->second.serials[a.type] == a.serial && !after->second.writeInEpoll)
-                probe(a.fd, after->second);
-        }
     }
     pending.clear();   // keeps its capacity
     pendingHead = 0;
@@ -397,11 +395,10 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     int handled = 0;
     if (includeNotifiers) {
-        if (!d->probes.empty()) {
-            d->probeWrites();
-            if (d->pendingHead < d->pending.size())
-                timeoutMs = 0;   // writable sockets to serve: look for more without waiting
-        }
+        // Write notifiers to probe: the socket is almost surely writable, so do not wait. They are
+        // probed after epoll's readiness is queued, so that reads come first as on Qt's dispatchers.
+        if (!d->probes.empty())
+            timeoutMs = 0;
         const int n = epoll_wait(d->epollFd, d->events.data(), int(d->events.size()), timeoutMs);
         if (n < 0 && errno != EINTR)
             qCWarning(lcEngine, "EpollEventDispatcher: epoll_wait: %s", std::strerror(errno));
@@ -418,6 +415,8 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         }
         if (size_t(n) == d->events.size() && d->events.size() < MaxEventsPerPass)
             d->events.resize(d->events.size() * 2);
+        if (!d->probes.empty())
+            d->probeWrites();
         for (const int fd : d->unpollable) {
             const auto it = d->watches.find(fd);
             if (it != d->watches.end())
