@@ -197,6 +197,7 @@ private:
     QCborArray call(Peer &peer, const QString &event, const QCborArray &args = {});
     QUrl url() const { return QUrl(u"http://127.0.0.1:%1"_s.arg(m_workers->serverPort())); }
     QByteArray handshake(RawHttpClient &http);
+    void restartWithPatientTimeouts();
 
     std::unique_ptr<SocketIo::ServerWorkers> m_workers;
 };
@@ -204,6 +205,21 @@ private:
 void tst_ServerWorkers::initTestCase()
 {
     sioRegisterMetaTypes();
+}
+
+// The raw polling peers of the hand-over tests hold sessions without polling and join no namespace
+// for a while: with the short heartbeat and connect timeout of sioTestOptions() their sessions would
+// end whenever a test takes longer than half a second (ASan, two test processes per core), which is
+// not what these tests are about.
+void tst_ServerWorkers::restartWithPatientTimeouts()
+{
+    m_workers.reset();
+    SocketIo::ServerOptions options = sioTestOptions();
+    options.pingInterval = 25s;
+    options.pingTimeout = 20s;
+    options.connectTimeout = 45s;
+    m_workers = std::make_unique<SocketIo::ServerWorkers>(Workers, options, setupWorker);
+    QVERIFY(m_workers->listen(QHostAddress::LocalHost, 0));
 }
 
 void tst_ServerWorkers::init()
@@ -474,6 +490,7 @@ void tst_ServerWorkers::pollingClientsOfOurOwnStayOnTheirSession()
 // connection goes on serving after each hand-over.
 void tst_ServerWorkers::keepAliveConnectionCarriesTwoWorkersSessions()
 {
+    restartWithPatientTimeouts();
     RawHttpClient a, b;
     QVERIFY(a.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
     const QByteArray sidA = handshake(a);   // first connection: worker 0
@@ -511,6 +528,7 @@ void tst_ServerWorkers::keepAliveConnectionCarriesTwoWorkersSessions()
 // served, so its head is handed over from parsed bytes rather than from the socket.
 void tst_ServerWorkers::pipelinedRequestsOfTwoSessionsAreHandedOver()
 {
+    restartWithPatientTimeouts();
     RawHttpClient a, b;
     QVERIFY(a.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
     const QByteArray sidA = handshake(a);
@@ -540,6 +558,7 @@ void tst_ServerWorkers::pipelinedRequestsOfTwoSessionsAreHandedOver()
 // request still unread, so the session's worker answers 101 and the probe.
 void tst_ServerWorkers::upgradeRequestHandedToSessionWorker()
 {
+    restartWithPatientTimeouts();
     RawHttpClient a;
     QVERIFY(a.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
     const QByteArray sid = handshake(a);   // worker 0
@@ -570,6 +589,7 @@ void tst_ServerWorkers::upgradeRequestHandedToSessionWorker()
 // the other sessions of both workers go on, and both workers accept new connections.
 void tst_ServerWorkers::peerVanishingDuringHandOverDisturbsNothing()
 {
+    restartWithPatientTimeouts();
     RawHttpClient a, b, c;
     QVERIFY(a.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
     const QByteArray sidA = handshake(a);   // worker 0
