@@ -9,10 +9,11 @@
 // --event-dispatcher epoll|qt: SocketIo::EpollEventDispatcher (the default on Linux; the owner's
 // thread only: ServerWorkers threads run on Qt's) or Qt's UNIX dispatcher.
 #include <SocketIo/engineserver.h>
-#include <SocketIo/epolleventdispatcher.h>
 #include <SocketIo/server.h>
 #include <SocketIo/serverworkers.h>
 #include <SocketIo/socket.h>
+
+#include "eventdispatcherchoice.h"
 
 #include <QAbstractEventDispatcher>
 #include <QCborMap>
@@ -83,34 +84,12 @@ void installHandlers(SocketIo::Server *io)
     });
 }
 
-// The --event-dispatcher value, read before QCoreApplication exists (a dispatcher must be installed
-// first); the parser checks it again below.
-QString dispatcherArgument(int argc, char *argv[])
-{
-    for (int i = 1; i < argc; ++i) {
-        const QByteArray arg = argv[i];
-        if (arg.startsWith("--event-dispatcher="))
-            return QString::fromLocal8Bit(arg.mid(int(qstrlen("--event-dispatcher="))));
-        if (arg == "--event-dispatcher" && i + 1 < argc)
-            return QString::fromLocal8Bit(argv[i + 1]);
-    }
-#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
-    return u"epoll"_s;
-#else
-    return u"qt"_s;
-#endif
-}
-
 } // namespace
 
 int main(int argc, char *argv[])
 {
     raiseDescriptorLimit();
-    const QString dispatcherName = dispatcherArgument(argc, argv);
-#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
-    if (dispatcherName == "epoll"_L1)
-        QCoreApplication::setEventDispatcher(new SocketIo::EpollEventDispatcher);
-#endif
+    const EventDispatcherChoice dispatcherChoice = EventDispatcherChoice::install(argc, argv);
     // Qt's own UNIX event dispatcher rather than GLib's (Debian's default): with many sockets GLib's
     // linear notifier lists cost about half the CPU of a connection (docs/benchmarks.md, item 1).
     // An explicit QT_NO_GLIB wins: QT_NO_GLIB= (set, empty) keeps the GLib dispatcher.
@@ -147,12 +126,8 @@ int main(int argc, char *argv[])
             u"name"_s);
     parser.addOption(dispatcherOption);
     parser.process(app);
-    if (dispatcherName != "qt"_L1
-#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
-        && dispatcherName != "epoll"_L1
-#endif
-    ) {
-        QTextStream(stderr) << "invalid --event-dispatcher " << dispatcherName << '\n';
+    if (!dispatcherChoice.isValid()) {
+        QTextStream(stderr) << "invalid --event-dispatcher " << dispatcherChoice.name << '\n';
         return 2;
     }
 

@@ -13,7 +13,7 @@
 // fragmented messages), without QtWebSockets. It bounds what libsocketio could reach with its own
 // server-side WebSocket (the proposal in docs/benchmarks.md, "Floors"); it is not that implementation.
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
-#include <SocketIo/epolleventdispatcher.h>
+#include "eventdispatcherchoice.h"
 
 #include <QAbstractEventDispatcher>
 #include <QCommandLineParser>
@@ -391,16 +391,7 @@ int main(int argc, char **argv)
 {
     // The same event dispatcher as bench-server: SocketIo::EpollEventDispatcher on Linux, or with
     // --event-dispatcher qt Qt's own UNIX one (not GLib's). Chosen before the application exists.
-    bool qtDispatcher = false;
-    for (int i = 1; i < argc; ++i) {
-        const QByteArray arg = argv[i];
-        if (arg == "--event-dispatcher=qt" || (arg == "--event-dispatcher" && i + 1 < argc && qstrcmp(argv[i + 1], "qt") == 0))
-            qtDispatcher = true;
-    }
-#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
-    if (!qtDispatcher)
-        QCoreApplication::setEventDispatcher(new SocketIo::EpollEventDispatcher);
-#endif
+    const EventDispatcherChoice dispatcherChoice = EventDispatcherChoice::install(argc, argv);
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
@@ -415,9 +406,8 @@ int main(int argc, char **argv)
             u"event-dispatcher"_s, u"epoll (default on Linux, as bench-server) or qt (Qt's UNIX dispatcher)."_s, u"name"_s);
     parser.addOption(dispatcherOption);
     parser.process(app);
-    if (parser.isSet(dispatcherOption) && parser.value(dispatcherOption) != "qt"_L1
-        && parser.value(dispatcherOption) != "epoll"_L1) {
-        QTextStream(stderr) << "invalid --event-dispatcher\n";
+    if (!dispatcherChoice.isValid()) {
+        QTextStream(stderr) << "invalid --event-dispatcher " << dispatcherChoice.name << '\n';
         return 2;
     }
 

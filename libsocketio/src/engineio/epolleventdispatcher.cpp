@@ -109,6 +109,7 @@ public:
     int activateTimers();
     int activatePending();
     void queue(int fd, Watch &watch, uint32_t revents);
+    void enqueue(int fd, Watch &watch, int type, bool probed);
     void probe(int fd, Watch &watch);
     void probeWrites();
     void eraseTimer(std::unordered_map<int, Timer>::iterator it);
@@ -284,12 +285,20 @@ int EpollEventDispatcherPrivate::activateTimers()
 void EpollEventDispatcherPrivate::queue(int fd, Watch &watch, uint32_t revents)
 {
     for (int type = 0; type < NotifierTypes; ++type) {
-        const quint8 bit = quint8(1u << type);
-        if (watch.notifiers[type] && (revents & activatingEvents[type]) && !(watch.pending & bit)) {
-            watch.pending |= bit;
-            pending.push_back({fd, type, watch.notifiers[type], watch.serials[type], false});
-        }
+        if (watch.notifiers[type] && (revents & activatingEvents[type]))
+            enqueue(fd, watch, type, false);
     }
+}
+
+// Each registered notifier is in the pending list at most once (its pending bit), whether its
+// readiness came from epoll or from a write probe.
+void EpollEventDispatcherPrivate::enqueue(int fd, Watch &watch, int type, bool probed)
+{
+    const quint8 bit = quint8(1u << type);
+    if (watch.pending & bit)
+        return;
+    watch.pending |= bit;
+    pending.push_back({fd, type, watch.notifiers[type], watch.serials[type], probed});
 }
 
 void EpollEventDispatcherPrivate::probe(int fd, Watch &watch)
@@ -318,13 +327,8 @@ void EpollEventDispatcherPrivate::probeWrites()
     const int n = ::poll(probeFds.data(), nfds_t(probeFds.size()), 0);
     for (const pollfd &p : probeFds) {
         Watch &watch = watches.find(p.fd)->second;   // nothing ran since the loop above
-        constexpr int type = QSocketNotifier::Write;
-        const quint8 bit = quint8(1u << type);
         if (n > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
-            if (!(watch.pending & bit)) {
-                watch.pending |= bit;
-                pending.push_back({p.fd, type, watch.notifiers[type], watch.serials[type], true});
-            }
+            enqueue(p.fd, watch, QSocketNotifier::Write, true);
         } else {
             // full, still connecting, or the probe failed (EINTR): epoll watches it from now on
             watch.writeInEpoll = true;
