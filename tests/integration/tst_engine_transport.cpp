@@ -116,6 +116,8 @@ private Q_SLOTS:
     void sessionDeletedWithItsWebSocketOpen();
     void serverCloseOfManyWebSocketsWhilePeersSend();
     void unansweredCloseHandshakeIsDroppedOnTheSharedTimer();
+    void handedSocketWhosePeerClosedIsReadToTheEnd_data();
+    void handedSocketWhosePeerClosedIsReadToTheEnd();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -851,6 +853,98 @@ void tst_EngineTransport::unansweredCloseHandshakeIsDroppedOnTheSharedTimer()
     // the peer reads again: what its kernel had, then the end of the dropped connection
     raw.setReadBufferSize(0);
     QTRY_COMPARE_WITH_TIMEOUT((raw.readAll(), raw.state()), QAbstractSocket::UnconnectedState, 15000);
+}
+
+void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd_data()
+{
+    QTest::addColumn<QByteArray>("request");      // %1: the sid of the session under test
+    QTest::addColumn<QString>("closeReason");     // the session's, or empty: it stays open
+    QTest::addColumn<QByteArray>("message");      // what the session receives, if anything
+    QTest::addColumn<bool>("createsSession");
+
+    const QByteArray post = "POST /engine.io/?EIO=4&transport=polling&sid=%1 HTTP/1.1\r\nHost: x\r\n";
+    // engine.io: a data request whose connection closes before its body is complete ends the session
+    QTest::newRow("POST cut short") << post + "Content-Length: 100\r\n\r\n4hello" << u"transport error"_s
+                                    << QByteArray() << false;
+    // the body arrived whole: it is delivered, and the session goes on
+    QTest::newRow("whole POST") << post + "Content-Length: 6\r\n\r\n4hello" << QString() << QByteArray("hello")
+                                << false;
+    // a poll whose connection is gone: "poll connection closed prematurely"
+    QTest::newRow("GET") << QByteArray("GET /engine.io/?EIO=4&transport=polling&sid=%1 HTTP/1.1\r\nHost: x\r\n\r\n")
+                         << u"transport error"_s << QByteArray() << false;
+    // a WebSocket upgrade of a peer that is gone is dropped, not handed to QWebSocketServer
+    QTest::newRow("upgrade") << QByteArray("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
+                                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                           "Sec-WebSocket-Version: 13\r\n\r\n")
+                             << QString() << QByteArray() << false;
+    // a polling handshake: the session is made (as engine.io would) and then times out as any other
+    QTest::newRow("handshake") << QByteArray("GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n")
+                               << QString() << QByteArray() << true;
+}
+
+// A connection handed to handleConnection() (or by a ServerWorkers worker to another) can have
+// read its request and its peer's close before the engine sees it: its disconnected() was emitted
+// already, and the request is still read to the end, as on a connection the engine accepted.
+// (tst_serverworkers::peerVanishingDuringHandOverDisturbsNothing met it by chance: the session of
+// a POST cut short stayed open.)
+void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(QString, closeReason);
+    QFETCH(QByteArray, message);
+    QFETCH(bool, createsSession);
+
+    EngineOptions options;
+    options.pingInterval = std::chrono::seconds(25);
+    options.pingTimeout = std::chrono::seconds(20);
+    startServer(options);
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    RawHttpClient http;
+    QVERIFY(http.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
+    const QString sid = pollingHandshake(http);
+    const QString otherSid = pollingHandshake(http);
+    QVERIFY(!sid.isEmpty() && !otherSid.isEmpty());
+    QTRY_COMPARE(connections.size(), 2);
+    EngineSession *session = m_server->session(sid);
+    QVERIFY(session);
+    QPointer<EngineSession> other = m_server->session(otherSid);
+    QSignalSpy closed(session, &EngineSession::closed);
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+
+    QTcpServer acceptor;
+    QVERIFY(acceptor.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket peer;
+    peer.connectToHost(QHostAddress::LocalHost, acceptor.serverPort());
+    QTRY_VERIFY(acceptor.hasPendingConnections());
+    QPointer<QTcpSocket> accepted = acceptor.nextPendingConnection();
+    QVERIFY(peer.waitForConnected(5000));
+    const QByteArray bytes = QByteArray(request).replace("%1", sid.toUtf8());
+    peer.write(bytes);
+    QVERIFY(peer.waitForBytesWritten(5000));
+    peer.disconnectFromHost();
+    // the accepted socket reads the request and the close by itself, before the engine has it
+    QTRY_COMPARE(accepted->state(), QAbstractSocket::UnconnectedState);
+    QCOMPARE(accepted->bytesAvailable(), bytes.size());
+
+    m_server->handleConnection(accepted);
+    QTRY_VERIFY(accepted.isNull());   // the connection is done with, its socket deleted
+    if (!closeReason.isEmpty()) {
+        QTRY_COMPARE(closed.size(), 1);
+        QCOMPARE(closed.first().first().toString(), closeReason);
+    }
+    if (!message.isEmpty()) {
+        QTRY_COMPARE(texts.size(), 1);
+        QCOMPARE(texts.first().first().toByteArray(), message);
+    }
+    QCOMPARE(connections.size(), createsSession ? 3 : 2);
+    QCOMPARE(m_server->findChildren<QWebSocket *>().size(), 0);
+    // nothing else disturbed
+    QVERIFY(other);
+    QCOMPARE(http.request("POST", "/engine.io/?EIO=4&transport=polling&sid=" + otherSid.toUtf8(), "4still").body,
+             QByteArray("ok"));
+    if (closeReason.isEmpty())
+        QCOMPARE(closed.size(), 0);
 }
 
 #include "tst_engine_transport.moc"

@@ -156,6 +156,10 @@ HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, 
     // readyRead of their own; anything else arrives with one.
     if (!initialBytes.isEmpty() || socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+    // A socket handed over by another worker may have seen its peer close on the way, and then
+    // its disconnected() is gone already: what it holds is read first, as onDisconnected() does.
+    if (socket->state() != QAbstractSocket::ConnectedState)
+        QMetaObject::invokeMethod(this, &HttpConnection::onDisconnected, Qt::QueuedConnection);
 }
 
 HttpConnection::~HttpConnection() = default;
@@ -484,6 +488,16 @@ QTcpSocket *HttpConnection::releaseForHandOver(QByteArray *unread)
 
 void HttpConnection::onDisconnected()
 {
+    if (m_mode == Mode::PeekHead || m_mode == Mode::ReadHead || m_mode == Mode::ReadBody) {
+        // What the peer sent before it closed is read first, as Node's HTTP parser does: a
+        // connection handed over by another worker, or the next request of a kept-alive one,
+        // waits for a queued read that the close can overtake. A request whose body the close
+        // cut short then ends its session's POST as "closed prematurely" instead of vanishing.
+        QPointer<HttpConnection> self(this);
+        onReadyRead();
+        if (!self)
+            return;
+    }
     const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
     m_mode = Mode::Closed;
     stopTimers();
@@ -753,6 +767,11 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         const Verdict v = verify(head, query, true, &engineRequest);
         if (!v.ok) {
             refuse(connection, head, true, v, &engineRequest);
+            return false;
+        }
+        if (connection->socket()->state() != QAbstractSocket::ConnectedState) {
+            qCInfo(lcEngineWebSocket) << "peer of" << head.target << "gone before its upgrade was read; dropped";
+            connection->abort();
             return false;
         }
         QTcpSocket *socket = connection->takeSocket();
