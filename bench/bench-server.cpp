@@ -6,8 +6,8 @@
 // Prints {"event":"listening","port":N} on stdout once it accepts connections.
 // --workers N (N > 1): N event-loop threads sharing the port (SocketIo::ServerWorkers), the same
 // handlers in each; broadcasts reach the rooms' members on every worker.
-// --event-dispatcher epoll|qt: SocketIo::EpollEventDispatcher (the default on Linux; the owner's
-// thread only: ServerWorkers threads run on Qt's) or Qt's UNIX dispatcher.
+// --event-dispatcher epoll|qt: SocketIo::EpollEventDispatcher (the default on Linux; workers
+// inherit it) or Qt's UNIX dispatcher.
 #include <SocketIo/engineserver.h>
 #include <SocketIo/server.h>
 #include <SocketIo/serverworkers.h>
@@ -122,7 +122,7 @@ int main(int argc, char *argv[])
     parser.addOption(workersOption);
     const QCommandLineOption dispatcherOption(
             u"event-dispatcher"_s,
-            u"epoll: SocketIo::EpollEventDispatcher (default on Linux; the main thread only, workers run on Qt's); qt: Qt's UNIX dispatcher."_s,
+            u"epoll: SocketIo::EpollEventDispatcher (default on Linux; workers inherit it); qt: Qt's UNIX dispatcher."_s,
             u"name"_s);
     parser.addOption(dispatcherOption);
     parser.process(app);

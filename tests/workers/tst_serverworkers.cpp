@@ -18,6 +18,7 @@
 #include <SocketIo/serverworkers.h>
 #include <SocketIo/socket.h>
 
+#include <QAbstractEventDispatcher>
 #include <QCborArray>
 #include <QCborMap>
 #include <QJsonArray>
@@ -185,6 +186,7 @@ private Q_SLOTS:
     void recoveryOnAnotherWorker();
     void dynamicNamespaceSpansOnlyWorkersThatHaveIt();
     void invokeRunsOnTheWorkerThread();
+    void workersRunOnTheOwnersKindOfDispatcher();
     void closeWithConnectedClients();
     void singleWorkerStillServes();
     void adminShowsEachWorkerAsAServer();
@@ -829,6 +831,31 @@ void tst_ServerWorkers::invokeRunsOnTheWorkerThread()
     }
     QVERIFY(ranOn.load() && ranOn.load() != QThread::currentThread());
     QVERIFY(!m_workers->invoke(Workers, [](SocketIo::Server *) {}));   // no such worker
+}
+
+// Under an owner on EpollEventDispatcher (the <test>_epoll run) every worker thread gets one of its
+// own; otherwise the workers run on Qt's default dispatcher.
+void tst_ServerWorkers::workersRunOnTheOwnersKindOfDispatcher()
+{
+    const QByteArray owner = QAbstractEventDispatcher::instance()->metaObject()->className();
+    const bool epoll = owner == "SocketIo::EpollEventDispatcher";
+    qInfo("owner's thread runs %s", owner.constData());
+    for (int i = 0; i < Workers; ++i) {
+        std::atomic<QAbstractEventDispatcher *> dispatcher{nullptr};
+        std::atomic<bool> done{false};
+        QByteArray name;
+        QVERIFY(m_workers->invoke(i, [&](SocketIo::Server *) {
+            dispatcher = QAbstractEventDispatcher::instance();
+            name = dispatcher.load()->metaObject()->className();
+            done = true;
+        }));
+        QTRY_VERIFY(done.load());
+        QVERIFY(dispatcher.load() != QAbstractEventDispatcher::instance());
+        if (epoll)
+            QCOMPARE(name, owner);
+        else
+            QVERIFY2(name != "SocketIo::EpollEventDispatcher", name.constData());
+    }
 }
 
 void tst_ServerWorkers::closeWithConnectedClients()

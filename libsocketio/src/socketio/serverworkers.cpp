@@ -7,8 +7,10 @@
 
 #include <SocketIo/engineserver.h>
 #include <SocketIo/enginesession.h>
+#include <SocketIo/epolleventdispatcher.h>
 #include <SocketIo/server.h>
 
+#include <QAbstractEventDispatcher>
 #include <QAbstractSocket>
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -232,9 +234,11 @@ ServerWorkers::ServerWorkers(int count, const ServerOptions &options, const Setu
     for (int i = 0; i < count; ++i) {
         auto *thread = new WorkerThread(i, options, setup, d->hub, d->group, &ready);
         d->threads.append(thread);
-        // Workers stay on Qt's default dispatcher for now, even under an owner on EpollEventDispatcher:
-        // with epoll on both sides, a peer that vanishes while its connection is handed to another
-        // worker was not always noticed (tst_serverworkers, peerVanishingDuringHandOverDisturbsNothing).
+#ifdef SOCKETIO_HAVE_EPOLL_EVENT_DISPATCHER
+        // workers run on the kind of dispatcher their owner chose
+        if (qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance()))
+            thread->setEventDispatcher(new EpollEventDispatcher);
+#endif
         thread->start();
     }
     ready.acquire(count);

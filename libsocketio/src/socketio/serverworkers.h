@@ -37,8 +37,8 @@ class ServerWorkersPrivate;
   Threads: the ServerWorkers object lives on its owner's thread, which accepts the connections
   and hands them to the workers in turn. Everything of a worker (its Server, namespaces, sockets,
   and so the user's handlers connected in \c setup) runs on that worker's thread; a socket stays
-  on one worker for its whole life. The worker threads run on Qt's default event dispatcher, also
-  when the owner's thread runs an EpollEventDispatcher. Handlers must not touch another worker's objects; reach the
+  on one worker for its whole life. When the owner's thread runs an EpollEventDispatcher, each
+  worker thread gets one too; otherwise the workers get Qt's default dispatcher. Handlers must not touch another worker's objects; reach the
   other workers through the broadcast API (or invoke()).
 
   Sticky sessions: an HTTP long-polling session sends its requests over several TCP connections,
