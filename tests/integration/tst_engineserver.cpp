@@ -10,6 +10,8 @@
 #include <QNetworkInterface>
 #include <QSignalSpy>
 #include <QNetworkProxy>
+#include <QRegularExpression>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
@@ -102,6 +104,9 @@ private Q_SLOTS:
     void corsPreflight();
     void corsSingleOriginIsAlwaysSent();
     void cookieIsSetOnHandshake();
+    void headerHooksReachEveryResponseOfASession();
+    void headerHooksReachTheWebSocketHandshake();
+    void handedConnectionGetsNoHandshakeHeaders();
     void generatedIdIsEscapedInOpenPacketAndCookie();
     void allowRequestSeesTheRequest();
     void dualStackListens_data();
@@ -1117,6 +1122,177 @@ void tst_EngineServer::cookieIsSetOnHandshake()
     QCOMPARE(r.header("set-cookie"), "io=" + sid.toLatin1() + "; Path=/; HttpOnly; SameSite=Lax");
     // Only the handshake response sets it.
     QVERIFY(!a.request("POST", target(sid), "4x").hasHeader("set-cookie"));
+}
+
+namespace {
+
+/*! What the header functions of EngineOptions saw: per call, which hook, the request target,
+    and the names of the headers they were given. */
+struct HookLog
+{
+    struct Call
+    {
+        QByteArray hook;
+        QString url;
+        QList<QByteArray> names;
+    };
+    QList<Call> calls;
+
+    void install(EngineOptions &o)
+    {
+        auto names = [](const EngineHeaders &headers) {
+            QList<QByteArray> n;
+            for (const auto &h : headers)
+                n.append(h.first.toLower());
+            return n;
+        };
+        o.initialHeaders = [this, names](EngineHeaders &headers, const EngineRequest &request) {
+            calls.append({"initial", request.url, names(headers)});
+            headers.emplaceBack("Set-Cookie", "uid=1234; SameSite=Strict");
+            headers.emplaceBack("X-Initial", request.query.queryItemValue(u"t"_qs).toUtf8());
+        };
+        o.responseHeaders = [this, names](EngineHeaders &headers, const EngineRequest &request) {
+            calls.append({"headers", request.url, names(headers)});
+            headers.emplaceBack("X-Every", QByteArray::number(calls.size()));
+            // a header the engine set can be changed
+            for (auto &h : headers) {
+                if (h.first == "cache-control")
+                    h.second = "no-store, private";
+            }
+        };
+    }
+};
+
+} // namespace
+
+// engine.io's "initial_headers" and "headers" events (socket.io's "How to deal with cookies"):
+// the handshake's response passes both, in that order, after the cookie option's Set-Cookie;
+// every later polling response (polls, POSTs) only "headers"; error answers neither.
+void tst_EngineServer::headerHooksReachEveryResponseOfASession()
+{
+    EngineOptions o;
+    o.cookie.enabled = true;
+    HookLog log;
+    log.install(o);
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const RawHttpResponse r = a.request("GET", "/engine.io/?EIO=4&transport=polling&t=first");
+    QCOMPARE(r.status, 200);
+    const QString sid = QJsonDocument::fromJson(r.body.mid(1)).object().value(u"sid"_qs).toString();
+    QVERIFY(!sid.isEmpty());
+    QCOMPARE(r.headerValues("set-cookie"),
+             QList<QByteArray>({"io=" + sid.toLatin1() + "; Path=/; HttpOnly; SameSite=Lax", "uid=1234; SameSite=Strict"}));
+    QCOMPARE(r.header("x-initial"), QByteArray("first"));
+    QCOMPARE(r.header("x-every"), QByteArray("2"));
+    QCOMPARE(r.header("cache-control"), QByteArray("no-store, private"));
+    QCOMPARE(r.header("content-type"), QByteArray("text/plain; charset=UTF-8"));
+    QCOMPARE(log.calls.size(), 2);
+    QCOMPARE(log.calls.at(0).hook, QByteArray("initial"));
+    QCOMPARE(log.calls.at(0).url, u"/engine.io/?EIO=4&transport=polling&t=first"_qs);
+    QVERIFY(log.calls.at(0).names.contains("set-cookie"));
+    QVERIFY(log.calls.at(0).names.contains("content-type"));
+    QCOMPARE(log.calls.at(1).hook, QByteArray("headers"));
+    QVERIFY(log.calls.at(1).names.contains("x-initial"));   // after initial_headers, as engine.io
+
+    // a POST's "ok" and a poll's payload: "headers" only
+    const RawHttpResponse post = a.request("POST", target(sid), "4hi");
+    QCOMPARE(post.body, QByteArray("ok"));
+    QCOMPARE(post.header("x-every"), QByteArray("3"));
+    QVERIFY(!post.hasHeader("x-initial"));
+    QVERIFY(!post.hasHeader("set-cookie"));
+    m_server->session(sid)->sendText(QByteArray("hello"));
+    const RawHttpResponse poll = a.request("GET", target(sid));
+    QCOMPARE(poll.body, QByteArray("4hello"));
+    QCOMPARE(poll.header("x-every"), QByteArray("4"));
+    QVERIFY(!poll.hasHeader("x-initial"));
+    QCOMPARE(log.calls.size(), 4);
+    QCOMPARE(log.calls.at(3).url, QString::fromLatin1(target(sid)));
+
+    // refusals pass neither (engine.io writes them without the transport)
+    const RawHttpResponse unknown = a.request("GET", target(u"nope"_qs));
+    QCOMPARE(unknown.status, 400);
+    QVERIFY(!unknown.hasHeader("x-every"));
+    QCOMPARE(log.calls.size(), 4);
+}
+
+// The 101 of a WebSocket handshake carries what the functions add (QWebSocketServer writes the
+// rest): both for a WebSocket-only handshake, "headers" only for an upgrade of a polling session;
+// the WebSocket works as before.
+void tst_EngineServer::headerHooksReachTheWebSocketHandshake()
+{
+    EngineOptions o;
+    HookLog log;
+    log.install(o);
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    const QList<QByteArray> upgradeHeaders = {"Upgrade: websocket", "Connection: Upgrade",
+                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                                              "Sec-WebSocket-Version: 13"};
+    RawHttpClient ws;
+    QVERIFY(connectClient(ws));
+    const RawHttpResponse r = ws.request("GET", "/engine.io/?EIO=4&transport=websocket&t=ws", {}, upgradeHeaders);
+    QCOMPARE(r.status, 101);
+    QCOMPARE(r.header("sec-websocket-accept"), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    QCOMPARE(r.header("set-cookie"), QByteArray("uid=1234; SameSite=Strict"));
+    QCOMPARE(r.header("x-initial"), QByteArray("ws"));
+    QCOMPARE(r.header("x-every"), QByteArray("2"));
+    QCOMPARE(log.calls.size(), 2);
+    QVERIFY(log.calls.at(0).names.isEmpty());   // only what the functions add
+    QTRY_COMPARE(connections.size(), 1);
+    // the open packet follows as the first frame, unchanged
+    QTRY_VERIFY(ws.unparsed().contains("{\"sid\":"));
+    QCOMPARE(ws.unparsed().at(0), '\x81');
+
+    // an upgrade of a polling session: "headers" only
+    RawHttpClient a, b;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QVERIFY(!sid.isEmpty());
+    const qsizetype before = log.calls.size();
+    QVERIFY(connectClient(b));
+    const RawHttpResponse up = b.request("GET", target(sid, "websocket"), {}, upgradeHeaders);
+    QCOMPARE(up.status, 101);
+    QVERIFY(up.hasHeader("x-every"));
+    QVERIFY(!up.hasHeader("x-initial"));
+    QCOMPARE(log.calls.size(), before + 1);
+    QCOMPARE(log.calls.last().hook, QByteArray("headers"));
+
+    // a real QWebSocket client handshakes with the extra headers in the 101
+    QWebSocket client;
+    client.open(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_qs.arg(m_server->serverPort())));
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    QTRY_VERIFY(!texts.isEmpty());
+    QVERIFY(texts.first().first().toString().startsWith(u"0{\"sid\":"_qs));
+}
+
+// A socket given to handleConnection() is a plain QTcpSocket: its polling responses pass the
+// functions, its WebSocket handshake cannot (QWebSocketServer answers it; logged).
+void tst_EngineServer::handedConnectionGetsNoHandshakeHeaders()
+{
+    EngineOptions o;
+    HookLog log;
+    log.install(o);
+    startServer(o);
+    QTcpServer acceptor;
+    QVERIFY(acceptor.listen(QHostAddress::LocalHost, 0));
+    connect(&acceptor, &QTcpServer::newConnection, m_server, [&] {
+        while (QTcpSocket *s = acceptor.nextPendingConnection())
+            m_server->handleConnection(s);
+    });
+    RawHttpClient a;
+    QVERIFY(a.connectToHost(QHostAddress::LocalHost, acceptor.serverPort()));
+    const RawHttpResponse polling = a.request("GET", "/engine.io/?EIO=4&transport=polling&t=p");
+    QCOMPARE(polling.status, 200);
+    QCOMPARE(polling.header("x-initial"), QByteArray("p"));
+    RawHttpClient ws;
+    QVERIFY(ws.connectToHost(QHostAddress::LocalHost, acceptor.serverPort()));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"handleConnection\\(\\) gets no headers"_qs));
+    const RawHttpResponse r = ws.request("GET", "/engine.io/?EIO=4&transport=websocket", {},
+                                         {"Upgrade: websocket", "Connection: Upgrade",
+                                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"});
+    QCOMPARE(r.status, 101);
+    QVERIFY(!r.hasHeader("x-every"));
 }
 
 void tst_EngineServer::generatedIdIsEscapedInOpenPacketAndCookie()

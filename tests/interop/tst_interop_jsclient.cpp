@@ -107,6 +107,8 @@ private Q_SLOTS:
     void serverShutdownReason_data() { transportRows(); }
     void serverShutdownReason();
     void corsPreflightIsAnswered();
+    void cookieOfInitialHeadersComesBack_data();
+    void cookieOfInitialHeadersComesBack();
 
 private:
     void transportRows();
@@ -536,6 +538,60 @@ void tst_InteropJsClient::corsPreflightIsAnswered()
     QCOMPARE(handshake->rawHeader("Access-Control-Allow-Origin"), QByteArray("*"));
     QVERIFY(handshake->readAll().startsWith("0{\"sid\":"));
     handshake->deleteLater();
+}
+
+void tst_InteropJsClient::cookieOfInitialHeadersComesBack_data()
+{
+    QTest::addColumn<QString>("transports");
+    QTest::addColumn<QString>("finalTransport");
+    // (socket.io-client reads cookies from polling responses only, not from a 101)
+    QTest::newRow("polling only") << QStringLiteral("polling") << QStringLiteral("polling");
+    QTest::newRow("polling then upgrade") << QStringLiteral("polling,websocket") << QStringLiteral("websocket");
+}
+
+// socket.io's "How to deal with cookies": the server sets a cookie in "initial_headers"
+// (EngineOptions::initialHeaders) and a Node client with withCredentials sends it back on every
+// later request of the session, the WebSocket upgrade included.
+void tst_InteropJsClient::cookieOfInitialHeadersComesBack()
+{
+    QFETCH(QString, finalTransport);
+    SocketIo::ServerOptions options;
+    options.pingInterval = 1000ms;
+    options.pingTimeout = 1000ms;
+    QList<QPair<QString, QByteArray>> seen;   // (request URL, its Cookie header) of every response
+    options.initialHeaders = [](SocketIo::EngineHeaders &headers, const SocketIo::EngineRequest &) {
+        headers.emplaceBack("Set-Cookie", "randomid=abc123; Path=/; SameSite=Strict");
+    };
+    options.responseHeaders = [&seen](SocketIo::EngineHeaders &, const SocketIo::EngineRequest &request) {
+        seen.append({request.url, request.header("cookie")});
+    };
+    m_server = std::make_unique<SocketIo::Server>(options);
+    connect(m_server.get(), &SocketIo::Server::connection, this, [](SocketIo::Socket *socket) {
+        socket->on(QStringLiteral("message-with-ack"), socket, [](const SocketIo::Message &m) { m.ack(m.args()); });
+    });
+    QVERIFY2(m_server->listen(QHostAddress::Any, 0), qPrintable(m_server->errorString()));
+
+    auto client = startClient({QStringLiteral("--options"), QStringLiteral(R"({"withCredentials":true})")});
+    WAIT_EVENT(client, "connect", connected);
+    if (connected.value(u"transport").toString() != finalTransport) {
+        WAIT_EVENT(client, "upgrade", upgraded);
+        QCOMPARE(upgraded.value(u"transport").toString(), finalTransport);
+    }
+    client->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"message-with-ack"_s}, {u"args"_s, QJsonArray{1}},
+                  {u"ack"_s, true}, {u"id"_s, 1}});
+    WAIT_EVENT(client, "ack", acked);
+    QCOMPARE(acked.value(u"args").toArray(), QJsonArray{1});
+
+    QVERIFY2(seen.size() >= 3, qPrintable(QString::number(seen.size())));
+    QVERIFY(!seen.first().first.contains(u"sid="));   // the handshake, before any cookie
+    QVERIFY(seen.first().second.isEmpty());
+    bool upgradeCarriedIt = false;
+    for (qsizetype i = 1; i < seen.size(); ++i) {
+        QVERIFY2(seen.at(i).second.contains("randomid=abc123"),
+                 qPrintable(seen.at(i).first + u": "_s + QString::fromUtf8(seen.at(i).second)));
+        upgradeCarriedIt = upgradeCarriedIt || seen.at(i).first.contains(u"transport=websocket");
+    }
+    QCOMPARE(upgradeCarriedIt, finalTransport == u"websocket");
 }
 
 QTEST_MAIN(tst_InteropJsClient)

@@ -46,6 +46,10 @@ struct SOCKETIO_EXPORT EngineRequest
     QByteArray header(QByteArrayView lowerName) const;
 };
 
+/*! HTTP response headers as (name, value) pairs, in the order they are written; a name may
+    appear more than once (several Set-Cookie headers). */
+using EngineHeaders = QList<QPair<QByteArray, QByteArray>>;
+
 /*! CORS as the npm `cors` package applies it to every engine request (protocol.md 1.10). */
 struct SOCKETIO_EXPORT CorsOptions
 {
@@ -134,6 +138,23 @@ struct SOCKETIO_EXPORT EngineOptions
         whose generateId throws. With ServerWorkers it runs on every worker's thread, possibly at
         the same time (each worker has a copy); an id is unique across the workers. */
     std::function<QString(const EngineRequest &)> generateId;
+    /*! engine.io's "initial_headers" event (io.engine.on("initial_headers", ...)): called with
+        the headers of a session's first response, the answer to its handshake (the polling
+        GET's response, or the 101 of a WebSocket-only handshake), just before it is written, and
+        with that request; it may add, change or remove headers, e.g. set a cookie. A polling
+        response's list holds what the engine is about to send (Content-Type, cache-control,
+        CORS, Content-Encoding, the \c cookie option's Set-Cookie; Content-Length and Connection
+        are added after); the 101's list holds only what the functions add, since
+        QWebSocketServer writes the rest. Runs on the server's thread (a worker's, with
+        ServerWorkers), before responseHeaders. */
+    std::function<void(EngineHeaders &headers, const EngineRequest &request)> initialHeaders;
+    /*! engine.io's "headers" event: as initialHeaders, for every response the engine writes for
+        a session: each polling response (the handshake's, each poll's, each POST's "ok") and the
+        101 of each WebSocket handshake, new or upgrading a polling session. Error responses and
+        CORS preflights are not passed, as in engine.io. The 101 carries the headers only on
+        connections the engine (or ServerWorkers) accepted itself: a socket given to
+        EngineServer::handleConnection() is answered by QWebSocketServer without them (logged). */
+    std::function<void(EngineHeaders &headers, const EngineRequest &request)> responseHeaders;
 };
 
 } // namespace SocketIo

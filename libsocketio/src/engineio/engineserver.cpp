@@ -133,6 +133,49 @@ EngineQuery::EngineQuery(const HttpRequest &request)
     }
 }
 
+// ---- EngineTcpSocket, EngineTcpServer ------------------------------------------------------
+
+void EngineTcpSocket::addToNextUpgradeResponse(const HttpHeaders &headers)
+{
+    for (const auto &h : headers)
+        m_upgradeHeaderLines += h.first + ": " + h.second + "\r\n";
+}
+
+qint64 EngineTcpSocket::writeData(const char *data, qint64 size)
+{
+    if (Q_LIKELY(m_upgradeHeaderLines.isEmpty()))
+        return QTcpSocket::writeData(data, size);
+    const QByteArrayView bytes(data, size);
+    if (!bytes.startsWith("HTTP/1.1 "))
+        return QTcpSocket::writeData(data, size);
+    const QByteArray lines = std::exchange(m_upgradeHeaderLines, {});
+    const qsizetype end = bytes.indexOf("\r\n\r\n");
+    if (!bytes.startsWith("HTTP/1.1 101 ") || end < 0) {
+        if (end < 0)
+            qCWarning(lcEngineWebSocket, "WebSocket handshake response not written in one piece; "
+                                         "headers of initialHeaders/responseHeaders left out");
+        return QTcpSocket::writeData(data, size);
+    }
+    QByteArray out;
+    out.reserve(size + lines.size());
+    out.append(bytes.first(end + 2));
+    out.append(lines);
+    out.append(bytes.sliced(end + 2));
+    const qint64 written = QTcpSocket::writeData(out.constData(), out.size());
+    return written < 0 ? written : size;   // what the caller gave, as it expects
+}
+
+void EngineTcpServer::incomingConnection(qintptr socketDescriptor)
+{
+    auto *socket = new EngineTcpSocket(this);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        qCWarning(lcEngine) << "cannot take an accepted connection:" << socket->errorString();
+        delete socket;
+        return;
+    }
+    addPendingConnection(socket);
+}
+
 // ---- HttpConnection ------------------------------------------------------------------------
 
 HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, QObject *parent,
@@ -640,6 +683,14 @@ void EngineServerPrivate::refuse(HttpConnection *connection, const HttpRequest &
     Q_EMIT q->connectionError(verdict.code, message, engineRequest);
 }
 
+void EngineServerPrivate::applyHeaderHooks(HttpHeaders &headers, bool initial, const EngineRequest &request) const
+{
+    if (initial && options.initialHeaders)
+        options.initialHeaders(headers, request);
+    if (options.responseHeaders)
+        options.responseHeaders(headers, request);
+}
+
 HttpHeaders EngineServerPrivate::corsHeaders(const HttpRequest &request) const
 {
     const CorsOptions &cors = options.cors;
@@ -773,6 +824,18 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
             qCInfo(lcEngineWebSocket) << "peer of" << head.target << "gone before its upgrade was read; dropped";
             connection->abort();
             return false;
+        }
+        if (hasHeaderHooks()) {
+            // engine.io: the ws server's "headers" event (initial_headers for a handshake)
+            HttpHeaders headers;
+            applyHeaderHooks(headers, query.sid.isEmpty(), engineRequest);
+            if (!headers.isEmpty()) {
+                if (auto *engineSocket = dynamic_cast<EngineTcpSocket *>(connection->socket()))
+                    engineSocket->addToNextUpgradeResponse(headers);
+                else
+                    qCWarning(lcEngineWebSocket, "a connection given to handleConnection() gets no headers of "
+                                                 "initialHeaders/responseHeaders on its WebSocket handshake");
+            }
         }
         QTcpSocket *socket = connection->takeSocket();
         socket->setParent(frontParent());
@@ -1070,7 +1133,7 @@ EngineServer::EngineServer(QObject *parent)
     : QObject(parent), d_ptr(new EngineServerPrivate(this))
 {
     Q_D(EngineServer);
-    d->tcpServer = new QTcpServer(this);
+    d->tcpServer = new EngineTcpServer(this);
     // A listening socket cannot go through a proxy; without this an application-wide HTTP proxy
     // (QNetworkProxy::setApplicationProxy) makes listen() fail.
     d->tcpServer->setProxy(QNetworkProxy(QNetworkProxy::NoProxy));

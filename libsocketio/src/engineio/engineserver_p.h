@@ -7,6 +7,8 @@
 #include <QBasicTimer>
 #include <QHash>
 #include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTimer>
 
 #include <chrono>
@@ -14,8 +16,6 @@
 #include <optional>
 
 QT_BEGIN_NAMESPACE
-class QTcpServer;
-class QTcpSocket;
 class QWebSocket;
 class QWebSocketServer;
 QT_END_NAMESPACE
@@ -42,7 +42,40 @@ inline constexpr qint64 HttpWriteBacklogLimit = 64 * 1024;
     keep the socket and its buffer forever. */
 inline constexpr std::chrono::seconds HttpCloseTimeout{5};
 
-using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
+using HttpHeaders = EngineHeaders;
+
+/*!
+  The sockets the engine accepts (EngineTcpServer, also ServerWorkers' acceptor): a QTcpSocket
+  that can add header lines to the next WebSocket handshake response written through it.
+  QWebSocketServer writes the 101 itself and has no way to add headers
+  (EngineOptions::initialHeaders / responseHeaders); its response goes out in one write, and
+  the lines are put in before the blank line that ends its head. Every other write passes
+  unchanged (one test of an empty QByteArray).
+*/
+class EngineTcpSocket final : public QTcpSocket
+{
+public:
+    using QTcpSocket::QTcpSocket;
+    /*! \a headers go into the next "HTTP/1.1 101" response head written (dropped if another
+        response comes first: QWebSocketServer refused the handshake). */
+    void addToNextUpgradeResponse(const HttpHeaders &headers);
+
+protected:
+    qint64 writeData(const char *data, qint64 size) override;
+
+private:
+    QByteArray m_upgradeHeaderLines;
+};
+
+/*! A QTcpServer whose connections are EngineTcpSockets. */
+class EngineTcpServer final : public QTcpServer
+{
+public:
+    using QTcpServer::QTcpServer;
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override;
+};
 
 /*!
   The query parameters the engine itself reads, parsed once per request from the raw query, as
@@ -205,6 +238,11 @@ public:
 
     // shared with transports and sessions
     HttpHeaders corsHeaders(const Protocol::HttpRequest &request) const;
+    /*! options.initialHeaders or options.responseHeaders is set. */
+    bool hasHeaderHooks() const { return options.initialHeaders || options.responseHeaders; }
+    /*! Passes \a headers of a response to \a request through options.initialHeaders (when
+        \a initial: the answer to a handshake) and options.responseHeaders. */
+    void applyHeaderHooks(HttpHeaders &headers, bool initial, const EngineRequest &request) const;
     /*! The session closed: out of the table now, deleted later. */
     void removeSession(EngineSession *session);
     /*! The session is being destroyed: drop it from the table without further ado. */

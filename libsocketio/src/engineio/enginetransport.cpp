@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace SocketIo {
 
@@ -173,6 +174,8 @@ void PollingTransport::handlePost(HttpConnection *connection, const Protocol::Ht
     if (guard) {
         headers.emplaceBack(QByteArray("Content-Type"), "text/html");
         addPollingHeaders(headers, request);
+        if (m_server->hasHeaderHooks())
+            m_server->applyHeaderHooks(headers, false, m_server->makeEngineRequest(request, guard->socket()));
         guard->respond(200, headers, QByteArrayLiteral("ok"));
     }
 }
@@ -216,20 +219,22 @@ void PollingTransport::respondPayload(const QByteArray &payload, bool compress)
     HttpHeaders headers = m_server->corsHeaders(m_getRequest);
     headers.emplaceBack(QByteArray("Content-Type"), "text/plain; charset=UTF-8");
     addPollingHeaders(headers, m_getRequest);
-    headers.append(m_nextHeaders);
-    m_nextHeaders.clear();
+    QByteArray compressed;
     const HttpCompressionOptions &compression = m_server->options.httpCompression;
     if (compress && compression.enabled && payload.size() >= compression.threshold) {
         const QByteArray encoding = Internal::chooseHttpEncoding(m_getRequest.header("accept-encoding"));
-        const QByteArray compressed = encoding.isEmpty()
-            ? QByteArray() : Internal::httpCompress(payload, encoding, compression.level);
-        if (!compressed.isEmpty()) {   // empty: qCompress() failed (out of memory); sent as it is
+        if (!encoding.isEmpty())
+            compressed = Internal::httpCompress(payload, encoding, compression.level);
+        if (!compressed.isEmpty())   // empty: qCompress() failed (out of memory); sent as it is
             headers.emplaceBack(QByteArray("Content-Encoding"), encoding);
-            connection->respond(200, headers, compressed);
-            return;
-        }
     }
-    connection->respond(200, headers, payload);
+    headers.append(m_nextHeaders);   // the cookie of the handshake's response
+    m_nextHeaders.clear();
+    // Only a handshake's GET reaches a polling transport without a sid: its first response.
+    const bool initial = std::exchange(m_initialResponse, false);
+    if (m_server->hasHeaderHooks())
+        m_server->applyHeaderHooks(headers, initial, m_server->makeEngineRequest(m_getRequest, connection->socket()));
+    connection->respond(200, headers, compressed.isEmpty() ? payload : compressed);
 }
 
 void PollingTransport::sendNoop()

@@ -115,6 +115,7 @@ private:
     QMetaObject::Connection m_getWatch;
     QMetaObject::Connection m_postWatch;
     QList<QPair<QByteArray, QByteArray>> m_nextHeaders;
+    bool m_initialResponse = true;   // the next response answers the handshake
     bool m_shouldClose = false;
     bool m_discarded = false;
     bool m_closed = false;

@@ -224,7 +224,8 @@ ServerWorkers::ServerWorkers(int count, const ServerOptions &options, const Setu
     count = std::max(1, count);
     d->group = std::make_shared<WorkerGroup>(count);
 
-    d->acceptor = new QTcpServer(this);
+    // EngineTcpSockets, as EngineServer's own: headers can be added to their WebSocket handshakes
+    d->acceptor = new EngineTcpServer(this);
     // as EngineServer: no proxy for a listening socket, Node's backlog
     d->acceptor->setProxy(QNetworkProxy(QNetworkProxy::NoProxy));
     d->acceptor->setListenBacklogSize(511);
