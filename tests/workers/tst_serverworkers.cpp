@@ -25,6 +25,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QScopeGuard>
+#include <QSet>
 #include <QSignalSpy>
 #include <QRegularExpression>
 #include <QTest>
@@ -187,6 +188,7 @@ private Q_SLOTS:
     void dynamicNamespaceSpansOnlyWorkersThatHaveIt();
     void invokeRunsOnTheWorkerThread();
     void workersRunOnTheOwnersKindOfDispatcher();
+    void headerHooksRunOnTheServingWorker();
     void closeWithConnectedClients();
     void singleWorkerStillServes();
     void adminShowsEachWorkerAsAServer();
@@ -856,6 +858,40 @@ void tst_ServerWorkers::workersRunOnTheOwnersKindOfDispatcher()
         else
             QVERIFY2(name != "SocketIo::EpollEventDispatcher", name.constData());
     }
+}
+
+// initialHeaders / responseHeaders run on the worker that serves the request, and the WebSocket
+// handshakes of connections ServerWorkers accepted carry their headers as EngineServer's own do.
+void tst_ServerWorkers::headerHooksRunOnTheServingWorker()
+{
+    m_workers.reset();
+    SocketIo::ServerOptions options = sioTestOptions();
+    options.initialHeaders = [](SocketIo::EngineHeaders &headers, const SocketIo::EngineRequest &) {
+        headers.emplaceBack("X-Initial-On", QThread::currentThread()->objectName().toUtf8());
+    };
+    options.responseHeaders = [](SocketIo::EngineHeaders &headers, const SocketIo::EngineRequest &) {
+        headers.emplaceBack("X-Every-On", QThread::currentThread()->objectName().toUtf8());
+    };
+    m_workers = std::make_unique<SocketIo::ServerWorkers>(Workers, options, setupWorker);
+    QVERIFY(m_workers->listen(QHostAddress::LocalHost, 0));
+    QSet<QByteArray> workers;
+    for (int i = 0; i < Workers; ++i) {
+        RawHttpClient ws;
+        QVERIFY(ws.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
+        const RawHttpResponse r = ws.request("GET", "/socket.io/?EIO=4&transport=websocket", {},
+                                             {"Upgrade: websocket", "Connection: Upgrade",
+                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"});
+        QCOMPARE(r.status, 101);
+        QVERIFY2(r.header("x-initial-on").startsWith("socketio-worker-"), r.header("x-initial-on").constData());
+        QCOMPARE(r.header("x-every-on"), r.header("x-initial-on"));
+        workers.insert(r.header("x-initial-on"));
+    }
+    QCOMPARE(workers.size(), Workers);   // connections go to the workers in turn
+    RawHttpClient polling;
+    QVERIFY(polling.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
+    const RawHttpResponse r = polling.request("GET", "/socket.io/?EIO=4&transport=polling");
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.header("x-initial-on").startsWith("socketio-worker-"));
 }
 
 void tst_ServerWorkers::closeWithConnectedClients()
