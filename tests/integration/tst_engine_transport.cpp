@@ -118,6 +118,8 @@ private Q_SLOTS:
     void unansweredCloseHandshakeIsDroppedOnTheSharedTimer();
     void handedSocketWhosePeerClosedIsReadToTheEnd_data();
     void handedSocketWhosePeerClosedIsReadToTheEnd();
+    void sessionEndedByItsPostsMessageStillAnswersThePost_data();
+    void sessionEndedByItsPostsMessageStillAnswersThePost();
 
 private:
     EngineServer *startServer(const EngineOptions &options = {});
@@ -869,6 +871,10 @@ void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd_data()
     // the body arrived whole: it is delivered, and the session goes on
     QTest::newRow("whole POST") << post + "Content-Length: 6\r\n\r\n4hello" << QString() << QByteArray("hello")
                                 << false;
+    // requests pipelined before the close are all read: a whole POST, then one cut short
+    QTest::newRow("whole POST, POST cut short")
+        << post + "Content-Length: 6\r\n\r\n4hello" + post + "Content-Length: 100\r\n\r\n4x" << u"transport error"_s
+        << QByteArray("hello") << false;
     // a poll whose connection is gone: "poll connection closed prematurely"
     QTest::newRow("GET") << QByteArray("GET /engine.io/?EIO=4&transport=polling&sid=%1 HTTP/1.1\r\nHost: x\r\n\r\n")
                          << u"transport error"_s << QByteArray() << false;
@@ -945,6 +951,59 @@ void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd()
              QByteArray("ok"));
     if (closeReason.isEmpty())
         QCOMPARE(closed.size(), 0);
+}
+
+void tst_EngineTransport::sessionEndedByItsPostsMessageStillAnswersThePost_data()
+{
+    QTest::addColumn<bool>("deleteSession");   // else close() it
+    QTest::addColumn<bool>("headerHooks");
+    QTest::newRow("close") << false << false;
+    QTest::newRow("close, header functions") << false << true;
+    QTest::newRow("delete") << true << false;
+    QTest::newRow("delete, header functions") << true << true;
+}
+
+// A handler of the POST's first message ends the session (close(), or delete): the transport
+// goes with it while the POST is being read, and the POST is still answered "ok" (ASan: nothing
+// of the transport is touched after its handlers ran).
+void tst_EngineTransport::sessionEndedByItsPostsMessageStillAnswersThePost()
+{
+    QFETCH(bool, deleteSession);
+    QFETCH(bool, headerHooks);
+    EngineOptions options;
+    int hookCalls = 0;
+    if (headerHooks)
+        options.responseHeaders = [&hookCalls](EngineHeaders &, const EngineRequest &) { ++hookCalls; };
+    startServer(options);
+    RawHttpClient http;
+    QVERIFY(http.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
+    const QString sid = pollingHandshake(http);
+    QVERIFY(!sid.isEmpty());
+    QPointer<EngineSession> session = m_server->session(sid);
+    QVERIFY(session);
+    connect(session.data(), &EngineSession::textMessageReceived, this, [session, deleteSession] {
+        if (!session)
+            return;
+        if (deleteSession)
+            delete session.data();
+        else
+            session->close();
+    });
+    const RawHttpResponse r = http.request("POST", "/engine.io/?EIO=4&transport=polling&sid=" + sid.toUtf8(),
+                                           "4first\x1e" "4second");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("ok"));
+    if (deleteSession) {
+        QVERIFY(session.isNull());
+        QCOMPARE(m_server->clientsCount(), 0);
+    } else {
+        // a graceful close waits for the next GET to deliver the close packet, as engine.io
+        QVERIFY(session);
+        QCOMPARE(http.request("GET", "/engine.io/?EIO=4&transport=polling&sid=" + sid.toUtf8()).body, QByteArray("6\x1e" "1"));   // noop, close
+        QTRY_COMPARE(m_server->clientsCount(), 0);
+    }
+    if (headerHooks)
+        QCOMPARE(hookCalls, deleteSession ? 2 : 3);   // the handshake's response, the POST's (and the GET's)
 }
 
 #include "tst_engine_transport.moc"

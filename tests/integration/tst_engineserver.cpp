@@ -107,6 +107,7 @@ private Q_SLOTS:
     void headerHooksReachEveryResponseOfASession();
     void headerHooksReachTheWebSocketHandshake();
     void handedConnectionGetsNoHandshakeHeaders();
+    void invalidHookHeadersAreLeftOut();
     void generatedIdIsEscapedInOpenPacketAndCookie();
     void allowRequestSeesTheRequest();
     void dualStackListens_data();
@@ -1258,6 +1259,17 @@ void tst_EngineServer::headerHooksReachTheWebSocketHandshake()
     QCOMPARE(log.calls.size(), before + 1);
     QCOMPARE(log.calls.last().hook, QByteArray("headers"));
 
+    // a handshake QWebSocketServer refuses (an unsupported version) passes no function, as ws
+    const qsizetype beforeRefused = log.calls.size();
+    RawHttpClient old;
+    QVERIFY(connectClient(old));
+    const RawHttpResponse refused = old.request("GET", "/engine.io/?EIO=4&transport=websocket", {},
+                                                {"Upgrade: websocket", "Connection: Upgrade",
+                                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                                                 "Sec-WebSocket-Version: 8"});
+    QVERIFY(refused.status != 101);
+    QCOMPARE(log.calls.size(), beforeRefused);
+
     // a real QWebSocket client handshakes with the extra headers in the 101
     QWebSocket client;
     client.open(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_qs.arg(m_server->serverPort())));
@@ -1293,6 +1305,50 @@ void tst_EngineServer::handedConnectionGetsNoHandshakeHeaders()
                                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"});
     QCOMPARE(r.status, 101);
     QVERIFY(!r.hasHeader("x-every"));
+}
+
+// A function that adds a header with CR/LF in its value (or a name that is no token) cannot split
+// the response: that header is left out and logged, the rest goes out, the session goes on.
+void tst_EngineServer::invalidHookHeadersAreLeftOut()
+{
+    EngineOptions o;
+    o.responseHeaders = [](EngineHeaders &headers, const EngineRequest &) {
+        headers.emplaceBack("X-Split", "a\r\nSet-Cookie: evil=1");
+        headers.emplaceBack("Bad Name", "x");
+        headers.emplaceBack("X-Nul", QByteArray("a\0b", 3));
+        headers.emplaceBack("X-Good", "fine\tvalue \xc3\xa9");
+        headers.emplaceBack("Connection", "close");     // the engine's framing
+        headers.emplaceBack("content-length", "5");
+    };
+    startServer(o);
+    const QList<QByteArray> upgrade = {"Upgrade: websocket", "Connection: Upgrade",
+                                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"};
+    for (const bool websocket : {false, true}) {
+        const int responses = websocket ? 1 : 2;
+        for (int n = 0; n < responses; ++n)
+        for (const char *name : {"X-Split", "Bad Name", "X-Nul", "Connection", "content-length"})
+            QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"response header \"%1\" left out"_qs.arg(QLatin1StringView(name))));
+        RawHttpClient a;
+        QVERIFY(connectClient(a));
+        const RawHttpResponse r = websocket
+            ? a.request("GET", "/engine.io/?EIO=4&transport=websocket", {}, upgrade)
+            : a.request("GET", "/engine.io/?EIO=4&transport=polling");
+        QCOMPARE(r.status, websocket ? 101 : 200);
+        QCOMPARE(r.header("x-good"), QByteArray("fine\tvalue \xc3\xa9"));
+        QVERIFY(!r.hasHeader("x-split"));
+        QVERIFY(!r.hasHeader("set-cookie"));
+        QVERIFY(!r.hasHeader("x-nul"));
+        QCOMPARE(r.headerValues("connection").size(), 1);
+        QCOMPARE(r.headerValues("content-length").size(), websocket ? 0 : 1);
+        if (!websocket) {
+            QCOMPARE(r.header("connection"), QByteArray("keep-alive"));
+            const QString sid = QJsonDocument::fromJson(r.body.mid(1)).object().value(u"sid"_qs).toString();
+            QVERIFY(m_server->session(sid));
+            // the connection stays usable: the next request is read as one
+            QCOMPARE(a.request("POST", target(sid), "4x").body, QByteArray("ok"));
+        }
+    }
+    QCOMPARE(m_server->clientsCount(), 2);
 }
 
 void tst_EngineServer::generatedIdIsEscapedInOpenPacketAndCookie()

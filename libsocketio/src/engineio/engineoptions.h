@@ -145,12 +145,19 @@ struct SOCKETIO_EXPORT EngineOptions
         response's list holds what the engine is about to send (Content-Type, cache-control,
         CORS, Content-Encoding, the \c cookie option's Set-Cookie; Content-Length and Connection
         are added after); the 101's list holds only what the functions add, since
-        QWebSocketServer writes the rest. Runs on the server's thread (a worker's, with
-        ServerWorkers), before responseHeaders. */
+        QWebSocketServer writes the rest. Runs on the server's thread before responseHeaders;
+        with ServerWorkers on every worker's thread, possibly at the same time (each worker has a
+        copy: what it captures must be safe for that). It must not close or delete sessions or
+        the server. Content-Length, Transfer-Encoding, Connection, Keep-Alive, Upgrade and
+        Sec-WebSocket-* are the engine's: such headers from the function are left out (logged). A header whose name is not an HTTP token or whose
+        value holds a control character (CR, LF, ...) is left out and logged (Node's http
+        module throws on it). */
     std::function<void(EngineHeaders &headers, const EngineRequest &request)> initialHeaders;
     /*! engine.io's "headers" event: as initialHeaders, for every response the engine writes for
         a session: each polling response (the handshake's, each poll's, each POST's "ok") and the
-        101 of each WebSocket handshake, new or upgrading a polling session. Error responses and
+        101 of each WebSocket handshake, new or upgrading a polling session (one that
+        QWebSocketServer will refuse, without "Sec-WebSocket-Version: 13" and a key, is not
+        passed, as ws emits its "headers" only for a handshake it completes). Error responses and
         CORS preflights are not passed, as in engine.io. The 101 carries the headers only on
         connections the engine (or ServerWorkers) accepted itself: a socket given to
         EngineServer::handleConnection() is answered by QWebSocketServer without them (logged). */

@@ -22,6 +22,12 @@
 #include <limits>
 #include <memory>
 
+#ifdef Q_OS_WIN
+#  include <winsock2.h>
+#else
+#  include <unistd.h>
+#endif
+
 namespace SocketIo {
 
 using Protocol::HttpRequest;
@@ -143,7 +149,9 @@ void EngineTcpSocket::addToNextUpgradeResponse(const HttpHeaders &headers)
 
 qint64 EngineTcpSocket::writeData(const char *data, qint64 size)
 {
-    if (Q_LIKELY(m_upgradeHeaderLines.isEmpty()))
+    // (Buffered sockets only: QAbstractSocket then takes all bytes or fails, so the size
+    // reported to the caller cannot hide a partial write.)
+    if (Q_LIKELY(m_upgradeHeaderLines.isEmpty()) || (openMode() & QIODevice::Unbuffered))
         return QTcpSocket::writeData(data, size);
     const QByteArrayView bytes(data, size);
     if (!bytes.startsWith("HTTP/1.1 "))
@@ -171,6 +179,11 @@ void EngineTcpServer::incomingConnection(qintptr socketDescriptor)
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         qCWarning(lcEngine) << "cannot take an accepted connection:" << socket->errorString();
         delete socket;
+#ifdef Q_OS_WIN
+        ::closesocket(SOCKET(socketDescriptor));
+#else
+        ::close(int(socketDescriptor));
+#endif
         return;
     }
     addPendingConnection(socket);
@@ -369,6 +382,7 @@ void HttpConnection::headReceived()
 
 void HttpConnection::dispatch()
 {
+    ++m_requestsServed;
     m_bodyTimer.stop();
     m_mode = Mode::AwaitingResponse;
     HttpRequest request = m_parser.takeRequest();
@@ -536,10 +550,18 @@ void HttpConnection::onDisconnected()
         // connection handed over by another worker, or the next request of a kept-alive one,
         // waits for a queued read that the close can overtake. A request whose body the close
         // cut short then ends its session's POST as "closed prematurely" instead of vanishing.
+        // Each pass serves one request; one answered at once leaves the connection reading the
+        // next (pipelined) one, which is served in the next pass.
         QPointer<HttpConnection> self(this);
-        onReadyRead();
-        if (!self)
-            return;
+        for (;;) {
+            const quint64 served = m_requestsServed;
+            onReadyRead();
+            if (!self)
+                return;
+            if (m_requestsServed == served
+                || !(m_mode == Mode::PeekHead || m_mode == Mode::ReadHead || m_mode == Mode::ReadBody))
+                break;
+        }
     }
     const bool waiting = m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody;
     m_mode = Mode::Closed;
@@ -689,6 +711,23 @@ void EngineServerPrivate::applyHeaderHooks(HttpHeaders &headers, bool initial, c
         options.initialHeaders(headers, request);
     if (options.responseHeaders)
         options.responseHeaders(headers, request);
+    // Node's http module refuses (throws on) a name that is no token or a value with control
+    // characters; here such a header is left out, so that no function can split the response.
+    headers.removeIf([](const QPair<QByteArray, QByteArray> &h) {
+        if (!Protocol::isHttpFieldName(h.first) || !Protocol::isHttpFieldValue(h.second)) {
+            qCWarning(lcEngine) << "response header" << h.first << "left out: invalid name or value" << h.second;
+            return true;
+        }
+        // The framing and the WebSocket handshake are the engine's (and QWebSocketServer's): a
+        // second Content-Length or Connection would make the peer misread the stream.
+        const QByteArray name = h.first.toLower();
+        if (name == "content-length" || name == "transfer-encoding" || name == "connection" || name == "keep-alive"
+            || name == "upgrade" || name.startsWith("sec-websocket-")) {
+            qCWarning(lcEngine) << "response header" << h.first << "left out: the engine writes it";
+            return true;
+        }
+        return false;
+    });
 }
 
 HttpHeaders EngineServerPrivate::corsHeaders(const HttpRequest &request) const
@@ -825,8 +864,10 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
             connection->abort();
             return false;
         }
-        if (hasHeaderHooks()) {
-            // engine.io: the ws server's "headers" event (initial_headers for a handshake)
+        // engine.io: the ws server's "headers" event (initial_headers for a handshake), which ws
+        // emits only for a handshake it completes: not when QWebSocketServer will refuse it
+        if (hasHeaderHooks() && head.header("sec-websocket-version").trimmed() == "13"
+            && !head.header("sec-websocket-key").trimmed().isEmpty()) {
             HttpHeaders headers;
             applyHeaderHooks(headers, query.sid.isEmpty(), engineRequest);
             if (!headers.isEmpty()) {

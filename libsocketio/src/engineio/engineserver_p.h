@@ -189,6 +189,7 @@ private:
     QMetaObject::Connection m_readyReadConnection;
     QMetaObject::Connection m_disconnectedConnection;
     QMetaObject::Connection m_bytesWrittenConnection;
+    quint64 m_requestsServed = 0;   // requests dispatched so far (onDisconnected() serves what is left)
     QByteArray m_pipelined;   // bytes of the next request(s) read while the previous one was served
     // QBasicTimers, not QTimers: no QObject and no signal connection per timer and connection
     QBasicTimer m_headTimer;  // idle limit: request head, and draining responses in WaitDrain

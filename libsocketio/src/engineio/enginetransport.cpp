@@ -160,6 +160,9 @@ void PollingTransport::handlePost(HttpConnection *connection, const Protocol::Ht
     QList<EnginePacket> packets;
     QString error;
     const bool ok = Protocol::decodePayload(request.body, &packets, &error);
+    // The handlers below may delete the session and so this transport; the server (and the
+    // connection, its child) outlives them, or the connection is gone too.
+    EngineServerPrivate *const server = m_server;
     QPointer<HttpConnection> guard(connection);
     QPointer<PollingTransport> self(this);
     for (const EnginePacket &packet : std::as_const(packets)) {
@@ -174,8 +177,11 @@ void PollingTransport::handlePost(HttpConnection *connection, const Protocol::Ht
     if (guard) {
         headers.emplaceBack(QByteArray("Content-Type"), "text/html");
         addPollingHeaders(headers, request);
-        if (m_server->hasHeaderHooks())
-            m_server->applyHeaderHooks(headers, false, m_server->makeEngineRequest(request, guard->socket()));
+        if (server->hasHeaderHooks()) {
+            server->applyHeaderHooks(headers, false, server->makeEngineRequest(request, guard->socket()));
+            if (!guard)
+                return;
+        }
         guard->respond(200, headers, QByteArrayLiteral("ok"));
     }
 }
@@ -232,8 +238,12 @@ void PollingTransport::respondPayload(const QByteArray &payload, bool compress)
     m_nextHeaders.clear();
     // Only a handshake's GET reaches a polling transport without a sid: its first response.
     const bool initial = std::exchange(m_initialResponse, false);
-    if (m_server->hasHeaderHooks())
+    if (m_server->hasHeaderHooks()) {
+        QPointer<HttpConnection> guard(connection);
         m_server->applyHeaderHooks(headers, initial, m_server->makeEngineRequest(m_getRequest, connection->socket()));
+        if (!guard)
+            return;
+    }
     connection->respond(200, headers, compressed.isEmpty() ? payload : compressed);
 }
 

@@ -631,4 +631,19 @@ void HttpRequestParser::dropBodyAsReceived()
     m_chunkedRaw.squeeze();
 }
 
+bool isHttpFieldName(QByteArrayView name)
+{
+    return isToken(name);
+}
+
+bool isHttpFieldValue(QByteArrayView value)
+{
+    for (char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if (!(u == '\t' || (u >= 0x20 && u != 0x7F)))
+            return false;
+    }
+    return true;
+}
+
 } // namespace SocketIo::Protocol

@@ -115,4 +115,11 @@ private:
     QByteArray m_error;
 };
 
+/*! \a name is an HTTP field name (an RFC 9110 token), as Node's http module checks one before
+    writing it. */
+bool isHttpFieldName(QByteArrayView name);
+/*! \a value can be written as an HTTP field value: tab, printable ASCII and bytes from 0x80, as
+    Node's http module checks (no CR, LF or other control characters). */
+bool isHttpFieldValue(QByteArrayView value);
+
 } // namespace SocketIo::Protocol
