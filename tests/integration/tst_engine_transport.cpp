@@ -58,6 +58,18 @@ struct WsPeer
     }
 };
 
+/*! \a client connected to \a acceptor (listening on a free port from now on); the accepted socket,
+    owned by \a acceptor, or null. */
+QTcpSocket *acceptConnection(QTcpServer &acceptor, QTcpSocket &client)
+{
+    if (!acceptor.listen(QHostAddress::LocalHost, 0))
+        return nullptr;
+    client.connectToHost(QHostAddress::LocalHost, acceptor.serverPort());
+    if (!QTest::qWaitFor([&acceptor] { return acceptor.hasPendingConnections(); }, 5000))
+        return nullptr;
+    return acceptor.nextPendingConnection();
+}
+
 /*! Objects of class \a className under \a root (recursively). */
 int countObjects(const QObject *root, const char *className)
 {
@@ -163,11 +175,9 @@ void tst_EngineTransport::acceptedSocketsHaveTcpNoDelay()
     QSignalSpy connections(m_server.get(), &EngineServer::connection);
 
     QTcpServer acceptor;
-    QVERIFY(acceptor.listen(QHostAddress::LocalHost, 0));
     QTcpSocket client;
-    client.connectToHost(QHostAddress::LocalHost, acceptor.serverPort());
-    QTRY_VERIFY(acceptor.hasPendingConnections());
-    QPointer<QTcpSocket> accepted = acceptor.nextPendingConnection();
+    QPointer<QTcpSocket> accepted = acceptConnection(acceptor, client);
+    QVERIFY(accepted);
     int value = 0;
     socklen_t len = sizeof(value);
     QCOMPARE(::getsockopt(int(accepted->socketDescriptor()), IPPROTO_TCP, TCP_NODELAY, &value, &len), 0);
@@ -919,11 +929,9 @@ void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd()
     QSignalSpy texts(session, &EngineSession::textMessageReceived);
 
     QTcpServer acceptor;
-    QVERIFY(acceptor.listen(QHostAddress::LocalHost, 0));
     QTcpSocket peer;
-    peer.connectToHost(QHostAddress::LocalHost, acceptor.serverPort());
-    QTRY_VERIFY(acceptor.hasPendingConnections());
-    QPointer<QTcpSocket> accepted = acceptor.nextPendingConnection();
+    QPointer<QTcpSocket> accepted = acceptConnection(acceptor, peer);
+    QVERIFY(accepted);
     QVERIFY(peer.waitForConnected(5000));
     const QByteArray bytes = QByteArray(request).replace("%1", sid.toUtf8());
     peer.write(bytes);
