@@ -871,32 +871,33 @@ void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd_data()
 {
     QTest::addColumn<QByteArray>("request");      // %1: the sid of the session under test
     QTest::addColumn<QString>("closeReason");     // the session's, or empty: it stays open
-    QTest::addColumn<QByteArray>("message");      // what the session receives, if anything
+    QTest::addColumn<QByteArrayList>("messages");  // what the session receives
     QTest::addColumn<bool>("createsSession");
 
     const QByteArray post = "POST /engine.io/?EIO=4&transport=polling&sid=%1 HTTP/1.1\r\nHost: x\r\n";
     // engine.io: a data request whose connection closes before its body is complete ends the session
     QTest::newRow("POST cut short") << post + "Content-Length: 100\r\n\r\n4hello" << u"transport error"_s
-                                    << QByteArray() << false;
+                                    << QByteArrayList() << false;
     // the body arrived whole: it is delivered, and the session goes on
-    QTest::newRow("whole POST") << post + "Content-Length: 6\r\n\r\n4hello" << QString() << QByteArray("hello")
+    QTest::newRow("whole POST") << post + "Content-Length: 6\r\n\r\n4hello" << QString() << QByteArrayList{"hello"}
                                 << false;
-    // requests pipelined before the close are all read: a whole POST, then one cut short
-    QTest::newRow("whole POST, POST cut short")
-        << post + "Content-Length: 6\r\n\r\n4hello" + post + "Content-Length: 100\r\n\r\n4x" << u"transport error"_s
-        << QByteArray("hello") << false;
+    // requests pipelined before the close are all read: two whole POSTs, then one cut short
+    QTest::newRow("whole POSTs, POST cut short")
+        << post + "Content-Length: 6\r\n\r\n4hello" + post + "Content-Length: 6\r\n\r\n4again" + post
+               + "Content-Length: 100\r\n\r\n4x"
+        << u"transport error"_s << QByteArrayList{"hello", "again"} << false;
     // a poll whose connection is gone: "poll connection closed prematurely"
     QTest::newRow("GET") << QByteArray("GET /engine.io/?EIO=4&transport=polling&sid=%1 HTTP/1.1\r\nHost: x\r\n\r\n")
-                         << u"transport error"_s << QByteArray() << false;
+                         << u"transport error"_s << QByteArrayList() << false;
     // a WebSocket upgrade of a peer that is gone is dropped, not handed to QWebSocketServer
     QTest::newRow("upgrade") << QByteArray("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
                                            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                            "Sec-WebSocket-Version: 13\r\n\r\n")
-                             << QString() << QByteArray() << false;
+                             << QString() << QByteArrayList() << false;
     // a polling handshake: the session is made (as engine.io would) and then times out as any other
     QTest::newRow("handshake") << QByteArray("GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n")
-                               << QString() << QByteArray() << true;
+                               << QString() << QByteArrayList() << true;
 }
 
 // A connection handed to handleConnection() (or by a ServerWorkers worker to another) can have
@@ -908,7 +909,7 @@ void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd()
 {
     QFETCH(QByteArray, request);
     QFETCH(QString, closeReason);
-    QFETCH(QByteArray, message);
+    QFETCH(QByteArrayList, messages);
     QFETCH(bool, createsSession);
 
     EngineOptions options;
@@ -947,10 +948,9 @@ void tst_EngineTransport::handedSocketWhosePeerClosedIsReadToTheEnd()
         QTRY_COMPARE(closed.size(), 1);
         QCOMPARE(closed.first().first().toString(), closeReason);
     }
-    if (!message.isEmpty()) {
-        QTRY_COMPARE(texts.size(), 1);
-        QCOMPARE(texts.first().first().toByteArray(), message);
-    }
+    QTRY_COMPARE(texts.size(), messages.size());
+    for (qsizetype i = 0; i < messages.size(); ++i)
+        QCOMPARE(texts.at(i).first().toByteArray(), messages.at(i));
     QCOMPARE(connections.size(), createsSession ? 3 : 2);
     QCOMPARE(m_server->findChildren<QWebSocket *>().size(), 0);
     // nothing else disturbed
