@@ -601,6 +601,16 @@ QString pollingHandshake(RawHttpClient &client, QByteArray *json = nullptr)
     return QJsonDocument::fromJson(r.body.mid(1)).object().value(u"sid"_s).toString();
 }
 
+/*! \a http connected to \a server and a polling session opened on it; the session (its id in
+    \a sid), or null. */
+QPointer<EngineSession> openPollingSession(EngineServer *server, RawHttpClient &http, QString *sid)
+{
+    if (!http.connectToHost(QHostAddress::LocalHost, server->serverPort()))
+        return nullptr;
+    *sid = pollingHandshake(http);
+    return sid->isEmpty() ? nullptr : server->session(*sid);
+}
+
 } // namespace
 
 // The open packet is built from a template made once per set of options (only the sid differs
@@ -666,12 +676,10 @@ void tst_EngineTransport::upgradeTimersArePreciseTimeoutAndNoopsWithoutTimerObje
     startServer(o);
     const int timersBefore = timersOutsideWebSockets(m_server.get());
     RawHttpClient http;
-    QVERIFY(http.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
-    const QString sid = pollingHandshake(http);
-    QVERIFY(!sid.isEmpty());
+    QString sid;
     // registeredTimers(session) lists the timers of the session object itself: a QTimer would
     // register its timer on the QTimer.
-    EngineSession *session = m_server->session(sid);
+    const QPointer<EngineSession> session = openPollingSession(m_server.get(), http, &sid);
     QVERIFY(session);
     auto *dispatcher = QAbstractEventDispatcher::instance();
     QVERIFY(dispatcher->registeredTimers(session).isEmpty());
@@ -712,10 +720,8 @@ void tst_EngineTransport::pollingCloseWaitsForAGetOnATimerWithoutTimerObjects()
     startServer();
     const int timersBefore = timersOutsideWebSockets(m_server.get());
     RawHttpClient http;
-    QVERIFY(http.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
-    const QString sid = pollingHandshake(http);
-    QVERIFY(!sid.isEmpty());
-    QPointer<EngineSession> session = m_server->session(sid);
+    QString sid;
+    QPointer<EngineSession> session = openPollingSession(m_server.get(), http, &sid);
     QVERIFY(session);
     QSignalSpy closed(session.data(), &EngineSession::closed);
     QPointer<QObject> transport = findObject(m_server.get(), "SocketIo::PollingTransport");
@@ -984,10 +990,8 @@ void tst_EngineTransport::sessionEndedByItsPostsMessageStillAnswersThePost()
         options.responseHeaders = [&hookCalls](EngineHeaders &, const EngineRequest &) { ++hookCalls; };
     startServer(options);
     RawHttpClient http;
-    QVERIFY(http.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
-    const QString sid = pollingHandshake(http);
-    QVERIFY(!sid.isEmpty());
-    QPointer<EngineSession> session = m_server->session(sid);
+    QString sid;
+    QPointer<EngineSession> session = openPollingSession(m_server.get(), http, &sid);
     QVERIFY(session);
     connect(session.data(), &EngineSession::textMessageReceived, this, [session, deleteSession] {
         if (!session)

@@ -209,13 +209,12 @@ HttpConnection::HttpConnection(QTcpSocket *socket, EngineServerPrivate *server, 
     // (most never do: a WebSocket upgrade leaves after one request).
     startHeadTimer();
     // Bytes already here (handed over, or buffered by whoever accepted the socket) get no
-    // readyRead of their own; anything else arrives with one.
-    if (!initialBytes.isEmpty() || socket->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
-    // A socket handed over by another worker may have seen its peer close on the way, and then
-    // its disconnected() is gone already: what it holds is read first, as onDisconnected() does.
+    // readyRead of their own; anything else arrives with one. A socket whose peer closed on the
+    // way gets no disconnected() either: onDisconnected() reads what it holds first.
     if (socket->state() != QAbstractSocket::ConnectedState)
         QMetaObject::invokeMethod(this, &HttpConnection::onDisconnected, Qt::QueuedConnection);
+    else if (!initialBytes.isEmpty() || socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
 }
 
 HttpConnection::~HttpConnection() = default;

@@ -3,6 +3,7 @@
 
 #include <QVarLengthArray>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -638,12 +639,11 @@ bool isHttpFieldName(QByteArrayView name)
 
 bool isHttpFieldValue(QByteArrayView value)
 {
-    for (char c : value) {
+    // the request parser's rule, without its tolerance of DEL
+    return std::all_of(value.begin(), value.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
-        if (!(u == '\t' || (u >= 0x20 && u != 0x7F)))
-            return false;
-    }
-    return true;
+        return isFieldValueChar(u) && u != 0x7F;
+    });
 }
 
 } // namespace SocketIo::Protocol
