@@ -18,6 +18,10 @@
 
 #include <memory>
 
+#ifdef Q_OS_UNIX
+#  include <sys/socket.h>
+#endif
+
 using namespace SocketIo;
 using namespace Qt::StringLiterals;
 
@@ -78,6 +82,9 @@ private Q_SLOTS:
     void pollingPeerThatNeverPollsIsClosedAtTheBufferLimit();
     void webSocketIsNotWritableWhileAWriteIsPending();
     void webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit();
+    void webSocketFramesOfOnePassArriveInOrder_data();
+    void webSocketFramesOfOnePassArriveInOrder();
+    void webSocketPeerGoneBeforeTheWriteClosesOnlyItsSession();
     void stalledRequestBodyIsAborted_data();
     void stalledRequestBodyIsAborted();
     void pipelinedRequestsWaitWhileResponsesAreUnread();
@@ -265,6 +272,116 @@ void tst_EngineLimits::webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit()
     QVERIFY(!pipe.server || pipe.server->bytesToWrite() <= big.size() + 16);
 
     checkBystander(bystander, m_server.get());
+}
+
+void tst_EngineLimits::webSocketFramesOfOnePassArriveInOrder_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::addColumn<int>("textSize");
+    QTest::addColumn<int>("binarySize");     // 0: text messages only
+    QTest::addColumn<bool>("peerBehind");    // 4 MiB first: the kernel takes part, Qt's buffer the rest
+    // Frames of one event-loop pass go out together (one sendmsg(2) while the peer keeps up):
+    // small ones share a piece, a payload over 1 KiB is a piece of its own, and past 64 pieces
+    // the rest goes through the socket's buffer. Whatever the path, the order and the bytes hold.
+    QTest::newRow("small text") << 300 << 100 << 0 << false;
+    QTest::newRow("large text, more pieces than one sendmsg takes") << 150 << 3000 << 0 << false;
+    QTest::newRow("text with binary attachments") << 40 << 20 << 5000 << false;
+    QTest::newRow("behind a message the kernel cannot take at once") << 150 << 3000 << 5000 << true;
+}
+
+void tst_EngineLimits::webSocketFramesOfOnePassArriveInOrder()
+{
+    QFETCH(int, count);
+    QFETCH(int, textSize);
+    QFETCH(int, binarySize);
+    QFETCH(bool, peerBehind);
+    startServer();
+    Bystander bystander;
+    startBystander(bystander, m_server.get());
+    if (QTest::currentTestFailed())
+        return;
+
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    QWebSocket peer;
+    QByteArrayList received;
+    connect(&peer, &QWebSocket::textMessageReceived, this,
+            [&](const QString &m) { received.append(m.toUtf8()); });
+    connect(&peer, &QWebSocket::binaryMessageReceived, this,
+            [&](const QByteArray &m) { received.append("bin:" + m); });
+    peer.open(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_s.arg(m_server->serverPort())));
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QTRY_COMPARE(received.size(), 1);   // the open packet
+    received.clear();
+    QTRY_VERIFY(session->isWritable());
+
+    QByteArrayList expected;
+    if (peerBehind) {
+        const QByteArray big(4 * 1024 * 1024, 'z');
+        session->sendText(big);
+        expected.append('4' + big);
+    }
+    // All in one pass: nothing here runs the event loop.
+    for (int i = 0; i < count; ++i) {
+        QByteArray text = QByteArray::number(i) + ':';
+        text.append(QByteArray(textSize, char('a' + i % 26)));
+        if (binarySize == 0) {
+            session->sendText(text);
+            expected.append('4' + text);
+        } else {
+            const QByteArray binary(binarySize, char(i % 251));
+            session->sendMessages(text, {binary, binary.left(7)});
+            expected.append('4' + text);
+            expected.append("bin:" + binary);
+            expected.append("bin:" + binary.left(7));
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), expected.size(), 20000);
+    for (qsizetype i = 0; i < expected.size(); ++i)
+        QVERIFY2(received.at(i) == expected.at(i), qPrintable(u"message %1 differs"_s.arg(i)));
+    QTRY_VERIFY(session->isWritable());
+    QCOMPARE(session->state(), EngineSession::State::Open);
+
+    checkBystander(bystander, m_server.get());
+}
+
+// A peer that resets its connection while the server has frames to send: the write that meets
+// the reset fails, that session closes as a transport close, and nobody else notices.
+void tst_EngineLimits::webSocketPeerGoneBeforeTheWriteClosesOnlyItsSession()
+{
+#ifndef Q_OS_UNIX
+    QSKIP("needs SO_LINGER with a zero timeout to make the peer reset its connection (POSIX)");
+#else
+    startServer();
+    Bystander bystander;
+    startBystander(bystander, m_server.get());
+    if (QTest::currentTestFailed())
+        return;
+
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    QTcpSocket peer;
+    peer.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(peer.waitForConnected(5000));
+    peer.write(webSocketHandshake());
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    const QString sid = session->id();
+    QSignalSpy closed(session, &EngineSession::closed);
+    QTRY_VERIFY(peer.bytesAvailable() > 0);   // the 101 (and the open packet)
+    QTRY_VERIFY(session->isWritable());
+
+    // Closing with a zero linger time sends a reset at once, before the server has read anything.
+    const linger reset{1, 0};
+    QCOMPARE(::setsockopt(int(peer.socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), 0);
+    peer.abort();
+    for (int i = 0; i < 50; ++i)
+        session->sendText(QByteArray(2000, 'x'));
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().at(0).toString(), u"transport close"_s);
+    QTRY_VERIFY(!m_server->session(sid));   // (the session is deleted by now)
+
+    checkBystander(bystander, m_server.get());
+#endif
 }
 
 void tst_EngineLimits::stalledRequestBodyIsAborted_data()

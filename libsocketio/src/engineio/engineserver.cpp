@@ -6,6 +6,7 @@
 #include "enginetransport_p.h"
 #include "protocol/bytes_p.h"
 
+#include <QScopedValueRollback>
 #include <QTimerEvent>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,6 +27,9 @@
 #  include <winsock2.h>
 #else
 #  include <unistd.h>
+#  include <cerrno>
+#  include <sys/socket.h>
+#  include <sys/uio.h>
 #endif
 
 namespace SocketIo {
@@ -151,26 +155,110 @@ qint64 EngineTcpSocket::writeData(const char *data, qint64 size)
 {
     // (Buffered sockets only: QAbstractSocket then takes all bytes or fails, so the size
     // reported to the caller cannot hide a partial write.)
-    if (Q_LIKELY(m_upgradeHeaderLines.isEmpty()) || (openMode() & QIODevice::Unbuffered))
+    if (m_buffering || (openMode() & QIODevice::Unbuffered))
         return QTcpSocket::writeData(data, size);
-    const QByteArrayView bytes(data, size);
-    if (!bytes.startsWith("HTTP/1.1 "))
-        return QTcpSocket::writeData(data, size);
-    const QByteArray lines = std::exchange(m_upgradeHeaderLines, {});
-    const qsizetype end = bytes.indexOf("\r\n\r\n");
-    if (!bytes.startsWith("HTTP/1.1 101 ") || end < 0) {
-        if (end < 0)
-            qCWarning(lcEngineWebSocket, "WebSocket handshake response not written in one piece; "
-                                         "headers of initialHeaders/responseHeaders left out");
-        return QTcpSocket::writeData(data, size);
-    }
     QByteArray out;
-    out.reserve(size + lines.size());
-    out.append(bytes.first(end + 2));
-    out.append(lines);
-    out.append(bytes.sliced(end + 2));
-    const qint64 written = QTcpSocket::writeData(out.constData(), out.size());
-    return written < 0 ? written : size;   // what the caller gave, as it expects
+    if (Q_UNLIKELY(!m_upgradeHeaderLines.isEmpty())) {
+        const QByteArrayView bytes(data, size);
+        const qsizetype end = bytes.indexOf("\r\n\r\n");
+        if (bytes.startsWith("HTTP/1.1 ")) {
+            const QByteArray lines = std::exchange(m_upgradeHeaderLines, {});
+            if (!bytes.startsWith("HTTP/1.1 101 ") || end < 0) {
+                if (end < 0)
+                    qCWarning(lcEngineWebSocket,
+                              "WebSocket handshake response not written in one piece; "
+                              "headers of initialHeaders/responseHeaders left out");
+            } else {
+                out.reserve(size + lines.size());
+                out.append(bytes.first(end + 2));
+                out.append(lines);
+                out.append(bytes.sliced(end + 2));
+            }
+        }
+    }
+    const char *bytes = out.isEmpty() ? data : out.constData();
+    const qint64 count = out.isEmpty() ? size : out.size();
+    const qint64 sent = qMax<qint64>(sendNow(bytes, count), 0);
+    if (sent < count && QTcpSocket::writeData(bytes + sent, count - sent) < 0)
+        return -1;
+    return size;   // what the caller gave, as it expects
+}
+
+void EngineTcpSocket::writePieces(const QList<QByteArray> &pieces)
+{
+    qint64 sent = qMax<qint64>(sendNow(pieces), 0);
+    const QScopedValueRollback buffering(m_buffering, true);
+    for (const QByteArray &piece : pieces) {
+        if (sent >= piece.size()) {
+            sent -= piece.size();
+        } else if (sent > 0) {
+            write(piece.constData() + sent, piece.size() - sent);
+            sent = 0;
+        } else {
+            write(piece);   // from 4 KiB on, QIODevice keeps a reference instead of a copy
+        }
+    }
+}
+
+bool EngineTcpSocket::canSendNow() const
+{
+#if defined(Q_OS_UNIX) && defined(MSG_NOSIGNAL)
+    return state() == QAbstractSocket::ConnectedState && bytesToWrite() == 0;
+#else
+    return false;
+#endif
+}
+
+qint64 EngineTcpSocket::sendNow(const char *data, qint64 size)
+{
+#if defined(Q_OS_UNIX) && defined(MSG_NOSIGNAL)
+    if (size <= 0 || !canSendNow())
+        return 0;
+    ssize_t n;
+    do {
+        n = ::send(int(socketDescriptor()), data, size_t(size), MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    return n;
+#else
+    Q_UNUSED(data);
+    Q_UNUSED(size);
+    return 0;
+#endif
+}
+
+qint64 EngineTcpSocket::sendNow(const QList<QByteArray> &pieces)
+{
+#if defined(Q_OS_UNIX) && defined(MSG_NOSIGNAL)
+    if (pieces.size() == 1)
+        return sendNow(pieces.constFirst().constData(), pieces.constFirst().size());
+    if (pieces.isEmpty() || !canSendNow())
+        return 0;
+    constexpr qsizetype MaxPieces = 64;   // the rest goes through Qt's buffer
+    iovec iov[MaxPieces];
+    qsizetype count = 0;
+    for (const QByteArray &piece : pieces) {
+        if (count == MaxPieces)
+            break;
+        iov[count].iov_base = const_cast<char *>(piece.constData());
+        iov[count].iov_len = size_t(piece.size());
+        ++count;
+    }
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = size_t(count);
+    ssize_t n;
+    do {
+        n = ::sendmsg(int(socketDescriptor()), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    return n;
+#else
+    Q_UNUSED(pieces);
+    return 0;
+#endif
 }
 
 void EngineTcpServer::incomingConnection(qintptr socketDescriptor)

@@ -49,8 +49,17 @@ using HttpHeaders = EngineHeaders;
   that can add header lines to the next WebSocket handshake response written through it.
   QWebSocketServer writes the 101 itself and has no way to add headers
   (EngineOptions::initialHeaders / responseHeaders); its response goes out in one write, and
-  the lines are put in before the blank line that ends its head. Every other write passes
-  unchanged (one test of an empty QByteArray).
+  the lines are put in before the blank line that ends its head.
+
+  And a write while nothing waits in Qt's write buffer goes to the kernel at once (send(2)),
+  what the kernel does not take into that buffer, as Qt's own unbuffered TCP sockets do.
+  A buffered QAbstractSocket copies every write into a 32 KiB chunk allocated on the first
+  write and kept for the socket's lifetime (QRingBuffer keeps one chunk of its basic size),
+  flushed a pass later or by an explicit flush() that emits bytesWritten(); here that chunk
+  exists only while a peer is behind, and the reads keep Qt's buffering (QWebSocket and the
+  HTTP front peek and read through it). Bytes written directly emit no bytesWritten(), as with
+  Qt's unbuffered sockets: bytesToWrite() is what the engine checks. Elsewhere than on POSIX
+  systems with MSG_NOSIGNAL every write goes through Qt's buffer.
 */
 class EngineTcpSocket final : public QTcpSocket
 {
@@ -60,11 +69,23 @@ public:
         response comes first: QWebSocketServer refused the handshake). */
     void addToNextUpgradeResponse(const HttpHeaders &headers);
 
+    /*! Writes \a pieces in order: with one sendmsg(2) when nothing waits in Qt's buffer, the
+        rest (or all of them) into that buffer, large pieces shared rather than copied. */
+    void writePieces(const QList<QByteArray> &pieces);
+
 protected:
     qint64 writeData(const char *data, qint64 size) override;
 
 private:
+    /*! Bytes the kernel took at once (send(2)/sendmsg(2)); 0 when Qt's buffer is not empty,
+        the socket is not connected or the kernel takes nothing now; -1 on an error, which is
+        then left to Qt's own write (it reports it). */
+    qint64 sendNow(const char *data, qint64 size);
+    qint64 sendNow(const QList<QByteArray> &pieces);
+    bool canSendNow() const;
+
     QByteArray m_upgradeHeaderLines;
+    bool m_buffering = false;   // writeData() hands everything to Qt's buffer
 };
 
 /*! A QTcpServer whose connections are EngineTcpSockets. */

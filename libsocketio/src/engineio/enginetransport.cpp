@@ -359,6 +359,7 @@ WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
     : EngineTransport(parent), m_socket(socket), m_tcp(tcp), m_batch(batch),
       m_closingParent(closingParent), m_supportsBinary(supportsBinary)
 {
+    m_direct = dynamic_cast<EngineTcpSocket *>(tcp);
     socket->setParent(this);
     connect(socket, &QWebSocket::textMessageReceived, this, &WebSocketTransport::onText);
     connect(socket, &QWebSocket::binaryMessageReceived, this, &WebSocketTransport::onBinary);
@@ -409,6 +410,7 @@ bool WebSocketTransport::isWritable() const
     // wait in the socket, so a peer that stops reading makes the session queue, where the
     // queue is capped (maxBufferedBytes), instead of growing QTcpSocket's buffer without bound.
     return !m_closed && m_socket->state() == QAbstractSocket::ConnectedState
+        && m_pending.isEmpty()
         && (m_tcp ? m_tcp->bytesToWrite() : m_socket->bytesToWrite()) == 0;
 }
 
@@ -436,36 +438,71 @@ void WebSocketTransport::send(const QList<EnginePacket> &packets)
             writeFrame(false, textPayload(packet));
     }
     // Written out with everything else sent in this event-loop pass (one write(2) per socket);
-    // what the kernel does not take stays in the socket's buffer and goes out on its write
+    // what the kernel does not take waits in the socket's buffer and goes out on its write
     // notifier. isWritable() is false while anything waits, so the session queues meanwhile.
     if (m_batch)
         m_batch->add(this);
     else
-        m_tcp->flush();
+        flushNow();
 }
 
 void WebSocketTransport::flushNow()
 {
-    if (!m_closed && m_tcp && m_tcp->bytesToWrite() > 0)
+    if (m_closed || !m_tcp || m_socket->state() != QAbstractSocket::ConnectedState) {
+        m_pending.clear();
+        m_lastPieceOwn = false;
+        return;
+    }
+    if (m_pending.isEmpty()) {
+        if (m_tcp->bytesToWrite() > 0)
+            m_tcp->flush();
+        return;
+    }
+    writePending();
+    if (!m_direct) {
+        // Someone else's socket (EngineServer::handleConnection()): its flush emits
+        // bytesWritten, on which the session goes on.
         m_tcp->flush();
+        return;
+    }
+    // Bytes the kernel took at once emit no bytesWritten: the session is told here that it may
+    // go on (with what it queued meanwhile); otherwise when the socket's buffer drains.
+    if (isWritable())
+        ready();
+}
+
+void WebSocketTransport::writePending()
+{
+    const QList<QByteArray> pieces = std::exchange(m_pending, {});
+    m_lastPieceOwn = false;
+    if (m_direct) {
+        m_direct->writePieces(pieces);
+    } else {
+        for (const QByteArray &piece : pieces)
+            m_tcp->write(piece);
+    }
 }
 
 void WebSocketTransport::writeFrame(bool binary, const QByteArray &payload)
 {
-    // Appended to the socket's buffer (written out once per pass, see send()), so the peer gets
-    // the frame in one segment. A small payload is put behind its header on the stack: one write
-    // into the socket's buffer. A larger one is written on its own after its header, not copied
-    // first (and from 4 KiB on, QIODevice keeps a reference instead of copying it at all).
-    char frame[MaxFrameHeaderSize + SmallFramePayload];
-    const qsizetype headerSize = writeFrameHeader(frame, binary, payload.size());
+    // Collected (written out once per pass, see send()), so the peer gets the frames of a pass
+    // in one segment. A small payload goes behind its header in the last piece; a larger one
+    // follows its header as its own piece, not copied.
+    char header[MaxFrameHeaderSize];
+    const qsizetype headerSize = writeFrameHeader(header, binary, payload.size());
+    if (!m_lastPieceOwn) {
+        m_pending.append(QByteArray());
+        m_pending.last().reserve(headerSize + qMin<qsizetype>(payload.size(), SmallFramePayload));
+        m_lastPieceOwn = true;
+    }
+    QByteArray &own = m_pending.last();
+    own.append(header, headerSize);
     if (payload.size() <= SmallFramePayload) {
-        if (!payload.isEmpty())
-            std::memcpy(frame + headerSize, payload.constData(), size_t(payload.size()));
-        m_tcp->write(frame, headerSize + payload.size());
+        own.append(payload);
         return;
     }
-    m_tcp->write(frame, headerSize);
-    m_tcp->write(payload);
+    m_pending.append(payload);
+    m_lastPieceOwn = false;
 }
 
 qsizetype WebSocketTransport::writeFrameHeader(char *header, bool binary, qint64 size)
@@ -529,6 +566,9 @@ void WebSocketTransport::close()
 {
     if (m_closed)
         return;
+    // Frames sent before the close go out before its close frame.
+    if (!m_pending.isEmpty() && m_tcp && m_socket->state() == QAbstractSocket::ConnectedState)
+        writePending();
     m_closed = true;
     // The socket outlives this transport until the closing handshake is done, otherwise the
     // close frame would be lost when the session is deleted.

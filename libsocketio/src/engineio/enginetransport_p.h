@@ -124,6 +124,7 @@ private:
     QBasicTimer m_closeTimer;
 };
 
+class EngineTcpSocket;
 class WebSocketTransport;
 
 /*!
@@ -176,9 +177,11 @@ private:
   One QWebSocket; one Engine.IO packet per message. QWebSocket reads (frames, pings, the closing
   handshake); the frames we send are written by this class itself on the QTcpSocket under the
   QWebSocket (the same socket the HTTP front handed to QWebSocketServer): one unmasked frame per
-  packet, header and payload appended to the socket's buffer, which the WebSocketWriteBatch
-  flushes once per event-loop pass (without one: at the end of send()). Text goes out as the
-  UTF-8 bytes we encoded (QWebSocket 6.4 only takes QString).
+  packet, collected in this transport's own list of pieces (small frames in one array, large
+  payloads shared), which the WebSocketWriteBatch writes once per event-loop pass (without one:
+  at the end of send()): on an EngineTcpSocket with one sendmsg(2) while the peer keeps up,
+  else through the socket's buffer. Text goes out as the UTF-8 bytes we encoded (QWebSocket 6.4
+  only takes QString).
 */
 class WebSocketTransport final : public EngineTransport
 {
@@ -214,9 +217,15 @@ private:
     void onBinary(const QByteArray &message);
     void writeFrame(bool binary, const QByteArray &payload);
     void flushNow();
+    void writePending();   // m_pending into the socket (or the kernel), in order
 
     QWebSocket *m_socket;
     QPointer<QTcpSocket> m_tcp;
+    EngineTcpSocket *m_direct = nullptr;   // m_tcp, when it is one of the engine's sockets
+    // Frames not yet handed to the socket: small ones appended to the last piece while
+    // m_lastPieceOwn, a large payload as its own (shared) piece.
+    QList<QByteArray> m_pending;
+    bool m_lastPieceOwn = false;
     QPointer<WebSocketWriteBatch> m_batch;
     QPointer<QObject> m_closingParent;
     bool m_supportsBinary;
