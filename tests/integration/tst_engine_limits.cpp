@@ -282,10 +282,13 @@ void tst_EngineLimits::webSocketFramesOfOnePassArriveInOrder_data()
     QTest::addColumn<bool>("peerBehind");    // 4 MiB first: the kernel takes part, Qt's buffer the rest
     // Frames of one event-loop pass go out together (one sendmsg(2) while the peer keeps up):
     // small ones share a piece, a payload over 1 KiB is a piece of its own, and past 64 pieces
-    // the rest goes through the socket's buffer. Whatever the path, the order and the bytes hold.
+    // the rest goes by further calls; what the kernel does not take, and large payloads, go
+    // through the socket's buffer. Whatever the path, the order and the bytes hold.
     QTest::newRow("small text") << 300 << 100 << 0 << false;
-    QTest::newRow("large text, more pieces than one sendmsg takes") << 150 << 3000 << 0 << false;
+    QTest::newRow("large text, more pieces than one sendmsg(2) takes") << 150 << 3000 << 0 << false;
     QTest::newRow("text with binary attachments") << 40 << 20 << 5000 << false;
+    // From 16 KiB on, a payload and what follows it go through the socket's buffer (shared there).
+    QTest::newRow("text with large binary attachments") << 20 << 20 << 40000 << false;
     QTest::newRow("behind a message the kernel cannot take at once") << 150 << 3000 << 5000 << true;
 }
 

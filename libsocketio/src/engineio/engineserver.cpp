@@ -186,13 +186,19 @@ qint64 EngineTcpSocket::writeData(const char *data, qint64 size)
 
 void EngineTcpSocket::writePieces(const QList<QByteArray> &pieces)
 {
-    qint64 sent = qMax<qint64>(sendNow(pieces), 0);
+    // A large piece is never split between the kernel and Qt's buffer: its rest would be copied,
+    // once per socket that is behind, where Qt's buffer shares the whole array (a broadcast's
+    // payload is one array for all its recipients). It and what follows go through that buffer.
+    qsizetype direct = 0;
+    while (direct < pieces.size() && pieces.at(direct).size() < LargePiece)
+        ++direct;
+    qint64 sent = qMax<qint64>(sendNow(pieces, direct), 0);
     const QScopedValueRollback buffering(m_buffering, true);
     for (const QByteArray &piece : pieces) {
         if (sent >= piece.size()) {
             sent -= piece.size();
         } else if (sent > 0) {
-            write(piece.constData() + sent, piece.size() - sent);
+            write(piece.constData() + sent, piece.size() - sent);   // less than LargePiece
             sent = 0;
         } else {
             write(piece);   // from 4 KiB on, QIODevice keeps a reference instead of a copy
@@ -228,35 +234,45 @@ qint64 EngineTcpSocket::sendNow(const char *data, qint64 size)
 #endif
 }
 
-qint64 EngineTcpSocket::sendNow(const QList<QByteArray> &pieces)
+qint64 EngineTcpSocket::sendNow(const QList<QByteArray> &pieces, qsizetype count)
 {
 #if defined(Q_OS_UNIX) && defined(MSG_NOSIGNAL)
-    if (pieces.size() == 1)
+    if (count == 1)
         return sendNow(pieces.constFirst().constData(), pieces.constFirst().size());
-    if (pieces.isEmpty() || !canSendNow())
+    if (count <= 0 || !canSendNow())
         return 0;
-    constexpr qsizetype MaxPieces = 64;   // the rest goes through Qt's buffer
-    iovec iov[MaxPieces];
-    qsizetype count = 0;
-    for (const QByteArray &piece : pieces) {
-        if (count == MaxPieces)
-            break;
-        iov[count].iov_base = const_cast<char *>(piece.constData());
-        iov[count].iov_len = size_t(piece.size());
-        ++count;
+    constexpr qsizetype MaxPieces = 64;   // per sendmsg(2); more in further calls
+    qint64 total = 0;
+    for (qsizetype first = 0; first < count; first += MaxPieces) {
+        iovec iov[MaxPieces];
+        const qsizetype n = qMin(count - first, MaxPieces);
+        qint64 offered = 0;
+        for (qsizetype i = 0; i < n; ++i) {
+            const QByteArray &piece = pieces.at(first + i);
+            iov[i].iov_base = const_cast<char *>(piece.constData());
+            iov[i].iov_len = size_t(piece.size());
+            offered += piece.size();
+        }
+        msghdr message{};
+        message.msg_iov = iov;
+        message.msg_iovlen = size_t(n);
+        ssize_t taken;
+        do {
+            taken = ::sendmsg(int(socketDescriptor()), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (taken < 0 && errno == EINTR);
+        if (taken < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return total;
+            return total > 0 ? total : -1;
+        }
+        total += taken;
+        if (taken < offered)
+            break;   // the kernel is full: the rest goes through Qt's buffer
     }
-    msghdr message{};
-    message.msg_iov = iov;
-    message.msg_iovlen = size_t(count);
-    ssize_t n;
-    do {
-        n = ::sendmsg(int(socketDescriptor()), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-    return n;
+    return total;
 #else
     Q_UNUSED(pieces);
+    Q_UNUSED(count);
     return 0;
 #endif
 }

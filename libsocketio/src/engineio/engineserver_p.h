@@ -69,9 +69,11 @@ public:
         response comes first: QWebSocketServer refused the handshake). */
     void addToNextUpgradeResponse(const HttpHeaders &headers);
 
-    /*! Writes \a pieces in order: with one sendmsg(2) when nothing waits in Qt's buffer, the
-        rest (or all of them) into that buffer, large pieces shared rather than copied. */
+    /*! Writes \a pieces in order: with sendmsg(2) when nothing waits in Qt's buffer, the rest
+        (or all of them) into that buffer. From the first piece of LargePiece bytes on, the
+        pieces go to Qt's buffer, which shares them rather than copying. */
     void writePieces(const QList<QByteArray> &pieces);
+    static constexpr qsizetype LargePiece = 16 * 1024;
 
 protected:
     qint64 writeData(const char *data, qint64 size) override;
@@ -81,7 +83,7 @@ private:
         the socket is not connected or the kernel takes nothing now; -1 on an error, which is
         then left to Qt's own write (it reports it). */
     qint64 sendNow(const char *data, qint64 size);
-    qint64 sendNow(const QList<QByteArray> &pieces);
+    qint64 sendNow(const QList<QByteArray> &pieces, qsizetype count);   // the first count
     bool canSendNow() const;
 
     QByteArray m_upgradeHeaderLines;

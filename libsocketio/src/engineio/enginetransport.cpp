@@ -308,9 +308,9 @@ void WebSocketWriteBatch::add(WebSocketTransport *transport)
 
 void WebSocketWriteBatch::flushAll()
 {
-    // A flush emits bytesWritten, on which a session sends what it queued meanwhile: such
-    // transports are appended and flushed in this same pass (m_posted stays set meanwhile, so
-    // they post nothing).
+    // A flush tells the session it may go on (ready(), or bytesWritten from the socket's own
+    // flush), on which it sends what it queued meanwhile: such transports are appended and
+    // flushed in this same pass (m_posted stays set meanwhile, so they post nothing).
     for (qsizetype i = 0; i < m_dirty.size(); ++i) {
         if (WebSocketTransport *t = m_dirty.at(i)) {
             t->m_inBatch = false;
@@ -459,14 +459,15 @@ void WebSocketTransport::flushNow()
         return;
     }
     writePending();
-    if (!m_direct) {
-        // Someone else's socket (EngineServer::handleConnection()): its flush emits
-        // bytesWritten, on which the session goes on.
+    if (m_tcp->bytesToWrite() > 0) {
+        // In the socket's buffer (someone else's socket, from EngineServer::handleConnection(),
+        // a large payload, or a peer that is behind): its flush emits bytesWritten, on which the
+        // session goes on once the buffer is empty.
         m_tcp->flush();
         return;
     }
     // Bytes the kernel took at once emit no bytesWritten: the session is told here that it may
-    // go on (with what it queued meanwhile); otherwise when the socket's buffer drains.
+    // go on (with what it queued meanwhile).
     if (isWritable())
         ready();
 }
@@ -492,7 +493,7 @@ void WebSocketTransport::writeFrame(bool binary, const QByteArray &payload)
     const qsizetype headerSize = writeFrameHeader(header, binary, payload.size());
     if (!m_lastPieceOwn) {
         m_pending.append(QByteArray());
-        m_pending.last().reserve(headerSize + qMin<qsizetype>(payload.size(), SmallFramePayload));
+        m_pending.last().reserve(headerSize + (payload.size() <= SmallFramePayload ? payload.size() : 0));
         m_lastPieceOwn = true;
     }
     QByteArray &own = m_pending.last();

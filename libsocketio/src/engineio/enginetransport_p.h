@@ -130,11 +130,11 @@ class WebSocketTransport;
 /*!
   What the WebSocket transports of one EngineServer share.
 
-  The transports that have frames in their socket's buffer, written out together once per
-  event-loop pass: one posted event for all of them, before the loop polls again. Several messages
-  for one peer in the same pass (a burst) go out in one write(2); a single one goes out without a
-  write-notifier round trip through poll(). Nothing depends on it for correctness: a socket it
-  does not flush is flushed by Qt's own write notifier.
+  The transports that have frames to write, written out together once per event-loop pass: one
+  posted event for all of them, before the loop polls again. Several messages for one peer in
+  the same pass (a burst) go out in one write(2); a single one goes out without a write-notifier
+  round trip through poll(). The frames wait in their transport until then (only a close writes
+  them earlier): a transport it does not flush stays unwritable.
 
   And the deadlines of the closing handshakes of the WebSockets the server closed: one timer for
   all of them, where a QTimer::singleShot per socket costs an object and a sorted insertion among
