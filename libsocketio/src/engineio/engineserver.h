@@ -42,7 +42,10 @@ public:
     QString errorString() const;
 
     /*! Serves an already accepted connection (e.g. from another QTcpServer or a worker thread).
-        The server takes ownership of \a socket. */
+        The server takes ownership of \a socket. Such a socket is written through its own
+        buffer; the connections listen() accepts write straight to the kernel while the peer
+        keeps up (no 32 KiB write buffer kept per connection), and only their WebSocket
+        handshake responses get the headers of EngineOptions::initialHeaders / responseHeaders. */
     void handleConnection(QTcpSocket *socket);
 
     /*! Stops listening and closes every session gracefully, like engine.io: queued packets are
