@@ -86,6 +86,7 @@ private Q_SLOTS:
     void webSocketFramesOfOnePassArriveInOrder_data();
     void webSocketFramesOfOnePassArriveInOrder();
     void webSocketPeerGoneBeforeTheWriteClosesOnlyItsSession();
+    void replyToAMessageBesideThePeersCloseLeavesBeforeTheCloseFrame();
     void stalledRequestBodyIsAborted_data();
     void stalledRequestBodyIsAborted();
     void pipelinedRequestsWaitWhileResponsesAreUnread();
@@ -403,6 +404,53 @@ void tst_EngineLimits::webSocketPeerGoneBeforeTheWriteClosesOnlyItsSession()
 
     checkBystander(bystander, m_server.get());
 #endif
+}
+
+// A message and the peer's close frame in one read: the reply the application sends while the
+// message is handled is written before QWebSocket's answer to the close, as it was sent.
+void tst_EngineLimits::replyToAMessageBesideThePeersCloseLeavesBeforeTheCloseFrame()
+{
+    startServer();
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    QTcpSocket peer;
+    peer.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(peer.waitForConnected(5000));
+    peer.write(webSocketHandshake());
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    connect(session, &EngineSession::textMessageReceived, session,
+            [session](const QByteArray &text) { session->sendText("reply to " + text); });
+    QByteArray received;
+    const auto readHead = [&] { received += peer.readAll(); return received.indexOf("\r\n\r\n"); };
+    QTRY_VERIFY(readHead() > 0);
+    received.remove(0, received.indexOf("\r\n\r\n") + 4);
+
+    // Client frames are masked; a zero key leaves the payload as it is.
+    const auto clientFrame = [](quint8 opcode, const QByteArray &payload) -> QByteArray {
+        QByteArray frame(1, char(0x80 | opcode));
+        frame += char(0x80 | payload.size());
+        frame += QByteArray(4, '\0');
+        return frame + payload;
+    };
+    peer.write(clientFrame(0x1, "4hello") + clientFrame(0x8, QByteArray("\x03\xe8", 2)));
+    QTRY_VERIFY2(peer.state() == QAbstractSocket::UnconnectedState || received.contains('\x88'),
+                 "no close frame from the server");
+    QTRY_COMPARE_WITH_TIMEOUT(peer.state(), QAbstractSocket::UnconnectedState, 10000);
+    received += peer.readAll();
+
+    // The server's frames (unmasked, short): opcode and payload.
+    QList<QPair<int, QByteArray>> frames;
+    for (qsizetype at = 0; at + 2 <= received.size();) {
+        const int length = quint8(received.at(at + 1)) & 0x7f;
+        QVERIFY2(length < 126, "unexpectedly long frame");
+        frames.append({quint8(received.at(at)) & 0x0f, received.mid(at + 2, length)});
+        at += 2 + length;
+    }
+    QCOMPARE(frames.size(), 3);
+    QCOMPARE(frames.at(0).first, 0x1);
+    QVERIFY(frames.at(0).second.startsWith("0{"));   // the open packet
+    QCOMPARE(frames.at(1), (QPair<int, QByteArray>(0x1, "4reply to hello")));
+    QCOMPARE(frames.at(2).first, 0x8);
 }
 
 void tst_EngineLimits::stalledRequestBodyIsAborted_data()

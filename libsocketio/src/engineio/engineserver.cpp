@@ -157,6 +157,8 @@ qint64 EngineTcpSocket::writeData(const char *data, qint64 size)
     // reported to the caller cannot hide a partial write.)
     if (m_buffering || (openMode() & QIODevice::Unbuffered))
         return QTcpSocket::writeData(data, size);
+    if (m_framesFirst)
+        m_framesFirst->writeCollected();
     QByteArray out;
     if (Q_UNLIKELY(!m_upgradeHeaderLines.isEmpty())) {
         const QByteArrayView bytes(data, size);
@@ -908,8 +910,16 @@ QString EngineServerPrivate::generateId()
 
 QString EngineServerPrivate::newSessionId(const EngineRequest &request)
 {
-    if (!options.generateId)
-        return generateId();
+    if (!options.generateId) {
+        // ServerWorkers: claimed before the handshake's answer is written (straight to the
+        // kernel), so that the client's next request, on a connection another worker accepted,
+        // finds the session's worker.
+        while (true) {
+            const QString id = generateId();
+            if (!claimId || claimId(id))
+                return id;
+        }
+    }
     const QString id = options.generateId(request);
     if (id.isEmpty() || sessions.contains(id) || (claimId && !claimId(id))) {
         qCWarning(lcEngine, "generateId gave %s; handshake refused",
@@ -1134,6 +1144,8 @@ void EngineServerPrivate::handshakePolling(HttpConnection *connection, const Htt
     transport->handleGet(connection, request);
     if (guard)
         Q_EMIT q->connection(session);
+    else if (releaseId)
+        releaseId(id);
 }
 
 void EngineServerPrivate::serveConnection(QTcpSocket *socket, const QByteArray &initialBytes)

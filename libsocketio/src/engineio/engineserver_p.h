@@ -25,6 +25,7 @@ namespace SocketIo {
 class EngineServerPrivate;
 class SessionDeadlines;
 class OpenPacketTemplate;
+class WebSocketTransport;
 class WebSocketWriteBatch;
 
 /*! A connection that has not sent a complete request head within this time is closed
@@ -75,6 +76,11 @@ public:
     void writePieces(const QList<QByteArray> &pieces);
     static constexpr qsizetype LargePiece = 16 * 1024;
 
+    /*! Before any other write (QWebSocket's own frames: a pong, its close frame, also when it
+        answers the peer's close), \a transport writes the frames it has collected, so that
+        everything leaves in the order it was sent. Null: none. */
+    void setFramesFirst(WebSocketTransport *transport) { m_framesFirst = transport; }
+
 protected:
     qint64 writeData(const char *data, qint64 size) override;
 
@@ -87,6 +93,7 @@ private:
     bool canSendNow() const;
 
     QByteArray m_upgradeHeaderLines;
+    WebSocketTransport *m_framesFirst = nullptr;
     bool m_buffering = false;   // writeData() hands everything to Qt's buffer
 };
 
@@ -252,9 +259,12 @@ public:
         the connection (socket without parent, plus the bytes already read from it) to serve it
         there. Unset on a plain EngineServer. */
     std::function<bool(const QString &sid)> ownedElsewhere;
-    /*! ServerWorkers: claims \a sid for this worker, atomically across workers; false when another
-        worker has it already (generateId may give the same id on two threads at once). */
+    /*! ServerWorkers: claims \a sid for this worker, atomically across workers, before anything
+        of its handshake is written; false when another worker has it already (ids are random,
+        and generateId may give the same id on two threads at once). */
     std::function<bool(const QString &sid)> claimId;
+    /*! ServerWorkers: \a sid, claimed, names no session after all (it ended in its handshake). */
+    std::function<void(const QString &sid)> releaseId;
     /*! Internal hook of the Socket.IO server (serveClient): a response for a request it serves
         itself, before the engine looks at it; the engine adds the CORS headers. */
     std::function<std::optional<StaticResponse>(const Protocol::HttpRequest &request)> staticFiles;

@@ -360,6 +360,8 @@ WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
       m_closingParent(closingParent), m_supportsBinary(supportsBinary)
 {
     m_direct = dynamic_cast<EngineTcpSocket *>(tcp);
+    if (m_direct)
+        m_direct->setFramesFirst(this);
     socket->setParent(this);
     connect(socket, &QWebSocket::textMessageReceived, this, &WebSocketTransport::onText);
     connect(socket, &QWebSocket::binaryMessageReceived, this, &WebSocketTransport::onBinary);
@@ -386,6 +388,8 @@ WebSocketTransport::~WebSocketTransport()
     // while it is deleted below reaches anyone. The connections go with the socket: a
     // disconnect(this) first would search all of QWebSocket's signals for them, for nothing.
     m_closed = true;
+    if (m_tcp && m_direct)
+        m_direct->setFramesFirst(nullptr);
     if (m_socket) {
         if (m_socket->parent() != this) {
             m_socket->disconnect(this);
@@ -453,12 +457,8 @@ void WebSocketTransport::flushNow()
         m_lastPieceOwn = false;
         return;
     }
-    if (m_pending.isEmpty()) {
-        if (m_tcp->bytesToWrite() > 0)
-            m_tcp->flush();
-        return;
-    }
-    writePending();
+    if (!m_pending.isEmpty())
+        writePending();
     if (m_tcp->bytesToWrite() > 0) {
         // In the socket's buffer (someone else's socket, from EngineServer::handleConnection(),
         // a large payload, or a peer that is behind): its flush emits bytesWritten, on which the
@@ -467,9 +467,16 @@ void WebSocketTransport::flushNow()
         return;
     }
     // Bytes the kernel took at once emit no bytesWritten: the session is told here that it may
-    // go on (with what it queued meanwhile).
+    // go on (with what it queued meanwhile), also when the frames left before a write of
+    // QWebSocket's own (writeCollected()).
     if (isWritable())
         ready();
+}
+
+void WebSocketTransport::writeCollected()
+{
+    if (!m_closed && !m_pending.isEmpty() && m_tcp)
+        writePending();
 }
 
 void WebSocketTransport::writePending()
@@ -571,6 +578,8 @@ void WebSocketTransport::close()
     if (!m_pending.isEmpty() && m_tcp && m_socket->state() == QAbstractSocket::ConnectedState)
         writePending();
     m_closed = true;
+    if (m_tcp && m_direct)
+        m_direct->setFramesFirst(nullptr);
     // The socket outlives this transport until the closing handshake is done, otherwise the
     // close frame would be lost when the session is deleted.
     QWebSocket *socket = m_socket;

@@ -201,6 +201,9 @@ public:
     void closeGracefully() override;
     void discard() override;
 
+    /*! Hands the frames collected in this pass to the socket now (EngineTcpSocket::setFramesFirst()). */
+    void writeCollected();
+
     /*! Writes the WebSocket frame header (FIN set, unmasked) for a payload of \a size bytes to
         \a header (room for MaxFrameHeaderSize); returns its size. */
     static qsizetype writeFrameHeader(char *header, bool binary, qint64 size);

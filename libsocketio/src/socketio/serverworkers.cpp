@@ -111,6 +111,11 @@ void WorkerThread::run()
         group->sids.insert(sid, index);   // connection() keeps it, the session's close removes it
         return true;
     };
+    ed->releaseId = [group, index](const QString &sid) {
+        QMutexLocker lock(&group->mutex);
+        if (group->sids.value(sid, -1) == index)
+            group->sids.remove(sid);
+    };
     ed->handOver = [group, index, ed](const QString &sid, QTcpSocket *socket, const QByteArray &unread) {
         const int owner = group->ownerOf(sid);
         if (owner >= 0 && owner != index) {
