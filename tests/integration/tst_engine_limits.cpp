@@ -98,6 +98,11 @@ private Q_SLOTS:
 private:
     EngineServer *startServer(const EngineOptions &options = {});
     bool openPipe(Pipe &pipe, EngineServer *server);
+    /*! Opens \a peer on m_server's WebSocket endpoint; the session, or null. */
+    EngineSession *openWebSocket(QWebSocket &peer);
+    /*! Connects \a peer to m_server and sends the WebSocket handshake by hand, so that the test can
+        stop reading or write raw frames; the session, or null. */
+    EngineSession *openRawWebSocket(QTcpSocket &peer);
     void startBystander(Bystander &b, EngineServer *server, const QByteArray &path = "/engine.io/");
     void checkBystander(Bystander &b, EngineServer *server, bool socketIo = false);
 
@@ -136,6 +141,27 @@ bool tst_EngineLimits::openPipe(Pipe &pipe, EngineServer *server)
     pipe.server = accepted;
     server->handleConnection(accepted);   // reparents it away from the acceptor
     return QTest::qWaitFor([&] { return pipe.client->state() == QAbstractSocket::ConnectedState; }, 5000);
+}
+
+EngineSession *tst_EngineLimits::openWebSocket(QWebSocket &peer)
+{
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    peer.open(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_s.arg(m_server->serverPort())));
+    if (!QTest::qWaitFor([&] { return !connections.isEmpty(); }, 5000))
+        return nullptr;
+    return connections.first().first().value<EngineSession *>();
+}
+
+EngineSession *tst_EngineLimits::openRawWebSocket(QTcpSocket &peer)
+{
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    peer.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    if (!peer.waitForConnected(5000))
+        return nullptr;
+    peer.write(webSocketHandshake());
+    if (!QTest::qWaitFor([&] { return !connections.isEmpty(); }, 5000))
+        return nullptr;
+    return connections.first().first().value<EngineSession *>();
 }
 
 void tst_EngineLimits::startBystander(Bystander &b, EngineServer *server, const QByteArray &path)
@@ -212,13 +238,11 @@ void tst_EngineLimits::webSocketIsNotWritableWhileAWriteIsPending()
     if (QTest::currentTestFailed())
         return;
 
-    QSignalSpy connections(m_server.get(), &EngineServer::connection);
     QWebSocket peer;
     QStringList texts;
     connect(&peer, &QWebSocket::textMessageReceived, this, [&](const QString &m) { texts.append(m); });
-    peer.open(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_s.arg(m_server->serverPort())));
-    QTRY_COMPARE(connections.size(), 1);
-    auto *session = connections.first().first().value<EngineSession *>();
+    EngineSession *session = openWebSocket(peer);
+    QVERIFY(session);
     QTRY_COMPARE(texts.size(), 1);   // the open packet
     QTRY_VERIFY(session->isWritable());
 
@@ -323,16 +347,14 @@ void tst_EngineLimits::webSocketFramesOfOnePassArriveInOrder()
     if (QTest::currentTestFailed())
         return;
 
-    QSignalSpy connections(m_server.get(), &EngineServer::connection);
     QWebSocket peer;
     QByteArrayList received;
     connect(&peer, &QWebSocket::textMessageReceived, this,
             [&](const QString &m) { received.append(m.toUtf8()); });
     connect(&peer, &QWebSocket::binaryMessageReceived, this,
             [&](const QByteArray &m) { received.append("bin:" + m); });
-    peer.open(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_s.arg(m_server->serverPort())));
-    QTRY_COMPARE(connections.size(), 1);
-    auto *session = connections.first().first().value<EngineSession *>();
+    EngineSession *session = openWebSocket(peer);
+    QVERIFY(session);
     QTRY_COMPARE(received.size(), 1);   // the open packet
     received.clear();
     QTRY_VERIFY(session->isWritable());
@@ -380,13 +402,9 @@ void tst_EngineLimits::webSocketPeerGoneBeforeTheWriteClosesOnlyItsSession()
     if (QTest::currentTestFailed())
         return;
 
-    QSignalSpy connections(m_server.get(), &EngineServer::connection);
     QTcpSocket peer;
-    peer.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
-    QVERIFY(peer.waitForConnected(5000));
-    peer.write(webSocketHandshake());
-    QTRY_COMPARE(connections.size(), 1);
-    auto *session = connections.first().first().value<EngineSession *>();
+    EngineSession *session = openRawWebSocket(peer);
+    QVERIFY(session);
     const QString sid = session->id();
     QSignalSpy closed(session, &EngineSession::closed);
     QTRY_VERIFY(peer.bytesAvailable() > 0);   // the 101 (and the open packet)
@@ -411,13 +429,9 @@ void tst_EngineLimits::webSocketPeerGoneBeforeTheWriteClosesOnlyItsSession()
 void tst_EngineLimits::replyToAMessageBesideThePeersCloseLeavesBeforeTheCloseFrame()
 {
     startServer();
-    QSignalSpy connections(m_server.get(), &EngineServer::connection);
     QTcpSocket peer;
-    peer.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
-    QVERIFY(peer.waitForConnected(5000));
-    peer.write(webSocketHandshake());
-    QTRY_COMPARE(connections.size(), 1);
-    auto *session = connections.first().first().value<EngineSession *>();
+    EngineSession *session = openRawWebSocket(peer);
+    QVERIFY(session);
     connect(session, &EngineSession::textMessageReceived, session,
             [session](const QByteArray &text) { session->sendText("reply to " + text); });
     QByteArray received;
