@@ -14,6 +14,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 #include <QUrlQuery>
 #include <QNetworkRequest>
 #include <QtEndian>
@@ -110,6 +111,13 @@ private Q_SLOTS:
     void invalidHookHeadersAreLeftOut();
     void generatedIdIsEscapedInOpenPacketAndCookie();
     void allowRequestSeesTheRequest();
+    void middlewaresRunInOrderOnEveryRequest();
+    void middlewareRefusalIsBadRequest_data();
+    void middlewareRefusalIsBadRequest();
+    void middlewareHeadersReachTheResponses();
+    void middlewaresGuardTheWebSocketHandshake();
+    void middlewareGoingOnAfterThePeerLeftDoesNothing();
+    void middlewareNextTwiceIsIgnored();
     void dualStackListens_data();
     void dualStackListens();
     void badInputLeavesOtherSessionsAlone();
@@ -1400,6 +1408,320 @@ void tst_EngineServer::allowRequestSeesTheRequest()
     seen = {};
     QCOMPARE(a.request("POST", target(sid), "4x").status, 200);
     QVERIFY(seen.method.isEmpty());
+}
+
+namespace {
+const QList<QByteArray> kUpgradeHeaders = {"Upgrade: websocket", "Connection: Upgrade",
+                                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                                           "Sec-WebSocket-Version: 13"};
+} // namespace
+
+// engine.io's engine.use(): every request of the engine passes the middlewares in order, the
+// handshake, the session's polls and POSTs and its upgrade alike; a middleware may go on later.
+void tst_EngineServer::middlewaresRunInOrderOnEveryRequest()
+{
+    EngineOptions o;
+    QList<QByteArray> calls;
+    o.middlewares.append([&calls](const EngineRequest &r, EngineHeaders &, const EngineNext &next) {
+        QVERIFY(r.remoteAddress.isLoopback());
+        calls.append("1 " + r.method + ' ' + r.url.toUtf8() + " token=" + r.header("x-token"));
+        next(QString());
+    });
+    o.middlewares.append([&calls, this](const EngineRequest &r, EngineHeaders &, const EngineNext &next) {
+        calls.append("2 " + r.method);
+        QTimer::singleShot(0, m_server, [next] { next(QString()); });   // later
+    });
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const RawHttpResponse open = a.request("GET", "/engine.io/?EIO=4&transport=polling&t=1", {}, {"X-Token: abc"});
+    QCOMPARE(open.status, 200);
+    const QString sid = QJsonDocument::fromJson(open.body.mid(1)).object().value(u"sid"_qs).toString();
+    QVERIFY(!sid.isEmpty());
+    QCOMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    QCOMPARE(a.request("POST", target(sid), "4hello").body, QByteArray("ok"));
+    QCOMPARE(texts.size(), 1);
+    session->sendText("hi");
+    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("4hi"));
+    RawHttpClient b;
+    QVERIFY(connectClient(b));
+    QCOMPARE(b.request("GET", target(sid, "websocket"), {}, kUpgradeHeaders).status, 101);
+    const QList<QByteArray> expected = {
+        "1 GET /engine.io/?EIO=4&transport=polling&t=1 token=abc", "2 GET",
+        "1 POST " + target(sid) + " token=", "2 POST",
+        "1 GET " + target(sid) + " token=", "2 GET",
+        "1 GET " + target(sid, "websocket") + " token=", "2 GET",
+    };
+    QCOMPARE(calls, expected);
+}
+
+void tst_EngineServer::middlewareRefusalIsBadRequest_data()
+{
+    QTest::addColumn<QByteArray>("refused");   // which request the first middleware refuses
+    QTest::addColumn<bool>("later");           // it says so after returning
+    QTest::newRow("handshake") << QByteArray("handshake") << false;
+    QTest::newRow("handshake, later") << QByteArray("handshake") << true;
+    QTest::newRow("poll of a session") << QByteArray("GET") << false;
+    QTest::newRow("POST of a session, later") << QByteArray("POST") << true;
+}
+
+// A refusal is engine.io's answer to a middleware error: code 3 "Bad request" (the reason is
+// only logged), connectionError, and no further middleware. A session whose poll or POST was
+// refused goes on: its next POST is not taken for a concurrent one.
+void tst_EngineServer::middlewareRefusalIsBadRequest()
+{
+    QFETCH(QByteArray, refused);
+    QFETCH(bool, later);
+    EngineOptions o;
+    bool refusing = true;
+    int secondCalls = 0;
+    o.middlewares.append([&](const EngineRequest &r, EngineHeaders &, const EngineNext &next) {
+        const bool handshakeRequest = !r.url.contains(u"sid="_qs);
+        const bool refuse = refusing
+            && (refused == "handshake" ? handshakeRequest : (!handshakeRequest && r.method == refused));
+        const QString error = refuse ? u"no entry"_qs : QString();
+        if (later)
+            QTimer::singleShot(0, m_server, [next, error] { next(error); });
+        else
+            next(error);
+    });
+    o.middlewares.append([&secondCalls](const EngineRequest &, EngineHeaders &, const EngineNext &next) {
+        ++secondCalls;
+        next(QString());
+    });
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    QString sid;
+    RawHttpResponse r;
+    if (refused == "handshake") {
+        r = a.request("GET", "/engine.io/?EIO=4&transport=polling");
+    } else {
+        refusing = false;
+        sid = handshake(a);
+        QVERIFY(!sid.isEmpty());
+        refusing = true;
+        r = refused == "GET" ? a.request("GET", target(sid)) : a.request("POST", target(sid), "4x");
+    }
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.header("content-type"), QByteArray("application/json"));
+    QCOMPARE(r.body, QByteArray(R"({"code":3,"message":"Bad request"})"));
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(errors.first().at(0).value<EngineError>(), EngineError::BadRequest);
+    QCOMPARE(errors.first().at(1).toString(), u"Bad request"_qs);
+    const int expectedSecond = refused == "handshake" ? 0 : 1;   // (the handshake before)
+    QCOMPARE(secondCalls, expectedSecond);
+    if (refused == "handshake") {
+        QCOMPARE(connections.size(), 0);
+        QCOMPARE(m_server->clientsCount(), 0);
+        refusing = false;
+        RawHttpClient b;
+        QVERIFY(connectClient(b));
+        QVERIFY(!handshake(b).isEmpty());
+        return;
+    }
+    // the session goes on
+    refusing = false;
+    QCOMPARE(m_server->clientsCount(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    QCOMPARE(a.request("POST", target(sid), "4y").body, QByteArray("ok"));
+    QCOMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toByteArray(), QByteArray("y"));
+}
+
+// What a middleware puts in responseHeaders goes into the response, also a refusal; the
+// engine's own headers keep their values, framing headers and invalid ones are left out, and
+// the next request on the connection starts without them.
+void tst_EngineServer::middlewareHeadersReachTheResponses()
+{
+    EngineOptions o;
+    o.middlewares.append([](const EngineRequest &r, EngineHeaders &headers, const EngineNext &next) {
+        if (r.header("x-add") == "no") {
+            next(QString());
+            return;
+        }
+        headers.emplaceBack("X-Mw", "one");
+        headers.emplaceBack("Content-Type", "text/evil");
+        headers.emplaceBack("content-length", "1");
+        headers.emplaceBack("Bad Name", "x");
+        headers.emplaceBack("X-Split", "a\r\nInjected: yes");
+        next(r.header("x-refuse") == "yes" ? u"refused"_qs : QString());
+    });
+    startServer(o);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const RawHttpResponse open = a.request("GET", "/engine.io/?EIO=4&transport=polling");
+    QCOMPARE(open.status, 200);
+    QCOMPARE(open.header("x-mw"), QByteArray("one"));
+    QCOMPARE(open.header("content-type"), QByteArray("text/plain; charset=UTF-8"));
+    QVERIFY(open.body.startsWith("0{\"sid\":"));
+    QVERIFY(!open.hasHeader("injected"));
+    QVERIFY(!open.hasHeader("x-split"));
+    const QString sid = QJsonDocument::fromJson(open.body.mid(1)).object().value(u"sid"_qs).toString();
+    // the same connection, a request the middleware adds nothing to
+    const RawHttpResponse post = a.request("POST", target(sid), "4x", {"X-Add: no"});
+    QCOMPARE(post.body, QByteArray("ok"));
+    QVERIFY(!post.hasHeader("x-mw"));
+    const RawHttpResponse refused = a.request("GET", target(sid), {}, {"X-Refuse: yes"});
+    QCOMPARE(refused.status, 400);
+    QCOMPARE(refused.header("x-mw"), QByteArray("one"));
+    QCOMPARE(refused.header("content-type"), QByteArray("application/json"));
+    QCOMPARE(refused.body, QByteArray(R"({"code":3,"message":"Bad request"})"));
+}
+
+// A WebSocket upgrade waits for the middlewares with its request unread; their headers go into
+// the 101 before initialHeaders/responseHeaders see them; a refused upgrade gets a plain 400.
+void tst_EngineServer::middlewaresGuardTheWebSocketHandshake()
+{
+    EngineOptions o;
+    QList<QByteArray> hookSaw;
+    o.middlewares.append([this](const EngineRequest &r, EngineHeaders &headers, const EngineNext &next) {
+        headers.emplaceBack("Set-Cookie", "mw=1");
+        const QString error = r.url.contains(u"deny"_qs) ? u"denied"_qs : QString();
+        QTimer::singleShot(0, m_server, [next, error] { next(error); });
+    });
+    o.responseHeaders = [&hookSaw](EngineHeaders &headers, const EngineRequest &) {
+        for (const auto &h : std::as_const(headers))
+            hookSaw.append(h.first + '=' + h.second);
+        headers.emplaceBack("X-Hook", "2");
+    };
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    RawHttpClient ws;
+    QVERIFY(connectClient(ws));
+    const RawHttpResponse r = ws.request("GET", "/engine.io/?EIO=4&transport=websocket", {}, kUpgradeHeaders);
+    QCOMPARE(r.status, 101);
+    QCOMPARE(r.header("sec-websocket-accept"), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    QCOMPARE(r.header("set-cookie"), QByteArray("mw=1"));
+    QCOMPARE(r.header("x-hook"), QByteArray("2"));
+    QCOMPARE(hookSaw, QList<QByteArray>{"Set-Cookie=mw=1"});
+    QTRY_COMPARE(connections.size(), 1);
+    QTRY_VERIFY(ws.unparsed().contains("{\"sid\":"));
+
+    RawHttpClient denied;
+    QVERIFY(connectClient(denied));
+    const RawHttpResponse refused = denied.request("GET", "/engine.io/?EIO=4&transport=websocket&deny=1", {},
+                                                   kUpgradeHeaders);
+    QCOMPARE(refused.status, 400);
+    QCOMPARE(refused.body, QByteArray("Bad request"));
+    QVERIFY(!refused.hasHeader("set-cookie"));
+    QVERIFY(denied.waitForDisconnected());
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(errors.first().at(0).value<EngineError>(), EngineError::BadRequest);
+    QCOMPARE(connections.size(), 1);
+
+    // a QWebSocket peer through the same middleware
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QVERIFY(peer.waitText());
+    QVERIFY(peer.texts.first().startsWith(u"0{\"sid\":"_qs));
+    QCOMPARE(m_server->clientsCount(), 2);
+}
+
+// A middleware that goes on after its request's peer left changes nothing: a handshake makes no
+// session, and the session whose POST it was closes as engine.io closes it (data request
+// closed prematurely); others go on.
+void tst_EngineServer::middlewareGoingOnAfterThePeerLeftDoesNothing()
+{
+    EngineOptions o;
+    QList<EngineNext> held;
+    bool holdHandshakes = true;
+    o.middlewares.append([&](const EngineRequest &r, EngineHeaders &headers, const EngineNext &next) {
+        const bool handshakeRequest = !r.url.contains(u"sid="_qs);
+        if ((handshakeRequest && holdHandshakes) || r.method == "POST") {
+            headers.emplaceBack("X-Late", "1");
+            held.append(next);
+        } else {
+            next(QString());
+        }
+    });
+    startServer(o);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    // The server's socket of a client (the peer's port): its disconnected() comes after the
+    // engine's own handling, while the engine's connection object still exists.
+    auto serverSocketOf = [this](RawHttpClient &client) -> QTcpSocket * {
+        for (QTcpSocket *s : m_server->findChildren<QTcpSocket *>()) {
+            if (s->peerPort() == client.socket()->localPort())
+                return s;
+        }
+        return nullptr;
+    };
+
+    RawHttpClient leaver;
+    QVERIFY(connectClient(leaver));
+    leaver.sendRequest("GET", "/engine.io/?EIO=4&transport=polling");
+    QTRY_COMPARE(held.size(), 1);
+    QTcpSocket *gone = serverSocketOf(leaver);
+    QVERIFY(gone);
+    bool wentOn = false;
+    connect(gone, &QTcpSocket::disconnected, this, [&] {
+        held.first()(QString());
+        wentOn = true;
+    });
+    leaver.abort();
+    QTRY_VERIFY(wentOn);
+    QCOMPARE(connections.size(), 0);
+    QCOMPARE(errors.size(), 0);
+
+    holdHandshakes = false;
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QVERIFY(!sid.isEmpty());
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    RawHttpClient poster;
+    QVERIFY(connectClient(poster));
+    poster.sendRequest("POST", target(sid), "4lost");
+    QTRY_COMPARE(held.size(), 2);
+    QTcpSocket *posterGone = serverSocketOf(poster);
+    QVERIFY(posterGone);
+    bool refusedLate = false;
+    connect(posterGone, &QTcpSocket::disconnected, this, [&] {
+        held.last()(u"late refusal"_qs);
+        refusedLate = true;
+    });
+    poster.abort();
+    QTRY_VERIFY(refusedLate);
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().first().toString(), u"transport error"_qs);
+    held.last()(QString());   // (a second call: ignored)
+    QCOMPARE(errors.size(), 0);
+    // the server goes on
+    RawHttpClient b;
+    QVERIFY(connectClient(b));
+    QVERIFY(!handshake(b).isEmpty());
+    QCOMPARE(m_server->clientsCount(), 1);
+}
+
+// next() a second time (going on, then refusing) is ignored: the request was answered once.
+void tst_EngineServer::middlewareNextTwiceIsIgnored()
+{
+    EngineOptions o;
+    o.middlewares.append([this](const EngineRequest &, EngineHeaders &, const EngineNext &next) {
+        next(QString());
+        next(u"again"_qs);
+        QTimer::singleShot(0, m_server, [next] { next(u"later"_qs); });
+    });
+    startServer(o);
+    QSignalSpy errors(m_server, &EngineServer::connectionError);
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient a;
+    QVERIFY(connectClient(a));
+    const QString sid = handshake(a);
+    QVERIFY(!sid.isEmpty());
+    QCOMPARE(a.request("POST", target(sid), "4x").body, QByteArray("ok"));
+    QCOMPARE(errors.size(), 0);
+    QCOMPARE(connections.size(), 1);
+    QCOMPARE(a.pendingResponses(), 0);
 }
 
 void tst_EngineServer::dualStackListens_data()

@@ -5,6 +5,7 @@
 #include "nodeprocess.h"
 
 #include <SocketIo/ackreply.h>
+#include <SocketIo/engineserver.h>
 #include <SocketIo/enginesession.h>
 #include <SocketIo/adapter.h>
 #include <SocketIo/namespace.h>
@@ -109,6 +110,8 @@ private Q_SLOTS:
     void corsPreflightIsAnswered();
     void cookieOfInitialHeadersComesBack_data();
     void cookieOfInitialHeadersComesBack();
+    void engineMiddlewareSeesEveryRequest_data() { transportRows(); }
+    void engineMiddlewareSeesEveryRequest();
 
 private:
     void transportRows();
@@ -592,6 +595,56 @@ void tst_InteropJsClient::cookieOfInitialHeadersComesBack()
         upgradeCarriedIt = upgradeCarriedIt || seen.at(i).first.contains(u"transport=websocket");
     }
     QCOMPARE(upgradeCarriedIt, finalTransport == u"websocket");
+}
+
+// engine.io's engine.use(): a middleware (EngineOptions::middlewares) checks a token the Node
+// client sends with extraHeaders on every HTTP request of its session, the WebSocket upgrade
+// included, and refuses a client without it: that one gets connect_error, nothing connects.
+void tst_InteropJsClient::engineMiddlewareSeesEveryRequest()
+{
+    QFETCH(QString, finalTransport);
+    SocketIo::ServerOptions options;
+    options.pingInterval = 1000ms;
+    options.pingTimeout = 1000ms;
+    QList<QPair<QString, QByteArray>> seen;   // (request URL, its Authorization header)
+    options.middlewares.append([&seen](const SocketIo::EngineRequest &request, SocketIo::EngineHeaders &,
+                                       const SocketIo::EngineNext &next) {
+        seen.append({request.url, request.header("authorization")});
+        next(request.header("authorization") == "Bearer good" ? QString() : u"bad token"_s);
+    });
+    m_server = std::make_unique<SocketIo::Server>(options);
+    QSignalSpy connections(m_server.get(), &SocketIo::Server::connection);
+    connect(m_server.get(), &SocketIo::Server::connection, this, [](SocketIo::Socket *socket) {
+        socket->on(QStringLiteral("message-with-ack"), socket, [](const SocketIo::Message &m) { m.ack(m.args()); });
+    });
+    QVERIFY2(m_server->listen(QHostAddress::Any, 0), qPrintable(m_server->errorString()));
+
+    auto client = startClient({QStringLiteral("--options"),
+                               QStringLiteral(R"({"extraHeaders":{"authorization":"Bearer good"}})")});
+    WAIT_EVENT(client, "connect", connected);
+    if (connected.value(u"transport").toString() != finalTransport) {
+        WAIT_EVENT(client, "upgrade", upgraded);
+        QCOMPARE(upgraded.value(u"transport").toString(), finalTransport);
+    }
+    client->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"message-with-ack"_s}, {u"args"_s, QJsonArray{7}},
+                  {u"ack"_s, true}, {u"id"_s, 1}});
+    WAIT_EVENT(client, "ack", acked);
+    QCOMPARE(acked.value(u"args").toArray(), QJsonArray{7});
+    QVERIFY(!seen.isEmpty());
+    bool upgradeSeen = false;
+    for (const auto &[url, token] : std::as_const(seen)) {
+        QCOMPARE(token, QByteArray("Bearer good"));
+        upgradeSeen = upgradeSeen || url.contains(u"transport=websocket"_s);
+    }
+    QCOMPARE(upgradeSeen, finalTransport == u"websocket"_s);
+    QCOMPARE(connections.size(), 1);
+
+    auto refused = startClient({QStringLiteral("--options"),
+                                QStringLiteral(R"({"extraHeaders":{"authorization":"Bearer bad"},"reconnection":false})")});
+    WAIT_EVENT(refused, "connect_error", err);
+    QCOMPARE(seen.last().second, QByteArray("Bearer bad"));
+    QCOMPARE(connections.size(), 1);
+    QCOMPARE(m_server->engine()->clientsCount(), 1);
 }
 
 QTEST_MAIN(tst_InteropJsClient)

@@ -190,6 +190,7 @@ private Q_SLOTS:
     void invokeRunsOnTheWorkerThread();
     void workersRunOnTheOwnersKindOfDispatcher();
     void headerHooksRunOnTheServingWorker();
+    void middlewaresRunOnTheSessionsWorker();
     void closeWithConnectedClients();
     void singleWorkerStillServes();
     void adminShowsEachWorkerAsAServer();
@@ -899,6 +900,49 @@ void tst_ServerWorkers::headerHooksRunOnTheServingWorker()
     const RawHttpResponse r = polling.request("GET", "/socket.io/?EIO=4&transport=polling");
     QCOMPARE(r.status, 200);
     QVERIFY(r.header("x-initial-on").startsWith("socketio-worker-"));
+}
+
+// Engine middlewares run on the worker that serves the request: for a request of a session, its
+// worker, also when another worker accepted the connection and handed it over (each request
+// passes them once); a refusal is engine.io's code 3.
+void tst_ServerWorkers::middlewaresRunOnTheSessionsWorker()
+{
+    m_workers.reset();
+    SocketIo::ServerOptions options = sioTestOptions();
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    options.middlewares.append([calls](const SocketIo::EngineRequest &request, SocketIo::EngineHeaders &headers,
+                                       const SocketIo::EngineNext &next) {
+        ++*calls;
+        headers.emplaceBack("X-Mw-On", QThread::currentThread()->objectName().toUtf8());
+        next(request.header("x-deny").isEmpty() ? QString() : QStringLiteral("denied"));
+    });
+    m_workers = std::make_unique<SocketIo::ServerWorkers>(Workers, options, setupWorker);
+    QVERIFY(m_workers->listen(QHostAddress::LocalHost, 0));
+    RawHttpClient first;
+    QVERIFY(first.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
+    const RawHttpResponse open = first.request("GET", "/socket.io/?EIO=4&transport=polling");
+    QCOMPARE(open.status, 200);
+    const QByteArray owner = open.header("x-mw-on");
+    QVERIFY2(owner.startsWith("socketio-worker-"), owner.constData());
+    const QByteArray sid = QJsonDocument::fromJson(open.body.mid(1)).object().value(u"sid"_s).toString().toLatin1();
+    QVERIFY(!sid.isEmpty());
+    QCOMPARE(calls->load(), 1);
+    // new connections, in turn to each worker: the session's worker answers
+    for (int i = 0; i < Workers; ++i) {
+        RawHttpClient next;
+        QVERIFY(next.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
+        const RawHttpResponse r = next.request("POST", "/socket.io/?EIO=4&transport=polling&sid=" + sid, "6");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("ok"));
+        QCOMPARE(r.header("x-mw-on"), owner);
+    }
+    QCOMPARE(calls->load(), 1 + Workers);
+    RawHttpClient denied;
+    QVERIFY(denied.connectToHost(QHostAddress::LocalHost, m_workers->serverPort()));
+    const RawHttpResponse r = denied.request("GET", "/socket.io/?EIO=4&transport=polling", {}, {"X-Deny: 1"});
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.body, QByteArray(R"({"code":3,"message":"Bad request"})"));
+    QVERIFY(r.header("x-mw-on").startsWith("socketio-worker-"));
 }
 
 void tst_ServerWorkers::closeWithConnectedClients()

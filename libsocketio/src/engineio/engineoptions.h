@@ -50,6 +50,36 @@ struct SOCKETIO_EXPORT EngineRequest
     appear more than once (several Set-Cookie headers). */
 using EngineHeaders = QList<QPair<QByteArray, QByteArray>>;
 
+/*! How an engine middleware goes on: call it once, on the server's thread (with ServerWorkers,
+    the worker's thread that ran the middleware), with an empty string to pass the request to the
+    next middleware (after the last, to the engine), or with a reason to refuse it. A refused
+    request is answered as engine.io answers a middleware's error: code 3 "Bad request" (a polling
+    request gets HTTP 400 with {"code":3,"message":"Bad request"}, a WebSocket upgrade a plain 400
+    and the connection is closed), EngineServer::connectionError() is emitted and the reason is
+    logged (context MIDDLEWARE_FAILURE); the peer does not see the reason. A second call is
+    ignored (logged), so is a call on another thread. A request whose middleware never calls it
+    is not answered, as in engine.io: it waits until its peer gives up. Calling it after the peer
+    left does nothing. */
+using EngineNext = std::function<void(const QString &error)>;
+
+/*! An engine middleware, engine.io's `engine.use((req, res, next) => ...)`: called on the
+    server's thread for every HTTP request of the engine (each polling request, handshake or not,
+    and each WebSocket upgrade), before the engine looks at it (transport, session id,
+    allowRequest), in the order of EngineOptions::middlewares. A CORS preflight answered by the
+    \c cors option does not reach it (engine.io's cors is its first middleware). \a request is the
+    request (the body of a POST is not part of it); \a responseHeaders starts empty, and what the
+    middleware puts there (until it calls \a next) is added to the response: to a polling
+    response (also an error; a header the engine writes itself, such as Content-Type, keeps the
+    engine's value, as a Node header set with setHeader() yields to writeHead()'s), and to the
+    101 of a WebSocket handshake, before initialHeaders/responseHeaders see it (as engine.io's
+    WebSocketResponse collects them for ws's "headers" event; not on sockets given to
+    EngineServer::handleConnection(), as with those functions). Headers that name the framing or
+    the WebSocket handshake, or hold control characters, are left out (logged). \a request and
+    \a responseHeaders stay valid until \a next is called, so a middleware may finish later, e.g.
+    when a reply it waits for arrives. */
+using EngineMiddleware =
+    std::function<void(const EngineRequest &request, EngineHeaders &responseHeaders, const EngineNext &next)>;
+
 /*! CORS as the npm `cors` package applies it to every engine request (protocol.md 1.10). */
 struct SOCKETIO_EXPORT CorsOptions
 {
@@ -162,6 +192,11 @@ struct SOCKETIO_EXPORT EngineOptions
         connections the engine (or ServerWorkers) accepted itself: a socket given to
         EngineServer::handleConnection() is answered by QWebSocketServer without them (logged). */
     std::function<void(EngineHeaders &headers, const EngineRequest &request)> responseHeaders;
+    /*! engine.io's middlewares (`io.engine.use(fn)`, e.g. to check a session cookie or a token on
+        every request, or to add headers): see EngineMiddleware. Run in this order for every
+        request; a request that one refuses reaches no further middleware and not the engine.
+        With ServerWorkers every worker runs its copy on its own thread. */
+    QList<EngineMiddleware> middlewares;
 };
 
 } // namespace SocketIo

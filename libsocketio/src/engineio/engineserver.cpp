@@ -14,10 +14,12 @@
 #include <QNetworkProxy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QThread>
 #include <QUrl>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <limits>
@@ -532,6 +534,14 @@ void HttpConnection::respond(int status, const HttpHeaders &headers, const QByte
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     for (const auto &h : headers)
         out += h.first + ": " + h.second + "\r\n";
+    // (as Node's setHeader() headers under writeHead()'s: the response's own name wins)
+    for (const auto &h : std::as_const(m_middlewareHeaders)) {
+        const bool own = std::any_of(headers.cbegin(), headers.cend(), [&h](const auto &o) {
+            return o.first.compare(h.first, Qt::CaseInsensitive) == 0;
+        });
+        if (!own)
+            out += h.first + ": " + h.second + "\r\n";
+    }
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     out += close ? QByteArrayLiteral("Connection: close\r\n") : QByteArrayLiteral("Connection: keep-alive\r\n");
     out += "\r\n";
@@ -560,6 +570,7 @@ void HttpConnection::startNextRequest()
     m_closeAfterResponse = false;
     m_isHead = false;
     m_peeked = 0;
+    m_middlewareHeaders.clear();
     if (m_socket->bytesToWrite() > HttpWriteBacklogLimit) {
         qCDebug(lcEngine) << "not reading the next request from" << m_socket->peerAddress()
                           << "while" << m_socket->bytesToWrite() << "response bytes are unread";
@@ -816,6 +827,11 @@ void EngineServerPrivate::applyHeaderHooks(HttpHeaders &headers, bool initial, c
         options.initialHeaders(headers, request);
     if (options.responseHeaders)
         options.responseHeaders(headers, request);
+    dropForbiddenHeaders(headers);
+}
+
+void EngineServerPrivate::dropForbiddenHeaders(HttpHeaders &headers)
+{
     // Node's http module refuses (throws on) a name that is no token or a value with control
     // characters; here such a header is left out, so that no function can split the response.
     headers.removeIf([](const QPair<QByteArray, QByteArray> &h) {
@@ -967,45 +983,15 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
             refuse(connection, head, true, v, &engineRequest);
             return false;
         }
-        const Verdict v = verify(head, query, true, &engineRequest);
-        if (!v.ok) {
-            refuse(connection, head, true, v, &engineRequest);
+        if (options.middlewares.isEmpty()) {
+            upgradeConnection(connection, head, std::move(engineRequest), {});
             return false;
         }
-        if (connection->socket()->state() != QAbstractSocket::ConnectedState) {
-            qCInfo(lcEngineWebSocket) << "peer of" << head.target << "gone before its upgrade was read; dropped";
-            connection->abort();
-            return false;
-        }
-        // engine.io: the ws server's "headers" event (initial_headers for a handshake), which ws
-        // emits only for a handshake it completes: not when QWebSocketServer will refuse it
-        if (hasHeaderHooks() && head.header("sec-websocket-version").trimmed() == "13"
-            && !head.header("sec-websocket-key").trimmed().isEmpty()) {
-            HttpHeaders headers;
-            applyHeaderHooks(headers, query.sid.isEmpty(), engineRequest);
-            if (!headers.isEmpty()) {
-                if (auto *engineSocket = dynamic_cast<EngineTcpSocket *>(connection->socket()))
-                    engineSocket->addToNextUpgradeResponse(headers);
-                else
-                    qCWarning(lcEngineWebSocket, "a connection given to handleConnection() gets no headers of "
-                                                 "initialHeaders/responseHeaders on its WebSocket handshake");
-            }
-        }
-        QTcpSocket *socket = connection->takeSocket();
-        socket->setParent(frontParent());
-        socket->setReadBufferSize(0);
-        pendingUpgrades.removeIf([](const PendingUpgrade &p) { return p.socket.isNull(); });
-        PendingUpgrade pending;
-        pending.socket = socket;
-        // (makeEngineRequest() read them from this socket already)
-        pending.address = engineRequest.remoteAddress;
-        pending.port = engineRequest.remotePort;
-        pending.request = std::move(engineRequest);
-        pending.sid = v.session ? v.session->id() : QString();
-        pending.supportsBinary = !query.b64;
-        pendingUpgrades.append(std::move(pending));
-        qCDebug(lcEngineWebSocket) << "handing upgrade to QWebSocketServer" << head.target;
-        wsServer->handleConnection(socket);
+        // The head stays unread in the socket meanwhile, for QWebSocketServer.
+        connection->holdUpgrade();
+        applyMiddlewares(connection, head, true, std::move(engineRequest), [this](MiddlewareRun &run) {
+            upgradeConnection(run.connection, run.request, std::move(run.engineRequest), std::move(run.headers));
+        });
         return false;
     }
     if (head.method == "POST" && !query.sid.isEmpty()) {
@@ -1025,6 +1011,146 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
     return true;
 }
 
+// ---- engine middlewares ------------------------------------------------------------------
+
+void EngineServerPrivate::applyMiddlewares(HttpConnection *connection, HttpRequest request, bool upgrade,
+                                           EngineRequest engineRequest,
+                                           std::function<void(MiddlewareRun &)> proceed)
+{
+    auto run = std::make_shared<MiddlewareRun>();
+    run->connection = connection;
+    run->request = std::move(request);
+    run->engineRequest = std::move(engineRequest);
+    run->middlewares = options.middlewares;
+    run->proceed = std::move(proceed);
+    run->thread = QThread::currentThread();
+    run->upgrade = upgrade;
+    stepMiddlewares(run);
+}
+
+void EngineServerPrivate::stepMiddlewares(const std::shared_ptr<MiddlewareRun> &run)
+{
+    // A loop, not a recursion, for middlewares that call next() before they return.
+    while (run->index < run->middlewares.size()) {
+        const qsizetype index = run->index;
+        run->next = MiddlewareRun::Next::Awaited;
+        run->inCall = true;
+        // The next() of this middleware holds the run: what the middleware keeps stays valid
+        // until it calls it. The run holds no next(), so nothing keeps itself alive.
+        const EngineNext next = [run, index](const QString &error) {
+            if (QThread::currentThread() != run->thread) {
+                qCCritical(lcEngine, "engine middleware %lld called next() on another thread than "
+                                     "the server's; ignored (the request stays unanswered)",
+                           static_cast<long long>(index + 1));
+                return;
+            }
+            if (run->index != index || run->next != MiddlewareRun::Next::Awaited) {
+                qCWarning(lcEngine, "engine middleware %lld called next() more than once; ignored",
+                          static_cast<long long>(index + 1));
+                return;
+            }
+            run->next = error.isEmpty() ? MiddlewareRun::Next::WentOn : MiddlewareRun::Next::Refused;
+            run->error = error;
+            if (run->inCall)
+                return;   // taken up by the loop in stepMiddlewares()
+            EngineServerPrivate *server = run->connection && run->connection->isOpen()
+                ? run->connection->server() : nullptr;
+            if (!server) {
+                qCDebug(lcEngine, "engine middleware %lld went on after the request's peer left",
+                        static_cast<long long>(index + 1));
+                return;
+            }
+            if (run->next == MiddlewareRun::Next::Refused) {
+                server->failMiddlewares(*run);
+                return;
+            }
+            ++run->index;
+            server->stepMiddlewares(run);
+        };
+        run->middlewares.at(index)(run->engineRequest, run->headers, next);
+        run->inCall = false;
+        if (run->next == MiddlewareRun::Next::Awaited)
+            return;   // it goes on later, or never (then the request waits, as in engine.io)
+        if (!run->connection || !run->connection->isOpen()) {
+            qCDebug(lcEngine, "request's peer left during engine middleware %lld", static_cast<long long>(index + 1));
+            return;
+        }
+        if (run->next == MiddlewareRun::Next::Refused) {
+            failMiddlewares(*run);
+            return;
+        }
+        ++run->index;
+    }
+    if (!run->connection || !run->connection->isOpen())
+        return;
+    dropForbiddenHeaders(run->headers);
+    run->proceed(*run);
+}
+
+void EngineServerPrivate::failMiddlewares(MiddlewareRun &run)
+{
+    HttpConnection *connection = run.connection;
+    Verdict v;
+    v.ok = false;
+    v.code = EngineError::BadRequest;
+    v.context = QStringLiteral("MIDDLEWARE_FAILURE (middleware %1: %2)").arg(run.index + 1).arg(run.error);
+    if (!run.upgrade) {
+        // As Node's headers set with setHeader() before an error: also on the refusal.
+        dropForbiddenHeaders(run.headers);
+        connection->setMiddlewareHeaders(run.headers);
+        releasePost(connection, run.request);
+    }
+    refuse(connection, run.request, run.upgrade, v, &run.engineRequest);
+}
+
+void EngineServerPrivate::upgradeConnection(HttpConnection *connection, const HttpRequest &head,
+                                            EngineRequest engineRequest, HttpHeaders middlewareHeaders)
+{
+    const EngineQuery query(head);
+    const Verdict v = verify(head, query, true, &engineRequest);
+    if (!v.ok) {
+        refuse(connection, head, true, v, &engineRequest);
+        return;
+    }
+    if (connection->socket()->state() != QAbstractSocket::ConnectedState) {
+        qCInfo(lcEngineWebSocket) << "peer of" << head.target << "gone before its upgrade was read; dropped";
+        connection->abort();
+        return;
+    }
+    // engine.io: the ws server's "headers" event (initial_headers for a handshake), which ws
+    // emits only for a handshake it completes: not when QWebSocketServer will refuse it. The
+    // middlewares' headers come first, and the functions see them (engine.io's
+    // WebSocketResponse keeps them for that event).
+    if ((hasHeaderHooks() || !middlewareHeaders.isEmpty())
+        && head.header("sec-websocket-version").trimmed() == "13"
+        && !head.header("sec-websocket-key").trimmed().isEmpty()) {
+        HttpHeaders headers = std::move(middlewareHeaders);
+        applyHeaderHooks(headers, query.sid.isEmpty(), engineRequest);
+        if (!headers.isEmpty()) {
+            if (auto *engineSocket = dynamic_cast<EngineTcpSocket *>(connection->socket()))
+                engineSocket->addToNextUpgradeResponse(headers);
+            else
+                qCWarning(lcEngineWebSocket, "a connection given to handleConnection() gets no headers of "
+                                             "middlewares or initialHeaders/responseHeaders on its WebSocket handshake");
+        }
+    }
+    QTcpSocket *socket = connection->takeSocket();
+    socket->setParent(frontParent());
+    socket->setReadBufferSize(0);
+    pendingUpgrades.removeIf([](const PendingUpgrade &p) { return p.socket.isNull(); });
+    PendingUpgrade pending;
+    pending.socket = socket;
+    // (makeEngineRequest() read them from this socket already)
+    pending.address = engineRequest.remoteAddress;
+    pending.port = engineRequest.remotePort;
+    pending.request = std::move(engineRequest);
+    pending.sid = v.session ? v.session->id() : QString();
+    pending.supportsBinary = !query.b64;
+    pendingUpgrades.append(std::move(pending));
+    qCDebug(lcEngineWebSocket) << "handing upgrade to QWebSocketServer" << head.target;
+    wsServer->handleConnection(socket);
+}
+
 void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest request)
 {
     if (staticFiles && (request.method == "GET" || request.method == "HEAD")) {
@@ -1041,16 +1167,33 @@ void EngineServerPrivate::onRequest(HttpConnection *connection, HttpRequest requ
                             QByteArrayLiteral("Not Found"));
         return;
     }
-    // The cors middleware answers preflights before engine.io looks at the request.
+    // The cors middleware answers preflights before engine.io looks at the request (it is
+    // engine.io's first middleware: the application's do not see them).
     if (request.method == "OPTIONS" && options.cors.enabled) {
         preflight(connection, request);
         return;
     }
+    if (options.middlewares.isEmpty()) {
+        serveRequest(connection, request, nullptr);
+        return;
+    }
+    EngineRequest engineRequest = makeEngineRequest(request, connection->socket());
+    applyMiddlewares(connection, std::move(request), false, std::move(engineRequest), [this](MiddlewareRun &run) {
+        run.connection->setMiddlewareHeaders(run.headers);
+        serveRequest(run.connection, run.request, &run.engineRequest);
+    });
+}
+
+void EngineServerPrivate::serveRequest(HttpConnection *connection, const HttpRequest &request,
+                                       const EngineRequest *builtRequest)
+{
     const EngineQuery query(request);
     // Only a handshake needs the EngineRequest (for allowRequest and the session): a request of
     // an open session is served without one (and a refused one gets it in refuse()).
     std::optional<EngineRequest> engineRequest;
-    if (query.sid.isEmpty())
+    if (builtRequest)
+        engineRequest = *builtRequest;
+    else if (query.sid.isEmpty())
         engineRequest = makeEngineRequest(request, connection->socket());
     const EngineRequest *const engineRequestOrNull = engineRequest ? &*engineRequest : nullptr;
     const Verdict v = verify(request, query, false, engineRequestOrNull);

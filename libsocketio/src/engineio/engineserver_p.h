@@ -177,7 +177,16 @@ public:
         peeked at); the socket still holds the rest. */
     QTcpSocket *releaseForHandOver(QByteArray *unread);
     bool isAwaitingResponse() const { return m_mode == Mode::AwaitingResponse || m_mode == Mode::ReadBody; }
+    /*! Still serving a request (not closed, socket not given up). */
+    bool isOpen() const { return m_mode != Mode::Closed && m_socket; }
+    /*! A WebSocket upgrade waits for the engine middlewares: nothing more is read meanwhile
+        (the head stays unread in the socket for QWebSocketServer). */
+    void holdUpgrade() { m_mode = Mode::AwaitingResponse; }
+    /*! Headers the engine middlewares set for the current request's response (sanitised):
+        added to it unless the response has a header of that name itself. */
+    void setMiddlewareHeaders(const HttpHeaders &headers) { m_middlewareHeaders = headers; }
     QTcpSocket *socket() const { return m_socket; }
+    EngineServerPrivate *server() const { return m_server; }
 
 Q_SIGNALS:
     /*! The peer went away (or the connection was aborted) while a request was unanswered. */
@@ -221,6 +230,7 @@ private:
     QMetaObject::Connection m_bytesWrittenConnection;
     quint64 m_requestsServed = 0;   // requests dispatched so far (onDisconnected() serves what is left)
     QByteArray m_pipelined;   // bytes of the next request(s) read while the previous one was served
+    HttpHeaders m_middlewareHeaders;   // for the current request's response (setMiddlewareHeaders())
     // QBasicTimers, not QTimers: no QObject and no signal connection per timer and connection
     QBasicTimer m_headTimer;  // idle limit: request head, and draining responses in WaitDrain
     QBasicTimer m_bodyTimer;  // EngineOptions::httpBodyTimeout
@@ -277,6 +287,27 @@ public:
     /*! Passes \a headers of a response to \a request through options.initialHeaders (when
         \a initial: the answer to a handshake) and options.responseHeaders. */
     void applyHeaderHooks(HttpHeaders &headers, bool initial, const EngineRequest &request) const;
+    /*! Leaves out (and logs) headers an application may not set: no HTTP token as name, control
+        characters in the value, or one the engine writes itself (framing, WebSocket handshake). */
+    static void dropForbiddenHeaders(HttpHeaders &headers);
+
+    struct MiddlewareRun;
+    /*! Runs options.middlewares for \a request on \a connection (now or later: a middleware may
+        call its next() after returning), then calls \a proceed with the run (request, headers);
+        a request a middleware refuses is answered here. Nothing happens once the connection is
+        gone. */
+    void applyMiddlewares(HttpConnection *connection, Protocol::HttpRequest request, bool upgrade,
+                          EngineRequest engineRequest, std::function<void(MiddlewareRun &)> proceed);
+    void stepMiddlewares(const std::shared_ptr<MiddlewareRun> &run);
+    void failMiddlewares(MiddlewareRun &run);
+    /*! onRequest() after the middlewares: verification and the polling transport.
+        \a engineRequest: the request's, when built already. */
+    void serveRequest(HttpConnection *connection, const Protocol::HttpRequest &request,
+                      const EngineRequest *engineRequest);
+    /*! onHead() for a WebSocket upgrade after the middlewares (\a middlewareHeaders go into the
+        101): verification, the header functions and the hand-over to QWebSocketServer. */
+    void upgradeConnection(HttpConnection *connection, const Protocol::HttpRequest &head,
+                           EngineRequest engineRequest, HttpHeaders middlewareHeaders);
     /*! The session closed: out of the table now, deleted later. */
     void removeSession(EngineSession *session);
     /*! The session is being destroyed: drop it from the table without further ado. */
@@ -347,6 +378,24 @@ public:
     QObject *httpFront = nullptr;
     QString errorString;
     quint32 idCounter = 0;
+};
+
+/*! One request passing the engine middlewares (EngineServerPrivate::applyMiddlewares()). */
+struct EngineServerPrivate::MiddlewareRun
+{
+    QPointer<HttpConnection> connection;
+    Protocol::HttpRequest request;
+    EngineRequest engineRequest;
+    HttpHeaders headers;
+    // the list as it was when the request came (setOptions() meanwhile does not change it)
+    QList<EngineMiddleware> middlewares;
+    std::function<void(MiddlewareRun &)> proceed;
+    QThread *thread = nullptr;
+    qsizetype index = 0;      // the middleware whose next() is awaited
+    bool upgrade = false;
+    bool inCall = false;      // inside middlewares[index] (a next() there is taken up by the loop)
+    enum class Next { Awaited, WentOn, Refused } next = Next::Awaited;
+    QString error;
 };
 
 } // namespace SocketIo
