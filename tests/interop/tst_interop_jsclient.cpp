@@ -115,6 +115,9 @@ private Q_SLOTS:
 
 private:
     void transportRows();
+    /*! Waits for \a client's connect and, if it opened with another transport, its upgrade to
+        \a finalTransport; then a message-with-ack round trip. */
+    void connectUpgradeAndAck(NodeProcess *client, const QString &finalTransport);
     std::unique_ptr<NodeProcess> startClient(const QStringList &extra = {});
     QString url() const { return QStringLiteral("http://localhost:%1").arg(m_server->serverPort()); }
 
@@ -181,6 +184,19 @@ std::unique_ptr<NodeProcess> tst_InteropJsClient::startClient(const QStringList 
 #define WAIT_EVENT(client, name, var)                                                             \
     const QJsonObject var = (client)->waitForEvent(QStringLiteral(name), 15000);                   \
     QVERIFY2(!var.isEmpty(), qPrintable(u"no " name u" from the client: "_s + (client)->diagnostics()))
+
+void tst_InteropJsClient::connectUpgradeAndAck(NodeProcess *client, const QString &finalTransport)
+{
+    WAIT_EVENT(client, "connect", connected);
+    if (connected.value(u"transport").toString() != finalTransport) {
+        WAIT_EVENT(client, "upgrade", upgraded);
+        QCOMPARE(upgraded.value(u"transport").toString(), finalTransport);
+    }
+    client->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"message-with-ack"_s}, {u"args"_s, QJsonArray{1}},
+                  {u"ack"_s, true}, {u"id"_s, 1}});
+    WAIT_EVENT(client, "ack", acked);
+    QCOMPARE(acked.value(u"args").toArray(), QJsonArray{1});
+}
 
 void tst_InteropJsClient::connectsAndReportsTransport()
 {
@@ -575,15 +591,9 @@ void tst_InteropJsClient::cookieOfInitialHeadersComesBack()
     QVERIFY2(m_server->listen(QHostAddress::Any, 0), qPrintable(m_server->errorString()));
 
     auto client = startClient({QStringLiteral("--options"), QStringLiteral(R"({"withCredentials":true})")});
-    WAIT_EVENT(client, "connect", connected);
-    if (connected.value(u"transport").toString() != finalTransport) {
-        WAIT_EVENT(client, "upgrade", upgraded);
-        QCOMPARE(upgraded.value(u"transport").toString(), finalTransport);
-    }
-    client->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"message-with-ack"_s}, {u"args"_s, QJsonArray{1}},
-                  {u"ack"_s, true}, {u"id"_s, 1}});
-    WAIT_EVENT(client, "ack", acked);
-    QCOMPARE(acked.value(u"args").toArray(), QJsonArray{1});
+    connectUpgradeAndAck(client.get(), finalTransport);
+    if (QTest::currentTestFailed())
+        return;
 
     QVERIFY2(seen.size() >= 3, qPrintable(QString::number(seen.size())));
     QVERIFY(!seen.first().first.contains(u"sid="));   // the handshake, before any cookie
@@ -621,15 +631,9 @@ void tst_InteropJsClient::engineMiddlewareSeesEveryRequest()
 
     auto client = startClient({QStringLiteral("--options"),
                                QStringLiteral(R"({"extraHeaders":{"authorization":"Bearer good"}})")});
-    WAIT_EVENT(client, "connect", connected);
-    if (connected.value(u"transport").toString() != finalTransport) {
-        WAIT_EVENT(client, "upgrade", upgraded);
-        QCOMPARE(upgraded.value(u"transport").toString(), finalTransport);
-    }
-    client->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"message-with-ack"_s}, {u"args"_s, QJsonArray{7}},
-                  {u"ack"_s, true}, {u"id"_s, 1}});
-    WAIT_EVENT(client, "ack", acked);
-    QCOMPARE(acked.value(u"args").toArray(), QJsonArray{7});
+    connectUpgradeAndAck(client.get(), finalTransport);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(!seen.isEmpty());
     bool upgradeSeen = false;
     for (const auto &[url, token] : std::as_const(seen)) {
