@@ -59,15 +59,22 @@ using EngineHeaders = QList<QPair<QByteArray, QByteArray>>;
     logged (context MIDDLEWARE_FAILURE); the peer does not see the reason. A second call is
     ignored (logged), so is a call on another thread. A request whose middleware never calls it
     is not answered, as in engine.io: it waits until its peer gives up. Calling it after the peer
-    left does nothing. */
+    left does nothing (a session whose POST it was goes on). A middleware cannot answer with a
+    status or body of its own (engine.io's res.writeHead()/res.end()): a refusal is always the
+    400 above. */
 using EngineNext = std::function<void(const QString &error)>;
 
 /*! An engine middleware, engine.io's `engine.use((req, res, next) => ...)`: called on the
     server's thread for every HTTP request of the engine (each polling request, handshake or not,
     and each WebSocket upgrade), before the engine looks at it (transport, session id,
-    allowRequest), in the order of EngineOptions::middlewares. A CORS preflight answered by the
-    \c cors option does not reach it (engine.io's cors is its first middleware). \a request is the
-    request (the body of a POST is not part of it); \a responseHeaders starts empty, and what the
+    allowRequest; a POST takes its session's POST slot only after them, as in engine.io), in the
+    order of EngineOptions::middlewares. Before them only the HTTP layer acts: a CORS preflight
+    answered by the \c cors option does not reach them (engine.io's cors is its first middleware),
+    the body of a request is read first (so maxHttpBufferSize and httpBodyTimeout apply before
+    them), a WebSocket upgrade pipelined behind another request is refused, and with
+    ServerWorkers a request naming a session of another worker is handed to that worker, where
+    they run. \a request is the request (a POST's body is not part of it); \a responseHeaders
+    starts empty, and what the
     middleware puts there (until it calls \a next) is added to the response: to a polling
     response (also an error; a header the engine writes itself, such as Content-Type, keeps the
     engine's value, as a Node header set with setHeader() yields to writeHead()'s), and to the
@@ -195,7 +202,9 @@ struct SOCKETIO_EXPORT EngineOptions
     /*! engine.io's middlewares (`io.engine.use(fn)`, e.g. to check a session cookie or a token on
         every request, or to add headers): see EngineMiddleware. Run in this order for every
         request; a request that one refuses reaches no further middleware and not the engine.
-        With ServerWorkers every worker runs its copy on its own thread. */
+        With ServerWorkers every worker runs its copy on its own thread. With middlewares set, no POST
+        is refused as overlapping another of its session: each body is complete when the engine
+        sees it (engine.io detects the overlap only while a body is still arriving). */
     QList<EngineMiddleware> middlewares;
 };
 

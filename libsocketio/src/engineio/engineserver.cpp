@@ -994,9 +994,12 @@ bool EngineServerPrivate::onHead(HttpConnection *connection, const HttpRequest &
         });
         return false;
     }
-    if (head.method == "POST" && !query.sid.isEmpty()) {
+    if (head.method == "POST" && !query.sid.isEmpty() && options.middlewares.isEmpty()) {
         // The POST slot is taken only by a request that will pass verification: one refused in
-        // onRequest() never reaches handlePost(), which is what frees the slot.
+        // onRequest() never reaches handlePost(), which is what frees the slot. With middlewares
+        // no slot is taken: engine.io looks at a POST only after they let it through, so one
+        // they refuse (or hold while its peer leaves) must not count against its session; the
+        // body is complete by then, and the transport takes it at once.
         const Verdict v = verify(head, query, false, nullptr);
         EngineSession *session = v.ok ? v.session : nullptr;
         PollingTransport *polling = session ? session->d_func()->pollingTransport() : nullptr;
@@ -1025,18 +1028,26 @@ void EngineServerPrivate::applyMiddlewares(HttpConnection *connection, HttpReque
     run->proceed = std::move(proceed);
     run->thread = QThread::currentThread();
     run->upgrade = upgrade;
-    stepMiddlewares(run);
+    // A request whose middleware never calls next() lets go of the middlewares with its
+    // connection (see stepMiddlewares()).
+    QObject::connect(connection, &QObject::destroyed, [weak = std::weak_ptr<MiddlewareRun>(run)] {
+        if (const std::shared_ptr<MiddlewareRun> r = weak.lock())
+            r->settle();
+    });
+    stepMiddlewares(std::move(run));
 }
 
-void EngineServerPrivate::stepMiddlewares(const std::shared_ptr<MiddlewareRun> &run)
+void EngineServerPrivate::stepMiddlewares(std::shared_ptr<MiddlewareRun> run)
 {
-    // A loop, not a recursion, for middlewares that call next() before they return.
+    // A loop, not a recursion, for middlewares that call next() before they return. (run by
+    // value: a next() that goes on may be destroyed by the middleware it starts.)
     while (run->index < run->middlewares.size()) {
         const qsizetype index = run->index;
         run->next = MiddlewareRun::Next::Awaited;
         run->inCall = true;
         // The next() of this middleware holds the run: what the middleware keeps stays valid
-        // until it calls it. The run holds no next(), so nothing keeps itself alive.
+        // until it calls it. The run holds the middlewares only until it settles (or its
+        // connection goes), so a middleware whose state keeps a next() makes no lasting cycle.
         const EngineNext next = [run, index](const QString &error) {
             if (QThread::currentThread() != run->thread) {
                 qCCritical(lcEngine, "engine middleware %lld called next() on another thread than "
@@ -1053,26 +1064,32 @@ void EngineServerPrivate::stepMiddlewares(const std::shared_ptr<MiddlewareRun> &
             run->error = error;
             if (run->inCall)
                 return;   // taken up by the loop in stepMiddlewares()
-            EngineServerPrivate *server = run->connection && run->connection->isOpen()
-                ? run->connection->server() : nullptr;
+            // (a copy: this function object may go with the middleware that the run starts)
+            const std::shared_ptr<MiddlewareRun> keep = run;
+            EngineServerPrivate *server = keep->connection && keep->connection->isOpen()
+                ? keep->connection->server() : nullptr;
             if (!server) {
                 qCDebug(lcEngine, "engine middleware %lld went on after the request's peer left",
                         static_cast<long long>(index + 1));
+                keep->settle();
                 return;
             }
-            if (run->next == MiddlewareRun::Next::Refused) {
-                server->failMiddlewares(*run);
+            if (keep->next == MiddlewareRun::Next::Refused) {
+                server->failMiddlewares(*keep);
                 return;
             }
-            ++run->index;
-            server->stepMiddlewares(run);
+            ++keep->index;
+            server->stepMiddlewares(keep);
         };
-        run->middlewares.at(index)(run->engineRequest, run->headers, next);
+        // (a copy: the run's list may be cleared while the middleware runs)
+        const EngineMiddleware middleware = run->middlewares.at(index);
+        middleware(run->engineRequest, run->headers, next);
         run->inCall = false;
         if (run->next == MiddlewareRun::Next::Awaited)
             return;   // it goes on later, or never (then the request waits, as in engine.io)
         if (!run->connection || !run->connection->isOpen()) {
             qCDebug(lcEngine, "request's peer left during engine middleware %lld", static_cast<long long>(index + 1));
+            run->settle();
             return;
         }
         if (run->next == MiddlewareRun::Next::Refused) {
@@ -1081,14 +1098,19 @@ void EngineServerPrivate::stepMiddlewares(const std::shared_ptr<MiddlewareRun> &
         }
         ++run->index;
     }
-    if (!run->connection || !run->connection->isOpen())
+    if (!run->connection || !run->connection->isOpen()) {
+        run->settle();
         return;
+    }
     dropForbiddenHeaders(run->headers);
-    run->proceed(*run);
+    const std::function<void(MiddlewareRun &)> proceed = std::move(run->proceed);
+    run->settle();
+    proceed(*run);
 }
 
 void EngineServerPrivate::failMiddlewares(MiddlewareRun &run)
 {
+    run.settle();
     HttpConnection *connection = run.connection;
     Verdict v;
     v.ok = false;

@@ -298,7 +298,7 @@ public:
         gone. */
     void applyMiddlewares(HttpConnection *connection, Protocol::HttpRequest request, bool upgrade,
                           EngineRequest engineRequest, std::function<void(MiddlewareRun &)> proceed);
-    void stepMiddlewares(const std::shared_ptr<MiddlewareRun> &run);
+    void stepMiddlewares(std::shared_ptr<MiddlewareRun> run);
     void failMiddlewares(MiddlewareRun &run);
     /*! onRequest() after the middlewares: verification and the polling transport.
         \a engineRequest: the request's, when built already. */
@@ -396,6 +396,14 @@ struct EngineServerPrivate::MiddlewareRun
     bool inCall = false;      // inside middlewares[index] (a next() there is taken up by the loop)
     enum class Next { Awaited, WentOn, Refused } next = Next::Awaited;
     QString error;
+
+    /*! Done (or its connection gone): lets go of the middlewares and the continuation, so that
+        no function object of the application stays owned by a run that a stored next() keeps. */
+    void settle()
+    {
+        middlewares.clear();
+        proceed = nullptr;
+    }
 };
 
 } // namespace SocketIo
