@@ -86,12 +86,16 @@ bool Adapter::writeToSocket(const QString &id, const Packet &packet, const Encod
     Socket *socket = localSocket(id);
     if (!socket)
         return false;
-    QPointer<Socket> guard(socket);
-    if (packet.type == PacketType::Event || packet.type == PacketType::BinaryEvent)
-        SocketPrivate::get(socket)->notifyOutgoing(packet.data);
-    if (!guard)
-        return false;
-    return SocketPrivate::get(guard)->writeEncoded(encoded, flags.isVolatile, flags.compress);
+    SocketPrivate *d = SocketPrivate::get(socket);
+    // The outgoing hook runs application code, which may delete the socket; without a listener
+    // (the common case, once per recipient of a broadcast) no guard is needed.
+    if ((packet.type == PacketType::Event || packet.type == PacketType::BinaryEvent) && d->hasOutgoingListeners()) {
+        QPointer<Socket> guard(socket);
+        d->notifyOutgoing(packet.data);
+        if (!guard)
+            return false;
+    }
+    return d->writeEncoded(encoded, flags.isVolatile, flags.compress);
 }
 
 bool Adapter::expectAck(const QString &id, qint64 ackId, const AckCallback &callback)

@@ -298,12 +298,20 @@ void WebSocketWriteBatch::add(WebSocketTransport *transport)
 {
     if (!transport->m_inBatch) {
         transport->m_inBatch = true;
+        transport->m_batchIndex = m_dirty.size();
         m_dirty.append(transport);
     }
     if (!m_posted) {
         m_posted = true;
         QMetaObject::invokeMethod(this, &WebSocketWriteBatch::flushAll, Qt::QueuedConnection);
     }
+}
+
+void WebSocketWriteBatch::forget(WebSocketTransport *transport)
+{
+    const qsizetype i = transport->m_batchIndex;
+    if (i >= 0 && i < m_dirty.size() && m_dirty.at(i) == transport)
+        m_dirty[i] = nullptr;
 }
 
 void WebSocketWriteBatch::flushAll()
@@ -388,6 +396,8 @@ WebSocketTransport::~WebSocketTransport()
     // while it is deleted below reaches anyone. The connections go with the socket: a
     // disconnect(this) first would search all of QWebSocket's signals for them, for nothing.
     m_closed = true;
+    if (m_inBatch && m_batch)
+        m_batch->forget(this);
     if (m_tcp && m_direct)
         m_direct->setFramesFirst(nullptr);
     if (m_socket) {

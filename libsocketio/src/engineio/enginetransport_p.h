@@ -147,6 +147,8 @@ public:
     using QObject::QObject;
     ~WebSocketWriteBatch() override;
     void add(WebSocketTransport *transport);
+    /*! \a transport, added in this pass, is being destroyed: it is skipped. */
+    void forget(WebSocketTransport *transport);
     /*! Flushes every transport added since the last pass (also those added meanwhile). */
     void flushAll();
     qsizetype pending() const { return m_dirty.size(); }
@@ -160,7 +162,9 @@ protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
-    QList<QPointer<WebSocketTransport>> m_dirty;
+    // Plain pointers: a QPointer per delivery cost a reference count on each transport's shared
+    // guard (docs/benchmarks.md); a transport leaving in the pass nulls its slot (forget()).
+    QList<WebSocketTransport *> m_dirty;
     bool m_posted = false;
     // Closing sockets by deadline; one timeout for all, so the queue is in deadline order.
     struct Closing
@@ -234,6 +238,7 @@ private:
     bool m_supportsBinary;
     bool m_closed = false;
     bool m_inBatch = false;
+    qsizetype m_batchIndex = -1;   // its slot in the batch while m_inBatch
 };
 
 } // namespace SocketIo

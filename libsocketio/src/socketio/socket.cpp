@@ -371,12 +371,18 @@ bool SocketPrivate::sendAck(qint64 ackId, const QCborArray &args)
     return sendPacket(packet, false);
 }
 
+bool SocketPrivate::hasOutgoingListeners() const
+{
+    Q_Q(const Socket);
+    static const QMetaMethod eventSentSignal = QMetaMethod::fromSignal(&Socket::eventSent);
+    return q->isSignalConnected(eventSentSignal);
+}
+
 void SocketPrivate::notifyOutgoing(const QCborValue &eventData)
 {
     Q_Q(Socket);
     // On a broadcast this runs once per recipient: skip building the argument list nobody reads.
-    static const QMetaMethod eventSentSignal = QMetaMethod::fromSignal(&Socket::eventSent);
-    if (!q->isSignalConnected(eventSentSignal))
+    if (!hasOutgoingListeners())
         return;
     const QCborArray data = eventData.toArray();
     if (data.isEmpty())

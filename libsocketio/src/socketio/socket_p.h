@@ -103,7 +103,10 @@ public:
     bool writeEncoded(const EncodedPacket &encoded, bool isVolatile, bool compress = true);
     /*! Writes ACK \a id with \a args; false if the client cannot take it. */
     bool sendAck(qint64 id, const QCborArray &args);
+    /*! Emits Socket::eventSent for an outgoing EVENT (\a eventData: name and arguments), which
+        may run application code; nothing when nothing is connected to it (hasOutgoingListeners()). */
     void notifyOutgoing(const QCborValue &eventData);
+    bool hasOutgoingListeners() const;
     bool emitEvent(const QString &event, const QCborArray &args, Socket::EmitFlags flags);
     AckReply *emitWithAck(const QString &event, const QCborArray &args, std::chrono::milliseconds timeout,
                           Socket::EmitFlags flags);
