@@ -4,6 +4,7 @@
 #include "siorawclient.h"
 #include "siotesthelpers.h"
 
+#include "engineio/enginesession_p.h"
 #include "socketio/socket_p.h"
 
 #include <SocketIo/ackreply.h>
@@ -56,6 +57,7 @@ private Q_SLOTS:
     void packetsAfterDecodeErrorInSamePayloadAreDropped();
     void messagesAfterDecodeErrorAreDroppedWhileEngineCloses();
     void silentSocketsForgetFinishedBroadcastAcks();
+    void sessionSignalsReachTheApplicationBesideTheServer();
 };
 
 void tst_ServerReview::middlewareJoinReceivesRoomBroadcast()
@@ -306,13 +308,49 @@ void tst_ServerReview::messagesAfterDecodeErrorAreDroppedWhileEngineCloses()
     // at most one GET waits: the second packet stays queued, so close() cannot finish at once
     QVERIFY(socket->emitEvent(u"a"_s));
     QVERIFY(socket->emitEvent(u"b"_s));
-    Q_EMIT session->textMessageReceived("abc");
+    // (the session's receiver is the Socket.IO layer's client, as the engine calls it)
+    SocketIo::EngineSessionReceiver *receiver = SocketIo::EngineSessionPrivate::get(session)->receiver;
+    QVERIFY(receiver);
+    receiver->sessionText("abc");
     QCOMPARE(session->state(), SocketIo::EngineSession::State::Closing);
     QVERIFY(socket->isConnected());
-    Q_EMIT session->textMessageReceived(R"(2["evt"])");
+    receiver->sessionText(R"(2["evt"])");
     QCOMPARE(handled, 0);
     QTRY_COMPARE(disconnected.size(), 1);
     QCOMPARE(handled, 0);
+}
+
+// The Socket.IO layer takes its session's messages and close by a direct call; the session's
+// public signals still reach an application connected to them.
+void tst_ServerReview::sessionSignalsReachTheApplicationBesideTheServer()
+{
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QSignalSpy connections(io.get(), &Server::connection);
+    SioRawClient client;
+    QVERIFY(client.open(io->serverPort()));
+    QVERIFY(client.connectNamespace().startsWith("40"));
+    QTRY_COMPARE(connections.size(), 1);
+    auto *socket = connections.at(0).at(0).value<Socket *>();
+    SocketIo::EngineSession *session = socket->conn();
+    QVERIFY(session);
+    QSignalSpy texts(session, &SocketIo::EngineSession::textMessageReceived);
+    QSignalSpy binaries(session, &SocketIo::EngineSession::binaryMessageReceived);
+    QSignalSpy closed(session, &SocketIo::EngineSession::closed);
+    QList<QCborArray> events;
+    socket->on(u"evt"_s, this, [&events](const Message &m) { events.append(m.args()); });
+    client.send(R"(451-["evt",{"_placeholder":true,"num":0}])");
+    client.sendBinary(QByteArray("\x01\x02", 2));
+    QTRY_COMPARE(events.size(), 1);
+    QCOMPARE(events.first().at(0).toByteArray(), QByteArray("\x01\x02", 2));
+    QCOMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toByteArray(), QByteArray(R"(51-["evt",{"_placeholder":true,"num":0}])"));
+    QCOMPARE(binaries.size(), 1);
+    QSignalSpy disconnected(socket, &Socket::disconnected);
+    client.sendEngine("1");   // the engine's close packet
+    QTRY_COMPARE(disconnected.size(), 1);
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().first().toString(), u"transport close"_s);
 }
 
 void tst_ServerReview::silentSocketsForgetFinishedBroadcastAcks()

@@ -348,9 +348,9 @@ void EngineSessionPrivate::onPacket(const EnginePacket &packet)
         break;
     case EnginePacketType::Message:
         if (packet.binary)
-            Q_EMIT q->binaryMessageReceived(packet.data);
+            deliverBinary(packet.data);
         else
-            Q_EMIT q->textMessageReceived(packet.data);
+            deliverText(packet.data);
         break;
     case EnginePacketType::Close:
         // Polling: a parked GET is released with a noop before the session goes away.
@@ -379,7 +379,51 @@ void EngineSessionPrivate::onClose(const QString &reason, const QString &descrip
     transport->close();
     server->removeSession(q);
     qCDebug(lcEngine) << "session" << id << "closed:" << reason << description;
-    Q_EMIT q->closed(reason, description);
+    deliverClosed(reason, description);
+}
+
+// The receiver first, as the first connection it replaces was; the signal only if the receiver
+// left the session alive (a QPointer only when something is connected to the signal).
+void EngineSessionPrivate::deliverText(const QByteArray &utf8)
+{
+    Q_Q(EngineSession);
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&EngineSession::textMessageReceived);
+    if (!q->isSignalConnected(signal)) {
+        if (receiver)
+            receiver->sessionText(utf8);
+        return;
+    }
+    const QPointer<EngineSession> guard(q);
+    if (receiver)
+        receiver->sessionText(utf8);
+    if (guard)
+        Q_EMIT q->textMessageReceived(utf8);
+}
+
+void EngineSessionPrivate::deliverBinary(const QByteArray &bytes)
+{
+    Q_Q(EngineSession);
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&EngineSession::binaryMessageReceived);
+    if (!q->isSignalConnected(signal)) {
+        if (receiver)
+            receiver->sessionBinary(bytes);
+        return;
+    }
+    const QPointer<EngineSession> guard(q);
+    if (receiver)
+        receiver->sessionBinary(bytes);
+    if (guard)
+        Q_EMIT q->binaryMessageReceived(bytes);
+}
+
+void EngineSessionPrivate::deliverClosed(const QString &reason, const QString &description)
+{
+    Q_Q(EngineSession);
+    const QPointer<EngineSession> guard(q);   // (once per session)
+    if (receiver)
+        receiver->sessionClosed(reason, description);
+    if (guard)
+        Q_EMIT q->closed(reason, description);
 }
 
 bool EngineSessionPrivate::canProbe() const

@@ -74,6 +74,23 @@ private:
     qint64 m_maxPayload = -1;
 };
 
+/*!
+  Internal: the Socket.IO layer's client of a session (ServerClient) gets the session's messages
+  and its close by a direct call, just before the signals, instead of three signal connections
+  per session: those cost about 600 bytes per connection (connection objects and both objects'
+  connection tables; docs/benchmarks.md, "What bounds the missed targets"). One per session.
+*/
+class EngineSessionReceiver
+{
+public:
+    virtual void sessionText(const QByteArray &utf8) = 0;
+    virtual void sessionBinary(const QByteArray &bytes) = 0;
+    virtual void sessionClosed(const QString &reason, const QString &description) = 0;
+
+protected:
+    ~EngineSessionReceiver() = default;
+};
+
 class EngineSessionPrivate
 {
     Q_DECLARE_PUBLIC(EngineSession)
@@ -83,6 +100,11 @@ public:
 
     void init(EngineServerPrivate *server, const QString &id, const EngineRequest &request,
               EngineTransport *transport);
+    /*! Null, or the receiver called before textMessageReceived/binaryMessageReceived/closed. */
+    EngineSessionReceiver *receiver = nullptr;
+    void deliverText(const QByteArray &utf8);
+    void deliverBinary(const QByteArray &bytes);
+    void deliverClosed(const QString &reason, const QString &description);
     void setTransport(EngineTransport *transport);
     void sendOpen();
     void sendPacket(const Protocol::EnginePacket &packet);

@@ -17,9 +17,9 @@ namespace SocketIo {
 ServerClient::ServerClient(Server *server, EngineSession *session)
     : QObject(session), m_server(server), m_session(session)
 {
-    connect(session, &EngineSession::textMessageReceived, this, &ServerClient::onText);
-    connect(session, &EngineSession::binaryMessageReceived, this, &ServerClient::onBinary);
-    connect(session, &EngineSession::closed, this, &ServerClient::onClosed);
+    EngineSessionPrivate *d = EngineSessionPrivate::get(session);
+    Q_ASSERT(!d->receiver);
+    d->receiver = this;
     // the connect timeout is kept by the server (ServerPrivate::watchConnect)
     // an event's name is decoded into a string of its own, not into the arguments' array
     m_decoder.setSeparateEventName(true);
@@ -36,6 +36,12 @@ void ServerClient::onConnectTimeout()
 
 ServerClient::~ServerClient()
 {
+    // (null while the session itself is being destroyed, our parent: its private part is gone)
+    if (m_session) {
+        EngineSessionPrivate *d = EngineSessionPrivate::get(m_session);
+        if (d->receiver == this)
+            d->receiver = nullptr;
+    }
     // the session is going away without a closed() we saw: let the sockets leave
     if (!m_closed)
         onClose(DisconnectReason::ForcedClose, QString());

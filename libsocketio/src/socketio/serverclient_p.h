@@ -6,6 +6,7 @@
 #include <SocketIo/disconnectreason.h>
 #include <SocketIo/enginesession.h>
 
+#include "engineio/enginesession_p.h"
 #include "protocol/socketiopacket.h"
 
 #include <QCborMap>
@@ -22,7 +23,7 @@ namespace SocketIo {
 class Server;
 class Socket;
 
-class ServerClient : public QObject
+class ServerClient : public QObject, private EngineSessionReceiver
 {
     Q_OBJECT
 public:
@@ -67,6 +68,10 @@ public:
 private:
     /*! True (logged) once the connection is closed or closing: incoming messages are dropped. */
     bool ignoresInput() const;
+    // EngineSessionReceiver: the session's messages and close (no signal connections)
+    void sessionText(const QByteArray &utf8) override { onText(utf8); }
+    void sessionBinary(const QByteArray &bytes) override { onBinary(bytes); }
+    void sessionClosed(const QString &reason, const QString &description) override { onClosed(reason, description); }
     void onText(const QByteArray &utf8);
     void onBinary(const QByteArray &bytes);
     void onDecoded(Protocol::Packet &&packet);
