@@ -5,6 +5,7 @@
 #include "siotesthelpers.h"
 
 #include "engineio/enginesession_p.h"
+#include <SocketIo/engineserver.h>
 #include "socketio/socket_p.h"
 
 #include <SocketIo/ackreply.h>
@@ -58,6 +59,7 @@ private Q_SLOTS:
     void messagesAfterDecodeErrorAreDroppedWhileEngineCloses();
     void silentSocketsForgetFinishedBroadcastAcks();
     void sessionSignalsReachTheApplicationBesideTheServer();
+    void oneSocketIoServerPerEngine();
 };
 
 void tst_ServerReview::middlewareJoinReceivesRoomBroadcast()
@@ -351,6 +353,37 @@ void tst_ServerReview::sessionSignalsReachTheApplicationBesideTheServer()
     QTRY_COMPARE(disconnected.size(), 1);
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.first().first().toString(), u"transport close"_s);
+}
+
+// A session has one Socket.IO receiver: a second Server cannot attach to an engine another one
+// serves (it would take the first one's sessions from it); once that one is gone, another can.
+void tst_ServerReview::oneSocketIoServerPerEngine()
+{
+    SocketIo::EngineServer engine;
+    auto first = std::make_unique<Server>();
+    QVERIFY(first->attach(&engine));
+    Server second;
+    QVERIFY(!second.attach(&engine));
+    QVERIFY(!second.engine());
+    SocketIo::EngineOptions o = engine.options();
+    o.path = u"/socket.io/"_s;
+    engine.setOptions(o);
+    QVERIFY(engine.listen(QHostAddress::LocalHost, 0));
+    QSignalSpy firstConnections(first.get(), &Server::connection);
+    QSignalSpy secondConnections(&second, &Server::connection);
+    SioRawClient client;
+    QVERIFY(client.open(engine.serverPort()));
+    QVERIFY(client.connectNamespace().startsWith("40"));
+    QCOMPARE(firstConnections.size(), 1);
+    QCOMPARE(secondConnections.size(), 0);
+    first.reset();
+    Server third;
+    QVERIFY(third.attach(&engine));
+    QSignalSpy thirdConnections(&third, &Server::connection);
+    SioRawClient next;
+    QVERIFY(next.open(engine.serverPort()));
+    QVERIFY(next.connectNamespace().startsWith("40"));
+    QCOMPARE(thirdConnections.size(), 1);
 }
 
 void tst_ServerReview::silentSocketsForgetFinishedBroadcastAcks()

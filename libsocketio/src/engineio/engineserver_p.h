@@ -355,6 +355,9 @@ public:
     EngineOptions options;
     QTcpServer *tcpServer = nullptr;
     QWebSocketServer *wsServer = nullptr;
+    /*! The Socket.IO server whose clients receive this engine's sessions (Server::listen() or
+        attach()): one at a time, since a session has one receiver (EngineSessionReceiver). */
+    QPointer<QObject> socketIoServer;
     QHash<QString, EngineSession *> sessions;
     /*! Sessions in the order they opened. A session that goes leaves a null in its slot
         (EngineSessionPrivate::orderIndex), and the nulls are squeezed out in one pass once

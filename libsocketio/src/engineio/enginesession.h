@@ -85,6 +85,9 @@ public:
     quint64 bytesSent() const;
 
 Q_SIGNALS:
+    /*! A message from the peer. On a session of a SocketIo::Server, the Socket.IO layer has
+        taken it (decoded it; its handlers run later) before any slot connected here runs, and
+        has handled the session's end before closed() reaches a slot. */
     void textMessageReceived(const QByteArray &utf8);
     void binaryMessageReceived(const QByteArray &bytes);
     /*! Emitted once when the session ends, with engine.io's reason ("transport close",

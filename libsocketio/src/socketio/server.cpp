@@ -8,6 +8,8 @@
 #include "socket_p.h"
 #include "util_p.h"
 
+#include "engineio/engineserver_p.h"
+
 #include <SocketIo/adapter.h>
 #include <SocketIo/engineserver.h>
 #include <SocketIo/enginesession.h>
@@ -252,6 +254,12 @@ bool Server::attach(EngineServer *engine)
         qCWarning(lcServer, "attach(): no engine given, or already listening or attached");
         return false;
     }
+    EngineServerPrivate *ed = EngineServerPrivate::get(engine);
+    if (ed->socketIoServer && ed->socketIoServer != this) {
+        qCWarning(lcServer, "attach(): the engine is served by another Socket.IO server already");
+        return false;
+    }
+    ed->socketIoServer = this;
     d->engine = engine;
     d->ownsEngine = false;
     connect(engine, &EngineServer::connection, this,
