@@ -73,17 +73,16 @@ using EngineNext = std::function<void(const QString &error)>;
     the body of a request is read first (so maxHttpBufferSize and httpBodyTimeout apply before
     them), a WebSocket upgrade pipelined behind another request is refused, and with
     ServerWorkers a request naming a session of another worker is handed to that worker, where
-    they run. \a request is the request (a POST's body is not part of it); \a responseHeaders
-    starts empty, and what the
-    middleware puts there (until it calls \a next) is added to the response: to a polling
-    response (also an error; a header the engine writes itself, such as Content-Type, keeps the
-    engine's value, as a Node header set with setHeader() yields to writeHead()'s), and to the
-    101 of a WebSocket handshake, before initialHeaders/responseHeaders see it (as engine.io's
-    WebSocketResponse collects them for ws's "headers" event; not on sockets given to
-    EngineServer::handleConnection(), as with those functions). Headers that name the framing or
-    the WebSocket handshake, or hold control characters, are left out (logged). \a request and
-    \a responseHeaders stay valid until \a next is called, so a middleware may finish later, e.g.
-    when a reply it waits for arrives. */
+    they run. \a request is the request (a POST's body is not part of it). \a responseHeaders
+    starts empty, and what the middleware puts there (until it calls \a next) is added to the
+    response: to a polling response (also an error; a header the engine writes itself, such as
+    Content-Type, keeps the engine's value, as a Node header set with setHeader() yields to
+    writeHead()'s), and to the 101 of a WebSocket handshake, before initialHeaders/responseHeaders
+    see it (as engine.io's WebSocketResponse collects them for ws's "headers" event; not on
+    sockets given to EngineServer::handleConnection(), as with those functions). Headers that
+    name the framing or the WebSocket handshake, or hold control characters, are left out
+    (logged). \a request and \a responseHeaders stay valid until \a next is called, so a
+    middleware may finish later, e.g. when a reply it waits for arrives. */
 using EngineMiddleware =
     std::function<void(const EngineRequest &request, EngineHeaders &responseHeaders, const EngineNext &next)>;
 
