@@ -1117,10 +1117,10 @@ void EngineServerPrivate::failMiddlewares(MiddlewareRun &run)
     v.code = EngineError::BadRequest;
     v.context = QStringLiteral("MIDDLEWARE_FAILURE (middleware %1: %2)").arg(run.index + 1).arg(run.error);
     if (!run.upgrade) {
-        // As Node's headers set with setHeader() before an error: also on the refusal.
+        // As Node's headers set with setHeader() before an error: also on the refusal. (No POST
+        // slot to free: with middlewares none is taken before them, see onHead().)
         dropForbiddenHeaders(run.headers);
         connection->setMiddlewareHeaders(run.headers);
-        releasePost(connection, run.request);
     }
     refuse(connection, run.request, run.upgrade, v, &run.engineRequest);
 }

@@ -347,10 +347,7 @@ void EngineSessionPrivate::onPacket(const EnginePacket &packet)
         onClose(QStringLiteral("transport error"), QStringLiteral("invalid heartbeat direction"));
         break;
     case EnginePacketType::Message:
-        if (packet.binary)
-            deliverBinary(packet.data);
-        else
-            deliverText(packet.data);
+        deliverMessage(packet.data, packet.binary);
         break;
     case EnginePacketType::Close:
         // Polling: a parked GET is released with a noop before the session goes away.
@@ -384,36 +381,31 @@ void EngineSessionPrivate::onClose(const QString &reason, const QString &descrip
 
 // The receiver first, as the first connection it replaces was; the signal only if the receiver
 // left the session alive (a QPointer only when something is connected to the signal).
-void EngineSessionPrivate::deliverText(const QByteArray &utf8)
+void EngineSessionPrivate::deliverMessage(const QByteArray &data, bool binary)
 {
     Q_Q(EngineSession);
-    static const QMetaMethod signal = QMetaMethod::fromSignal(&EngineSession::textMessageReceived);
-    if (!q->isSignalConnected(signal)) {
-        if (receiver)
-            receiver->sessionText(utf8);
+    static const QMetaMethod textSignal = QMetaMethod::fromSignal(&EngineSession::textMessageReceived);
+    static const QMetaMethod binarySignal = QMetaMethod::fromSignal(&EngineSession::binaryMessageReceived);
+    const auto toReceiver = [this, &data, binary] {
+        if (!receiver)
+            return;
+        if (binary)
+            receiver->sessionBinary(data);
+        else
+            receiver->sessionText(data);
+    };
+    if (!q->isSignalConnected(binary ? binarySignal : textSignal)) {
+        toReceiver();
         return;
     }
     const QPointer<EngineSession> guard(q);
-    if (receiver)
-        receiver->sessionText(utf8);
-    if (guard)
-        Q_EMIT q->textMessageReceived(utf8);
-}
-
-void EngineSessionPrivate::deliverBinary(const QByteArray &bytes)
-{
-    Q_Q(EngineSession);
-    static const QMetaMethod signal = QMetaMethod::fromSignal(&EngineSession::binaryMessageReceived);
-    if (!q->isSignalConnected(signal)) {
-        if (receiver)
-            receiver->sessionBinary(bytes);
+    toReceiver();
+    if (!guard)
         return;
-    }
-    const QPointer<EngineSession> guard(q);
-    if (receiver)
-        receiver->sessionBinary(bytes);
-    if (guard)
-        Q_EMIT q->binaryMessageReceived(bytes);
+    if (binary)
+        Q_EMIT q->binaryMessageReceived(data);
+    else
+        Q_EMIT q->textMessageReceived(data);
 }
 
 void EngineSessionPrivate::deliverClosed(const QString &reason, const QString &description)

@@ -102,8 +102,8 @@ public:
               EngineTransport *transport);
     /*! Null, or the receiver called before textMessageReceived/binaryMessageReceived/closed. */
     EngineSessionReceiver *receiver = nullptr;
-    void deliverText(const QByteArray &utf8);
-    void deliverBinary(const QByteArray &bytes);
+    /*! A message from the peer: to the receiver, then textMessageReceived/binaryMessageReceived. */
+    void deliverMessage(const QByteArray &data, bool binary);
     void deliverClosed(const QString &reason, const QString &description);
     void setTransport(EngineTransport *transport);
     void sendOpen();
