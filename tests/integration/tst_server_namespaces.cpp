@@ -48,6 +48,7 @@ private Q_SLOTS:
     void dynamicNamespaceByRegex();
     void dynamicNamespaceByAsyncCallback();
     void dynamicChildInheritsMiddlewaresAndConnectionHandlers();
+    void ofANameARegexParentMatchesCreatesItsChild();
     void clientNamespaceDisconnectKeepsSessionOpen();
     void oneSessionMultiplexesNamespaces();
     void emptyChildNamespaceIsCleanedUp();
@@ -221,6 +222,61 @@ void tst_ServerNamespaces::dynamicChildInheritsMiddlewaresAndConnectionHandlers(
     QCOMPARE(client.connectNamespace(u"/room-b"_s, R"({"deny":true})"),
              QByteArray(R"(44/room-b,{"message":"denied by parent"})"));
     QCOMPARE(parentMiddlewareRuns, 2);
+}
+
+void tst_ServerNamespaces::ofANameARegexParentMatchesCreatesItsChild()
+{
+    // socket.io's io.of(name) asks the parents made from regular expressions: the name becomes
+    // a child of the first that matches, with its middlewares, before any client opened it
+    auto io = sioStartServer();
+    QVERIFY(io);
+    int askedFunction = 0;
+    Namespace *byFunction = io->of([&](const QString &, const QCborMap &,
+                                       const std::function<void(bool)> &accept) {
+        ++askedFunction;
+        accept(false);
+    });
+    Namespace *other = io->of(QRegularExpression(u"^/other-"_s));
+    Namespace *parent = io->of(QRegularExpression(u"^/dyn-\\d+$"_s));
+    Namespace *second = io->of(QRegularExpression(u"^/dyn-"_s));
+    parent->use([](Socket *socket, const SocketIo::Next &next) {
+        if (socket->handshake().auth.value(u"token"_s).toString() == "good"_L1)
+            next();
+        else
+            next(u"denied by parent"_s);
+    });
+    QList<Socket *> handled;
+    connect(parent, &Namespace::connection, this, [&](Socket *s) { handled.append(s); });
+    QSignalSpy created(io.get(), &Server::newNamespace);
+
+    Namespace *child = io->of(u"dyn-1"_s);
+    QCOMPARE(child->name(), u"/dyn-1"_s);
+    QCOMPARE(child->parentNamespace(), parent);
+    QCOMPARE(parent->children(), QList<Namespace *>{child});
+    QVERIFY(second->children().isEmpty());
+    QVERIFY(other->children().isEmpty());
+    QCOMPARE(created.size(), 1);
+    QCOMPARE(io->of(u"/dyn-1"_s), child);   // found, not created again
+    QCOMPARE(created.size(), 1);
+    QCOMPARE(askedFunction, 0);   // a matcher function is not asked by of()
+
+    // a name only the function would take, and one no parent takes: plain namespaces
+    Namespace *plain = io->of(u"/plain"_s);
+    QCOMPARE(plain->parentNamespace(), nullptr);
+    QCOMPARE(askedFunction, 0);
+    QVERIFY(byFunction->children().isEmpty());
+
+    SioRawClient client;
+    QVERIFY(client.open(io->serverPort()));
+    QCOMPARE(client.connectNamespace(u"/dyn-1"_s, R"({"token":"bad"})"),
+             QByteArray(R"(44/dyn-1,{"message":"denied by parent"})"));
+    QVERIFY(handled.isEmpty());
+    QVERIFY(client.connectNamespace(u"/dyn-1"_s, R"({"token":"good"})").startsWith("40/dyn-1,"));
+    QTRY_COMPARE(handled.size(), 1);
+    QCOMPARE(handled.at(0)->nsp(), child);
+    // a broadcast on the parent reaches the child's sockets
+    parent->emitEvent(u"hello"_s, {2});
+    QCOMPARE(client.waitForText(), QByteArray(R"(42/dyn-1,["hello",2])"));
 }
 
 void tst_ServerNamespaces::clientNamespaceDisconnectKeepsSessionOpen()

@@ -11,6 +11,7 @@
 #include <QSet>
 
 #include <functional>
+#include <optional>
 
 namespace SocketIo {
 
@@ -34,6 +35,9 @@ public:
 
     bool isParent = false;
     NamespaceMatcher matcher;               // parents only
+    /*! Parents made by Server::of(QRegularExpression): the pattern, which Server::of(QString)
+        also consults (socket.io's parentNamespacesFromRegExp); unset for a matcher function. */
+    std::optional<QRegularExpression> pattern;
     QPointer<Namespace> parent;             // children only
     QList<QPointer<Namespace>> children;    // parents only
 

@@ -84,6 +84,16 @@ void ServerPrivate::removeNamespace(Namespace *nsp)
     nspOrder.removeAll(nsp);
 }
 
+Namespace *ServerPrivate::createChild(Namespace *parent, const QString &name)
+{
+    Q_Q(Server);
+    Namespace *child = createNamespace(name);
+    NamespacePrivate::get(child)->parent = parent;
+    NamespacePrivate::get(parent)->children.append(child);
+    Q_EMIT q->newNamespace(child);
+    return child;
+}
+
 void ServerPrivate::checkNamespace(const QString &name, const QCborMap &auth, int index,
                                    const std::function<void(Namespace *)> &done)
 {
@@ -113,11 +123,7 @@ void ServerPrivate::checkNamespace(const QString &name, const QCborMap &auth, in
             done(existing);
             return;
         }
-        Namespace *child = d->createNamespace(name);
-        NamespacePrivate::get(child)->parent = parent;
-        NamespacePrivate::get(parent)->children.append(child);
-        Q_EMIT guard->newNamespace(child);
-        done(child);
+        done(d->createChild(parent, name));
     });
 }
 
@@ -301,6 +307,15 @@ Namespace *Server::of(const QString &name)
     const QString normalised = ServerPrivate::normalise(name);
     if (Namespace *nsp = d->nsps.value(normalised))
         return nsp;
+    // As socket.io's of(): a name that a parent made from a regular expression matches becomes
+    // that parent's child (its middlewares and connection signal apply), the first such parent
+    // in registration order. Matcher functions are not asked: they may need the auth payload of
+    // a connecting client, and may answer later.
+    for (Namespace *parent : std::as_const(d->parents)) {
+        const auto &pattern = NamespacePrivate::get(parent)->pattern;
+        if (pattern && pattern->isValid() && pattern->match(normalised).hasMatch())
+            return d->createChild(parent, normalised);
+    }
     Namespace *nsp = d->createNamespace(normalised);
     Q_EMIT newNamespace(nsp);
     return nsp;
@@ -310,10 +325,12 @@ Namespace *Server::of(const QRegularExpression &pattern)
 {
     if (!pattern.isValid())
         qCWarning(lcServer, "of(): invalid regular expression %s", qUtf8Printable(pattern.pattern()));
-    return of(NamespaceMatcher([pattern](const QString &name, const QCborMap &,
-                                         const std::function<void(bool)> &accept) {
+    Namespace *parent = of(NamespaceMatcher([pattern](const QString &name, const QCborMap &,
+                                                      const std::function<void(bool)> &accept) {
         accept(pattern.isValid() && pattern.match(name).hasMatch());
     }));
+    NamespacePrivate::get(parent)->pattern = pattern;
+    return parent;
 }
 
 Namespace *Server::of(const NamespaceMatcher &matcher)

@@ -83,7 +83,11 @@ public:
         sessions, and stops listening (an attached engine is closed too). */
     void close();
 
-    /*! The namespace \a name, created if needed ("chat" is normalised to "/chat"). */
+    /*! The namespace \a name, created if needed ("chat" is normalised to "/chat"). As socket.io's
+        io.of(name): a new name that a parent made by of(QRegularExpression) matches is created
+        as that parent's child (the first such parent), so its middlewares, connection signal
+        and broadcasts apply as if a client had opened it; parents made from a matcher function
+        are not asked. */
     SocketIo::Namespace *of(const QString &name);
     /*! A parent namespace accepting every name \a pattern matches anywhere, like JavaScript's
         RegExp.test() (anchor it yourself: ^/dynamic-\\d+$). */

@@ -75,6 +75,8 @@ public:
     Namespace *createNamespace(const QString &name);
     /*! Removes namespace \a nsp from the table (cleanupEmptyChildNamespaces). */
     void removeNamespace(Namespace *nsp);
+    /*! Creates the child namespace \a name of \a parent (announced by Server::newNamespace). */
+    Namespace *createChild(Namespace *parent, const QString &name);
     /*! Asks the dynamic parents, in order, whether \a name is acceptable. \a done gets the
         (possibly new) child namespace or null. May be asynchronous. */
     void checkNamespace(const QString &name, const QCborMap &auth, int index,
