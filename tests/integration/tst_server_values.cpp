@@ -2,6 +2,7 @@
 // date form of the handshake, Message and Next semantics, AckReply guarantees.
 #include <SocketIo/ackreply.h>
 #include <SocketIo/disconnectreason.h>
+#include <SocketIo/engineoptions.h>
 #include <SocketIo/handshake.h>
 #include <SocketIo/message.h>
 #include <SocketIo/server.h>
@@ -19,6 +20,7 @@ private Q_SLOTS:
     void reasonStringsMatchSocketIo();
     void unknownReasonStringIsReported();
     void handshakeTimeIsJavaScriptDateString();
+    void handshakeRepeatedHeadersAsNodeGivesThem();
     void invalidMessageCannotAck();
     void nextRunsItsCallbackOnce();
     void broadcastWithAckOnUnusedServerFinishesLater();
@@ -64,6 +66,35 @@ void tst_ServerValues::handshakeTimeIsJavaScriptDateString()
     QCOMPARE(SocketIo::Handshake::jsDateString(t), u"Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)"_s);
     const QDateTime early(QDate(2026, 1, 5), QTime(1, 2, 3), Qt::UTC);
     QCOMPARE(SocketIo::Handshake::jsDateString(early), u"Mon Jan 05 2026 01:02:03 GMT+0000 (Coordinated Universal Time)"_s);
+}
+
+void tst_ServerValues::handshakeRepeatedHeadersAsNodeGivesThem()
+{
+    // Node's http module (message.headers), which socket.io hands on as handshake.headers
+    SocketIo::EngineRequest request;
+    request.headers = {{"host", "a.example"}, {"accept", "text/html"}, {"cookie", "a=1"},
+                       {"authorization", "Bearer first"}, {"x-forwarded-for", "10.0.0.1"},
+                       {"host", "b.example"}, {"accept", "*/*"}, {"cookie", "b=2"},
+                       {"authorization", "Bearer second"}, {"x-forwarded-for", "10.0.0.2"},
+                       {"user-agent", "one"}, {"user-agent", "two"}, {"set-cookie", "s=1"},
+                       {"set-cookie", "t=2"}, {"content-type", "text/plain"},
+                       {"content-type", "application/json"}, {"referer", "r1"}, {"referer", "r2"}};
+    const QCborMap headers = SocketIo::Handshake::fromRequest(request, {}).headers;
+    QCOMPARE(headers.value(u"host"_s).toString(), u"a.example"_s);   // the first kept
+    QCOMPARE(headers.value(u"authorization"_s).toString(), u"Bearer first"_s);
+    QCOMPARE(headers.value(u"user-agent"_s).toString(), u"one"_s);
+    QCOMPARE(headers.value(u"content-type"_s).toString(), u"text/plain"_s);
+    QCOMPARE(headers.value(u"referer"_s).toString(), u"r1"_s);
+    QCOMPARE(headers.value(u"accept"_s).toString(), u"text/html, */*"_s);   // joined
+    QCOMPARE(headers.value(u"x-forwarded-for"_s).toString(), u"10.0.0.1, 10.0.0.2"_s);
+    QCOMPARE(headers.value(u"cookie"_s).toString(), u"a=1; b=2"_s);
+    QCOMPARE(headers.value(u"set-cookie"_s), QCborValue(QCborArray{u"s=1"_s, u"t=2"_s}));
+    QStringList names;   // in the order first received
+    for (auto it = headers.cbegin(); it != headers.cend(); ++it)
+        names.append(it.key().toString());
+    QCOMPARE(names, (QStringList{u"host"_s, u"accept"_s, u"cookie"_s, u"authorization"_s,
+                                 u"x-forwarded-for"_s, u"user-agent"_s, u"set-cookie"_s,
+                                 u"content-type"_s, u"referer"_s}));
 }
 
 void tst_ServerValues::invalidMessageCannotAck()

@@ -44,18 +44,44 @@ Handshake Handshake::fromCbor(const QCborMap &map)
     return h;
 }
 
+namespace {
+// Node's http module keeps the first of these when a request repeats them (the others are joined)
+bool firstValueOnly(const QString &name)
+{
+    static const QLatin1String names[] = {
+        QLatin1String("age"), QLatin1String("authorization"), QLatin1String("content-length"),
+        QLatin1String("content-type"), QLatin1String("etag"), QLatin1String("expires"),
+        QLatin1String("from"), QLatin1String("host"), QLatin1String("if-modified-since"),
+        QLatin1String("if-unmodified-since"), QLatin1String("last-modified"),
+        QLatin1String("location"), QLatin1String("max-forwards"),
+        QLatin1String("proxy-authorization"), QLatin1String("referer"),
+        QLatin1String("retry-after"), QLatin1String("server"), QLatin1String("user-agent"),
+    };
+    for (const QLatin1String &n : names) {
+        if (name == n)
+            return true;
+    }
+    return false;
+}
+} // namespace
+
 Handshake Handshake::fromRequest(const EngineRequest &request, const QCborMap &auth)
 {
     Handshake h;
+    // repeated headers as Node's http module puts them in request.headers (message.headers)
     for (const auto &header : request.headers) {
         const QString name = QString::fromLatin1(header.first).toLower();
         const QString value = QString::fromUtf8(header.second);
         const QCborValue existing = h.headers.value(name);
-        if (existing.isString()) {
+        if (name == QLatin1String("set-cookie")) {
+            QCborArray values = existing.toArray();
+            values.append(value);
+            h.headers.insert(name, values);
+        } else if (!existing.isString()) {
+            h.headers.insert(name, value);
+        } else if (!firstValueOnly(name)) {
             const QString separator = name == QLatin1String("cookie") ? QStringLiteral("; ") : QStringLiteral(", ");
             h.headers.insert(name, QString(existing.toString() + separator + value));
-        } else {
-            h.headers.insert(name, value);
         }
     }
     const QDateTime now = QDateTime::currentDateTimeUtc();

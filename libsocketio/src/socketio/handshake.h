@@ -19,7 +19,10 @@ struct EngineRequest;
 */
 struct SOCKETIO_EXPORT Handshake
 {
-    /*! Request headers, lower-case name to value (repeated headers joined with ", "). */
+    /*! Request headers, lower-case name to value, repeated ones as Node's http module gives them
+        to socket.io: joined with ", " ("cookie" with "; "), the first kept of "authorization",
+        "host", "user-agent", "content-type" and the others Node keeps once, "set-cookie" as an
+        array of strings. */
     QCborMap headers;
     /*! JavaScript `new Date() + ""` form: "Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)". */
     QString time;
