@@ -13,7 +13,9 @@
 #include <SocketIo/sessionawareadapter.h>
 #include <SocketIo/socket.h>
 
+#include <QCborArray>
 #include <QCborMap>
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -93,6 +95,7 @@ private Q_SLOTS:
     void onlyRecoverableReasonsStoreASession();
     void middlewaresOnRecovery_data();
     void middlewaresOnRecovery();
+    void givenBackSessionKeepsItsDisconnectionTime();
 
 private:
     struct Connected
@@ -516,10 +519,14 @@ void tst_ServerRecovery::middlewaresOnRecovery()
         ++calls;
         sawRecovered = socket->isRecovered();
         roomsSeen = socket->rooms();
-        if (refusing)
+        if (refusing) {
+            // what a refused socket's middleware changed is not kept
+            socket->join(u"joined-while-refused"_s);
+            socket->setData(QCborValue(u"changed"_s));
             next(u"go away"_s);
-        else
+        } else {
             next();
+        }
     });
     Connected alice;
     QVERIFY(connectClient(io.get(), Transport::WebSocket, &alice));
@@ -544,7 +551,21 @@ void tst_ServerRecovery::middlewaresOnRecovery()
         QCOMPARE(roomsSeen, (QSet<QString>{alice.sid, u"room"_s}));
         QVERIFY(!sessionAdapter(io.get())->sids().contains(alice.sid));
         QVERIFY(!sessionAdapter(io.get())->rooms().contains(u"room"_s));
+        QVERIFY(!sessionAdapter(io.get())->rooms().contains(u"joined-while-refused"_s));
         QCOMPARE(connections.size(), 0);
+        // the session is given back as it was: the client recovers it on its next try (an
+        // expired token renewed, say), as with socket.io, whose adapter keeps it until it expires
+        QCOMPARE(sessionAdapter(io.get())->sessionCount(), 1);
+        refusing = false;
+        again.send("40" + recoveryAuth(alice.pid, offset));
+        QCOMPARE(eventArray(again.waitForText()).first().toString(), u"missed"_s);
+        QCOMPARE(connectReply(again.waitForText()).value(u"sid"_s).toString(), alice.sid);
+        QTRY_COMPARE(connections.size(), 1);
+        Socket *recovered = connections.first().first().value<Socket *>();
+        QVERIFY(recovered->isRecovered());
+        QCOMPARE(recovered->rooms(), (QSet<QString>{alice.sid, u"room"_s}));
+        QCOMPARE(recovered->data(), QCborValue());
+        QCOMPARE(sessionAdapter(io.get())->sessionCount(), 0);
         return;
     }
     QCOMPARE(eventArray(first).first().toString(), u"missed"_s);
@@ -555,6 +576,48 @@ void tst_ServerRecovery::middlewaresOnRecovery()
     }
     QTRY_COMPARE(connections.size(), 1);
     QVERIFY(connections.first().first().value<Socket *>()->isRecovered());
+}
+
+void tst_ServerRecovery::givenBackSessionKeepsItsDisconnectionTime()
+{
+    // Adapter::persistSession() of a session restoreSession() handed over and that did not end in
+    // a connection: it carries "disconnectedAt", and expiry counts from then
+    auto io = sioStartServer(recoveryOptions(1min));
+    QVERIFY(io);
+    Connected alice;
+    QVERIFY(connectClient(io.get(), Transport::WebSocket, &alice));
+    const QString offset = receiveOneEvent(io.get(), alice);
+    QVERIFY(!offset.isEmpty());
+    SessionAwareAdapter *adapter = sessionAdapter(io.get());
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    auto session = [](const QString &id, qint64 disconnectedAt) {
+        QCborMap map{{u"sid"_s, id}, {u"pid"_s, QString(u"pid-"_s + id)},
+                     {u"rooms"_s, QCborArray{id}}, {u"data"_s, QCborValue()}};
+        if (disconnectedAt)
+            map.insert(u"disconnectedAt"_s, disconnectedAt);
+        return map;
+    };
+    adapter->persistSession(session(u"old"_s, now - 2 * 60 * 1000));   // older than 1 min
+    adapter->persistSession(session(u"recent"_s, now - 10 * 1000));
+    adapter->persistSession(session(u"fresh"_s, 0));                   // a socket's own: now
+    QCOMPARE(adapter->sessionCount(), 3);
+
+    auto restore = [&](const QString &pid) {
+        QCborMap result;
+        bool called = false;
+        adapter->restoreSession(pid, offset, [&](const QCborMap &r) { result = r; called = true; });
+        if (!called)
+            result.insert(u"not"_s, u"called"_s);
+        return result;
+    };
+    QVERIFY(restore(u"pid-old"_s).isEmpty());   // expired
+    const QCborMap recent = restore(u"pid-recent"_s);
+    QCOMPARE(recent.value(u"sid"_s).toString(), u"recent"_s);
+    QCOMPARE(recent.value(u"disconnectedAt"_s).toInteger(), now - 10 * 1000);
+    const QCborMap fresh = restore(u"pid-fresh"_s);
+    QCOMPARE(fresh.value(u"sid"_s).toString(), u"fresh"_s);
+    QVERIFY(fresh.value(u"disconnectedAt"_s).toInteger() >= now);
+    QCOMPARE(adapter->sessionCount(), 0);
 }
 
 QTEST_MAIN(tst_ServerRecovery)

@@ -37,9 +37,11 @@ private Q_SLOTS:
     void missedEventsArriveOnceInOrder();
     void newSessionWhenRecoveryIsOff_data();
     void newSessionWhenRecoveryIsOff();
+    void refusedRecoveryIsRecoveredOnTheNextTry_data();
+    void refusedRecoveryIsRecoveredOnTheNextTry();
 
 private:
-    void startServer(bool recovery);
+    void startServer(bool recovery, bool skipMiddlewares = true);
     std::unique_ptr<NodeProcess> startClient();
     QString url() const { return QStringLiteral("http://localhost:%1").arg(m_server->serverPort()); }
 
@@ -67,12 +69,13 @@ void tst_InteropRecoveryJsClient::cleanup()
     m_server.reset();
 }
 
-void tst_InteropRecoveryJsClient::startServer(bool recovery)
+void tst_InteropRecoveryJsClient::startServer(bool recovery, bool skipMiddlewares)
 {
     SocketIo::ServerOptions options;
     options.pingInterval = 1000ms;
     options.pingTimeout = 1000ms;
     options.connectionStateRecovery.enabled = recovery;
+    options.connectionStateRecovery.skipMiddlewares = skipMiddlewares;
     m_server = std::make_unique<SocketIo::Server>(options);
     connect(m_server.get(), &SocketIo::Server::connection, this,
             [this](SocketIo::Socket *socket) { m_sockets.append(socket); });
@@ -207,6 +210,55 @@ void tst_InteropRecoveryJsClient::newSessionWhenRecoveryIsOff()
     WAIT_EVENT(client, "connect", again);
     QCOMPARE(again.value(u"recovered").toBool(), false);
     QVERIFY(again.value(u"id").toString() != sid);
+}
+
+void tst_InteropRecoveryJsClient::refusedRecoveryIsRecoveredOnTheNextTry_data()
+{
+    newSessionWhenRecoveryIsOff_data();
+}
+
+void tst_InteropRecoveryJsClient::refusedRecoveryIsRecoveredOnTheNextTry()
+{
+    // Middlewares run on recovery (skipMiddlewares off) and refuse the client's automatic
+    // reconnection, an expired token say: socket.io-client keeps its pid and offset, and the
+    // session is still there when the application connects the socket again (socket.io's
+    // adapter keeps a session until it expires)
+    startServer(true, false);
+    bool refusing = false;
+    m_server->use([&refusing](SocketIo::Socket *, const SocketIo::Next &next) {
+        if (refusing)
+            next(u"token expired"_s);
+        else
+            next();
+    });
+    auto client = startClient();
+    WAIT_EVENT(client, "connect", first);
+    QTRY_COMPARE(m_sockets.size(), 1);
+    QPointer<SocketIo::Socket> socket = m_sockets.first();
+    const QString sid = socket->id();
+    socket->join(u"room"_s);
+    m_server->to(u"room"_s).emitEvent(u"e1"_s, {1});
+    QVERIFY2(!client->waitForReceived(u"e1"_s, 15000).isEmpty(), qPrintable(client->diagnostics()));
+
+    refusing = true;
+    connect(socket.data(), &SocketIo::Socket::disconnected, this,
+            [this] { m_server->to(u"room"_s).emitEvent(u"missed"_s, {2}); });
+    client->send({{u"cmd"_s, u"close-engine"_s}});
+    WAIT_EVENT(client, "disconnect", gone);
+    WAIT_EVENT(client, "connect_error", refused);
+    QCOMPARE(refused.value(u"message").toString(), u"token expired"_s);
+
+    refusing = false;
+    client->send({{u"cmd"_s, u"connect"_s}});
+    WAIT_EVENT(client, "connect", again);
+    QVERIFY2(again.value(u"recovered").toBool(), qPrintable(client->diagnostics()));
+    QCOMPARE(again.value(u"id").toString(), sid);
+    const QJsonObject missed = client->waitForReceived(u"missed"_s, 15000);
+    QVERIFY2(!missed.isEmpty(), qPrintable(client->diagnostics()));
+    QCOMPARE(missed.value(u"args").toArray().first().toInt(), 2);
+    QTRY_COMPARE(m_sockets.size(), 2);
+    QVERIFY(m_sockets.at(1) && m_sockets.at(1)->isRecovered());
+    QCOMPARE(m_sockets.at(1)->rooms(), (QSet<QString>{sid, u"room"_s}));
 }
 
 QTEST_MAIN(tst_InteropRecoveryJsClient)

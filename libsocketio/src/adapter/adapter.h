@@ -162,8 +162,10 @@ public:
     /*! Connection state recovery (protocol.md 3): stores the session of a socket that left with a
         recoverable reason. \a session has socket.io's shape: "sid" and "pid" (strings), "rooms"
         (array of strings, the socket's own id included) and "data" (Socket::data()); the adapter
-        adds "disconnectedAt" (milliseconds since the epoch). No-op here: this adapter cannot
-        recover. */
+        adds "disconnectedAt" (milliseconds since the epoch). A session that restoreSession()
+        handed over and that did not end in a connection (a middleware refused the socket, or the
+        client left meanwhile) comes back here as it was handed over, "disconnectedAt" included:
+        expiry should still count from that time. No-op here: this adapter cannot recover. */
     virtual void persistSession(const QCborMap &session);
     /*! Connection state recovery: looks up session \a pid and the packets the socket missed after
         \a offset, and calls \a callback exactly once, now or later (a cluster adapter may ask its

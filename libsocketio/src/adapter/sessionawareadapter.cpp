@@ -147,10 +147,18 @@ void SessionAwareAdapter::persistSession(const QCborMap &session)
         return;
     }
     QCborMap stored = session;
-    stored.insert(QStringLiteral("disconnectedAt"), QDateTime::currentMSecsSinceEpoch());
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 age = 0;
+    // a session given back after a restore that did not end in a connection keeps its time:
+    // expiry still counts from the socket's disconnection
+    const QCborValue given = session.value(QStringLiteral("disconnectedAt"));
+    if (given.isInteger() && given.toInteger() <= now)
+        age = now - given.toInteger();
+    else
+        stored.insert(QStringLiteral("disconnectedAt"), now);
     qCDebug(lcAdapter, "%s: session of %s stored for recovery", qUtf8Printable(nsp() ? nsp()->name() : QString()),
             qUtf8Printable(stored.value(QStringLiteral("sid")).toString()));
-    d->sessions.insert(pid, {stored, d->clock.elapsed()});
+    d->sessions.insert(pid, {stored, d->clock.elapsed() - age});
 }
 
 void SessionAwareAdapter::restoreSession(const QString &pid, const QString &offset,

@@ -158,7 +158,7 @@ void NamespacePrivate::finishConnect(Socket *socket, ServerClient *client, bool 
     Q_Q(Namespace);
     if (!client || !client->isOpen()) {
         qCDebug(lcServer, "middlewares finished after the connection closed; socket dropped");
-        SocketPrivate::get(socket)->abandon(true);
+        SocketPrivate::get(socket)->abandon();
         socket->deleteLater();
         return;
     }
@@ -176,7 +176,8 @@ void NamespacePrivate::finishConnect(Socket *socket, ServerClient *client, bool 
             data.insert(QStringLiteral("data"), error.data);
         packet.data = data;
         client->writePacket(packet);
-        SocketPrivate::get(socket)->abandon(false);
+        // a recovering client refused now (an expired token, say) may recover on its next try
+        SocketPrivate::get(socket)->abandon();
         socket->deleteLater();
         if (clientGuard)
             clientGuard->onNamespaceConnected(nspName, nullptr);

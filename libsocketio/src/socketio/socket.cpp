@@ -56,6 +56,9 @@ Socket *SocketPrivate::create(Namespace *nsp, ServerClient *client, const Engine
         d->data = session.value(QStringLiteral("data"));
         d->missedPackets = session.value(QStringLiteral("missedPackets")).toArray();
         d->recovered = true;
+        // given back to the adapter as it was if the socket does not connect (abandon())
+        d->restoredSession = session;
+        d->restoredSession.remove(QStringLiteral("missedPackets"));
         // rooms now, as socket.io does, so middlewares that still run see them
         QSet<QString> rooms;
         const QCborArray list = session.value(QStringLiteral("rooms")).toArray();
@@ -97,6 +100,7 @@ void SocketPrivate::onConnect()
 {
     handshaking = false;
     connected = true;
+    restoredSession = {};
     QSet<QString> &ownRoom = NamespacePrivate::get(nsp)->ownRoomScratch;
     if (ownRoom.isEmpty()) {
         ownRoom.insert(id);
@@ -120,15 +124,19 @@ void SocketPrivate::onConnect()
         client->writeFramed(Protocol::encodeConnectReplyMessage(nsp->name(), id, pid));
 }
 
-void SocketPrivate::abandon(bool keepSession)
+void SocketPrivate::abandon()
 {
     handshaking = false;
     missedPackets = {};
     if (connected)
         return;
-    // only a recovered socket has a session worth keeping; a new one never connected
-    if (recovered && keepSession)
-        persistSession();
+    // Only a recovered socket has a session worth keeping (a new one never connected): the one
+    // the adapter handed over, as it was (its rooms and data, not what middlewares changed, and
+    // its disconnection time), so that the client can recover it on its next try until it
+    // expires. socket.io's adapter never takes a session out when restoring it; ours does, so
+    // that two clients presenting the same pid do not both get the socket id.
+    if (recovered && !restoredSession.isEmpty() && recoveryEnabled() && nsp->adapter())
+        nsp->adapter()->persistSession(std::exchange(restoredSession, {}));
     // the rooms a recovered socket re-joined, and those middlewares joined: none may outlive it
     if (nsp && nsp->adapter())
         nsp->adapter()->delAll(id);

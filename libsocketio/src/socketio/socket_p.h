@@ -43,6 +43,7 @@ public:
     QString id;
     QString pid;                  // connection state recovery: private session id, empty when off
     QCborArray missedPackets;     // recovered: EVENT data to write before the CONNECT reply
+    QCborMap restoredSession;     // recovered, until connected: the session as restoreSession gave it
     Namespace *nsp = nullptr;
     QPointer<ServerClient> client;
     /*! Built on first use from what the CONNECT brought (socket.io builds it for every socket;
@@ -76,9 +77,10 @@ public:
     /*! CONNECT accepted: join own room, write the missed packets (recovery), send the CONNECT reply. */
     void onConnect();
     /*! The socket will not connect (middleware refusal, connection gone): it leaves every room
-        (re-joined on recovery or joined by a middleware) and fails the acks it waits for; with
-        \a keepSession a recovered socket's session is stored again. */
-    void abandon(bool keepSession);
+        (re-joined on recovery or joined by a middleware) and fails the acks it waits for; a
+        recovered socket's session is given back to the adapter as it was
+        restored (Adapter::persistSession() with its "disconnectedAt"). */
+    void abandon();
     /*! Connected, or still in its middlewares on an open client: rooms and emits are allowed. */
     bool isUsable() const;
     /*! Stores the session through the adapter (connection state recovery). */
