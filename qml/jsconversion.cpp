@@ -28,7 +28,21 @@ public:
             m_isView = m_arrayBuffer.property(u"isView"_s);
             m_objectToString = engine->globalObject().property(u"Object"_s).property(u"prototype"_s)
                                    .property(u"toString"_s);
+            m_arrayPrototype = engine->globalObject().property(u"Array"_s).property(u"prototype"_s);
+            m_isPrototypeOf = engine->globalObject().property(u"Object"_s).property(u"prototype"_s)
+                                  .property(u"isPrototypeOf"_s);
         }
+    }
+
+    /*! A JavaScript array, or a QML sequence (a list<T> property, a QStringList or QVariantList
+        of a C++ object), which QJSValue::isArray() does not count: its prototype is
+        Array.prototype, so JavaScript code uses it as an array and JSON.stringify() writes one. */
+    bool isArrayLike(const QJSValue &value) const
+    {
+        if (value.isArray())
+            return true;
+        return value.isObject() && m_isPrototypeOf.isCallable()
+            && m_isPrototypeOf.callWithInstance(m_arrayPrototype, {value}).toBool();
     }
 
     // Converts \a value; undefined (also for functions) is returned as QCborValue::Undefined so
@@ -84,7 +98,7 @@ public:
             }
             return convert(replaced, key, depth + 1, out);
         }
-        if (value.isArray()) {
+        if (isArrayLike(value)) {
             const quint32 length = value.property(u"length"_s).toUInt();
             QCborArray array;
             for (quint32 i = 0; i < length; ++i) {
@@ -142,6 +156,8 @@ private:
     }
 
     QString *m_error;
+    QJSValue m_arrayPrototype;
+    QJSValue m_isPrototypeOf;
     QJSValue m_arrayBuffer;
     QJSValue m_isView;
     QJSValue m_objectToString;
@@ -166,7 +182,7 @@ bool toCborArgs(QJSEngine *engine, const QJSValue &args, QCborArray *out, QStrin
         return true;
     QString ignored;
     QString *message = error ? error : &ignored;
-    if (!args.isArray()) {
+    if (!ToCbor(engine, message).isArrayLike(args)) {
         const QCborValue single = toCbor(engine, args, message);
         if (single.isInvalid())
             return false;

@@ -407,11 +407,12 @@ void QmlClient::open()
 
     m_client = new Client(m_url, options, this);
     m_socket = m_client->socket(m_namespace, socketOptions);
+    ClientSocket *const socket = m_socket;
 
     // QML handlers run synchronously inside the setters and signals below and may set active to
     // false (m_socket and m_client become null): read everything from the socket first.
-    QObject::connect(m_socket, &ClientSocket::connected, this, [this] {
-        const QString id = m_socket->id();
+    QObject::connect(socket, &ClientSocket::connected, this, [this, socket] {
+        const QString id = socket->id();
         setErrorString(QString());
         setId(id);
         setStatus(Open);
@@ -419,11 +420,11 @@ void QmlClient::open()
     });
     QObject::connect(m_socket, &ClientSocket::disconnected, this,
                      [this](DisconnectReason reason, const QString &) { onDisconnected(reasonString(reason)); });
-    QObject::connect(m_socket, &ClientSocket::connectError, this,
-                     [this](const QString &message, const QCborValue &data) {
+    QObject::connect(socket, &ClientSocket::connectError, this,
+                     [this, socket](const QString &message, const QCborValue &data) {
                          // details and data first: a handler of statusChanged/errorStringChanged
                          // may deactivate the client (m_socket null) before connectError is emitted
-                         const ConnectErrorDetails info = m_socket->lastConnectError();
+                         const ConnectErrorDetails info = socket->lastConnectError();
                          QJSEngine *engine = qjsEngine(this);
                          QJSValue jsData;
                          QJSValue details;
@@ -458,7 +459,10 @@ void QmlClient::open()
 
     qCDebug(lcQml) << "SocketIoClient: connecting to" << m_url << "namespace" << m_socket->namespaceName();
     setStatus(Connecting);
-    m_socket->open();
+    // a handler of statusChanged may have set active to false (or reopened): then the socket is
+    // not ours to open any more
+    if (m_socket == socket)
+        socket->open();
 }
 
 QJSValue QmlClient::ackFunction(QJSEngine *engine, const Message &message)
@@ -481,24 +485,27 @@ void QmlClient::close()
 {
     if (!m_client)
         return;
-    Client *client = m_client;
-    ClientSocket *socket = m_socket;
+    // Taken out first: QML handlers of the signals below run synchronously and may close or
+    // open again (a property change while active); what they open is theirs, not closed here.
+    Client *client = std::exchange(m_client, nullptr);
+    ClientSocket *socket = std::exchange(m_socket, nullptr);
     // leaving the namespace on purpose reports disconnected("io client disconnect") if joined
     socket->close();
     QObject::disconnect(socket, nullptr, this, nullptr);
     QObject::disconnect(client, nullptr, this, nullptr);
-    m_client = nullptr;
-    m_socket = nullptr;
     // the DISCONNECT and the engine close go out first (bounded by closeAndDeleteLater()'s
     // grace, 10 s, when the server stops answering)
     client->closeAndDeleteLater();
+    if (m_client)
+        return;   // a handler opened a new client meanwhile: its status stands
     setId(QString());
     setStatus(Closed);
 }
 
 void QmlClient::reopenIfActive()
 {
-    if (!m_componentComplete || !m_active || !m_client)
+    // also after an open() that failed (an invalid url, no transport): the change may mend it
+    if (!m_componentComplete || !m_active)
         return;
     close();
     open();
@@ -507,7 +514,9 @@ void QmlClient::reopenIfActive()
 void QmlClient::onDisconnected(const QString &reason)
 {
     setId(QString());
-    setStatus(m_socket && m_socket->isActive() ? Connecting : Closed);
+    // Connecting only while the Client will reconnect: the socket stays active after a lost
+    // connection (socket.io-client), but with reconnection off nothing follows
+    setStatus(m_socket && m_socket->isActive() && m_reconnection ? Connecting : Closed);
     Q_EMIT disconnected(reason);
 }
 

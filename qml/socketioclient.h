@@ -39,18 +39,22 @@ class Message;
   complete (componentComplete()), so the order in which properties are written does not matter
   and a declaration with \c active: true connects exactly once. Changing \c url, \c namespace,
   \c path, \c transports, \c reconnection, \c withCredentials, \c timeout, \c tryAllTransports
-  or \c rememberUpgrade while active reconnects with the new settings; \c auth applies from the next CONNECT on, \c ackTimeout
+  or \c rememberUpgrade while active reconnects with the new settings (also after an attempt
+  that could not start, e.g. an empty \c url); \c auth applies from the next CONNECT on, \c ackTimeout
   from the next emitEvent(). Setting \c active to false leaves the namespace
-  (the server sees "client namespace disconnect") and closes the connection.
+  (the server sees "client namespace disconnect") and closes the connection. Handlers of its
+  signals may change any property, \c active included, also while a change reconnects.
 
-  \c status: Closed (inactive, or the server closed the namespace), Connecting (joining, or
+  \c status: Closed (inactive, the server closed the namespace, or the connection was lost
+  with \c reconnection false: toggle \c active to connect again), Connecting (joining, or
   reconnecting after the connection was lost), Open (joined; \c id is set), Error (the last
   attempt failed: \c errorString says why; after a CONNECT_ERROR from the server the client
   stays in Error until \c active is toggled, after a network error it retries by itself with
   Socket.IO's backoff when \c reconnection is true).
 
   Payloads: JavaScript values are sent as socket.io-client sends them (JSON plus binaries;
-  ArrayBuffer, typed arrays and DataView become binary attachments); received binaries arrive as
+  ArrayBuffer, typed arrays and DataView become binary attachments; QML lists such as list<T>
+  properties or a C++ object's QStringList are arrays); received binaries arrive as
   ArrayBuffer, everything else as plain JavaScript values.
 */
 class QmlClient : public QObject, public QQmlParserStatus

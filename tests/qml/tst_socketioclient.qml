@@ -77,6 +77,15 @@ TestCase {
         }
     }
 
+    // QML sequence values (list<T> properties; QStringList/QVariantList properties of C++ objects
+    // read the same way): not JavaScript arrays, which QJSValue::isArray() tells apart
+    QtObject {
+        id: listHolder
+        property list<string> tags: ["a", "b"]
+        property list<int> numbers: [1, 2, 3]
+        property var plain: ["x"]
+    }
+
     Component {
         id: spyComponent
         SignalSpy {}
@@ -298,6 +307,20 @@ TestCase {
         compare(testServer.lastArgs, "[]")
     }
 
+    function test_qmlListsArriveAsArrays() {
+        const client = openClient("lists")
+        let recorded = false
+        verify(client.emitEvent("record", [listHolder.tags, listHolder.numbers, listHolder.plain],
+                                function () { recorded = true }))
+        tryVerify(function () { return recorded })
+        compare(testServer.lastArgs, '[["a", "b"], [1, 2, 3], ["x"]]')
+        // a list as the whole argument list: one argument per element, as an array would be
+        recorded = false
+        verify(client.emitEvent("record", listHolder.tags, function () { recorded = true }))
+        tryVerify(function () { return recorded })
+        compare(testServer.lastArgs, '["a", "b"]')
+    }
+
     function test_valuesArriveAsJsonStringifyWouldSendThem() {
         const client = openClient("conversion")
         let recorded = false
@@ -438,6 +461,78 @@ TestCase {
         compare(disconnectedSpy.signalArguments[0][0], "io server disconnect")
         compare(client.status, SocketIoClient.Closed)
         compare(client.active, true, "active stays what the application set")
+    }
+
+    // a handler on the client's own signals, made for one test
+    function handler(client, body) {
+        const connections = Qt.createQmlObject("import QtQuick; import SocketIo; Connections { property var client; " + body + " }",
+                                               testCase, "handler")
+        connections.client = client
+        connections.target = client
+        return connections
+    }
+
+    function test_deactivatingFromTheConnectingStatusHandler() {
+        const client = createClient({ auth: { tag: "deactivate-connecting" } })
+        const h = handler(client, "function onStatusChanged(status) {"
+                                  + " if (status === SocketIoClient.Connecting) client.active = false }")
+        client.active = true
+        compare(client.active, false)
+        compare(client.status, SocketIoClient.Closed)
+        h.target = null
+        // and it still connects when activated again
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.connections("deactivate-connecting"), 1)
+    }
+
+    function test_invalidUrlMendedWhileActive() {
+        ignoreWarning(/cannot connect: the url is empty or invalid/)
+        const client = createClient({ url: "", auth: { tag: "mended-url" } })
+        client.active = true
+        compare(client.status, SocketIoClient.Error)
+        compare(client.errorString, "the url is empty or invalid")
+        client.url = testServer.url
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(client.errorString, "")
+        compare(testServer.connections("mended-url"), 1)
+    }
+
+    function test_lostConnectionWithoutReconnectionIsClosed() {
+        const client = openClient("no-reconnection", { reconnection: false })
+        const disconnectedSpy = spy(client, "disconnected")
+        verify(testServer.dropConnection("no-reconnection"))
+        tryCompare(disconnectedSpy, "count", 1)
+        compare(client.status, SocketIoClient.Closed, "nothing will reconnect it")
+        compare(client.active, true, "active stays what the application set")
+        // toggling active connects again
+        client.active = false
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.connections("no-reconnection"), 2)
+    }
+
+    function test_reopeningFromAHandlerDuringAReopenLeavesOneConnection() {
+        // a url change closes the connection (statusChanged(Closed), disconnected) and opens a
+        // new one; a handler of the close that changes a property reopens from inside it
+        const client = openClient("reentrant")
+        const h = handler(client, "property bool done: false; function onDisconnected(reason) {"
+                                  + " if (!done) { done = true; client.reconnection = false } }")
+        client.url = testServer.url + "/"
+        verify(h.done)
+        compare(client.reconnection, false)
+        tryCompare(client, "status", SocketIoClient.Open)
+        let acked = false
+        verify(client.emitEvent("message-with-ack", [], function () { acked = true }))
+        tryVerify(function () { return acked })
+        compare(testServer.connections("reentrant"), 2, "the first and one more, no stray client")
+        h.target = null
+        // the one left is the one the component controls
+        const disconnectedSpy = spy(client, "disconnected")
+        client.active = false
+        compare(disconnectedSpy.count, 1)
+        compare(disconnectedSpy.signalArguments[0][0], "io client disconnect")
+        compare(client.status, SocketIoClient.Closed)
     }
 
     function test_urlChangeWhileActiveReconnects() {
