@@ -335,6 +335,18 @@ void tst_Client::acksBothWays()
         QVERIFY(m.ack({u"answer"_s, m.args().at(0)}));
         QVERIFY(!m.ack({u"twice"_s}));   // at most once
     });
+    // an ack refused for more than 10 binaries is not used up: it may go again with fewer
+    socket->on(u"binaries"_s, socket, [](const Message &m) {
+        QCborArray buffers;
+        for (int i = 0; i < 11; ++i)
+            buffers.append(QCborValue(QByteArray(1, char(i))));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"11 binary values"_s));
+        QVERIFY(!m.ack(buffers));
+        QVERIFY(!m.isAcknowledged());
+        buffers.removeLast();
+        QVERIFY(m.ack(buffers));
+        QVERIFY(m.isAcknowledged());
+    });
     QTRY_VERIFY(socket->isConnected());
 
     // client -> server, acked by the server
@@ -360,6 +372,13 @@ void tst_Client::acksBothWays()
     QTRY_COMPARE(serverFinished.size(), 1);
     QCOMPARE(serverReply->error(), AckReply::Error::NoError);
     QCOMPARE(serverReply->args(), (QCborArray{u"answer"_s, 42}));
+    AckReply *binariesReply = serverSockets->first()->emitWithAck(u"binaries"_s, {}, 5s);
+    const auto binariesHolder = keep(binariesReply);
+    QSignalSpy binariesFinished(binariesReply, &AckReply::finished);
+    QTRY_COMPARE(binariesFinished.size(), 1);
+    QCOMPARE(binariesReply->error(), AckReply::Error::NoError);
+    QCOMPARE(binariesReply->args().size(), 10);
+    QCOMPARE(binariesReply->args().at(9), QCborValue(QByteArray(1, char(9))));
 
     // refused emits finish later, never synchronously
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"reserved event name"_s));

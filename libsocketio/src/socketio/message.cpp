@@ -53,15 +53,16 @@ bool Message::ack(const QCborArray &args) const
         qCDebug(lcServer, "ack for \"%s\" already sent; ignored", qUtf8Printable(d->event));
         return false;
     }
+    // refused before counting as sent, so the handler may still ack with fewer buffers (the
+    // client's acks too)
+    if (Internal::refuseTooManyAttachments(args, d->event, "Message::ack"))
+        return false;
     if (d->clientAck) {
         d->acknowledged = true;
         auto send = std::move(d->clientAck);
         d->clientAck = nullptr;
         return send(args);
     }
-    // refused before counting as sent, so the handler may still ack with fewer buffers
-    if (Internal::refuseTooManyAttachments(args, d->event, "Message::ack"))
-        return false;
     d->acknowledged = true;
     if (!d->socket || !d->socket->isConnected()) {
         qCDebug(lcServer, "ack for \"%s\": socket is gone; dropped", qUtf8Printable(d->event));
