@@ -868,7 +868,20 @@ void tst_EngineServer::webSocketOversizeFrameCloses()
     QSignalSpy closed(connections.first().first().value<EngineSession *>(), &EngineSession::closed);
     peer.ws->sendTextMessage(u"4"_qs + QString(300, u'a'));
     QTRY_COMPARE(closed.size(), 1);
+    // an error, as ws reports a message over maxPayload to engine.io
+    QCOMPARE(closed.first().at(0).toString(), u"transport error"_qs);
+    QVERIFY2(closed.first().at(1).toString().contains(u"1009"_qs), qPrintable(closed.first().at(1).toString()));
     QVERIFY(peer.waitClosed());
+    QCOMPARE(peer.ws->closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
+
+    // a close the peer asks for is "transport close"
+    WsPeer leaving;
+    QVERIFY(leaving.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
+    QTRY_COMPARE(connections.size(), 2);
+    QSignalSpy closedLeaving(connections.at(1).first().value<EngineSession *>(), &EngineSession::closed);
+    leaving.ws->close(QWebSocketProtocol::CloseCodeGoingAway);
+    QTRY_COMPARE(closedLeaving.size(), 1);
+    QCOMPARE(closedLeaving.first().at(0).toString(), u"transport close"_qs);
 }
 
 void tst_EngineServer::webSocketUpgradeRefusals_data()

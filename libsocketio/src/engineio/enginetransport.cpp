@@ -383,10 +383,19 @@ WebSocketTransport::WebSocketTransport(QWebSocket *socket, QTcpSocket *tcp,
         if (m_closed)
             return;
         m_closed = true;
+        const QWebSocketProtocol::CloseCode code = m_socket->closeCode();
         const QString why = QStringLiteral("websocket closed (code %1 %2)")
-                                .arg(int(m_socket->closeCode())).arg(m_socket->closeReason());
+                                .arg(int(code)).arg(m_socket->closeReason());
         qCInfo(lcEngineWebSocket) << why;
-        failed(QStringLiteral("transport close"), why);
+        // What QtWebSockets closes with when the peer breaks the protocol (a message over
+        // maxHttpBufferSize, invalid UTF-8, a bad frame) is an error, as ws reports it to
+        // engine.io ("error", then "transport error"); a close the peer asked for, or a lost
+        // connection, is "transport close".
+        const bool protocolError = code == QWebSocketProtocol::CloseCodeProtocolError
+            || code == QWebSocketProtocol::CloseCodeDatatypeNotSupported
+            || code == QWebSocketProtocol::CloseCodeWrongDatatype
+            || code == QWebSocketProtocol::CloseCodeTooMuchData;
+        failed(protocolError ? QStringLiteral("transport error") : QStringLiteral("transport close"), why);
     });
 }
 
