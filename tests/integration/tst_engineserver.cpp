@@ -1903,16 +1903,32 @@ void tst_EngineServer::serverCloseClosesAllSessions()
     QTRY_COMPARE(connections.size(), 2);
     QSignalSpy closed1(connections.at(0).first().value<EngineSession *>(), &EngineSession::closed);
     QSignalSpy closed2(connections.at(1).first().value<EngineSession *>(), &EngineSession::closed);
+    // a third, polling, with a GET parked and a packet queued behind it
+    RawHttpClient parkedClient;
+    QVERIFY(connectClient(parkedClient));
+    const QString parkedSid = handshake(parkedClient);
+    QTRY_COMPARE(connections.size(), 3);
+    auto *parkedSession = connections.at(2).first().value<EngineSession *>();
+    QSignalSpy closed3(parkedSession, &EngineSession::closed);
+    parkedClient.sendRequest("GET", target(parkedSid));
+    QTRY_VERIFY(parkedSession->isWritable());
+    connections.at(0).first().value<EngineSession *>()->sendText("queued");   // no GET to take it
+
     m_server->close();
-    // graceful, as engine.io: the WebSocket session closes at once, the polling one (no GET
-    // parked) on its next GET, which receives the close packet
-    QTRY_COMPARE(closed2.size(), 1);
-    QCOMPARE(closed1.size(), 0);
-    QCOMPARE(a.request("GET", target(sid)).body, QByteArray("6\x1e" "1"));
-    QTRY_COMPARE(closed1.size(), 1);
-    QCOMPARE(closed2.first().at(0).toString(), u"forced close"_qs);
+    // at once, as engine.io's close() (each socket closed with discard): the polling session
+    // without a parked GET ends now, the parked GET gets the close packet, the WebSocket a close
+    // frame; what was queued is dropped
+    QCOMPARE(closed1.size(), 1);
+    QCOMPARE(closed2.size(), 1);
+    QCOMPARE(closed3.size(), 1);
+    for (const QSignalSpy *spy : {&closed1, &closed2, &closed3})
+        QCOMPARE(spy->first().at(0).toString(), u"forced close"_qs);
     QCOMPARE(m_server->clientsCount(), 0);
     QVERIFY(!m_server->isListening());
+    QCOMPARE(parkedClient.waitForResponse().body, QByteArray("1"));
+    const RawHttpResponse late = a.request("GET", target(sid));
+    QCOMPARE(late.status, 400);
+    QCOMPARE(late.body, QByteArray(R"({"code":1,"message":"Session ID unknown"})"));
     QVERIFY(peer.waitClosed());
 }
 

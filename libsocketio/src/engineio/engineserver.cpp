@@ -1547,13 +1547,14 @@ void EngineServer::close()
 {
     Q_D(EngineServer);
     d->tcpServer->close();
-    // Like engine.io's Server.close(): each session closes gracefully, so a polling client with
-    // a parked GET receives the close packet and a WebSocket client a close frame (the client
-    // reports "transport close", not "transport error"). A polling session with no GET parked
-    // keeps its keep-alive connection until its next GET or the transport's close timeout.
+    // As engine.io's Server.close(), which closes each socket with discard: what is queued is
+    // dropped and the transport released now (a parked GET gets the close packet, a WebSocket a
+    // close frame: the client reports "transport close"); a polling session without a parked
+    // GET ends at once instead of waiting for the next GET.
     const QList<EngineSession *> all = d->orderedSessions();
     for (EngineSession *session : all)
-        session->close();
+        EngineSessionPrivate::get(session)->onClose(QStringLiteral("forced close"),
+                                                    QStringLiteral("server closed"));
 }
 
 int EngineServer::clientsCount() const

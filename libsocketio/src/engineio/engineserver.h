@@ -48,9 +48,11 @@ public:
         handshake responses get the headers of EngineOptions::initialHeaders / responseHeaders. */
     void handleConnection(QTcpSocket *socket);
 
-    /*! Stops listening and closes every session gracefully, like engine.io: queued packets are
-        flushed, a parked polling GET receives the close packet, a WebSocket gets a close frame;
-        each session then ends with reason "forced close". */
+    /*! Stops listening and closes every session at once, as engine.io's close() does (each
+        socket closed with discard): packets still queued are dropped, a parked polling GET
+        receives the close packet, a WebSocket gets a close frame, a polling session without a
+        parked GET ends now (its next request gets "Session ID unknown"); each session ends
+        with reason "forced close". Connections already open stay open for those answers. */
     void close();
 
     int clientsCount() const;
