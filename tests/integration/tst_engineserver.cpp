@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QNetworkInterface>
 #include <QSignalSpy>
+#include <QWebSocketHandshakeOptions>
 #include <QNetworkProxy>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -92,6 +93,8 @@ private Q_SLOTS:
     void webSocketCloseAndParseErrors_data();
     void webSocketCloseAndParseErrors();
     void webSocketOversizeFrameCloses();
+    void webSocketSubprotocolIsTheClientsFirst_data();
+    void webSocketSubprotocolIsTheClientsFirst();
     void webSocketUpgradeRefusals_data();
     void webSocketUpgradeRefusals();
     void upgradeSequence();
@@ -882,6 +885,49 @@ void tst_EngineServer::webSocketOversizeFrameCloses()
     leaving.ws->close(QWebSocketProtocol::CloseCodeGoingAway);
     QTRY_COMPARE(closedLeaving.size(), 1);
     QCOMPARE(closedLeaving.first().at(0).toString(), u"transport close"_qs);
+}
+
+void tst_EngineServer::webSocketSubprotocolIsTheClientsFirst_data()
+{
+    QTest::addColumn<QByteArray>("offered");     // empty: no Sec-WebSocket-Protocol header
+    QTest::addColumn<QByteArray>("accepted");    // empty: none in the 101
+    QTest::newRow("none offered") << QByteArray() << QByteArray();
+    QTest::newRow("one") << QByteArray("chat") << QByteArray("chat");
+    QTest::newRow("the first of several") << QByteArray("superchat, chat") << QByteArray("superchat");
+    QTest::newRow("not a token") << QByteArray("two words") << QByteArray();
+}
+
+// as ws, which engine.io runs: the first subprotocol the client offers is accepted
+void tst_EngineServer::webSocketSubprotocolIsTheClientsFirst()
+{
+    QFETCH(QByteArray, offered);
+    QFETCH(QByteArray, accepted);
+    startServer();
+    QList<QByteArray> headers = {"Upgrade: websocket", "Connection: Upgrade",
+                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"};
+    if (!offered.isEmpty())
+        headers.append("Sec-WebSocket-Protocol: " + offered);
+    RawHttpClient raw;
+    QVERIFY(connectClient(raw));
+    const RawHttpResponse r = raw.request("GET", "/engine.io/?EIO=4&transport=websocket", {}, headers);
+    QCOMPARE(r.status, 101);
+    QCOMPARE(r.hasHeader("sec-websocket-protocol"), !accepted.isEmpty());
+    QCOMPARE(r.header("sec-websocket-protocol"), accepted);
+    QTRY_VERIFY(raw.unparsed().contains("{\"sid\":"));
+    if (accepted.isEmpty())
+        return;
+
+    // a client that offers subprotocols refuses a 101 without one: QWebSocket, as browsers
+    QWebSocketHandshakeOptions options;
+    options.setSubprotocols(QString::fromLatin1(offered).split(u',', Qt::SkipEmptyParts)
+                                .replaceInStrings(QRegularExpression(u"\\s"_qs), QString()));
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    client.open(QUrl(u"ws://127.0.0.1:%1/engine.io/?EIO=4&transport=websocket"_qs.arg(m_server->serverPort())),
+                options);
+    QTRY_VERIFY(!texts.isEmpty());
+    QVERIFY(texts.first().first().toString().startsWith(u"0{\"sid\":"_qs));
+    QCOMPARE(client.subprotocol(), QString::fromLatin1(accepted));
 }
 
 void tst_EngineServer::webSocketUpgradeRefusals_data()

@@ -112,6 +112,8 @@ private Q_SLOTS:
     void cookieOfInitialHeadersComesBack();
     void engineMiddlewareSeesEveryRequest_data() { transportRows(); }
     void engineMiddlewareSeesEveryRequest();
+    void webSocketSubprotocolOfTheClient_data() { transportRows(); }
+    void webSocketSubprotocolOfTheClient();
 
 private:
     void transportRows();
@@ -605,6 +607,16 @@ void tst_InteropJsClient::cookieOfInitialHeadersComesBack()
         upgradeCarriedIt = upgradeCarriedIt || seen.at(i).first.contains(u"transport=websocket");
     }
     QCOMPARE(upgradeCarriedIt, finalTransport == u"websocket");
+}
+
+// socket.io-client's `protocols` option: the WebSocket offers subprotocols, and Node's ws client
+// fails a 101 that accepts none ("Server sent no subprotocol"); ws on the server, as the engine
+// here, accepts the first
+void tst_InteropJsClient::webSocketSubprotocolOfTheClient()
+{
+    QFETCH(QString, finalTransport);
+    auto client = startClient({QStringLiteral("--options"), QStringLiteral(R"({"protocols":["chat","other"]})")});
+    connectUpgradeAndAck(client.get(), finalTransport);
 }
 
 // engine.io's engine.use(): a middleware (EngineOptions::middlewares) checks a token the Node

@@ -1143,17 +1143,26 @@ void EngineServerPrivate::upgradeConnection(HttpConnection *connection, const Ht
     // emits only for a handshake it completes: not when QWebSocketServer will refuse it. The
     // middlewares' headers come first, and the functions see them (engine.io's
     // WebSocketResponse keeps them for that event).
-    if ((hasHeaderHooks() || !middlewareHeaders.isEmpty())
+    // ws, engine.io's WebSocket server, accepts the first subprotocol the client offers
+    // (Sec-WebSocket-Protocol, e.g. socket.io-client's `protocols` option): a client that offers
+    // some and gets none back fails the handshake. QWebSocketServer only picks among protocols
+    // it was told to support, so the engine answers it itself.
+    const QByteArray subprotocol = head.header("sec-websocket-protocol").split(',').first().trimmed();
+    const bool acceptSubprotocol = !subprotocol.isEmpty() && Protocol::isHttpFieldName(subprotocol);
+    if ((hasHeaderHooks() || !middlewareHeaders.isEmpty() || acceptSubprotocol)
         && head.header("sec-websocket-version").trimmed() == "13"
         && !head.header("sec-websocket-key").trimmed().isEmpty()) {
         HttpHeaders headers = std::move(middlewareHeaders);
         applyHeaderHooks(headers, query.sid.isEmpty(), engineRequest);
+        if (acceptSubprotocol)
+            headers.emplaceBack(QByteArray("Sec-WebSocket-Protocol"), subprotocol);
         if (!headers.isEmpty()) {
             if (auto *engineSocket = dynamic_cast<EngineTcpSocket *>(connection->socket()))
                 engineSocket->addToNextUpgradeResponse(headers);
             else
                 qCWarning(lcEngineWebSocket, "a connection given to handleConnection() gets no headers of "
-                                             "middlewares or initialHeaders/responseHeaders on its WebSocket handshake");
+                                             "middlewares or initialHeaders/responseHeaders, nor the subprotocol "
+                                             "it asked for, on its WebSocket handshake");
         }
     }
     QTcpSocket *socket = connection->takeSocket();
