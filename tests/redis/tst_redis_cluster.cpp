@@ -25,6 +25,7 @@
 #include <QHostAddress>
 #include <QRegularExpression>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QMap>
 #include <QScopeGuard>
 #include <QSignalSpy>
@@ -370,6 +371,23 @@ void tst_RedisCluster::fetchSocketsSeesSocketsOnEveryNode()
         }
     }
     QCOMPARE(nodes, (QSet<QString>{u"A"_s, u"B"_s, u"node"_s}));
+
+    // a socket whose data the application never set: {} as socket.io's default (Node code,
+    // @socket.io/admin-ui's serialize() among it, reads fields of it)
+    SocketIo::Namespace *plainNsp = m_a.io->of(u"/plain"_s);
+    QSignalSpy plainConnections(plainNsp, &SocketIo::Namespace::connection);
+    SocketIo::ClientSocket *plain = m_clientA.client->socket(u"/plain"_s);
+    plain->open();
+    QTRY_VERIFY(plain->isConnected());
+    QTRY_COMPARE(plainConnections.size(), 1);
+    const QJsonObject plainResult = nodeCommand({{u"cmd"_s, u"fetch-sockets"_s}, {u"nsp"_s, u"/plain"_s}});
+    QVERIFY2(!plainResult.contains(u"error"_s), qPrintable(plainResult.value(u"error"_s).toString()));
+    const QJsonArray plainList = plainResult.value(u"sockets"_s).toArray();
+    QCOMPARE(plainList.size(), 1);
+    QVERIFY2(plainList.first().toObject().value(u"data"_s).isObject(),
+             QJsonDocument(plainList.first().toObject()).toJson(QJsonDocument::Compact).constData());
+    QVERIFY(plainList.first().toObject().value(u"data"_s).toObject().isEmpty());
+    plain->close();
 }
 
 void tst_RedisCluster::socketsJoinLeaveAndAllRoomsAcrossNodes()

@@ -76,7 +76,8 @@ public:
         before the middlewares, when they run). */
     bool isRecovered() const;
 
-    /*! Free application data (socket.data); shipped with fetchSockets() and kept in the
+    /*! Free application data (socket.data): an empty map ({}) until set, as in socket.io, whose
+        other nodes and tools expect an object there; shipped with fetchSockets() and kept in the
         session for connection state recovery. */
     QCborValue data() const;
     /*! Replaces data() and emits dataChanged(). */

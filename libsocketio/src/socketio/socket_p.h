@@ -53,7 +53,7 @@ public:
     mutable EngineRequest request;   // until the handshake is built
     mutable QCborMap auth;           // until the handshake is built
     qint64 issued = 0;            // CONNECT time, ms since the epoch (UTC)
-    QCborValue data;
+    QCborValue data = QCborMap();   // socket.io: socket.data = {}
     bool recovered = false;
     bool connected = false;
     /*! Created, middlewares still running: emits are written at once, before the CONNECT reply,
