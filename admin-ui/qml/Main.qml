@@ -16,6 +16,15 @@ ApplicationWindow {
     title: "Socket.IO dashboard" + (connection ? " — " + connection.displayName : "")
     color: Theme.background
 
+    // a refused login (an expired session, a changed password) brings the login form back
+    Connections {
+        target: window.connection
+        function onStateChanged() {
+            if (window.connection.state === AdminConnection.Failed)
+                window.page = 0
+        }
+    }
+
     readonly property var pageNames: ["Connect", "Overview", "Sockets", "Rooms", "Clients", "Events", "Servers"]
 
     RowLayout {
@@ -96,7 +105,8 @@ ApplicationWindow {
             Layout.fillWidth: true
             Layout.fillHeight: true
             currentIndex: window.page
-            ConnectPage { connections: window.connections; onConnected: window.page = 1 }
+            // from the login form to the overview; a reconnection elsewhere leaves the page alone
+            ConnectPage { connections: window.connections; onConnected: if (window.page === 0) window.page = 1 }
             OverviewPage { connection: window.connection }
             SocketsPage { connection: window.connection }
             RoomsPage { connection: window.connection }

@@ -14,6 +14,7 @@
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QSet>
+#include <QSignalSpy>
 #include <QtQml/qqmlextensionplugin.h>
 
 Q_IMPORT_QML_PLUGIN(SocketIoAdmin_ModelsPlugin)
@@ -220,6 +221,25 @@ private Q_SLOTS:
     }
 
     void serversPage() { listPage("serverList", 1, 6, u"servers"_s); }
+
+    void navigationAcrossReconnections()
+    {
+        // a reconnection (a network blip, a server restart) leaves the user on the page they read
+        m_window->setProperty("page", 5);
+        QSignalSpy states(m_connection, &AdminConnection::stateChanged);
+        m_connection->close();
+        m_connection->open();   // with the session id the server gave
+        QTRY_COMPARE_WITH_TIMEOUT(m_connection->state(), State::Connected, 10000);
+        QVERIFY(states.size() >= 2);
+        QCOMPARE(m_window->property("page").toInt(), 5);
+
+        // a refused login brings the login form back, wherever the user was
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"refused: \"invalid credentials\""_s));
+        m_connections->connectTo(0, u"wrong"_s, false);
+        QTRY_COMPARE_WITH_TIMEOUT(m_connection->state(), State::Failed, 10000);
+        QCOMPARE(m_window->property("page").toInt(), 0);
+        QTRY_VERIFY(find("loginError")->property("visible").toBool());
+    }
 
     void productionServerOverview()
     {
