@@ -63,6 +63,13 @@ Pane {
                         color: serverRow.healthy ? Theme.good : Theme.bad
                         font.bold: true
                     }
+                    // a server that left the cluster (a restarted worker, a moved pod): forget it
+                    Button {
+                        objectName: "removeServer"
+                        text: "Remove"
+                        visible: !serverRow.healthy
+                        onClicked: page.connection.servers.removeServer(serverRow.serverId)
+                    }
                 }
             }
         }

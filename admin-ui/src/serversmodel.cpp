@@ -75,6 +75,8 @@ QHash<QString, int> ServersModel::namespaceCounts() const
     Q_D(const ServersModel);
     QHash<QString, int> counts;
     for (const ServerEntry &s : d->servers) {
+        if (!s.healthy)
+            continue;
         for (const QJsonValue &n : s.stats.value(u"namespaces"_s).toArray()) {
             const QJsonObject o = n.toObject();
             counts[o.value(u"name"_s).toString()] += o.value(u"socketsCount"_s).toInt();
@@ -87,8 +89,10 @@ int ServersModel::totalClients() const
 {
     Q_D(const ServersModel);
     int total = 0;
-    for (const ServerEntry &s : d->servers)
-        total += s.stats.value(u"clientsCount"_s).toInt();
+    for (const ServerEntry &s : d->servers) {
+        if (s.healthy)
+            total += s.stats.value(u"clientsCount"_s).toInt();
+    }
     return total;
 }
 
@@ -138,6 +142,19 @@ void ServersModel::updateHealth()
     }
     if (changed)
         Q_EMIT statsChanged();
+}
+
+bool ServersModel::removeServer(const QString &serverId)
+{
+    Q_D(ServersModel);
+    const auto it = d->servers.constFind(serverId);
+    if (it == d->servers.cend() || it->healthy)
+        return false;
+    d->servers.erase(it);
+    d->order.removeOne(serverId);
+    markDirty(serverId);
+    Q_EMIT statsChanged();
+    return true;
 }
 
 void ServersModel::resetAll()

@@ -41,8 +41,10 @@ public:
 
     /*! Merges one server_stats object. */
     void updateStats(const QJsonObject &stats);
-    /*! Sum of socketsCount per namespace over every server (the official UI's namespace list). */
+    /*! Sum of socketsCount per namespace over the healthy servers (the official UI's namespace
+        list); a server that stopped reporting no longer counts. */
     QHash<QString, int> namespaceCounts() const;
+    /*! Sum of clientsCount over the healthy servers. */
     int totalClients() const;
     int healthyCount() const;
     bool isHealthy(const QString &serverId) const;
@@ -53,6 +55,9 @@ public:
     /*! Re-evaluates health now (also done every second). */
     void updateHealth();
     void resetAll();
+    /*! Forgets an unhealthy server (the official UI's "remove" of a server that left the
+        cluster); false for a healthy or unknown one. It comes back if it reports again. */
+    Q_INVOKABLE bool removeServer(const QString &serverId);
 
 Q_SIGNALS:
     void statsChanged();

@@ -523,12 +523,22 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(dash->state(), State::Connected, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(dash->servers()->isHealthy(backend.serverId()), 10000);
         const QString firstAdminId = dash->adminSocketId();
+        QTRY_VERIFY_WITH_TIMEOUT(dash->servers()->totalClients() >= 1, 10000);   // the dashboard
+        QVERIFY(!dash->servers()->namespaceCounts().isEmpty());
+        QVERIFY(!dash->servers()->removeServer(backend.serverId()));   // healthy: kept
 
         backend.stop();   // killed (node) / destroyed (qt)
         QTRY_COMPARE_WITH_TIMEOUT(dash->state(), State::Reconnecting, 10000);
         QVERIFY(!dash->errorString().isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(!dash->servers()->isHealthy(backend.serverId()), 10000);
         QCOMPARE(dash->servers()->healthyCount(), 0);
+        // its last statistics no longer count, and it can be forgotten (the Servers page's
+        // "Remove", as the official UI's)
+        QCOMPARE(dash->servers()->totalClients(), 0);
+        QVERIFY(dash->servers()->namespaceCounts().isEmpty());
+        QVERIFY(dash->servers()->removeServer(backend.serverId()));
+        QVERIFY(!dash->servers()->contains(backend.serverId()));
+        QTRY_COMPARE(dash->servers()->count(), 0);
 
         QVERIFY(backend.start());   // same port
         QTRY_COMPARE_WITH_TIMEOUT(dash->state(), State::Connected, 15000);
