@@ -12,6 +12,18 @@ Pane {
 
     background: Rectangle { color: Theme.background }
 
+    // what the system keychain refused (no Secret Service, a locked keyring): said here, or a
+    // password that was never stored would look like wrong credentials on the next start
+    property string keychainError: ""
+    Connections {
+        target: page.connections
+        function onCredentialError(message) { page.keychainError = message }
+    }
+    Connections {
+        target: page.connections ? page.connections.credentialStore : null
+        function onErrorOccurred(key, message) { page.keychainError = message }
+    }
+
     Connections {
         target: page.connection
         function onStateChanged() {
@@ -86,7 +98,22 @@ Pane {
                     echoMode: TextInput.Password
                     onAccepted: page.submit()
                 }
-                CheckBox { id: remember; text: "Remember the password (system keychain)" }
+                CheckBox {
+                    id: remember
+                    objectName: "rememberPassword"
+                    text: "Remember the password (system keychain)"
+                    // not without a keychain (--no-keychain)
+                    visible: page.connections !== null && page.connections.credentialStore !== null
+                }
+                Label {
+                    objectName: "keychainError"
+                    Layout.fillWidth: true
+                    visible: page.keychainError.length > 0
+                    text: "System keychain: " + page.keychainError
+                          + " (passwords and session ids are not kept; enter the password each time)"
+                    color: Theme.warning
+                    wrapMode: Text.Wrap
+                }
                 Label {
                     objectName: "loginError"
                     Layout.fillWidth: true

@@ -126,6 +126,22 @@ private Q_SLOTS:
 
     void connectPage()
     {
+        // this window runs without a keychain (as --no-keychain): no "remember" to offer; what a
+        // keychain refuses is shown on the page
+        m_window->setProperty("page", 0);
+        QObject *password = find("passwordField");
+        QVERIFY(password);
+        QTRY_VERIFY(password->property("visible").toBool());
+        QObject *remember = find("rememberPassword");
+        QVERIFY(remember);
+        QVERIFY(!remember->property("visible").toBool());
+        QObject *keychainError = find("keychainError");
+        QVERIFY(keychainError);
+        QVERIFY(!keychainError->property("visible").toBool());
+        Q_EMIT m_connections->credentialError(u"The name org.freedesktop.secrets was not provided"_s);
+        QTRY_VERIFY(keychainError->property("visible").toBool());
+        QVERIFY(keychainError->property("text").toString().contains(u"org.freedesktop.secrets"_s));
+
         // a wrong password: the connect page shows the login error
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"refused: \"invalid credentials\""_s));
         m_connections->connectTo(0, u"wrong"_s, false);
