@@ -25,10 +25,12 @@ Pane {
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
-            spacing: 4
+            // the gap between rows is inside each delegate: a hidden (private) row takes no
+            // space at all, where the view's spacing would still add up for each of them
+            spacing: 0
             model: page.connection ? page.connection.rooms : null
             ScrollBar.vertical: ScrollBar {}
-            delegate: Rectangle {
+            delegate: Item {
                 id: roomRow
                 required property int index
                 required property string name
@@ -37,40 +39,44 @@ Pane {
                 required property int socketCount
                 required property var socketIds
                 width: ListView.view.width
-                height: visible ? 52 : 0
+                height: visible ? 56 : 0
                 visible: page.showPrivate || !isPrivate
-                radius: Theme.radius
-                color: Theme.surface
-                border.color: Theme.border
-                RowLayout {
+                Rectangle {
                     anchors.fill: parent
-                    anchors.margins: Theme.spacing
-                    spacing: Theme.padding
-                    ColumnLayout {
-                        Layout.fillWidth: true
-                        spacing: 0
-                        Label { text: roomRow.name + (roomRow.isPrivate ? "  (private)" : ""); font.bold: true; font.family: Theme.monoFont }
-                        Label {
+                    anchors.bottomMargin: 4
+                    radius: Theme.radius
+                    color: Theme.surface
+                    border.color: Theme.border
+                    RowLayout {
+                        anchors.fill: parent
+                        anchors.margins: Theme.spacing
+                        spacing: Theme.padding
+                        ColumnLayout {
                             Layout.fillWidth: true
-                            text: roomRow.nsp + " · " + roomRow.socketCount + " socket(s): " + roomRow.socketIds.join(", ")
-                            color: Theme.mutedText
-                            elide: Text.ElideRight
+                            spacing: 0
+                            Label { text: roomRow.name + (roomRow.isPrivate ? "  (private)" : ""); font.bold: true; font.family: Theme.monoFont }
+                            Label {
+                                Layout.fillWidth: true
+                                text: roomRow.nsp + " · " + roomRow.socketCount + " socket(s): " + roomRow.socketIds.join(", ")
+                                color: Theme.mutedText
+                                elide: Text.ElideRight
+                            }
                         }
-                    }
-                    Button {
-                        text: "Emit…"
-                        visible: page.connection !== null && page.connection.canEmit
-                        onClicked: { emitDialog.nsp = roomRow.nsp; emitDialog.target = roomRow.name; emitDialog.open() }
-                    }
-                    Button {
-                        text: "Clear"
-                        visible: page.connection !== null && page.connection.canLeaveRoom && !roomRow.isPrivate
-                        onClicked: page.connection.leaveRoom(roomRow.nsp, roomRow.name)
-                    }
-                    Button {
-                        text: "Disconnect all"
-                        visible: page.connection !== null && page.connection.canDisconnectRoom
-                        onClicked: page.connection.disconnectSockets(roomRow.nsp, roomRow.name, false)
+                        Button {
+                            text: "Emit…"
+                            visible: page.connection !== null && page.connection.canEmit
+                            onClicked: { emitDialog.nsp = roomRow.nsp; emitDialog.target = roomRow.name; emitDialog.open() }
+                        }
+                        Button {
+                            text: "Clear"
+                            visible: page.connection !== null && page.connection.canLeaveRoom && !roomRow.isPrivate
+                            onClicked: page.connection.leaveRoom(roomRow.nsp, roomRow.name)
+                        }
+                        Button {
+                            text: "Disconnect all"
+                            visible: page.connection !== null && page.connection.canDisconnectRoom
+                            onClicked: page.connection.disconnectSockets(roomRow.nsp, roomRow.name, false)
+                        }
                     }
                 }
             }

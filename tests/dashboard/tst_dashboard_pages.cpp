@@ -220,6 +220,9 @@ private Q_SLOTS:
     void roomsPage()
     {
         listPage("roomList", 4, 3, u"rooms"_s);   // lobby and each socket's own room
+        // the private rooms are hidden (the default) and take no space: one row's height, for lobby
+        QObject *list = find("roomList");
+        QTRY_COMPARE(list->property("contentHeight").toReal(), 56.0);
     }
 
     void clientsPage() { listPage("clientList", 3, 4, u"clients"_s); }
