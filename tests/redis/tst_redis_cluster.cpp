@@ -63,6 +63,7 @@ private Q_SLOTS:
     void socketsJoinLeaveAndAllRoomsAcrossNodes();
     void serverSideEmitWithAndWithoutAcks();
     void broadcastAcksCountClientsOnEveryNode();
+    void volatileBroadcastWithAckFromNodeReachesAPollingPeer();
     void redisEmitterMessagesAreDelivered();
     void legacyRequestFormsAreAnswered();
     void otherNamespacesHaveTheirOwnChannels();
@@ -517,6 +518,50 @@ void tst_RedisCluster::broadcastAcksCountClientsOnEveryNode()
     QTRY_VERIFY_WITH_TIMEOUT(roomReply->isFinished(), 5000);
     QCOMPARE(roomReply->error(), SocketIo::AckReply::Error::NoError);
     QCOMPARE(roomReply->responses().size(), 2);
+}
+
+// @socket.io/redis-adapter's nodes take rooms and except of a broadcast-with-ack request, not its
+// flags: Node's volatile emit with an ack reaches our polling peer that has no GET parked (it
+// is counted, so it must get the packet, or the requester only times out)
+void tst_RedisCluster::volatileBroadcastWithAckFromNodeReachesAPollingPeer()
+{
+    const int sessionsBefore = m_a.io->engine()->clientsCount();
+    QSignalSpy connections(m_a.io.get(), &SocketIo::Server::connection);
+    GzipPollingPeer peer;
+    QVERIFY(peer.open(m_a.io->serverPort()));
+    auto closePeer = qScopeGuard([&] {
+        peer.close();
+        QTRY_COMPARE(m_a.io->engine()->clientsCount(), sessionsBefore);
+    });
+    QTRY_COMPARE(connections.size(), 1);
+    connections.first().first().value<SocketIo::Socket *>()->join(u"volatile-room"_s);
+
+    // our node's answer with its client count says it handled the request
+    RawRedisClient spy;
+    QVERIFY(spy.open(m_redis.port()));
+    spy.command({"PSUBSCRIBE", "socket.io-response#*"});
+    QTRY_VERIFY(spy.received().contains("psubscribe"));
+
+    const int id = ++m_commandId;
+    m_node.send({{u"cmd"_s, u"emit"_s}, {u"id"_s, id}, {u"room"_s, u"volatile-room"_s}, {u"event"_s, u"vq"_s},
+                 {u"args"_s, QJsonArray{}}, {u"volatile"_s, true}, {u"ack"_s, true}, {u"timeout"_s, 5000}});
+    // handled while no GET was parked; the next GET collects it (a dropped packet would leave
+    // the GET parked until the next ping, and waitPoll() would time out)
+    QTRY_VERIFY(spy.received().contains("\"clientCount\":1"));
+    peer.sendPoll();
+    const QByteArray payload = GzipPollingPeer::payload(peer.waitPoll());
+    QVERIFY2(payload.contains("[\"vq\"]"), payload.constData());
+    // "42<ack id>["vq"]": answered
+    const qsizetype start = payload.indexOf("42");
+    const qsizetype bracket = payload.indexOf('[', start);
+    const QByteArray ackId = payload.mid(start + 2, bracket - start - 2);
+    QVERIFY2(!ackId.isEmpty(), payload.constData());
+    QVERIFY(peer.send("43" + ackId + "[\"got it\"]"));
+    const QJsonObject result = m_node.waitForLine([id](const QJsonObject &line) {
+        return line.value(u"event"_s).toString() == u"result"_s && line.value(u"id"_s).toInt() == id;
+    }, 15000);
+    QVERIFY2(!result.contains(u"error"_s), qPrintable(result.value(u"error"_s).toString()));
+    QCOMPARE(result.value(u"responses"_s).toArray(), QJsonArray{u"got it"_s});
 }
 
 void tst_RedisCluster::redisEmitterMessagesAreDelivered()

@@ -416,9 +416,16 @@ void RedisAdapterPrivate::onRequest(const QByteArray &payload)
         }
         packet->nsp = nspName();
         packet->id = q->allocateAckId();
+        // as @socket.io/redis-adapter's onrequest: rooms and except only; the flags (volatile,
+        // compress) of the requester do not apply on the other nodes, so every node counts and
+        // delivers the same way and the requester's count of answers holds
+        BroadcastOptions ackOpts;
+        ackOpts.rooms = opts.rooms;
+        ackOpts.except = opts.except;
+        ackOpts.flags.local = true;
         QPointer<RedisAdapter> guard(q);
         q->InMemoryAdapter::broadcastWithAck(
-                *packet, opts,
+                *packet, ackOpts,
                 [guard, request, requestIdValue](int clientCount) {
                     if (!guard)
                         return;
