@@ -8,6 +8,16 @@ Pane {
     id: page
     property AdminConnection connection: null
     readonly property EventLogFilterModel proxy: connection ? connection.eventLogFilter : null
+    // each server has its own proxy: the filters shown apply to the one shown
+    onProxyChanged: {
+        if (!proxy)
+            return
+        proxy.searchText = searchField.text
+        proxy.namespaceFilter = nspField.text
+        proxy.eventFilter = eventField.text
+        proxy.socketFilter = socketField.text
+        proxy.direction = directionBox.currentIndex === 0 ? "" : directionBox.currentText
+    }
     background: Rectangle { color: Theme.background }
 
     function typeColor(type) {
@@ -33,27 +43,32 @@ Pane {
         RowLayout {
             Layout.fillWidth: true
             TextField {
+                id: searchField
                 objectName: "eventSearch"
                 Layout.fillWidth: true
                 placeholderText: "Search"
                 onTextChanged: if (page.proxy) page.proxy.searchText = text
             }
             TextField {
+                id: nspField
                 Layout.preferredWidth: 110
                 placeholderText: "namespace"
                 onTextChanged: if (page.proxy) page.proxy.namespaceFilter = text
             }
             TextField {
+                id: eventField
                 Layout.preferredWidth: 120
                 placeholderText: "event"
                 onTextChanged: if (page.proxy) page.proxy.eventFilter = text
             }
             TextField {
+                id: socketField
                 Layout.preferredWidth: 150
                 placeholderText: "socket id"
                 onTextChanged: if (page.proxy) page.proxy.socketFilter = text
             }
             ComboBox {
+                id: directionBox
                 model: ["all", "in", "out"]
                 onActivated: if (page.proxy) page.proxy.direction = currentIndex === 0 ? "" : currentText
             }

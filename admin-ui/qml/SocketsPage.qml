@@ -8,6 +8,8 @@ Pane {
     id: page
     property AdminConnection connection: null
     readonly property SocketsFilterModel proxy: connection ? connection.socketsFilter : null
+    // each server has its own proxy: the filters shown apply to the one shown
+    onProxyChanged: if (proxy) { proxy.filterText = filterField.text; proxy.namespaceFilter = nspBox.currentText }
     property string selectedNsp
     property string selectedId
     background: Rectangle { color: Theme.background }

@@ -272,8 +272,21 @@ private Q_SLOTS:
         QVERIFY(carol.waitConnected());
         AdminConnection *c = m_connections->addConnection(production.url());
         QCOMPARE(m_connections->count(), 2);
+        // a filter typed for the first server applies to the second once it is shown (each
+        // server has its own filter model; the field shows one text for both)
+        QObject *socketFilter = find("socketFilter");
+        QObject *eventSearch = find("eventSearch");
+        socketFilter->setProperty("text", u"zz"_s);
+        eventSearch->setProperty("text", u"yy"_s);
+        QCOMPARE(m_connection->socketsFilter()->property("filterText").toString(), u"zz"_s);
+        QVERIFY(c->socketsFilter()->property("filterText").toString().isEmpty());
         m_connections->setCurrentIndex(1);
         QCOMPARE(m_window->property("connection").value<QObject *>(), c);
+        QCOMPARE(c->socketsFilter()->property("filterText").toString(), u"zz"_s);
+        QCOMPARE(c->eventLogFilter()->property("searchText").toString(), u"yy"_s);
+        socketFilter->setProperty("text", QString());
+        eventSearch->setProperty("text", QString());
+        QVERIFY(c->socketsFilter()->property("filterText").toString().isEmpty());
         m_connections->connectTo(1);
         QTRY_COMPARE_WITH_TIMEOUT(c->state(), State::Connected, 10000);
         QTRY_VERIFY(!c->supportedFeatures().isEmpty());
