@@ -508,7 +508,10 @@ void QmlClient::reopenIfActive()
     if (!m_componentComplete || !m_active)
         return;
     close();
-    open();
+    // a handler of the close may have set active to false (or opened already: open() then
+    // does nothing)
+    if (m_active)
+        open();
 }
 
 void QmlClient::onDisconnected(const QString &reason)

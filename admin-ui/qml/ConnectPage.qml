@@ -27,8 +27,10 @@ Pane {
     Connections {
         target: page.connection
         function onStateChanged() {
-            if (page.connection.state === AdminConnection.Connected)
+            if (page.connection.state === AdminConnection.Connected) {
+                page.keychainError = ""   // said once; a new login starts afresh
                 page.connected()
+            }
         }
     }
 

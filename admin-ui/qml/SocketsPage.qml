@@ -9,7 +9,14 @@ Pane {
     property AdminConnection connection: null
     readonly property SocketsFilterModel proxy: connection ? connection.socketsFilter : null
     // each server has its own proxy: the filters shown apply to the one shown
-    onProxyChanged: if (proxy) { proxy.filterText = filterField.text; proxy.namespaceFilter = nspBox.currentText }
+    // (the namespaces differ from server to server: back to all of them)
+    onProxyChanged: {
+        if (!proxy)
+            return
+        proxy.filterText = filterField.text
+        nspBox.currentIndex = 0
+        proxy.namespaceFilter = ""
+    }
     property string selectedNsp
     property string selectedId
     background: Rectangle { color: Theme.background }

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void dynamicNamespaceByAsyncCallback();
     void dynamicChildInheritsMiddlewaresAndConnectionHandlers();
     void ofANameARegexParentMatchesCreatesItsChild();
+    void childAskedForByNameIsKeptWhenEmpty();
     void clientNamespaceDisconnectKeepsSessionOpen();
     void oneSessionMultiplexesNamespaces();
     void emptyChildNamespaceIsCleanedUp();
@@ -350,6 +351,36 @@ void tst_ServerNamespaces::emptyChildNamespaceIsCleanedUp()
     QVERIFY(parent->children().isEmpty());
     // and it is created again on demand
     QVERIFY(client.connectNamespace(u"/tmp-1"_s).startsWith("40/tmp-1,"));
+}
+
+void tst_ServerNamespaces::childAskedForByNameIsKeptWhenEmpty()
+{
+    // cleanupEmptyChildNamespaces removes the children only clients opened; one the application
+    // asked for with of() (before or after a client opened it) may be held, and stays
+    SocketIo::ServerOptions options = sioTestOptions();
+    options.cleanupEmptyChildNamespaces = true;
+    auto io = sioStartServer(options);
+    QVERIFY(io);
+    Namespace *parent = io->of(QRegularExpression(u"^/tmp-"_s));
+    QPointer<Namespace> before = io->of(u"/tmp-before"_s);
+    QCOMPARE(before->parentNamespace(), parent);
+    SioRawClient client;
+    QVERIFY(client.open(io->serverPort()));
+    QVERIFY(client.connectNamespace(u"/tmp-after"_s).startsWith("40/tmp-after,"));
+    QPointer<Namespace> after = io->of(u"/tmp-after"_s);   // opened by the client, then asked for
+    QVERIFY(client.connectNamespace(u"/tmp-before"_s).startsWith("40/tmp-before,"));
+    QVERIFY(client.connectNamespace(u"/tmp-alone"_s).startsWith("40/tmp-alone,"));
+    QPointer<Namespace> alone = io->findNamespace(u"/tmp-alone"_s);   // findNamespace() does not keep
+    QVERIFY(alone);
+    client.send("41/tmp-after,");
+    client.send("41/tmp-before,");
+    client.send("41/tmp-alone,");
+    QTRY_VERIFY(alone.isNull());   // the control: removed once empty
+    QVERIFY(before);
+    QVERIFY(after);
+    QCOMPARE(io->findNamespace(u"/tmp-before"_s), before.data());
+    QCOMPARE(io->findNamespace(u"/tmp-after"_s), after.data());
+    QCOMPARE(parent->children().size(), 2);
 }
 
 void tst_ServerNamespaces::childRefusedByMiddlewareIsCleanedUp()

@@ -512,6 +512,19 @@ TestCase {
         compare(testServer.connections("no-reconnection"), 2)
     }
 
+    function test_deactivatingFromAHandlerDuringAReopenStaysClosed() {
+        const client = openClient("deactivate-reopen")
+        const h = handler(client, "function onStatusChanged(status) {"
+                                  + " if (status === SocketIoClient.Closed) client.active = false }")
+        client.url = testServer.url + "/"   // reconnects: closes, and the handler deactivates it
+        compare(client.active, false)
+        compare(client.status, SocketIoClient.Closed, "no new connection while inactive")
+        h.target = null
+        client.active = true
+        tryCompare(client, "status", SocketIoClient.Open)
+        compare(testServer.connections("deactivate-reopen"), 2)
+    }
+
     function test_reopeningFromAHandlerDuringAReopenLeavesOneConnection() {
         // a url change closes the connection (statusChanged(Closed), disconnected) and opens a
         // new one; a handler of the close that changes a property reopens from inside it

@@ -1560,10 +1560,18 @@ void EngineServer::close()
     // dropped and the transport released now (a parked GET gets the close packet, a WebSocket a
     // close frame: the client reports "transport close"); a polling session without a parked
     // GET ends at once instead of waiting for the next GET.
-    const QList<EngineSession *> all = d->orderedSessions();
-    for (EngineSession *session : all)
-        EngineSessionPrivate::get(session)->onClose(QStringLiteral("forced close"),
-                                                    QStringLiteral("server closed"));
+    // (slots of the closed signals run in the loop: one may delete other sessions, or this server)
+    QList<QPointer<EngineSession>> all;
+    for (EngineSession *session : d->orderedSessions())
+        all.append(session);
+    QPointer<EngineServer> guard(this);
+    for (const QPointer<EngineSession> &session : std::as_const(all)) {
+        if (!guard)
+            return;
+        if (session)
+            EngineSessionPrivate::get(session)->onClose(QStringLiteral("forced close"),
+                                                        QStringLiteral("server closed"));
+    }
 }
 
 int EngineServer::clientsCount() const

@@ -254,7 +254,7 @@ void NamespacePrivate::remove(Socket *socket)
 void NamespacePrivate::removeIfEmptyChild()
 {
     Q_Q(Namespace);
-    if (parent && sockets.isEmpty() && pendingConnects == 0 && server
+    if (parent && !pinned && sockets.isEmpty() && pendingConnects == 0 && server
         && ServerPrivate::get(server)->options.cleanupEmptyChildNamespaces) {
         QPointer<Namespace> guard(q);
         // after the socket finished leaving

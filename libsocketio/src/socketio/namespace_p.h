@@ -39,6 +39,9 @@ public:
         also consults (socket.io's parentNamespacesFromRegExp); unset for a matcher function. */
     std::optional<QRegularExpression> pattern;
     QPointer<Namespace> parent;             // children only
+    /*! A child the application asked for by name (Server::of()): it may keep the pointer, so the
+        child is not removed when empty (cleanupEmptyChildNamespaces). */
+    bool pinned = false;
     QList<QPointer<Namespace>> children;    // parents only
 
     static NamespacePrivate *get(Namespace *nsp) { return nsp->d_func(); }

@@ -305,16 +305,21 @@ Namespace *Server::of(const QString &name)
 {
     Q_D(Server);
     const QString normalised = ServerPrivate::normalise(name);
-    if (Namespace *nsp = d->nsps.value(normalised))
+    if (Namespace *nsp = d->nsps.value(normalised)) {
+        NamespacePrivate::get(nsp)->pinned = true;   // the application holds it now
         return nsp;
+    }
     // As socket.io's of(): a name that a parent made from a regular expression matches becomes
     // that parent's child (its middlewares and connection signal apply), the first such parent
     // in registration order. Matcher functions are not asked: they may need the auth payload of
     // a connecting client, and may answer later.
     for (Namespace *parent : std::as_const(d->parents)) {
         const auto &pattern = NamespacePrivate::get(parent)->pattern;
-        if (pattern && pattern->isValid() && pattern->match(normalised).hasMatch())
-            return d->createChild(parent, normalised);
+        if (pattern && pattern->isValid() && pattern->match(normalised).hasMatch()) {
+            Namespace *child = d->createChild(parent, normalised);
+            NamespacePrivate::get(child)->pinned = true;   // not removed when empty: it is held
+            return child;
+        }
     }
     Namespace *nsp = d->createNamespace(normalised);
     Q_EMIT newNamespace(nsp);

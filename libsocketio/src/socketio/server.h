@@ -87,7 +87,8 @@ public:
         io.of(name): a new name that a parent made by of(QRegularExpression) matches is created
         as that parent's child (the first such parent), so its middlewares, connection signal
         and broadcasts apply as if a client had opened it; parents made from a matcher function
-        are not asked. */
+        are not asked. A child returned here is kept when it empties (cleanupEmptyChildNamespaces
+        removes only children that clients alone opened), so the pointer stays valid. */
     SocketIo::Namespace *of(const QString &name);
     /*! A parent namespace accepting every name \a pattern matches anywhere, like JavaScript's
         RegExp.test() (anchor it yourself: ^/dynamic-\\d+$). */
