@@ -24,6 +24,7 @@
 
 using namespace SocketIo;
 using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -79,8 +80,11 @@ private Q_SLOTS:
     void initTestCase();
     void cleanup();
 
+    void pollingPeerThatNeverPollsIsClosedAtTheBufferLimit_data();
     void pollingPeerThatNeverPollsIsClosedAtTheBufferLimit();
+    void pollingBurstOverTheLimitIsKeptForAPeerThatPolls();
     void webSocketIsNotWritableWhileAWriteIsPending();
+    void webSocketBurstOverTheLimitReachesAPeerThatReads();
     void webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit_data();
     void webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit();
     void webSocketFramesOfOnePassArriveInOrder_data();
@@ -191,11 +195,27 @@ void tst_EngineLimits::checkBystander(Bystander &b, EngineServer *server, bool s
 }
 
 // Issue 1: a polling peer that never sends a GET, but makes the server answer (each `40/x,` is
-// answered with a CONNECT_ERROR), must not grow the session's queue without limit.
+// answered with a CONNECT_ERROR), must not grow the session's queue without limit: over
+// maxBufferedBytes it is closed once it took nothing for writeStallTimeout, over the ceiling at
+// once.
+void tst_EngineLimits::pollingPeerThatNeverPollsIsClosedAtTheBufferLimit_data()
+{
+    QTest::addColumn<bool>("ceiling");
+    QTest::newRow("over maxBufferedBytes for writeStallTimeout") << false;
+    QTest::newRow("over maxBufferedBytesCeiling") << true;
+}
+
 void tst_EngineLimits::pollingPeerThatNeverPollsIsClosedAtTheBufferLimit()
 {
+    QFETCH(bool, ceiling);
     ServerOptions options;
-    options.maxBufferedBytes = 64 * 1024;
+    if (ceiling) {
+        options.maxBufferedBytesCeiling = 64 * 1024;
+        options.writeStallTimeout = 1h;   // only the ceiling can close it within the test
+    } else {
+        options.maxBufferedBytes = 64 * 1024;
+        options.writeStallTimeout = 300ms;
+    }
     Server io(options);
     QVERIFY(io.listen(QHostAddress::LocalHost, 0));
     EngineServer *engine = io.engine();
@@ -226,6 +246,36 @@ void tst_EngineLimits::pollingPeerThatNeverPollsIsClosedAtTheBufferLimit()
     QVERIFY(!engine->session(sid));
 
     checkBystander(bystander, engine, true);
+}
+
+// A burst queued while no GET is parked may go over maxBufferedBytes: the peer keeps polling and
+// collects all of it with its next GET, as from engine.io (which has no limit at all).
+void tst_EngineLimits::pollingBurstOverTheLimitIsKeptForAPeerThatPolls()
+{
+    EngineOptions options;
+    options.maxBufferedBytes = 64 * 1024;
+    startServer(options);
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    RawHttpClient peer;
+    QVERIFY(peer.connectToHost(QHostAddress::LocalHost, m_server->serverPort()));
+    const QString sid = handshake(peer);
+    QVERIFY(!sid.isEmpty());
+    QCOMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+
+    QByteArrayList expected;
+    for (int i = 0; i < 16; ++i) {   // 128 KiB, twice the limit, while no GET is parked
+        const QByteArray message = QByteArray::number(i) + QByteArray(8 * 1024, 'x');
+        session->sendText(message);
+        expected.append('4' + message);
+    }
+    QCOMPARE(session->state(), EngineSession::State::Open);
+    const RawHttpResponse r = peer.request("GET", pollingTarget("/engine.io/", sid));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body.split('\x1e'), expected);
+    QVERIFY(closed.isEmpty());
+    QCOMPARE(session->state(), EngineSession::State::Open);
 }
 
 // Issue 2: like engine.io's ws transport, a WebSocket is writable only when nothing is waiting to
@@ -261,23 +311,67 @@ void tst_EngineLimits::webSocketIsNotWritableWhileAWriteIsPending()
     checkBystander(bystander, m_server.get());
 }
 
-// Issue 2: a WebSocket peer that stops reading makes the session queue, and the queue is capped.
+// A WebSocket peer that reads everything takes a burst that queues more than maxBufferedBytes
+// behind a large write: nothing is lost and the session stays open (engine.io has no limit).
+void tst_EngineLimits::webSocketBurstOverTheLimitReachesAPeerThatReads()
+{
+    EngineOptions options;
+    options.maxBufferedBytes = 256 * 1024;
+    startServer(options);
+    QWebSocket peer;
+    int received = 0;
+    QString last;
+    connect(&peer, &QWebSocket::textMessageReceived, this, [&](const QString &m) {
+        ++received;
+        last = m.left(8);
+    });
+    EngineSession *session = openWebSocket(peer);
+    QVERIFY(session);
+    QSignalSpy closed(session, &EngineSession::closed);
+    QTRY_COMPARE(received, 1);   // the open packet
+    QTRY_VERIFY(session->isWritable());
+
+    session->sendText(QByteArray(4 * 1024 * 1024, 'a'));   // more than the kernel takes at once
+    QVERIFY(!session->isWritable());
+    for (int i = 0; i < 64; ++i)   // 1 MiB queued behind it: four times the limit
+        session->sendText(QByteArray::number(i).rightJustified(4, '0') + QByteArray(16 * 1024, 'b'));
+    QCOMPARE(session->state(), EngineSession::State::Open);
+    QTRY_COMPARE_WITH_TIMEOUT(received, 1 + 1 + 64, 20000);
+    QCOMPARE(last, u"40063bbb"_s);
+    QVERIFY(closed.isEmpty());
+    QCOMPARE(session->state(), EngineSession::State::Open);
+}
+
+// Issue 2: a WebSocket peer that stops reading makes the session queue, and the queue is capped:
+// closed once it took nothing for writeStallTimeout while over maxBufferedBytes, or at once over
+// maxBufferedBytesCeiling.
 void tst_EngineLimits::webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit_data()
 {
     QTest::addColumn<bool>("handedIn");
     QTest::addColumn<int>("bigSize");
+    QTest::addColumn<bool>("ceiling");
     // A handed-in socket has a 16 KiB send buffer (openPipe()); the engine's own socket writes
     // straight to the kernel, whose loopback buffers take megabytes: more than they can hold.
-    QTest::newRow("socket given to handleConnection()") << true << 2 * 1024 * 1024;
-    QTest::newRow("connection the engine accepted") << false << 32 * 1024 * 1024;
+    for (const bool ceiling : {false, true}) {
+        const char *limit = ceiling ? "maxBufferedBytesCeiling" : "maxBufferedBytes, stalled";
+        QTest::addRow("socket given to handleConnection(), %s", limit) << true << 2 * 1024 * 1024 << ceiling;
+        QTest::addRow("connection the engine accepted, %s", limit) << false << 32 * 1024 * 1024 << ceiling;
+    }
 }
 
 void tst_EngineLimits::webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit()
 {
     QFETCH(bool, handedIn);
     QFETCH(int, bigSize);
+    QFETCH(bool, ceiling);
     EngineOptions options;
-    options.maxBufferedBytes = 256 * 1024;
+    if (ceiling) {
+        options.maxBufferedBytesCeiling = 256 * 1024;
+        options.writeStallTimeout = 1h;
+    } else {
+        options.maxBufferedBytes = 256 * 1024;
+        options.writeStallTimeout = 300ms;
+    }
     startServer(options);
     Bystander bystander;
     startBystander(bystander, m_server.get());
@@ -308,7 +402,7 @@ void tst_EngineLimits::webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit()
         session->sendText(chunk);
         QCoreApplication::processEvents();
     }
-    QCOMPARE(closed.size(), 1);
+    QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.first().at(0).toString(), u"transport error"_s);
     QCOMPARE(closed.first().at(1).toString(), u"write buffer overflow"_s);
     // The socket holds at most what was written while it was writable (the big message).

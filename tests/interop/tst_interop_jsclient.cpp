@@ -89,6 +89,8 @@ private Q_SLOTS:
     void serverAckTimesOutWhenClientIsSilent();
     void binaryBothWays_data() { transportRows(); }
     void binaryBothWays();
+    void burstOverTheBufferLimitReachesTheClient_data() { transportRows(); }
+    void burstOverTheBufferLimitReachesTheClient();
     void roomsAndBroadcastOperators_data() { transportRows(); }
     void roomsAndBroadcastOperators();
     void broadcastAckCollectsEveryClient_data() { transportRows(); }
@@ -148,6 +150,10 @@ void tst_InteropJsClient::init()
     options.cors.origins = {QStringLiteral("*")};
     options.pingInterval = 1000ms;
     options.pingTimeout = 1000ms;
+    // Node's own client needs about 3 s to take 16 MiB by polling (from Node's server too): the
+    // heartbeat of every other test would end that connection first.
+    if (qstrcmp(QTest::currentTestFunction(), "burstOverTheBufferLimitReachesTheClient") == 0)
+        options.pingTimeout = 20000ms;
     m_server = std::make_unique<SocketIo::Server>(options);
     m_sockets.clear();
     connect(m_server.get(), &SocketIo::Server::connection, this, [this](SocketIo::Socket *socket) {
@@ -344,6 +350,46 @@ void tst_InteropJsClient::binaryBothWays()
     QVERIFY2(!bin.isEmpty(), qPrintable(client->diagnostics()));
     QCOMPARE(NodeProcess::fromBinary(bin.value(u"args").toArray().at(0)), QByteArray("\x00\xff", 2));
     QCOMPARE(NodeProcess::fromBinary(bin.value(u"args").toArray().at(1).toObject().value(u"b")), QByteArray("xyz"));
+}
+
+// An application that sends a burst larger than maxBufferedBytes (default 10 MB) in one go to a
+// client that keeps up: socket.io delivers all of it (engine.io has no limit), so must we; only
+// a peer that takes nothing for writeStallTimeout is dropped.
+void tst_InteropJsClient::burstOverTheBufferLimitReachesTheClient()
+{
+    auto client = startClient();
+    client->send({{u"cmd"_s, u"tally"_s}, {u"event"_s, u"chunk"_s}});
+    WAIT_EVENT(client, "connect", connected);
+    QTRY_COMPARE(m_sockets.size(), 1);
+    QPointer<SocketIo::Socket> socket = m_sockets.first();
+    QSignalSpy disconnected(socket.data(), &SocketIo::Socket::disconnected);
+
+    constexpr int Count = 256;
+    constexpr int Size = 64 * 1024;   // 16 MiB in all, sent in one event-loop pass
+    QVERIFY(qint64(Count) * Size > SocketIo::ServerOptions().maxBufferedBytes);
+    for (int i = 0; i < Count; ++i)
+        QVERIFY(socket->emitEvent(QStringLiteral("chunk"), {QByteArray(Size, char(i))}));
+    const QJsonObject last = client->waitForLine([](const QJsonObject &line) {
+        return line.value(u"event").toString() == u"tally" && line.value(u"count").toInt() == Count;
+    }, 60000);
+    QVERIFY2(!last.isEmpty(), qPrintable(client->diagnostics()));
+    QCOMPARE(last.value(u"bytes").toDouble(), double(Count) * Size);
+    // in order: the n-th chunk is filled with n
+    int n = 0;
+    for (const QJsonObject &line : client->lines()) {
+        if (line.value(u"event").toString() != u"tally")
+            continue;
+        QCOMPARE(line.value(u"first").toInt(), n % 256);
+        ++n;
+    }
+    QCOMPARE(n, Count);
+    QVERIFY(socket);
+    QVERIFY(disconnected.isEmpty());
+    // and the connection goes on
+    client->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"message-with-ack"_s}, {u"args"_s, QJsonArray{2}},
+                  {u"ack"_s, true}, {u"id"_s, 2}});
+    WAIT_EVENT(client, "ack", acked);
+    QCOMPARE(acked.value(u"args").toArray(), QJsonArray{2});
 }
 
 void tst_InteropJsClient::roomsAndBroadcastOperators()

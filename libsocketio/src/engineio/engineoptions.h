@@ -144,17 +144,28 @@ struct SOCKETIO_EXPORT EngineOptions
     bool pollingEnabled = true;                              // transports: polling
     bool websocketEnabled = true;                            // transports: websocket
     bool allowUpgrades = true;
-    /*! Most bytes (encoded payload size) a session may hold queued for a peer that does not
-        take them: a polling client that stops sending GETs, or a WebSocket peer that stops
-        reading. When a send would leave more queued, the session closes with reason
-        "transport error" ("write buffer overflow"). 0 means unlimited.
+    /*! Bytes (encoded payload size) a session may keep queued for a peer that takes nothing:
+        when more than this stay queued for writeStallTimeout, and meanwhile the peer took
+        nothing (no GET on polling; on WebSocket, what was written before did not drain), the
+        session closes with reason "transport error" ("write buffer overflow"). A peer that
+        keeps taking what it is sent may have more queued for a while (a burst of large
+        messages), up to maxBufferedBytesCeiling: engine.io has no limit at all, and a healthy
+        peer must not be dropped for a burst. 0 means no such limit.
         Default 10 MB, i.e. ten full payloads at the default maxHttpBufferSize: far more than a
-        client that keeps polling ever has waiting (it collects everything on each GET), while a
-        peer that only provokes replies (e.g. invalid namespace CONNECTs answered by errors)
-        costs a bounded amount of memory. A single message larger than this can still go out
-        while the transport is writable; raise the limit if the application queues bigger
-        bursts. engine.io has no such limit. */
+        client that keeps polling ever has waiting for long (it collects everything on each
+        GET). */
     qint64 maxBufferedBytes = 10 * 1000 * 1000;
+    /*! How long more than maxBufferedBytes may stay queued while the peer takes nothing
+        (see there). Default 20 s, the default pingTimeout. */
+    std::chrono::milliseconds writeStallTimeout{20000};
+    /*! Hard ceiling of what a session keeps queued, whatever the peer does: a send that would
+        leave more queued closes the session at once ("transport error", "write buffer
+        overflow"). It bounds the memory one peer costs, e.g. a polling peer that only provokes
+        replies (invalid namespace CONNECTs answered by errors) and never collects them.
+        What a writable transport takes at once is not counted: a single message larger than
+        this still goes out while nothing else is waiting. 0 means unlimited (as engine.io).
+        Default 100 MB. */
+    qint64 maxBufferedBytesCeiling = 100 * 1000 * 1000;
     /*! A request body (e.g. a polling POST) must arrive completely within this time after its
         head, otherwise the connection is aborted (a peer announcing a Content-Length and then
         trickling or sending nothing would hold the connection, and a session's only POST slot,

@@ -269,16 +269,33 @@ void EngineSessionPrivate::reportQueued(const EnginePacket &packet)
 
 void EngineSessionPrivate::flushQueued()
 {
+    Q_Q(EngineSession);
     flush();
     // Checked after the flush: what a writable transport takes at once costs nothing here; only
     // what piles up for a peer that does not collect it (no GET, an unread WebSocket) counts.
-    const qint64 max = server->opts().maxBufferedBytes;
-    if (state == EngineSession::State::Open && max > 0 && writeBufferBytes > max) {
-        qCInfo(lcEngine) << "session" << id << "closing:" << writeBufferBytes
-                         << "bytes queued for a peer that does not take them, more than"
-                         << "maxBufferedBytes" << max;
-        onClose(QStringLiteral("transport error"), QStringLiteral("write buffer overflow"));
+    if (state != EngineSession::State::Open)
+        return;
+    const EngineOptions &o = server->opts();
+    if (o.maxBufferedBytesCeiling > 0 && writeBufferBytes > o.maxBufferedBytesCeiling) {
+        closeForOverflow("maxBufferedBytesCeiling");
+        return;
     }
+    // A burst may go over the soft limit while the peer is still taking what it was sent
+    // before; only a peer that takes nothing for writeStallTimeout meanwhile is dropped. The
+    // deadline runs from the first time the queue went over it since the transport last took
+    // anything (flush() stops the timer).
+    if (o.maxBufferedBytes > 0 && writeBufferBytes > o.maxBufferedBytes && !stallTimer.isActive()) {
+        const qint64 timeout = qBound(qint64(0), qint64(o.writeStallTimeout.count()),
+                                      qint64(std::numeric_limits<int>::max()));
+        stallTimer.start(int(timeout), q);
+    }
+}
+
+void EngineSessionPrivate::closeForOverflow(const char *why)
+{
+    qCInfo(lcEngine) << "session" << id << "closing:" << writeBufferBytes
+                     << "bytes queued for a peer that does not take them, more than" << why;
+    onClose(QStringLiteral("transport error"), QStringLiteral("write buffer overflow"));
 }
 
 void EngineSessionPrivate::sendFramed(const QByteArray &message, const QList<QByteArray> &binaries,
@@ -308,6 +325,7 @@ void EngineSessionPrivate::flush()
     Q_Q(EngineSession);
     if (state == EngineSession::State::Closed || writeBuffer.isEmpty() || !transport->isWritable())
         return;
+    stallTimer.stop();   // the peer takes what waited: any write stall is over
     const QList<EnginePacket> packets = std::exchange(writeBuffer, {});
     // writeBufferBytes is kept equal to the encoded size of writeBuffer as packets are queued
     bytesSent += quint64(std::exchange(writeBufferBytes, 0));
@@ -371,6 +389,7 @@ void EngineSessionPrivate::onClose(const QString &reason, const QString &descrip
     state = EngineSession::State::Closed;
     cancelHeartbeat();
     endProbe();
+    stallTimer.stop();
     writeBuffer.clear();
     writeBufferBytes = 0;
     transport->close();
@@ -635,6 +654,12 @@ void EngineSession::timerEvent(QTimerEvent *event)
     Q_D(EngineSession);
     if (event->timerId() == d->upgradeTimeoutTimer.timerId()) {
         d->onUpgradeTimeout();
+    } else if (event->timerId() == d->stallTimer.timerId()) {
+        d->stallTimer.stop();
+        const qint64 max = d->server->opts().maxBufferedBytes;
+        if (d->state == State::Open && max > 0 && d->writeBufferBytes > max) {
+            d->closeForOverflow("maxBufferedBytes, and the peer took nothing for writeStallTimeout");
+        }
     } else if (event->timerId() == d->noopTimer.timerId()) {
         // Releases a GET parked during the upgrade, so that the client can send "upgrade".
         if (PollingTransport *polling = d->pollingTransport())

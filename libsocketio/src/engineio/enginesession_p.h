@@ -108,14 +108,15 @@ public:
     void setTransport(EngineTransport *transport);
     void sendOpen();
     void sendPacket(const Protocol::EnginePacket &packet);
-    /*! Queues \a packets in order and flushes; closes the session when more than
-        maxBufferedBytes stay queued. */
+    /*! Queues \a packets in order and flushes (flushQueued()). */
     void sendPackets(const QList<Protocol::EnginePacket> &packets);
     /*! Appends \a packet to writeBuffer. */
     void queue(const Protocol::EnginePacket &packet);
     /*! The statistics hook (EngineSession::dataPacketQueued), for a packet with data. */
     void reportQueued(const Protocol::EnginePacket &packet);
-    /*! Flushes what was queued; closes the session when more than maxBufferedBytes stay. */
+    /*! Flushes what was queued. What stays is held against the limits: over
+        maxBufferedBytesCeiling closes the session at once; over maxBufferedBytes starts
+        stallTimer, which the next flush the transport takes stops. */
     void flushQueued();
     /*! Queues one message whose Engine.IO text form \a message ("4" + UTF-8) the library
         encoded itself (valid UTF-8 by construction; a broadcast builds it once for all its
@@ -146,6 +147,8 @@ public:
     void onProbePacket(const Protocol::EnginePacket &packet);
     void endProbe();
     void onUpgradeTimeout();
+    /*! Closes the session for what is queued for a peer that does not take it. */
+    void closeForOverflow(const char *why);
 
     PollingTransport *pollingTransport() const;
 
@@ -165,6 +168,8 @@ public:
     // connection per timer, as there were with two QTimers per upgrade.
     QBasicTimer upgradeTimeoutTimer;   // EngineOptions::upgradeTimeout, a precise timer
     QBasicTimer noopTimer;             // UpgradeNoopInterval, repeating
+    // Only while more than maxBufferedBytes wait and the peer takes nothing: writeStallTimeout.
+    QBasicTimer stallTimer;
     quint64 bytesReceived = 0;
     quint64 bytesSent = 0;
     // The small members together, without padding between them (kept per idle connection).

@@ -23,6 +23,7 @@
 //   {"cmd":"socket","namespace":"/x","auth":{...}}  open another namespace on the same Manager
 //   {"cmd":"connect"} / {"cmd":"disconnect"}        socket.connect() / socket.disconnect()
 //   {"cmd":"close-engine"}                          close the Engine.IO connection (as on network loss)
+//   {"cmd":"tally","event":E}                       count events E instead of printing them (bulk payloads)
 //   {"cmd":"state"}                                 print the socket's state
 //   {"cmd":"exit"}                                  disconnect everything and exit 0 (so does stdin EOF)
 // Binary arguments are written {"_bin":"<hex>"} and sent as Buffers.
@@ -35,6 +36,8 @@
 //   {"event":"connect_error","message":...,"data":...}
 //   {"event":"disconnect","reason":...,"description":...}
 //   {"event":"event","name":E,"args":[...],"ack":bool,"ackId":K}  an event from the server
+//   {"event":"tally","name":E,"count":n,"bytes":b,"first":f}      an event E under tally: n so far, b bytes
+//                                                                 of Buffers in all, f its first byte
 //   {"event":"acked","name":E,"ackId":K,"args":[...]}               we answered an ack (auto or manual)
 //   {"event":"ack","id":N,"name":E,"args":[...]}                    the server answered our emit
 //   {"event":"ack_timeout","id":N,"name":E,"message":...}
@@ -117,6 +120,7 @@ function transportName() {
 const sockets = new Map();
 const pendingAcks = new Map(); // ackId -> callback
 const autoAcks = new Map(); // event name or "*" -> {args} | {echo:true}
+const tallies = new Map(); // event name -> {count, bytes}
 let nextAckId = 1;
 let nextEmitId = 1;
 
@@ -132,6 +136,17 @@ function openSocket(nsp, auth) {
     print({ event: "disconnect", namespace: nsp, reason, description: describe(description) }));
   socket.onAny((name, ...rest) => {
     const ack = rest.length && typeof rest[rest.length - 1] === "function" ? rest.pop() : null;
+    const tally = tallies.get(name);
+    if (tally) {
+      const buffers = rest.filter((a) => Buffer.isBuffer(a) || a instanceof ArrayBuffer);
+      tally.count++;
+      for (const b of buffers) tally.bytes += b.byteLength;
+      const b0 = buffers[0];
+      const first = !b0 || !b0.byteLength ? null : Buffer.isBuffer(b0) ? b0[0] : new Uint8Array(b0, 0, 1)[0];
+      print({ event: "tally", namespace: nsp, name, count: tally.count, bytes: tally.bytes, first });
+      if (ack) ack();
+      return;
+    }
     const line = { event: "event", namespace: nsp, name, args: rest, ack: !!ack };
     if (!ack) {
       print(line);
@@ -208,6 +223,10 @@ const commands = {
     const reply = decode(cmd.args || []);
     pending.ack(...reply);
     print({ event: "acked", namespace: pending.nsp, name: pending.name, ackId: cmd.ackId, args: reply });
+  },
+  tally(cmd) {
+    if (!cmd.event) throw new Error("tally needs an event");
+    tallies.set(cmd.event, { count: 0, bytes: 0 });
   },
   autoack(cmd) {
     if (!cmd.event) throw new Error("autoack needs an event (or \"*\")");
