@@ -282,9 +282,18 @@ void tst_ServerEvents::emitWithAckFailsWhenSocketDisconnects()
         ++finishedCount;
         error = reply->error();
     });
+    // several fail in the order they were asked for, whatever the order of their hash
+    QList<int> order;
+    for (int i = 0; i < 20; ++i) {
+        AckReply *r = socket->emitWithAck(u"ping"_s);
+        connect(r, &AckReply::finished, this, [&order, i] { order.append(i); });
+    }
     client.send("41");
     QTRY_COMPARE(finishedCount, 1);
     QCOMPARE(error, AckReply::Error::Disconnected);
+    QTRY_COMPARE(order.size(), 20);
+    for (int i = 0; i < 20; ++i)
+        QCOMPARE(order.at(i), i);
 }
 
 void tst_ServerEvents::lateAckIsIgnoredAndUnknownAckIdDoesNotClose()

@@ -393,6 +393,9 @@ Client::Client(const QUrl &url, const ClientOptions &options, QObject *parent)
     d->backoff = Internal::Backoff(double(d->options.reconnectionDelay.count()),
                                    double(d->options.reconnectionDelayMax.count()), d->options.randomizationFactor);
     d->reconnectTimer.setSingleShot(true);
+    // the backoff delay as computed, as socket.io-client's setTimeout: a coarse timer may fire
+    // up to 5 % early
+    d->reconnectTimer.setTimerType(Qt::PreciseTimer);
     d->connectTimer.setSingleShot(true);
     d->connectTimer.setTimerType(Qt::PreciseTimer);   // the `timeout` option, a protocol deadline
     QObject::connect(&d->reconnectTimer, &QTimer::timeout, this, [d] { d->onReconnectTimer(); });

@@ -174,6 +174,8 @@ void ClientSocketPrivate::clearAcks()
         if (!buffered)
             ids.append(it.key());
     }
+    // In the order they were sent, as socket.io-client (ascending ack ids), not the hash's.
+    std::sort(ids.begin(), ids.end());
     for (qint64 ackId : std::as_const(ids)) {
         QPointer<AckReply> reply = acks.take(ackId);
         if (reply)

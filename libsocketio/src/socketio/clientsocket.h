@@ -40,7 +40,9 @@ struct SOCKETIO_EXPORT ClientSocketOptions
     /*! At-least-once delivery: each emit is queued, sent one at a time with an ack id, and
         re-sent up to \c retries times when no ack arrives within its timeout (the emit's own
         timeout given to emitWithAck(), else \c ackTimeout; without either, a try waits for its
-        ack for ever) and after a reconnection. Zero disables the queue. */
+        ack for ever) and after a reconnection. Zero disables the queue. A disconnection
+        counts as a failed try, so the queue goes on after retries + 1 of them; socket.io-client
+        without a timeout counts none and re-sends the same packet on every reconnection. */
     int retries = 0;
     /*! Default ack timeout for the retry queue and for emitWithAck() without an explicit
         timeout (socket.io-client's `ackTimeout`). Unset (the default): no timeout. Zero is a

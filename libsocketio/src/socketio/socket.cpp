@@ -16,6 +16,8 @@
 #include <QDateTime>
 #include <QMetaMethod>
 #include <QVarLengthArray>
+
+#include <algorithm>
 #include <SocketIo/namespace.h>
 #include <SocketIo/server.h>
 
@@ -141,8 +143,17 @@ void SocketPrivate::abandon()
     if (nsp && nsp->adapter())
         nsp->adapter()->delAll(id);
     // acks asked for from a middleware can no longer be answered
-    const auto pending = std::exchange(acks, {});
-    for (const PendingAck &p : pending) {
+    dropPendingAcks();
+}
+
+void SocketPrivate::dropPendingAcks()
+{
+    const QHash<qint64, PendingAck> pending = std::exchange(acks, {});
+    // in the order they were asked for (ascending ids), not the hash's
+    QList<qint64> ids = pending.keys();
+    std::sort(ids.begin(), ids.end());
+    for (qint64 id : std::as_const(ids)) {
+        const PendingAck &p = *pending.constFind(id);
         if (p.onDisconnect)
             p.onDisconnect();
     }
@@ -343,11 +354,7 @@ void SocketPrivate::onClose(DisconnectReason reason, const QString &description)
     if (nsp)
         NamespacePrivate::get(nsp)->remove(q);
     // pending acks: single emits fail with "socket has been disconnected", broadcast acks are forgotten
-    const auto pending = std::exchange(acks, {});
-    for (const PendingAck &p : pending) {
-        if (p.onDisconnect)
-            p.onDisconnect();
-    }
+    dropPendingAcks();
     if (!guard)
         return;
     Q_EMIT q->disconnected(reason, description);

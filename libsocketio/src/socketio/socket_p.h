@@ -65,6 +65,8 @@ public:
     QList<HandlerEntry> handlers;
     QList<PacketMiddleware> middlewares;
     QHash<qint64, PendingAck> acks;
+    /*! Empties acks, calling each onDisconnect in the order the acks were asked for. */
+    void dropPendingAcks();
 
     static SocketPrivate *get(Socket *socket) { return socket->d_func(); }
     /*! A new socket, or with a non-empty \a session (Adapter::restoreSession's result) the
