@@ -501,7 +501,7 @@ void tst_ServerNamespaces::handshakeCarriesRequestDetailsAndAuth()
     QVERIFY(h.address.contains("127.0.0.1"_L1));
     QVERIFY(qAbs(h.issued - QDateTime::currentMSecsSinceEpoch()) < 60000);
     const QRegularExpression date(u"^[A-Z][a-z]{2} [A-Z][a-z]{2} \\d{2} \\d{4} \\d{2}:\\d{2}:\\d{2} "
-                                  "GMT\\+0000 \\(Coordinated Universal Time\\)$"_s);
+                                  "GMT[+-]\\d{4} \\([^()]+\\)$"_s);
     QVERIFY2(date.match(h.time).hasMatch(), qPrintable(h.time));
     const QCborMap cbor = h.toCbor();
     QCOMPARE(cbor.keys().size(), 9);

@@ -7,7 +7,10 @@
 #include <SocketIo/message.h>
 #include <SocketIo/server.h>
 
+#include <QScopeGuard>
 #include <QTest>
+
+#include <time.h>
 
 using namespace Qt::StringLiterals;
 using SocketIo::DisconnectReason;
@@ -19,6 +22,7 @@ private Q_SLOTS:
     void reasonStringsMatchSocketIo_data();
     void reasonStringsMatchSocketIo();
     void unknownReasonStringIsReported();
+    void handshakeTimeIsJavaScriptDateString_data();
     void handshakeTimeIsJavaScriptDateString();
     void handshakeRepeatedHeadersAsNodeGivesThem();
     void invalidMessageCannotAck();
@@ -60,12 +64,46 @@ void tst_ServerValues::unknownReasonStringIsReported()
     QVERIFY(!ok);
 }
 
+void tst_ServerValues::handshakeTimeIsJavaScriptDateString_data()
+{
+    QTest::addColumn<QByteArray>("tz");
+    QTest::addColumn<QDateTime>("utc");
+    QTest::addColumn<QString>("expected");   // what Node 20 prints for new Date(utc) + "" under TZ
+    const QDateTime winter(QDate(2026, 11, 26), QTime(11, 46, 28), Qt::UTC);
+    const QDateTime summer(QDate(2026, 7, 1), QTime(10, 0, 0), Qt::UTC);
+    const QDateTime early(QDate(2026, 1, 5), QTime(1, 2, 3), Qt::UTC);
+    QTest::newRow("UTC") << QByteArray("UTC") << winter
+                         << u"Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)"_s;
+    QTest::newRow("UTC, padded day") << QByteArray("UTC") << early
+                                     << u"Mon Jan 05 2026 01:02:03 GMT+0000 (Coordinated Universal Time)"_s;
+    QTest::newRow("Berlin, winter") << QByteArray("Europe/Berlin") << winter
+                                    << u"Thu Nov 26 2026 12:46:28 GMT+0100 (Central European Standard Time)"_s;
+    QTest::newRow("Berlin, summer") << QByteArray("Europe/Berlin") << summer
+                                    << u"Wed Jul 01 2026 12:00:00 GMT+0200 (Central European Summer Time)"_s;
+    QTest::newRow("New York, previous day") << QByteArray("America/New_York") << early
+                                            << u"Sun Jan 04 2026 20:02:03 GMT-0500 (Eastern Standard Time)"_s;
+    QTest::newRow("Kolkata, half hour") << QByteArray("Asia/Kolkata") << winter
+                                        << u"Thu Nov 26 2026 17:16:28 GMT+0530 (India Standard Time)"_s;
+}
+
 void tst_ServerValues::handshakeTimeIsJavaScriptDateString()
 {
-    const QDateTime t(QDate(2026, 11, 26), QTime(11, 46, 28), Qt::UTC);
-    QCOMPARE(SocketIo::Handshake::jsDateString(t), u"Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)"_s);
-    const QDateTime early(QDate(2026, 1, 5), QTime(1, 2, 3), Qt::UTC);
-    QCOMPARE(SocketIo::Handshake::jsDateString(early), u"Mon Jan 05 2026 01:02:03 GMT+0000 (Coordinated Universal Time)"_s);
+    QFETCH(QByteArray, tz);
+    QFETCH(QDateTime, utc);
+    QFETCH(QString, expected);
+    // socket.io's handshake.time is `new Date() + ""`: local time in the server's zone
+    const QByteArray before = qgetenv("TZ");
+    const bool hadTz = qEnvironmentVariableIsSet("TZ");
+    qputenv("TZ", tz);
+    tzset();
+    const auto restore = qScopeGuard([&] {
+        if (hadTz)
+            qputenv("TZ", before);
+        else
+            qunsetenv("TZ");
+        tzset();
+    });
+    QCOMPARE(SocketIo::Handshake::jsDateString(utc), expected);
 }
 
 void tst_ServerValues::handshakeRepeatedHeadersAsNodeGivesThem()

@@ -4,6 +4,7 @@
 
 #include <QCborArray>
 #include <QLocale>
+#include <QTimeZone>
 #include <QUrlQuery>
 
 namespace SocketIo {
@@ -105,9 +106,24 @@ Handshake Handshake::fromRequest(const EngineRequest &request, const QCborMap &a
 
 QString Handshake::jsDateString(const QDateTime &dateTime)
 {
-    const QLocale c = QLocale::c();
-    return QString(c.toString(dateTime.toUTC(), QStringLiteral("ddd MMM dd yyyy HH:mm:ss"))
-            + QStringLiteral(" GMT+0000 (Coordinated Universal Time)"));
+    // V8 prints the local time, its offset and ICU's long name of the zone in US English, as
+    // QTimeZone gives it with Debian's ICU-backed Qt ("Central European Summer Time"); only
+    // TZ=UTC, which Qt names "UTC" itself, needs ICU's name spelt out.
+    const QDateTime local = dateTime.toLocalTime();
+    const int offset = local.offsetFromUtc() / 60;
+    const int magnitude = offset < 0 ? -offset : offset;
+    const QTimeZone system = QTimeZone::systemTimeZone();
+    QString zone = system.id() == "UTC"
+        ? QStringLiteral("Coordinated Universal Time")
+        : system.displayName(local, QTimeZone::LongName, QLocale(QLocale::English, QLocale::UnitedStates));
+    if (zone.isEmpty())
+        zone = local.timeZoneAbbreviation();
+    QString gmt = QStringLiteral(" GMT");
+    gmt += offset < 0 ? u'-' : u'+';
+    gmt += QString::number(magnitude / 60).rightJustified(2, u'0');
+    gmt += QString::number(magnitude % 60).rightJustified(2, u'0');
+    return QLocale::c().toString(local, QStringLiteral("ddd MMM dd yyyy HH:mm:ss")) + gmt
+        + QStringLiteral(" (") + zone + u')';
 }
 
 bool Handshake::operator==(const Handshake &other) const

@@ -24,7 +24,8 @@ struct SOCKETIO_EXPORT Handshake
         "host", "user-agent", "content-type" and the others Node keeps once, "set-cookie" as an
         array of strings. */
     QCborMap headers;
-    /*! JavaScript `new Date() + ""` form: "Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)". */
+    /*! JavaScript `new Date() + ""` form in the server's local time zone, as socket.io gives it:
+        "Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)" (jsDateString()). */
     QString time;
     /*! The peer's address as Node prints it ("::1", "127.0.0.1", "::ffff:127.0.0.1"). */
     QString address;
@@ -51,7 +52,9 @@ struct SOCKETIO_EXPORT Handshake
     static Handshake fromCbor(const QCborMap &map);
     /*! Builds the handshake for a socket of the session opened by \a request. */
     static Handshake fromRequest(const EngineRequest &request, const QCborMap &auth);
-    /*! \a dateTime as JavaScript's Date.prototype.toString() prints it in UTC. */
+    /*! \a dateTime as JavaScript's Date.prototype.toString() prints it, in the process's local
+        time zone (the TZ environment variable, else the system's), as Node does:
+        "Sat Nov 28 2026 08:16:43 GMT+0100 (Central European Standard Time)". */
     static QString jsDateString(const QDateTime &dateTime);
 
     bool operator==(const Handshake &other) const;
