@@ -20,8 +20,10 @@ APT_FUZZ=(clang libclang-rt-14-dev)
 # WorkerScript), which --no-install-recommends would otherwise leave out
 APT_QML=(qt6-declarative-dev qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
          qml6-module-qtquick qml6-module-qtquick-window qml6-module-qttest)
-# tests/interop/tst_interop_tls generates a throwaway self-signed certificate with the openssl CLI
-APT_TLS=(openssl)
+# tests/interop/tst_interop_tls generates a throwaway self-signed certificate with the openssl CLI;
+# tst_server_values sets TZ to named zones (the handshake time as Node prints it), which the C
+# library reads from tzdata (minimal Debian images leave it out)
+APT_TLS=(openssl tzdata)
 # Admin dashboard (admin-ui/, QML module SocketIoAdmin): Qt Quick Controls and Layouts, Shapes for the
 # charts, QtKeychain for credentials; its tests store secrets in gnome-keyring inside dbus-run-session
 # (dbus-x11 provides dbus-launch) and take screenshots offscreen. libcrypt-dev: crypt_r for bcrypt.
