@@ -89,6 +89,8 @@ private Q_SLOTS:
     void serverAckTimesOutWhenClientIsSilent();
     void binaryBothWays_data() { transportRows(); }
     void binaryBothWays();
+    void loneSurrogatesSurviveARoundTrip_data() { transportRows(); }
+    void loneSurrogatesSurviveARoundTrip();
     void burstOverTheBufferLimitReachesTheClient_data() { transportRows(); }
     void burstOverTheBufferLimitReachesTheClient();
     void roomsAndBroadcastOperators_data() { transportRows(); }
@@ -350,6 +352,30 @@ void tst_InteropJsClient::binaryBothWays()
     QVERIFY2(!bin.isEmpty(), qPrintable(client->diagnostics()));
     QCOMPARE(NodeProcess::fromBinary(bin.value(u"args").toArray().at(0)), QByteArray("\x00\xff", 2));
     QCOMPARE(NodeProcess::fromBinary(bin.value(u"args").toArray().at(1).toObject().value(u"b")), QByteArray("xyz"));
+}
+
+// A JavaScript string cut inside an emoji holds a lone surrogate; socket.io gives it to the
+// application as it is (JSON.parse) and sends it back escaped (JSON.stringify): so must we.
+void tst_InteropJsClient::loneSurrogatesSurviveARoundTrip()
+{
+    auto client = startClient();
+    WAIT_EVENT(client, "connect", connected);
+    QTRY_COMPARE(m_sockets.size(), 1);
+    QSignalSpy received(m_sockets.first().data(), &SocketIo::Socket::eventReceived);
+    const QString cut = u"cut \U0001F600"_s.left(5);   // "cut " and the emoji's high half
+    QCOMPARE(cut.size(), 5);
+    client->send({{u"cmd"_s, u"emit"_s}, {u"event"_s, u"message-with-ack"_s},
+                  {u"args"_s, QJsonArray{cut, QJsonObject{{u"in"_s, QString(QChar(char16_t(0xdc00)))}}}},
+                  {u"ack"_s, true}, {u"id"_s, 3}});
+    QTRY_COMPARE(received.size(), 1);
+    const auto message = received.first().first().value<SocketIo::Message>();
+    QCOMPARE(message.args().at(0).toString(), cut);
+    QCOMPARE(message.args().at(1).toMap().value(u"in"_s).toString(), QString(QChar(char16_t(0xdc00))));
+    // echoed back by the handler's ack: the client sees the very strings it sent
+    WAIT_EVENT(client, "ack", ack);
+    QCOMPARE(ack.value(u"args").toArray().at(0).toString(), cut);
+    QCOMPARE(ack.value(u"args").toArray().at(1).toObject().value(u"in").toString(),
+             QString(QChar(char16_t(0xdc00))));
 }
 
 // An application that sends a burst larger than maxBufferedBytes (default 10 MB) in one go to a

@@ -27,6 +27,7 @@ private Q_SLOTS:
     void recordSeparatorIsEscaped();
     void readUnicode_data();
     void readUnicode();
+    void loneSurrogatesRoundTripAsJavaScriptDoes();
     void writeLoneSurrogateAsEscape();
     void writeSurrogatePairAsUtf8();
     void malformed_data();
@@ -46,6 +47,8 @@ private Q_SLOTS:
     void nonStringKeys();
     void writerDepthIsBounded();
 };
+
+using namespace Qt::StringLiterals;
 
 static QCborValue parse(const QByteArray &json)
 {
@@ -243,15 +246,24 @@ void tst_Json::readUnicode_data()
     QTest::newRow("escaped surrogate pair") << QByteArray(R"("\uD83D\uDE00")") << QString::fromUtf8("\xf0\x9f\x98\x80");
     QTest::newRow("lower-case escaped pair") << QByteArray(R"("\ud83d\ude00")") << QString::fromUtf8("\xf0\x9f\x98\x80");
     QTest::newRow("raw 4-byte utf-8") << QByteArray("\"\xf0\x9f\x98\x80\"") << QString::fromUtf8("\xf0\x9f\x98\x80");
-    QTest::newRow("lone high surrogate becomes U+FFFD") << QByteArray(R"("a\uD800b")") << QStringLiteral(u"a\uFFFDb");
-    QTest::newRow("lone low surrogate becomes U+FFFD") << QByteArray(R"("\uDC00")") << QStringLiteral(u"\uFFFD");
-    QTest::newRow("high surrogate at end") << QByteArray(R"("\uD800")") << QStringLiteral(u"\uFFFD");
+    // JSON.parse keeps a lone surrogate in a string value (a JavaScript string cut in the middle
+    // of an emoji); the QString holds it as it is.
+    const QChar high(char16_t(0xd800));
+    const QChar highEmoji(char16_t(0xd83d));
+    const QChar low(char16_t(0xdc00));
+    QTest::newRow("lone high surrogate kept") << QByteArray(R"("a\uD800b")") << (u"a"_s + high + u"b"_s);
+    QTest::newRow("lone low surrogate kept") << QByteArray(R"("\uDC00")") << QString(low);
+    QTest::newRow("high surrogate at end") << QByteArray(R"("\uD800")") << QString(high);
     QTest::newRow("high surrogate then a non-surrogate escape")
-            << QByteArray(R"("\uD800\u0041")") << QStringLiteral(u"\uFFFDA");
+            << QByteArray(R"("\uD800\u0041")") << (QString(high) + u"A"_s);
     QTest::newRow("two high surrogates then a low") << QByteArray(R"("\uD800\uD83D\uDE00")")
-                                                    << QString(QStringLiteral(u"\uFFFD") + QString::fromUtf8("\xf0\x9f\x98\x80"));
+                                                    << (QString(high) + QString::fromUtf8("\xf0\x9f\x98\x80"));
     QTest::newRow("high surrogate then a raw character") << QByteArray("\"\\uD800\xc3\xa9\"")
-                                                         << QStringLiteral(u"\uFFFD\u00e9");
+                                                         << (QString(high) + u"\u00e9"_s);
+    QTest::newRow("emoji cut after its high half, raw text around")
+            << QByteArray("\"\xf0\x9f\x98\x80 \\ud83d\"") << (QString::fromUtf8("\xf0\x9f\x98\x80 ") + highEmoji);
+    QTest::newRow("reversed pair is two lone surrogates")
+            << QByteArray(R"("\uDE00\uD83D")") << (QString(QChar(char16_t(0xde00))) + highEmoji);
     QTest::newRow("BMP escape") << QByteArray(R"("\u20ac")") << QStringLiteral(u"\u20ac");
     QTest::newRow("escaped NUL") << QByteArray(R"("\u0000")") << QString(QChar(0));
     QTest::newRow("largest code point raw") << QByteArray("\"\xf4\x8f\xbf\xbf\"") << QString::fromUtf8("\xf4\x8f\xbf\xbf");
@@ -265,6 +277,39 @@ void tst_Json::readUnicode()
     QString error;
     QVERIFY2(Json::read(input, &v, &error), qPrintable(error));
     QCOMPARE(v.toString(), expected);
+}
+
+void tst_Json::loneSurrogatesRoundTripAsJavaScriptDoes()
+{
+    // Inside containers, next to binary-free values, after a duplicate key: read as JSON.parse
+    // reads them, written back as JSON.stringify writes them.
+    const QByteArray json = R"([1,{"k":"x\ud800","k":"y\udfff","n":["\ud83d",{"deep":"\udc00z"}]},"\ud800"])";
+    QCborValue v;
+    QString error;
+    QVERIFY2(Json::read(json, &v, &error), qPrintable(error));
+    const QCborArray a = v.toArray();
+    QCOMPARE(a.size(), 3);
+    const QCborMap m = a.at(1).toMap();
+    QCOMPARE(m.keys().size(), 2);   // the duplicate key keeps its last value, at its first place
+    QCOMPARE(m.value(u"k"_s).toString(), u"y"_s + QChar(char16_t(0xdfff)));
+    QCOMPARE(m.value(u"n"_s).toArray().at(0).toString(), QString(QChar(char16_t(0xd83d))));
+    QCOMPARE(m.value(u"n"_s).toArray().at(1).toMap().value(u"deep"_s).toString(),
+             QChar(char16_t(0xdc00)) + u"z"_s);
+    QCOMPARE(a.at(2).toString(), QString(QChar(char16_t(0xd800))));
+    QVERIFY(!a.at(2).isTag());
+    QCOMPARE(Json::write(v), QByteArray(R"([1,{"k":"y\udfff","n":["\ud83d",{"deep":"\udc00z"}]},"\ud800"])"));
+
+    // An event name too (the first string of a Socket.IO EVENT, read apart).
+    Json::ReadInfo info;
+    info.separateFirstString = true;
+    QVERIFY(Json::read(R"(["ev\ud800",1])", &v, &error, &info));
+    QVERIFY(info.firstStringSeparated);
+    QCOMPARE(info.firstString, u"ev"_s + QChar(char16_t(0xd800)));
+    QCOMPARE(v.toArray(), QCborArray{1});
+
+    // A key cannot stay a lone surrogate here (keys are compared as UTF-8): U+FFFD.
+    QVERIFY(Json::read(R"({"\ud800":1})", &v, &error));
+    QCOMPARE(v.toMap().keys().first().toString(), u"\uFFFD"_s);
 }
 
 void tst_Json::writeLoneSurrogateAsEscape()

@@ -36,7 +36,13 @@ namespace {
 
 constexpr quint8 CborUnsigned = 0;
 constexpr quint8 CborNegative = 1;
+constexpr quint8 CborBytes = 2;
 constexpr quint8 CborText = 3;
+constexpr quint8 CborTagMajor = 6;
+// Internal only: a string value holding a lone UTF-16 surrogate, which CBOR text (UTF-8) cannot
+// carry, is written as this tag over its UTF-16 code units and made a QString again after
+// QCborValue::fromCbor() (restoreLoneSurrogates()). JSON never yields tags otherwise.
+constexpr quint64 LoneSurrogateStringTag = 0x534f4c53;   // "SOLS"
 constexpr quint8 CborArrayIndefinite = 0x9f;
 constexpr quint8 CborMapIndefinite = 0xbf;
 constexpr quint8 CborBreak = 0xff;
@@ -99,6 +105,8 @@ public:
                 *error = QStringLiteral("internal error: ") + cborError.errorString();
             return false;
         }
+        if (m_loneSurrogates)
+            result = restoreLoneSurrogates(result, 0);
         if (value)
             *value = std::move(result);
         return true;
@@ -198,7 +206,7 @@ private:
         case '[':
             return parseArray(depth + 1);
         case '"':
-            return parseString() >= 0;
+            return parseString(true) >= 0;
         case 't':
             return parseLiteral("true", CborTrue);
         case 'f':
@@ -291,7 +299,7 @@ private:
                 return fail("expected a string key");
             Member member;
             member.keyStart = m_out.size();
-            member.keyLength = parseString();
+            member.keyLength = parseString(false);
             if (member.keyLength < 0)
                 return false;
             member.keyData = m_out.size() - member.keyLength;
@@ -425,9 +433,13 @@ private:
     }
 
     // Parses a JSON string at m_pos and appends it as a CBOR text string; returns the UTF-8
-    // length of its content, or -1 on error.
-    qsizetype parseString()
+    // length of its content, or -1 on error. A lone surrogate escape ("\ud800") is kept when
+    // \a keepLoneSurrogates (string values, as JSON.parse keeps it: the string is then written
+    // as LoneSurrogateStringTag), else it becomes U+FFFD (object keys).
+    qsizetype parseString(bool keepLoneSurrogates)
     {
+        m_keepLone = keepLoneSurrogates;
+        m_loneInString = false;
         ++m_pos; // opening quote
         const uchar *start = m_pos;
         // Fast path: no escapes, so the content can be copied as it is once its end is known.
@@ -469,6 +481,10 @@ private:
             const uchar c = *m_pos;
             if (c == '"') {
                 ++m_pos;
+                if (m_loneInString) {
+                    appendLoneSurrogateString();
+                    return m_scratch.size();
+                }
                 appendHead(CborText, quint64(m_scratch.size()));
                 m_out.append(m_scratch);
                 return m_scratch.size();
@@ -576,13 +592,98 @@ private:
                 }
                 m_pos = save; // not a pair: the next escape is decoded on its own
             }
-            appendUtf8(0xfffd);
+            appendLoneSurrogate(char32_t(unit));
             return true;
         }
-        // JSON.parse accepts lone surrogates, but UTF-8 (and CBOR text) cannot carry them; they
-        // become U+FFFD, as when Node writes such a string as UTF-8.
-        appendUtf8((unit >= 0xdc00 && unit <= 0xdfff) ? char32_t(0xfffd) : char32_t(unit));
+        if (unit >= 0xdc00 && unit <= 0xdfff)
+            appendLoneSurrogate(char32_t(unit));
+        else
+            appendUtf8(char32_t(unit));
         return true;
+    }
+
+    // JSON.parse keeps a lone surrogate in the string. UTF-8 cannot carry it: it goes into the
+    // scratch buffer in the generalised three-byte form, and the string is written as UTF-16
+    // (appendLoneSurrogateString()); where it is not kept (keys) it becomes U+FFFD, as when
+    // Node writes such a string as UTF-8.
+    void appendLoneSurrogate(char32_t unit)
+    {
+        if (!m_keepLone) {
+            appendUtf8(0xfffd);
+            return;
+        }
+        appendUtf8(unit);
+        m_loneInString = true;
+    }
+
+    // The string in m_scratch (UTF-8 with surrogates in the three-byte form) as its UTF-16 code
+    // units under LoneSurrogateStringTag.
+    void appendLoneSurrogateString()
+    {
+        QString text;
+        text.reserve(m_scratch.size());
+        const auto *p = reinterpret_cast<const uchar *>(m_scratch.constData());
+        const uchar *const end = p + m_scratch.size();
+        while (p < end) {
+            const uchar b = *p;
+            char32_t cp;
+            if (b < 0x80) {
+                cp = b;
+                p += 1;
+            } else if (b < 0xe0) {
+                cp = (char32_t(b & 0x1f) << 6) | (p[1] & 0x3f);
+                p += 2;
+            } else if (b < 0xf0) {
+                cp = (char32_t(b & 0x0f) << 12) | (char32_t(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+                p += 3;
+            } else {
+                cp = (char32_t(b & 0x07) << 18) | (char32_t(p[1] & 0x3f) << 12)
+                    | (char32_t(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+                p += 4;
+            }
+            if (cp >= 0x10000) {
+                text.append(QChar::highSurrogate(cp));
+                text.append(QChar::lowSurrogate(cp));
+            } else {
+                text.append(QChar(char16_t(cp)));
+            }
+        }
+        appendHead(CborTagMajor, LoneSurrogateStringTag);
+        appendHead(CborBytes, quint64(text.size()) * 2);
+        m_out.append(reinterpret_cast<const char *>(text.utf16()), text.size() * 2);
+        m_loneSurrogates = true;
+    }
+
+    // The tree fromCbor() built, with every LoneSurrogateStringTag made a string again.
+    static QCborValue restoreLoneSurrogates(const QCborValue &value, int depth)
+    {
+        if (value.isTag() && value.tag() == QCborTag(LoneSurrogateStringTag)) {
+            const QByteArray units = value.taggedValue().toByteArray();
+            return QCborValue(QString(reinterpret_cast<const QChar *>(units.constData()),
+                                      units.size() / 2));
+        }
+        if (depth > MaxJsonDepth)
+            return value;
+        // In place, each element once: QCborMap::insert() would search its keys every time.
+        if (value.isArray()) {
+            QCborArray array = value.toArray();
+            for (qsizetype i = 0; i < array.size(); ++i) {
+                const QCborValue element = array.at(i);
+                if (element.isTag() || element.isArray() || element.isMap())
+                    array[i] = restoreLoneSurrogates(element, depth + 1);
+            }
+            return array;
+        }
+        if (value.isMap()) {
+            QCborMap map = value.toMap();
+            for (auto it = map.begin(); it != map.end(); ++it) {
+                const QCborValue member = it.value();
+                if (member.isTag() || member.isArray() || member.isMap())
+                    it.value() = restoreLoneSurrogates(member, depth + 1);
+            }
+            return map;
+        }
+        return value;
     }
 
     bool parseNumber()
@@ -673,6 +774,9 @@ private:
     const uchar *m_end;
     QByteArray m_out;
     QByteArray m_scratch;
+    bool m_keepLone = false;         // the string being parsed keeps lone surrogates (a value)
+    bool m_loneInString = false;     // ... and has one
+    bool m_loneSurrogates = false;   // some string was written under LoneSurrogateStringTag
     std::vector<Member> m_members;
     std::vector<Rewrite> m_rewrites;
     std::vector<Range> m_pieces;

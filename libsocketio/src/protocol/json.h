@@ -43,8 +43,8 @@ void writeStringTo(QByteArray *out, QStringView string);
   other numbers doubles (so -0 is the double -0.0 and 2^53+1 becomes 2^53, as in JavaScript);
   objects keep key order (a duplicate key keeps the last value, at its first position, as in
   JavaScript; unlike JavaScript, integer-like keys are not moved to the front). A lone surrogate
-  escape ("\uD800") becomes U+FFFD, since the result holds UTF-8; a valid pair becomes its
-  character. Numbers too large for a double become infinity, too small ones 0, as in JavaScript.
+  escape ("\uD800") stays in a string value as JSON.parse keeps it (write() escapes it again),
+  but becomes U+FFFD in an object key; a valid pair becomes its character. Numbers too large for a double become infinity, too small ones 0, as in JavaScript.
   Returns false and sets \a error on any syntax error, invalid UTF-8, or nesting deeper than
   MaxJsonDepth. Never throws, never crashes on any input.
 */
