@@ -14,6 +14,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 #include <QWebSocket>
 
 #include <memory>
@@ -85,6 +86,7 @@ private Q_SLOTS:
     void pollingBurstOverTheLimitIsKeptForAPeerThatPolls();
     void webSocketIsNotWritableWhileAWriteIsPending();
     void webSocketBurstOverTheLimitReachesAPeerThatReads();
+    void webSocketSlowReaderOverTheLimitIsNotStalled();
     void webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit_data();
     void webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit();
     void webSocketFramesOfOnePassArriveInOrder_data();
@@ -338,6 +340,39 @@ void tst_EngineLimits::webSocketBurstOverTheLimitReachesAPeerThatReads()
     QCOMPARE(session->state(), EngineSession::State::Open);
     QTRY_COMPARE_WITH_TIMEOUT(received, 1 + 1 + 64, 20000);
     QCOMPARE(last, u"40063bbb"_s);
+    QVERIFY(closed.isEmpty());
+    QCOMPARE(session->state(), EngineSession::State::Open);
+}
+
+// A peer on a slow link reads a large earlier write for longer than writeStallTimeout while
+// more than maxBufferedBytes wait behind it: it takes something all the while, so it is not
+// stalled, and it gets everything (engine.io would keep it too).
+void tst_EngineLimits::webSocketSlowReaderOverTheLimitIsNotStalled()
+{
+    EngineOptions options;
+    options.maxBufferedBytes = 256 * 1024;
+    options.writeStallTimeout = 300ms;
+    startServer(options);
+    QTcpSocket peer;
+    peer.setReadBufferSize(64 * 1024);
+    EngineSession *session = openRawWebSocket(peer);
+    QVERIFY(session);
+    QSignalSpy closed(session, &EngineSession::closed);
+    QTRY_VERIFY(session->isWritable());
+
+    // The peer takes 64 KiB every 10 ms (at most about 6 MB/s): the big write below needs
+    // several writeStallTimeouts.
+    qint64 received = 0;
+    QTimer reader;
+    reader.setInterval(10ms);
+    connect(&reader, &QTimer::timeout, &peer, [&] { received += peer.read(64 * 1024).size(); });
+    reader.start();
+    constexpr qint64 Big = 16 * 1024 * 1024;
+    session->sendText(QByteArray(Big, 'a'));
+    QVERIFY(!session->isWritable());
+    for (int i = 0; i < 64; ++i)   // 1 MiB queued behind it: four times the limit
+        session->sendText(QByteArray(16 * 1024, 'b'));
+    QTRY_VERIFY_WITH_TIMEOUT(received >= Big + 64 * 16 * 1024 || !closed.isEmpty(), 60000);
     QVERIFY(closed.isEmpty());
     QCOMPARE(session->state(), EngineSession::State::Open);
 }

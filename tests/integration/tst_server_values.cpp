@@ -74,6 +74,8 @@ void tst_ServerValues::handshakeTimeIsJavaScriptDateString_data()
     const QDateTime early(QDate(2026, 1, 5), QTime(1, 2, 3), Qt::UTC);
     QTest::newRow("UTC") << QByteArray("UTC") << winter
                          << u"Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)"_s;
+    QTest::newRow("Etc/UTC (Debian's default)") << QByteArray("Etc/UTC") << winter
+                                                << u"Thu Nov 26 2026 11:46:28 GMT+0000 (Coordinated Universal Time)"_s;
     QTest::newRow("UTC, padded day") << QByteArray("UTC") << early
                                      << u"Mon Jan 05 2026 01:02:03 GMT+0000 (Coordinated Universal Time)"_s;
     QTest::newRow("Berlin, winter") << QByteArray("Europe/Berlin") << winter

@@ -146,7 +146,7 @@ struct SOCKETIO_EXPORT EngineOptions
     bool allowUpgrades = true;
     /*! Bytes (encoded payload size) a session may keep queued for a peer that takes nothing:
         when more than this stay queued for writeStallTimeout, and meanwhile the peer took
-        nothing (no GET on polling; on WebSocket, what was written before did not drain), the
+        nothing (no GET on polling, and none of what waits in the socket went out), the
         session closes with reason "transport error" ("write buffer overflow"). A peer that
         keeps taking what it is sent may have more queued for a while (a burst of large
         messages), up to maxBufferedBytesCeiling: engine.io has no limit at all, and a healthy
@@ -156,15 +156,17 @@ struct SOCKETIO_EXPORT EngineOptions
         GET). */
     qint64 maxBufferedBytes = 10 * 1000 * 1000;
     /*! How long more than maxBufferedBytes may stay queued while the peer takes nothing
-        (see there). Default 20 s, the default pingTimeout. */
+        (see there). Default 20 s, the default pingTimeout; 0 checks from the next event-loop
+        pass. */
     std::chrono::milliseconds writeStallTimeout{20000};
     /*! Hard ceiling of what a session keeps queued, whatever the peer does: a send that would
         leave more queued closes the session at once ("transport error", "write buffer
         overflow"). It bounds the memory one peer costs, e.g. a polling peer that only provokes
         replies (invalid namespace CONNECTs answered by errors) and never collects them.
         What a writable transport takes at once is not counted: a single message larger than
-        this still goes out while nothing else is waiting. 0 means unlimited (as engine.io).
-        Default 100 MB. */
+        this still goes out while nothing else is waiting, so a peer may also hold up to about
+        this much more in its socket's write buffer (written at its last flush). 0 means
+        unlimited (as engine.io). Default 100 MB. */
     qint64 maxBufferedBytesCeiling = 100 * 1000 * 1000;
     /*! A request body (e.g. a polling POST) must arrive completely within this time after its
         head, otherwise the connection is aborted (a peer announcing a Content-Length and then

@@ -283,12 +283,36 @@ void EngineSessionPrivate::flushQueued()
     // A burst may go over the soft limit while the peer is still taking what it was sent
     // before; only a peer that takes nothing for writeStallTimeout meanwhile is dropped. The
     // deadline runs from the first time the queue went over it since the transport last took
-    // anything (flush() stops the timer).
-    if (o.maxBufferedBytes > 0 && writeBufferBytes > o.maxBufferedBytes && !stallTimer.isActive()) {
-        const qint64 timeout = qBound(qint64(0), qint64(o.writeStallTimeout.count()),
-                                      qint64(std::numeric_limits<int>::max()));
-        stallTimer.start(int(timeout), q);
+    // anything (flush() stops the timer); a peer still reading an earlier large write restarts
+    // it (onStallTimeout()).
+    if (o.maxBufferedBytes > 0 && writeBufferBytes > o.maxBufferedBytes && !stallTimer.isActive())
+        startStallTimer();
+}
+
+void EngineSessionPrivate::startStallTimer()
+{
+    Q_Q(EngineSession);
+    const qint64 timeout = qBound(qint64(0), qint64(server->opts().writeStallTimeout.count()),
+                                  qint64(std::numeric_limits<int>::max()));
+    stallMark = transport->pendingWriteBytes();
+    stallTimer.start(int(timeout), q);
+}
+
+void EngineSessionPrivate::onStallTimeout()
+{
+    stallTimer.stop();
+    const qint64 max = server->opts().maxBufferedBytes;
+    if (state != EngineSession::State::Open || max <= 0 || writeBufferBytes <= max)
+        return;
+    // Taking is reading: a slow peer still working through a large earlier write (it waits in
+    // the socket) is not stalled, as long as that goes down.
+    if (transport->pendingWriteBytes() < stallMark) {
+        qCDebug(lcEngine) << "session" << id << "peer still reading," << writeBufferBytes
+                          << "bytes queued";
+        startStallTimer();
+        return;
     }
+    closeForOverflow("maxBufferedBytes, and the peer took nothing for writeStallTimeout");
 }
 
 void EngineSessionPrivate::closeForOverflow(const char *why)
@@ -655,11 +679,7 @@ void EngineSession::timerEvent(QTimerEvent *event)
     if (event->timerId() == d->upgradeTimeoutTimer.timerId()) {
         d->onUpgradeTimeout();
     } else if (event->timerId() == d->stallTimer.timerId()) {
-        d->stallTimer.stop();
-        const qint64 max = d->server->opts().maxBufferedBytes;
-        if (d->state == State::Open && max > 0 && d->writeBufferBytes > max) {
-            d->closeForOverflow("maxBufferedBytes, and the peer took nothing for writeStallTimeout");
-        }
+        d->onStallTimeout();
     } else if (event->timerId() == d->noopTimer.timerId()) {
         // Releases a GET parked during the upgrade, so that the client can send "upgrade".
         if (PollingTransport *polling = d->pollingTransport())

@@ -56,7 +56,9 @@ public:
 
     /*! Queues a text message (Engine.IO packet 4) with UTF-8 \a data. The send functions
         close the session ("transport error", "write buffer overflow") when more than
-        EngineOptions::maxBufferedBytes stay queued for a peer that does not take them. */
+        EngineOptions::maxBufferedBytesCeiling would stay queued; more than
+        EngineOptions::maxBufferedBytes closes it once the peer took nothing for
+        EngineOptions::writeStallTimeout. */
     void sendText(const QByteArray &utf8);
     /*! \overload Queues a text message with the options \a flags (e.g. NoCompress). */
     void sendText(const QByteArray &utf8, SocketIo::EngineSession::SendFlags flags);

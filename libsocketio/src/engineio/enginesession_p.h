@@ -149,6 +149,10 @@ public:
     void onUpgradeTimeout();
     /*! Closes the session for what is queued for a peer that does not take it. */
     void closeForOverflow(const char *why);
+    void startStallTimer();
+    /*! writeStallTimeout passed while over maxBufferedBytes: closes the session unless the peer
+        took some of what waits in the socket meanwhile. */
+    void onStallTimeout();
 
     PollingTransport *pollingTransport() const;
 
@@ -170,6 +174,7 @@ public:
     QBasicTimer noopTimer;             // UpgradeNoopInterval, repeating
     // Only while more than maxBufferedBytes wait and the peer takes nothing: writeStallTimeout.
     QBasicTimer stallTimer;
+    qint64 stallMark = 0;   // transport->pendingWriteBytes() when stallTimer last started
     quint64 bytesReceived = 0;
     quint64 bytesSent = 0;
     // The small members together, without padding between them (kept per idle connection).

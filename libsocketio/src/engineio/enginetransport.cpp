@@ -215,6 +215,12 @@ void PollingTransport::send(const QList<EnginePacket> &packets)
     }
 }
 
+qint64 PollingTransport::pendingWriteBytes() const
+{
+    const HttpConnection *last = m_lastResponse;
+    return last && last->socket() ? last->socket()->bytesToWrite() : 0;
+}
+
 void PollingTransport::respondPayload(const QByteArray &payload, bool compress)
 {
     HttpConnection *connection = m_get;
@@ -222,6 +228,7 @@ void PollingTransport::respondPayload(const QByteArray &payload, bool compress)
     disconnect(m_getWatch);
     if (!connection)
         return;
+    m_lastResponse = connection;
     HttpHeaders headers = m_server->corsHeaders(m_getRequest);
     headers.emplaceBack(QByteArray("Content-Type"), "text/plain; charset=UTF-8");
     addPollingHeaders(headers, m_getRequest);
@@ -427,11 +434,23 @@ WebSocketTransport::~WebSocketTransport()
     }
 }
 
+qint64 WebSocketTransport::pendingWriteBytes() const
+{
+    if (!m_tcp)
+        return m_socket ? m_socket->bytesToWrite() : 0;
+    // frames collected for the end of this pass (send()), then what waits in the socket
+    qint64 collected = 0;
+    for (const QByteArray &piece : m_pending)
+        collected += piece.size();
+    return collected + m_tcp->bytesToWrite();
+}
+
 bool WebSocketTransport::isWritable() const
 {
     // Like engine.io's ws transport (writable only between a send and its callback): nothing may
     // wait in the socket, so a peer that stops reading makes the session queue, where the
-    // queue is capped (maxBufferedBytes), instead of growing QTcpSocket's buffer without bound.
+    // queue is bounded (maxBufferedBytes with writeStallTimeout, maxBufferedBytesCeiling),
+    // instead of growing QTcpSocket's buffer without bound.
     return !m_closed && m_socket->state() == QAbstractSocket::ConnectedState
         && m_pending.isEmpty()
         && (m_tcp ? m_tcp->bytesToWrite() : m_socket->bytesToWrite()) == 0;

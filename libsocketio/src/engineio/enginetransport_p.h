@@ -36,6 +36,9 @@ public:
     virtual EngineSession::Transport kind() const = 0;
     /*! A send() now would go out at once. */
     virtual bool isWritable() const = 0;
+    /*! Bytes handed to the socket that the peer has not taken yet (Qt's write buffer): while
+        they go down, the peer is still reading (EngineOptions::writeStallTimeout). */
+    virtual qint64 pendingWriteBytes() const = 0;
     /*! Sends \a packets; only called while isWritable(). */
     virtual void send(const QList<Protocol::EnginePacket> &packets) = 0;
     /*! The session ended: release the peer (polling: a parked GET gets "1"; WebSocket: close
@@ -76,6 +79,7 @@ public:
 
     EngineSession::Transport kind() const override { return EngineSession::Transport::Polling; }
     bool isWritable() const override;
+    qint64 pendingWriteBytes() const override;
     void send(const QList<Protocol::EnginePacket> &packets) override;
     void close() override;
     void closeGracefully() override;
@@ -112,6 +116,7 @@ private:
     QPointer<HttpConnection> m_get;
     Protocol::HttpRequest m_getRequest;
     QPointer<HttpConnection> m_post;
+    QPointer<HttpConnection> m_lastResponse;   // the last GET answered (pendingWriteBytes())
     QMetaObject::Connection m_getWatch;
     QMetaObject::Connection m_postWatch;
     QList<QPair<QByteArray, QByteArray>> m_nextHeaders;
@@ -200,6 +205,7 @@ public:
 
     EngineSession::Transport kind() const override { return EngineSession::Transport::WebSocket; }
     bool isWritable() const override;
+    qint64 pendingWriteBytes() const override;
     void send(const QList<Protocol::EnginePacket> &packets) override;
     void close() override;
     void closeGracefully() override;

@@ -7,6 +7,8 @@
 #include <QTimeZone>
 #include <QUrlQuery>
 
+#include <limits>
+
 namespace SocketIo {
 
 QCborMap Handshake::toCbor() const
@@ -104,26 +106,55 @@ Handshake Handshake::fromRequest(const EngineRequest &request, const QCborMap &a
     return h;
 }
 
+namespace {
+
+// ICU's long name of the local zone at \a local, as V8 prints it ("Central European Summer
+// Time"); cached per thread for the TZ setting, offset and daylight-saving state (a QTimeZone
+// and an ICU calendar per handshake cost more than the rest of the handshake).
+QString localZoneName(const QDateTime &local)
+{
+    struct Cache
+    {
+        QByteArray tz;
+        int offset = std::numeric_limits<int>::min();
+        bool daylight = false;
+        QString name;
+    };
+    thread_local Cache cache;
+    const QByteArray tz = qgetenv("TZ");
+    const int offset = local.offsetFromUtc();
+    const bool daylight = local.isDaylightTime();
+    if (cache.offset == offset && cache.daylight == daylight && cache.tz == tz)
+        return cache.name;
+    // Qt names TZ=UTC "UTC" itself, and without tzdata the zone may be invalid: ICU (and so
+    // V8) says "Coordinated Universal Time" for both.
+    const QTimeZone system = QTimeZone::systemTimeZone();
+    QString name;
+    if (system.isValid() && system.id() != "UTC")
+        name = system.displayName(local, QTimeZone::LongName, QLocale(QLocale::English, QLocale::UnitedStates));
+    if (name.isEmpty() || name == QLatin1String("UTC")) {
+        name = offset == 0 ? QStringLiteral("Coordinated Universal Time")
+                           : local.timeZoneAbbreviation();
+    }
+    cache = Cache{tz, offset, daylight, name};
+    return name;
+}
+
+} // namespace
+
 QString Handshake::jsDateString(const QDateTime &dateTime)
 {
     // V8 prints the local time, its offset and ICU's long name of the zone in US English, as
-    // QTimeZone gives it with Debian's ICU-backed Qt ("Central European Summer Time"); only
-    // TZ=UTC, which Qt names "UTC" itself, needs ICU's name spelt out.
+    // QTimeZone gives it with Debian's ICU-backed Qt.
     const QDateTime local = dateTime.toLocalTime();
     const int offset = local.offsetFromUtc() / 60;
     const int magnitude = offset < 0 ? -offset : offset;
-    const QTimeZone system = QTimeZone::systemTimeZone();
-    QString zone = system.id() == "UTC"
-        ? QStringLiteral("Coordinated Universal Time")
-        : system.displayName(local, QTimeZone::LongName, QLocale(QLocale::English, QLocale::UnitedStates));
-    if (zone.isEmpty())
-        zone = local.timeZoneAbbreviation();
     QString gmt = QStringLiteral(" GMT");
     gmt += offset < 0 ? u'-' : u'+';
     gmt += QString::number(magnitude / 60).rightJustified(2, u'0');
     gmt += QString::number(magnitude % 60).rightJustified(2, u'0');
     return QLocale::c().toString(local, QStringLiteral("ddd MMM dd yyyy HH:mm:ss")) + gmt
-        + QStringLiteral(" (") + zone + u')';
+        + QStringLiteral(" (") + localZoneName(local) + u')';
 }
 
 bool Handshake::operator==(const Handshake &other) const
