@@ -269,7 +269,6 @@ void EngineSessionPrivate::reportQueued(const EnginePacket &packet)
 
 void EngineSessionPrivate::flushQueued()
 {
-    Q_Q(EngineSession);
     flush();
     // Checked after the flush: what a writable transport takes at once costs nothing here; only
     // what piles up for a peer that does not collect it (no GET, an unread WebSocket) counts.
