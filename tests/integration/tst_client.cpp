@@ -211,6 +211,7 @@ private Q_SLOTS:
     void closeBeforeConnectReplyReportsDisconnected();
     void volatileWaitsForTheConnectReplyWhenWritable_data() { addTransportRows(); }
     void volatileWaitsForTheConnectReplyWhenWritable();
+    void overduePingBuffersEmitsAndReconnects_data();
     void overduePingBuffersEmitsAndReconnects();
     void chatClientExampleTalksToChatServer();
 
@@ -1155,26 +1156,42 @@ void tst_Client::volatileWaitsForTheConnectReplyWhenWritable()
     QTRY_COMPARE(serverReceived, QStringList{u"volatile:buffered"_s});
 }
 
+void tst_Client::overduePingBuffersEmitsAndReconnects_data()
+{
+    QTest::addColumn<bool>("upgrade");
+    QTest::newRow("polling") << false;
+    QTest::newRow("websocket after upgrade") << true;
+}
+
 void tst_Client::overduePingBuffersEmitsAndReconnects()
 {
     // socket.io-client's _hasPingExpired(): after the machine slept, the heartbeat timer has not
     // fired yet but the wall clock says the server's ping is long overdue; an emit then waits in
     // the buffer, the connection closes with "ping timeout", and the emit goes out on the next one.
+    // The stale connection is closed properly (engine.io-client's transport.close()): the server
+    // reads "transport close", even though the next connection starts (and the closed engine is
+    // let go) before the close packet's POST has returned.
+    QFETCH(bool, upgrade);
+    QList<DisconnectReason> serverReasons;   // before the server: its sockets report on destruction
     auto io = sioStartServer();
     QVERIFY(io);
     QStringList serverReceived;
     QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
         QObject::connect(s, &Socket::eventReceived, s, [&](const Message &m) { serverReceived.append(m.event()); });
+        QObject::connect(s, &Socket::disconnected, s, [&](DisconnectReason r) { serverReasons.append(r); });
     });
     ClientOptions options;
-    options.reconnectionDelay = 20ms;
-    options.reconnectionDelayMax = 40ms;
+    options.upgrade = upgrade;
+    options.reconnectionDelay = 1ms;
+    options.reconnectionDelayMax = 1ms;
     Client client(urlFor(io->serverPort()), options);
     ClientSocket *socket = client.socket();
     QSignalSpy closed(&client, &Client::closed);
     QSignalSpy sent(socket, &ClientSocket::eventSent);
     socket->open();
     QTRY_VERIFY(socket->isConnected());
+    if (upgrade)
+        QTRY_COMPARE(client.engine()->transportName(), u"websocket"_s);
     QVERIFY(!client.engine()->hasPingExpired());
     // the machine "sleeps" an hour: only the wall clock moves
     const qint64 jump = 3600 * 1000;
@@ -1187,6 +1204,7 @@ void tst_Client::overduePingBuffersEmitsAndReconnects()
     QCOMPARE(closed.first().at(0).value<DisconnectReason>(), DisconnectReason::PingTimeout);
     QTRY_COMPARE(serverReceived, QStringList{u"after-sleep"_s});
     QCOMPARE(sent.size(), 1);
+    QTRY_COMPARE(serverReasons, QList<DisconnectReason>{DisconnectReason::TransportClose});
 }
 
 void tst_Client::chatClientExampleTalksToChatServer()

@@ -46,6 +46,8 @@ private Q_SLOTS:
     void serverCloseIsTransportClose();
     void clientCloseIsTransportCloseOnServer_data();
     void clientCloseIsTransportCloseOnServer();
+    void clientPingTimeoutIsTransportCloseOnServer_data();
+    void clientPingTimeoutIsTransportCloseOnServer();
     void largeMessagesAreSplitAcrossPosts();
     void transportsOrderAndRememberUpgradeAcrossOpens_data();
     void transportsOrderAndRememberUpgradeAcrossOpens();
@@ -231,6 +233,34 @@ void tst_InteropEngineClient::clientCloseIsTransportCloseOnServer()
     QCOMPARE(message.value(u"data").toString(), u"before close"_qs);
     WAIT_EVENT(close, "close");
     QCOMPARE(close.value(u"reason").toString(), u"transport close"_qs);
+}
+
+void tst_InteropEngineClient::clientPingTimeoutIsTransportCloseOnServer_data()
+{
+    addModeRows();
+}
+
+void tst_InteropEngineClient::clientPingTimeoutIsTransportCloseOnServer()
+{
+    // The server stops pinging: the client gives up after pingInterval + pingTimeout and, as
+    // engine.io-client, closes its transport properly (polling: a close packet; WebSocket: a
+    // close frame), so the server reads "transport close", not a request cut off.
+    SOCKETIO_REQUIRE_NODE();
+    QFETCH(Mode, mode);
+    QVERIFY(startServer());
+    openClient(mode);
+    QTRY_COMPARE_WITH_TIMEOUT(m_opened->size(), 1, 10000);
+    if (mode == Mode::Upgrade)
+        QTRY_COMPARE_WITH_TIMEOUT(m_upgraded->size(), 1, 10000);
+    const QString sid = m_client->sessionId();
+    m_node->send({{u"cmd"_qs, u"silence"_qs}});
+    WAIT_EVENT(silenced, "silenced");
+    QCOMPARE(silenced.value(u"count").toInt(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_closed->size(), 1, 10000);
+    QCOMPARE(m_closed->first().at(0).toString(), u"ping timeout"_qs);
+    WAIT_EVENT(close, "close");
+    QCOMPARE(close.value(u"reason").toString(), u"transport close"_qs);
+    QCOMPARE(close.value(u"id").toString(), sid);
 }
 
 void tst_InteropEngineClient::largeMessagesAreSplitAcrossPosts()

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <utility>
 
 namespace SocketIo {
 
@@ -60,6 +61,8 @@ EngineClientPrivate::EngineClientPrivate(EngineClient *q)
     connectTimer.setSingleShot(true);
     closeTimer.setSingleShot(true);
     closeTimer.setInterval(EngineClientCloseTimeout);
+    retireTimer.setSingleShot(true);
+    retireTimer.setInterval(EngineClientCloseTimeout);
 }
 
 EngineClientPrivate::~EngineClientPrivate() = default;
@@ -178,6 +181,47 @@ void EngineClientPrivate::dropTransport(EngineClientTransport *&t)
     dropped->abort();
     // Possibly inside one of its own signals: delete from the event loop.
     dropped->deleteLater();
+}
+
+void EngineClientPrivate::retireTransport(EngineClientTransport *&t)
+{
+    Q_Q(EngineClient);
+    if (!t)
+        return;
+    EngineClientTransport *retired = t;
+    t = nullptr;
+    QObject::disconnect(retired, nullptr, q, nullptr);
+    // closed() or failed(): either way it is done (a failure while closing is no longer news)
+    QObject::connect(retired, &EngineClientTransport::closed, q, [this, retired] { onRetired(retired); });
+    QObject::connect(retired, &EngineClientTransport::failed, q, [this, retired] { onRetired(retired); });
+    retiring.append(retired);
+    if (!retireTimer.isActive())
+        retireTimer.start();
+    retired->close();
+}
+
+void EngineClientPrivate::onRetired(EngineClientTransport *t)
+{
+    Q_Q(EngineClient);
+    if (!retiring.removeOne(t))
+        return;
+    QObject::disconnect(t, nullptr, q, nullptr);
+    t->abort();
+    t->deleteLater();
+    if (!retiring.isEmpty())
+        return;
+    retireTimer.stop();
+    if (deleteWhenRetired)
+        q->deleteLater();
+}
+
+void EngineClientPrivate::deleteLaterWhenRetired()
+{
+    Q_Q(EngineClient);
+    if (retiring.isEmpty())
+        q->deleteLater();
+    else
+        deleteWhenRetired = true;
 }
 
 void EngineClientPrivate::onTransportOpened(EngineClientTransport *t)
@@ -531,7 +575,14 @@ void EngineClientPrivate::finish(const QString &reason, const QString &descripti
     connectTimer.stop();
     closeTimer.stop();
     dropTransport(probe);
-    dropTransport(transport);
+    // The client gives up on a session whose transport still works (no ping in time): end it
+    // gracefully, as engine.io-client does, so the server reads "transport close". Every other
+    // end has no working transport left (it failed, the server closed it, or the close
+    // handshake already ran).
+    if (reason == QLatin1String("ping timeout") && transport && !transport->sid().isEmpty())
+        retireTransport(transport);
+    else
+        dropTransport(transport);
     writeBuffer.clear();
     upgrading = false;
     closeRequested = false;
@@ -567,6 +618,12 @@ EngineClient::EngineClient(QObject *parent)
                   QStringLiteral("the handshake did not complete within connectTimeout"),
                   QStringLiteral("timeout"));
     });
+    connect(&d->retireTimer, &QTimer::timeout, this, [d] {
+        qCInfo(lcEngineClient) << "a transport closing after the session ended took too long; dropped";
+        const QList<EngineClientTransport *> late = d->retiring;
+        for (EngineClientTransport *t : late)
+            d->onRetired(t);
+    });
     connect(&d->closeTimer, &QTimer::timeout, this, [d] {
         qCInfo(lcEngineClient) << "the server did not acknowledge the close in time";
         d->finish(QStringLiteral("forced close"),
@@ -581,6 +638,11 @@ EngineClient::~EngineClient()
     d->finishing = true;
     d->dropTransport(d->probe);
     d->dropTransport(d->transport);
+    const QList<EngineClientTransport *> late = std::exchange(d->retiring, {});
+    for (EngineClientTransport *t : late) {
+        QObject::disconnect(t, nullptr, this, nullptr);
+        t->abort();
+    }
 }
 
 void EngineClient::setUrl(const QUrl &url)

@@ -100,7 +100,10 @@ struct SOCKETIO_EXPORT EngineClientOptions
   The Engine.IO v4 client (engine.io-client's Socket): HTTP long-polling over
   QNetworkAccessManager (one GET parked at a time, POSTs split to respect the server's
   maxPayload), WebSocket over QWebSocket, the upgrade probe from polling to WebSocket, and the
-  heartbeat deadline (pingInterval + pingTimeout after each ping, else "ping timeout").
+  heartbeat deadline (pingInterval + pingTimeout after each ping, else "ping timeout": the
+  session is then ended properly, as engine.io-client does, with a close packet on polling or a
+  close frame on WebSocket, sent after closed() and given up to 5 seconds; the server reads
+  "transport close").
 
   Everything runs on the owner's thread. After closed() the client can open() again (a new
   session).

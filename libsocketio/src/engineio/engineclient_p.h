@@ -69,6 +69,15 @@ public:
     void finish(const QString &reason, const QString &description,
                 const QString &errorMessage = QString());
     void dropTransport(EngineClientTransport *&t);
+    /*! Ends the session on \a t gracefully, as engine.io-client's _onClose() does (transport.close()
+        after removing its listeners): polling POSTs a close packet, WebSocket sends a close frame,
+        so the server sees "transport close" rather than a broken connection. Nothing \a t does
+        afterwards reaches the session; it is deleted once done, or aborted after
+        EngineClientCloseTimeout. */
+    void retireTransport(EngineClientTransport *&t);
+    void onRetired(EngineClientTransport *t);
+    /*! Deletes the EngineClient from the event loop once no retiring transport is left. */
+    void deleteLaterWhenRetired();
 
     EngineClient *q_ptr;
     QUrl url;
@@ -107,6 +116,10 @@ public:
     QTimer pingTimer;
     QTimer connectTimer;
     QTimer closeTimer;
+    /*! Transports closing gracefully after the session ended (retireTransport()). */
+    QList<EngineClientTransport *> retiring;
+    QTimer retireTimer;
+    bool deleteWhenRetired = false;
     /*! When the next ping is due at the latest, in wall-clock milliseconds since the epoch
         (0: not open): engine.io-client's _pingTimeoutTime. Wall clock, not the monotonic clock
         of pingTimer, which stands still while the machine sleeps. */

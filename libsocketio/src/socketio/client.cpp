@@ -97,7 +97,8 @@ void ClientPrivate::detachEngine()
     priorWebsocketSuccess = EngineClientPrivate::get(e)->priorWebsocketSuccess;
     QObject::disconnect(e, nullptr, q, nullptr);
     if (e->state() == EngineClient::State::Closed) {
-        e->deleteLater();
+        // after a ping timeout its transport may still be sending the close packet
+        EngineClientPrivate::get(e)->deleteLaterWhenRetired();
         return;
     }
     // Let it flush (a DISCONNECT, the close packet) and delete itself once closed.

@@ -27,6 +27,8 @@
 // Commands (stdin):
 //   {"cmd":"send","data":"text" | {"_bin":"<hex>"}}   to every open session
 //   {"cmd":"close"}                                    closes every open session (server side)
+//   {"cmd":"silence"}                                  stops the heartbeat of every open session:
+//                                                      no more pings, and no ping timeout of its own
 //   {"cmd":"exit"}
 "use strict";
 
@@ -82,6 +84,18 @@ readCommands((cmd) => {
   }
   if (cmd.cmd === "close") {
     for (const s of sockets) s.close();
+    return;
+  }
+  if (cmd.cmd === "silence") {
+    // engine.io's own heartbeat timers (Socket.schedulePing/resetPingTimeout); a pong refreshes
+    // the interval timer only if it is still set
+    for (const s of sockets) {
+      clearTimeout(s.pingIntervalTimer);
+      clearTimeout(s.pingTimeoutTimer);
+      s.pingIntervalTimer = null;
+      s.pingTimeoutTimer = null;
+    }
+    print({ event: "silenced", count: sockets.size });
     return;
   }
   throw new Error(`unknown command ${JSON.stringify(cmd.cmd)}`);
