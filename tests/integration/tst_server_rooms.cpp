@@ -113,6 +113,18 @@ void tst_ServerRooms::joinAndLeaveUpdateRoomsAndAdapter()
     QCOMPARE(joined.at(0).at(1).toString(), b->id());
     b->join(u"new"_s);   // no-op
     QCOMPARE(joined.size(), 1);
+
+    // a list is joined in its order, as socket.io's Set; repeats and rooms already joined once
+    joined.clear();
+    created.clear();
+    const QStringList list{u"z2"_s, u"a1"_s, u"new"_s, u"m3"_s, u"z2"_s, u"b4"_s, u"y5"_s, u"c6"_s};
+    b->join(list);
+    QStringList joinedOrder;
+    for (const QList<QVariant> &args : std::as_const(joined))
+        joinedOrder.append(args.at(0).toString());
+    QCOMPARE(joinedOrder, (QStringList{u"z2"_s, u"a1"_s, u"m3"_s, u"b4"_s, u"y5"_s, u"c6"_s}));
+    QCOMPARE(created.size(), 6);
+    QCOMPARE(b->rooms().size(), 9);   // own, r2, new and the six
 }
 
 void tst_ServerRooms::broadcastSelection_data()

@@ -549,7 +549,17 @@ void Socket::join(const QStringList &rooms)
         qCDebug(lcServer, "join on a disconnected socket ignored");
         return;
     }
-    d->nsp->adapter()->addAll(d->id, QSet<QString>(rooms.begin(), rooms.end()));
+    // one room at a time, in the list's order: socket.io's addAll() walks its Set in insertion
+    // order, so roomCreated()/roomJoined() (and the admin UI's room_joined) come in that order
+    QSet<QString> seen;
+    for (const QString &room : rooms) {
+        if (seen.contains(room))
+            continue;
+        seen.insert(room);
+        if (!d->isUsable())
+            return;   // a slot of the previous room disconnected it
+        d->nsp->adapter()->addAll(d->id, {room});
+    }
 }
 
 void Socket::leave(const QString &room)

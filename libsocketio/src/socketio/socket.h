@@ -89,7 +89,8 @@ public:
         socket is connected: broadcasts reach it once connected; if a middleware refuses it, it
         leaves every room again. Ignored once disconnected. */
     void join(const QString &room);
-    /*! \overload */
+    /*! \overload
+        The rooms are joined in the list's order (Adapter::roomJoined() follows it). */
     void join(const QStringList &rooms);
     /*! Leaves \a room. Allowed from a connection middleware, ignored once disconnected. */
     void leave(const QString &room);
