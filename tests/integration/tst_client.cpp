@@ -167,6 +167,9 @@ private Q_SLOTS:
 
     void backoffFollowsSocketIoClientFormula_data();
     void backoffFollowsSocketIoClientFormula();
+    void backoffNewParametersKeepTheAttempts();
+    void setOptionsFromReconnectAttemptReachesTheNextAttempt_data() { addTransportRows(); }
+    void setOptionsFromReconnectAttemptReachesTheNextAttempt();
 
     void connectsAndExchangesEvents_data() { addTransportRows(); }
     void connectsAndExchangesEvents();
@@ -182,6 +185,8 @@ private Q_SLOTS:
     void authValueAndAsynchronousCallback();
     void middlewareRefusalIsConnectErrorWithData_data() { addTransportRows(); }
     void middlewareRefusalIsConnectErrorWithData();
+    void byteArraysInConnectAndConnectErrorAreNullWithAWarning_data() { addTransportRows(); }
+    void byteArraysInConnectAndConnectErrorAreNullWithAWarning();
     void unknownNamespaceIsConnectError_data() { addTransportRows(); }
     void unknownNamespaceIsConnectError();
     void eventsBeforeConnectReplyAreDelivered_data() { addTransportRows(); }
@@ -267,6 +272,65 @@ void tst_Client::backoffFollowsSocketIoClientFormula()
     backoff.reset();
     next = 0;
     QCOMPARE(backoff.duration(), expected.first());
+}
+
+void tst_Client::backoffNewParametersKeepTheAttempts()
+{
+    // socket.io-client's reconnectionDelay(v) etc. call backo2's setMin/setMax/setJitter: the
+    // next delay uses the new numbers with the attempts counted so far
+    SocketIo::Internal::Backoff backoff(1000, 5000, 0);
+    QCOMPARE(backoff.duration(), 1000);
+    QCOMPARE(backoff.duration(), 2000);
+    backoff.setParameters(100, 300, 0);
+    QCOMPARE(backoff.attempts(), 2);
+    QCOMPARE(backoff.duration(), 300);   // 100 * 2^2 = 400, capped at 300
+    backoff.setParameters(10, 100000, 0.5);
+    backoff.setRandomSource([] { return 0.25; });
+    QCOMPARE(backoff.duration(), 80 - 10);   // 10 * 2^3, minus floor(0.25 * 0.5 * 80)
+    backoff.setParameters(0, 0, 0);          // backo2's `min || 100`, `max || 10000`
+    QCOMPARE(backoff.duration(), 1600);      // 100 * 2^4; the random source is kept, no jitter
+    QCOMPARE(backoff.attempts(), 5);
+}
+
+void tst_Client::setOptionsFromReconnectAttemptReachesTheNextAttempt()
+{
+    // socket.io-client users refresh `manager.opts.query` (a token) or extraHeaders in
+    // "reconnect_attempt": the attempt that follows carries them
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QStringList tokens;
+    QStringList headers;
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        tokens.append(s->handshake().query.value(u"token"_s).toString());
+        headers.append(s->handshake().headers.value(u"x-token"_s).toString());
+    });
+    auto *serverSockets = collectSockets(io->of(u"/"_s));
+    ClientOptions options = rowOptions();
+    options.query.addQueryItem(u"token"_s, u"first"_s);
+    options.extraHeaders.append({QByteArray("X-Token"), QByteArray("h1")});
+    options.reconnectionDelay = 1ms;
+    options.reconnectionDelayMax = 1ms;
+    Client client(urlFor(io->serverPort()), options);
+    ClientSocket *socket = client.socket();
+    QSignalSpy connected(socket, &ClientSocket::connected);
+    int attempt = 0;
+    QObject::connect(&client, &Client::reconnectAttempt, &client, [&] {
+        ClientOptions next = client.options();
+        next.query = QUrlQuery();
+        next.query.addQueryItem(u"token"_s, u"second-%1"_s.arg(++attempt));
+        next.extraHeaders = {{QByteArray("X-Token"), QByteArray("h2")}};
+        next.reconnectionAttempts = 0;   // zero means the default here too
+        client.setOptions(next);
+    });
+    QTRY_COMPARE(connected.size(), 1);
+    QCOMPARE(tokens, QStringList{u"first"_s});
+    serverSockets->first()->conn()->abort();
+    QTRY_COMPARE(connected.size(), 2);
+    QCOMPARE(tokens, (QStringList{u"first"_s, u"second-1"_s}));
+    QCOMPARE(headers, (QStringList{u"h1"_s, u"h2"_s}));
+    QCOMPARE(client.options().query.queryItemValue(u"token"_s), u"second-1"_s);
+    QCOMPARE(client.options().reconnectionAttempts, -1);
+    QCOMPARE(client.options().reconnectionDelay, 1ms);
 }
 
 void tst_Client::connectsAndExchangesEvents()
@@ -574,6 +638,31 @@ void tst_Client::middlewareRefusalIsConnectErrorWithData()
     QVERIFY(priv->isActive());
     QTRY_COMPARE(errors.size(), 2);
     QCOMPARE(attempts, 2);
+}
+
+void tst_Client::byteArraysInConnectAndConnectErrorAreNullWithAWarning()
+{
+    // CONNECT and CONNECT_ERROR are plain JSON (socket.io-parser makes attachments of EVENT and
+    // ACK only): byte arrays in the auth or in a refusal's data cannot travel. They go as null,
+    // and the side that wrote them says so.
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QList<QCborMap> auths;
+    io->of(u"/private"_s)->use([&](Socket *s, const Next &next) {
+        auths.append(s->handshake().auth);
+        next(u"no"_s, QCborMap{{u"key"_s, QByteArray("\x01\x02")}, {u"n"_s, 1}});
+    });
+    Client client(urlFor(io->serverPort()), rowOptions());
+    SocketIo::ClientSocketOptions socketOptions;
+    socketOptions.auth = QCborMap{{u"token"_s, QByteArray("\xff")}, {u"user"_s, u"u"_s}};
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"auth of \"/private\" holds byte arrays"_s));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"refusal's data for namespace \"/private\" holds byte arrays"_s));
+    ClientSocket *priv = client.socket(u"/private"_s, socketOptions);
+    QSignalSpy errors(priv, &ClientSocket::connectError);
+    QTRY_COMPARE(errors.size(), 1);
+    QCOMPARE(auths, (QList<QCborMap>{QCborMap{{u"token"_s, QCborValue(nullptr)}, {u"user"_s, u"u"_s}}}));
+    QCOMPARE(errors.first().at(1).value<QCborValue>(),
+             QCborValue(QCborMap{{u"key"_s, QCborValue(nullptr)}, {u"n"_s, 1}}));
 }
 
 void tst_Client::unknownNamespaceIsConnectError()

@@ -40,6 +40,16 @@ public:
         return static_cast<int>(result);
     }
 
+    /*! backo2's setMin/setMax/setJitter at once; the attempt count is kept. */
+    void setParameters(double min, double max, double jitter)
+    {
+        const int attempts = m_attempts;
+        std::function<double()> random = std::move(m_random);
+        *this = Backoff(min, max, jitter);
+        m_attempts = attempts;
+        m_random = std::move(random);
+    }
+
     void reset() { m_attempts = 0; }
     int attempts() const { return m_attempts; }
     /*! Replaces Math.random() (values in [0, 1)); null restores the default generator. */

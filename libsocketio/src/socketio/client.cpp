@@ -382,17 +382,7 @@ Client::Client(const QUrl &url, const ClientOptions &options, QObject *parent)
 {
     Q_D(Client);
     d->url = url;
-    d->options = options;
-    // socket.io-client's Manager: `reconnectionAttempts || Infinity`, `reconnectionDelay || 1000`,
-    // `reconnectionDelayMax || 5000`
-    if (d->options.reconnectionAttempts == 0)
-        d->options.reconnectionAttempts = -1;
-    if (d->options.reconnectionDelay == std::chrono::milliseconds::zero())
-        d->options.reconnectionDelay = std::chrono::milliseconds(1000);
-    if (d->options.reconnectionDelayMax == std::chrono::milliseconds::zero())
-        d->options.reconnectionDelayMax = std::chrono::milliseconds(5000);
-    d->backoff = Internal::Backoff(double(d->options.reconnectionDelay.count()),
-                                   double(d->options.reconnectionDelayMax.count()), d->options.randomizationFactor);
+    d->setOptions(options);
     d->reconnectTimer.setSingleShot(true);
     // the backoff delay as computed, as socket.io-client's setTimeout: a coarse timer may fire
     // up to 5 % early
@@ -424,6 +414,26 @@ Client::~Client()
         QObject::disconnect(d->engine, nullptr, this, nullptr);
         delete d->engine.data();
     }
+}
+
+void ClientPrivate::setOptions(const ClientOptions &newOptions)
+{
+    options = newOptions;
+    // socket.io-client's Manager: `reconnectionAttempts || Infinity`, `reconnectionDelay || 1000`,
+    // `reconnectionDelayMax || 5000`
+    if (options.reconnectionAttempts == 0)
+        options.reconnectionAttempts = -1;
+    if (options.reconnectionDelay == std::chrono::milliseconds::zero())
+        options.reconnectionDelay = std::chrono::milliseconds(1000);
+    if (options.reconnectionDelayMax == std::chrono::milliseconds::zero())
+        options.reconnectionDelayMax = std::chrono::milliseconds(5000);
+    backoff.setParameters(double(options.reconnectionDelay.count()),
+                          double(options.reconnectionDelayMax.count()), options.randomizationFactor);
+}
+
+void Client::setOptions(const ClientOptions &options)
+{
+    d_func()->setOptions(options);
 }
 
 QUrl Client::url() const { return d_func()->url; }

@@ -111,6 +111,14 @@ public:
 
     QUrl url() const;
     SocketIo::ClientOptions options() const;
+    /*! Replaces the options from the next connection attempt on, as socket.io-client's mutable
+        `manager.opts` and its reconnection setters: a slot on reconnectAttempt() that sets a
+        fresh \c query token or \c extraHeaders reaches the server with the attempt that
+        follows; the reconnection settings apply from the next delay (attempts so far still
+        count). The connection already open or opening keeps what it started with, and
+        \c autoConnect only matters to the constructor. Zero reconnection values mean the defaults,
+        as in the constructor. A query in the URL still replaces \c query. */
+    void setOptions(const SocketIo::ClientOptions &options);
     State state() const;
 
     /*!

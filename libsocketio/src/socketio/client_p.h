@@ -38,6 +38,8 @@ public:
     /*! Manager._close(): on purpose, no reconnection; onClose(ForcedClose) even without an engine. */
     void closeOnPurpose();
     void reconnect();
+    /*! Takes \a newOptions (zero reconnection values made the defaults) and updates the backoff. */
+    void setOptions(const ClientOptions &newOptions);
     void onReconnectTimer();
     /*! Stops listening to the engine, closes it and lets it delete itself once closed. */
     void detachEngine();

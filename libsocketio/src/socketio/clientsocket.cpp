@@ -7,6 +7,8 @@
 #include "message_p.h"
 #include "util_p.h"
 
+#include "protocol/json.h"
+
 #include <QCborMap>
 
 #include <algorithm>
@@ -111,6 +113,9 @@ void ClientSocketPrivate::sendConnect(const QCborMap &auth)
     packet.nsp = nsp;
     if (!data.isEmpty() || !pid.isEmpty())
         packet.data = data;
+    if (Protocol::Json::hasBinary(data))
+        qCWarning(lcClient, "the auth of \"%s\" holds byte arrays: CONNECT is plain JSON, they go as null "
+                  "(encode binary data as base64)", qUtf8Printable(nsp));
     qCDebug(lcClient, "joining \"%s\"", qUtf8Printable(nsp));
     ClientPrivate::get(client)->sendPacket(packet);
 }

@@ -33,7 +33,9 @@ using AuthCallback = std::function<void(const std::function<void(const QCborMap 
 /*! Options of a ClientSocket (socket.io-client's socket options). */
 struct SOCKETIO_EXPORT ClientSocketOptions
 {
-    /*! Sent as the CONNECT payload (socket.handshake.auth on the server). */
+    /*! Sent as the CONNECT payload (socket.handshake.auth on the server). CONNECT is plain
+        JSON, without binary attachments: byte arrays in it are written as null (with a
+        warning); send binary data base64-encoded. */
     QCborMap auth;
     /*! If set, called before every CONNECT instead of using \c auth. */
     SocketIo::AuthCallback authCallback;

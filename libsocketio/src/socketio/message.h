@@ -82,7 +82,9 @@ private:
 struct SOCKETIO_EXPORT MiddlewareError
 {
     QString message;
-    QCborValue data;   // undefined: not sent
+    /*! Undefined: not sent. CONNECT_ERROR is plain JSON: byte arrays in it are written as null
+        (with a warning); send binary data base64-encoded. */
+    QCborValue data;
 };
 
 /*!

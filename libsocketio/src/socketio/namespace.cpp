@@ -8,6 +8,8 @@
 #include "socket_p.h"
 #include "util_p.h"
 
+#include "protocol/json.h"
+
 #include <SocketIo/ackreply.h>
 #include <SocketIo/adapter.h>
 #include <SocketIo/inmemoryadapter.h>
@@ -174,6 +176,9 @@ void NamespacePrivate::finishConnect(Socket *socket, ServerClient *client, bool 
         data.insert(QStringLiteral("message"), error.message);
         if (!error.data.isUndefined())
             data.insert(QStringLiteral("data"), error.data);
+        if (Protocol::Json::hasBinary(error.data))
+            qCWarning(lcServer, "the refusal's data for namespace \"%s\" holds byte arrays: CONNECT_ERROR is "
+                      "plain JSON, they go as null (encode binary data as base64)", qUtf8Printable(name));
         packet.data = data;
         client->writePacket(packet);
         // a recovering client refused now (an expired token, say) may recover on its next try
