@@ -1,5 +1,6 @@
 // Engine.IO v4 server over loopback: raw HTTP peers (RawHttpClient) and QWebSocket peers.
 #include "rawhttpclient.h"
+#include "engineio/engineserver_p.h"
 
 #include <SocketIo/engineserver.h>
 #include <SocketIo/enginesession.h>
@@ -10,6 +11,7 @@
 #include <QNetworkInterface>
 #include <QSignalSpy>
 #include <QWebSocketHandshakeOptions>
+#include <QLoggingCategory>
 #include <QNetworkProxy>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -21,7 +23,21 @@
 #include <QtEndian>
 #include <QWebSocket>
 
+#include <QScopeGuard>
+
+#include <algorithm>
+#include <cstring>
 #include <memory>
+
+#ifdef Q_OS_LINUX
+#  include <arpa/inet.h>
+#  include <cerrno>
+#  include <fcntl.h>
+#  include <netinet/in.h>
+#  include <sys/resource.h>
+#  include <sys/socket.h>
+#  include <unistd.h>
+#endif
 
 using namespace SocketIo;
 
@@ -97,6 +113,8 @@ private Q_SLOTS:
     void webSocketSubprotocolIsTheClientsFirst();
     void webSocketUpgradeRefusals_data();
     void webSocketUpgradeRefusals();
+    void webSocketHandshakesQtWouldDropAreAnswered_data();
+    void webSocketHandshakesQtWouldDropAreAnswered();
     void upgradeSequence();
     void upgradeProbeWithWrongPacketIsClosed();
     void upgradeTimeoutClosesProbeOnly();
@@ -125,6 +143,7 @@ private Q_SLOTS:
     void dualStackListens_data();
     void dualStackListens();
     void badInputLeavesOtherSessionsAlone();
+    void outOfDescriptorsClosesNewConnectionsAndRecovers();
     void serverCloseClosesAllSessions();
     void listensDespiteApplicationHttpProxy();
     void deferredCloseIsNoopThenClose();
@@ -956,6 +975,69 @@ void tst_EngineServer::webSocketUpgradeRefusals()
     QCOMPARE(r.body, message);
     QVERIFY(client.waitForDisconnected());
     QCOMPARE(errors.size(), 1);
+}
+
+void tst_EngineServer::webSocketHandshakesQtWouldDropAreAnswered_data()
+{
+    // QWebSocketServer closes these without an answer or a word; the engine answers them as ws
+    // does (its messages), and logs why. A header over Qt's 8 KiB line limit, which Node takes,
+    // gets 431 instead of a silent close (a polling client then simply stays on polling).
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("message");
+    const QByteArray target = "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost\r\n";
+    const QByteArray key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+    const QByteArray v13 = "Sec-WebSocket-Version: 13\r\n";
+    QTest::newRow("no key") << target + upgrade + v13 + "\r\n" << 400
+                            << QByteArray("Missing or invalid Sec-WebSocket-Key header");
+    QTest::newRow("key not 16 bytes of base64")
+        << target + upgrade + "Sec-WebSocket-Key: x\r\n" + v13 + "\r\n" << 400
+        << QByteArray("Missing or invalid Sec-WebSocket-Key header");
+    QTest::newRow("two upgrades offered")
+        << target + "Upgrade: h2c, websocket\r\nConnection: Upgrade\r\n" + key + v13 + "\r\n" << 400
+        << QByteArray("Invalid Upgrade header");
+    QTest::newRow("version 8") << target + upgrade + key + "Sec-WebSocket-Version: 8\r\n\r\n" << 400
+                               << QByteArray("Missing or invalid Sec-WebSocket-Version header (13 is supported)");
+    QTest::newRow("HTTP/1.0")
+        << QByteArray("GET /engine.io/?EIO=4&transport=websocket HTTP/1.0\r\nHost: localhost\r\n") + upgrade + key
+            + v13 + "\r\n"
+        << 400 << QByteArray("HTTP/1.1 is needed for a WebSocket handshake");
+    QTest::newRow("a cookie of 8300 bytes")
+        << target + upgrade + key + v13 + "Cookie: c=" + QByteArray(8300, 'a') + "\r\n\r\n" << 431
+        << QByteArray("Request header fields too large for a WebSocket handshake (lines up to 8 KiB, at most 100)");
+}
+
+void tst_EngineServer::webSocketHandshakesQtWouldDropAreAnswered()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(int, status);
+    QFETCH(QByteArray, message);
+    startServer();
+    RawHttpClient other;   // a session that must not notice
+    QVERIFY(connectClient(other));
+    const QString sid = handshake(other);
+    QVERIFY(!sid.isEmpty());
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    // the log line saying why (an info line: quiet unless asked for)
+    QLoggingCategory::setFilterRules(u"socketio.engine.websocket.info=true"_qs);
+    auto quiet = qScopeGuard([] { QLoggingCategory::setFilterRules(QString()); });
+    QTest::ignoreMessage(QtInfoMsg, QRegularExpression(u"refused WebSocket handshake for .*: \""_qs
+                                                       + QRegularExpression::escape(QString::fromLatin1(message))));
+    client.sendRaw(raw);
+    const RawHttpResponse r = client.waitForResponse();
+    QCOMPARE(r.status, status);
+    QCOMPARE(r.body, message);
+    QCOMPARE(r.header("connection"), QByteArray("close"));
+    if (message.contains("Version"))
+        QCOMPARE(r.header("sec-websocket-version"), QByteArray("13"));
+    QVERIFY(client.waitForDisconnected());
+    QCOMPARE(other.request("POST", target(sid), "4still here").status, 200);
+
+    // the same handshake made valid goes through (what was refused was the handshake itself)
+    WsPeer peer;
+    QVERIFY(peer.open(m_server->serverPort(), u"EIO=4&transport=websocket"_qs));
 }
 
 void tst_EngineServer::upgradeSequence()
@@ -1896,6 +1978,126 @@ void tst_EngineServer::dualStackListens()
         QFAIL("cannot connect");
     }
     QVERIFY(!handshake(a).isEmpty());
+}
+
+void tst_EngineServer::outOfDescriptorsClosesNewConnectionsAndRecovers()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("the engine takes the accepting over from QTcpServer on Linux only");
+#else
+    // A process out of file descriptors (EMFILE): Qt 6.4's QTcpServer retries the accept at
+    // full CPU, silently, with the connections left hanging. The engine closes each waiting
+    // connection at once (a reserve descriptor makes room to take it), says so, and accepts
+    // again as soon as descriptors are free.
+    // Descriptors held for the whole test, so that the engine's reserve gets a number well
+    // above what the event loop polls (poll(2) refuses more descriptors than the limit, which
+    // the second part lowers to the reserve's number).
+    std::vector<int> fillers;
+    auto closeFillers = qScopeGuard([&fillers] {
+        for (const int fd : fillers)
+            ::close(fd);
+    });
+    for (int i = 0; i < 32; ++i)
+        fillers.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    QVERIFY(std::all_of(fillers.begin(), fillers.end(), [](int fd) { return fd >= 0; }));
+    startServer();
+    const quint16 port = m_server->serverPort();
+    RawHttpClient before;   // a session from before stays usable
+    QVERIFY(connectClient(before));
+    const QString sid = handshake(before);
+    QVERIFY(!sid.isEmpty());
+
+    // the peers' descriptors exist before the limit drops (connecting takes none)
+    constexpr int Peers = 12;
+    std::vector<int> peers;
+    for (int i = 0; i < Peers; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        QVERIFY(fd >= 0);
+        peers.push_back(fd);
+    }
+    const int waiting = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    QVERIFY(waiting >= 0);
+    auto closePeers = qScopeGuard([&peers, waiting] {
+        for (const int fd : peers)
+            ::close(fd);
+        ::close(waiting);
+    });
+    // the engine's warnings, seen as they come (then handed on to QTest, which expects them)
+    static QStringList warnings;
+    warnings.clear();
+    static QtMessageHandler previous = nullptr;
+    previous = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
+        if (type == QtWarningMsg)
+            warnings.append(message);
+        previous(type, context, message);
+    });
+    auto uninstall = qScopeGuard([] { qInstallMessageHandler(previous); });
+    rlimit saved{};
+    QCOMPARE(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    // the lowest free descriptor: with the limit there, every number below it is taken
+    const int lowestFree = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    QVERIFY(lowestFree >= 0);
+    ::close(lowestFree);
+    rlimit tight = saved;
+    tight.rlim_cur = rlim_t(lowestFree);
+    auto restore = qScopeGuard([&saved] { ::setrlimit(RLIMIT_NOFILE, &saved); });
+    QCOMPARE(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+    QCOMPARE(::open("/dev/null", O_RDONLY | O_CLOEXEC), -1);   // really none left
+    QCOMPARE(errno, EMFILE);
+
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"out of file descriptors \\(EMFILE\\): closed"_qs));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (const int fd : peers) {
+        const int rc = ::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address);
+        QVERIFY2(rc == 0 || errno == EINPROGRESS, std::strerror(errno));
+    }
+    // each peer sees its connection end (EOF or reset), none is left waiting
+    const auto ended = [](int fd) {
+        char byte = 0;
+        const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(peers.begin(), peers.end(), ended), 10000);
+
+    // With the reserve itself above the limit, giving it up makes no room: the accepting
+    // pauses (one warning) and is retried; the connection waits and is served once
+    // descriptors are free again. (Not lower: poll(2) refuses more descriptors than the limit.)
+    const int reserve = SocketIo::EngineServerPrivate::get(m_server)->tcpServer->reserveDescriptor();
+    QVERIFY2(reserve > fillers.back(), qPrintable(u"reserve %1"_qs.arg(reserve)));
+    tight.rlim_cur = rlim_t(reserve);
+    QCOMPARE(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"cannot accept connections: .*trying again"_qs));
+    const int rc = ::connect(waiting, reinterpret_cast<const sockaddr *>(&address), sizeof address);
+    QVERIFY2(rc == 0 || errno == EINPROGRESS, std::strerror(errno));
+    const QByteArray get = "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    bool sent = false;   // (QTRY_VERIFY evaluates its expression once more when it is true)
+    QTRY_VERIFY(sent || (sent = ::send(waiting, get.constData(), size_t(get.size()), MSG_NOSIGNAL) == get.size()));
+    // once the engine has tried and paused, the connection is neither closed nor answered
+    QTRY_VERIFY(warnings.filter(u"cannot accept connections"_qs).size() == 1);
+    char reply[256] = {};
+    QCOMPARE(::recv(waiting, reply, sizeof reply, MSG_DONTWAIT), ssize_t(-1));
+    QVERIFY(errno == EAGAIN || errno == EWOULDBLOCK);
+
+    restore.dismiss();
+    QCOMPARE(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+    QByteArray received;
+    const auto readHead = [&] {
+        const ssize_t n = ::recv(waiting, reply, sizeof reply, MSG_DONTWAIT);
+        if (n > 0)
+            received.append(reply, qsizetype(n));
+        return received.contains("\r\n\r\n");
+    };
+    QTRY_VERIFY(readHead());
+    QVERIFY2(received.startsWith("HTTP/1.1 200"), received.constData());
+    // accepting goes on: a new client gets its handshake, the old session still answers
+    RawHttpClient after;
+    QVERIFY(connectClient(after));
+    QVERIFY(!handshake(after).isEmpty());
+    QCOMPARE(before.request("POST", target(sid), "4still here").status, 200);
+#endif
 }
 
 void tst_EngineServer::badInputLeavesOtherSessionsAlone()

@@ -7,10 +7,12 @@
 #include "protocol/bytes_p.h"
 
 #include <QScopedValueRollback>
+#include <QSocketNotifier>
 #include <QTimerEvent>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QNetworkProxy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -30,6 +32,7 @@
 #else
 #  include <unistd.h>
 #  include <cerrno>
+#  include <fcntl.h>
 #  include <sys/socket.h>
 #  include <sys/uio.h>
 #endif
@@ -279,6 +282,158 @@ qint64 EngineTcpSocket::sendNow(const QList<QByteArray> &pieces, qsizetype count
     Q_UNUSED(count);
     return 0;
 #endif
+}
+
+EngineTcpServer::~EngineTcpServer()
+{
+    stop();
+}
+
+bool EngineTcpServer::start(const QHostAddress &address, quint16 port)
+{
+    if (!listen(address, port))
+        return false;
+#ifdef Q_OS_LINUX
+    // Qt's own accepting is paused for good (nextPendingConnection() is never called, which
+    // would resume it); this notifier watches the same descriptor instead.
+    pauseAccepting();
+    if (m_spareFd < 0)
+        m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    m_notifier = new QSocketNotifier(socketDescriptor(), QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, [this] { onAcceptable(); });
+    m_refused = 0;
+    m_refusedWarned = 0;
+#endif
+    return true;
+}
+
+void EngineTcpServer::stop()
+{
+    // the notifier goes before the descriptor it watches
+    delete m_notifier;
+    m_notifier = nullptr;
+#ifdef Q_OS_LINUX
+    if (m_spareFd >= 0) {
+        ::close(m_spareFd);
+        m_spareFd = -1;
+    }
+#endif
+    qDeleteAll(std::exchange(m_accepted, {}));
+    close();
+}
+
+QTcpSocket *EngineTcpServer::takeAccepted()
+{
+    if (!m_notifier)   // Qt accepts (not POSIX)
+        return nextPendingConnection();
+    return m_accepted.isEmpty() ? nullptr : m_accepted.takeFirst();
+}
+
+void EngineTcpServer::onAcceptable()
+{
+#ifdef Q_OS_LINUX
+    const int listener = int(socketDescriptor());
+    QPointer<EngineTcpServer> guard(this);
+    // level-triggered: what is left after this many comes back on the next pass, after the
+    // other sockets had their turn
+    for (int i = 0; i < 256 && m_notifier; ++i) {
+        const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0) {
+            if (m_acceptPaused) {
+                m_acceptPaused = false;
+                qCInfo(lcEngine, "accepting connections again");
+            }
+            if (m_spareFd < 0)   // given up when even it could not help: back in reserve
+                m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            adopt(fd);
+            Q_EMIT newConnection();
+            if (!guard)
+                return;
+            continue;
+        }
+        const int error = errno;
+        if (error == EINTR || error == ECONNABORTED)
+            continue;   // interrupted, or the peer gave up while waiting: the next one
+        if (error == EAGAIN || error == EWOULDBLOCK)
+            return;     // nothing waits
+        if ((error == EMFILE || error == ENFILE) && m_spareFd >= 0) {
+            // libuv's way: the reserve descriptor makes room to take the connection and end it
+            // (accept(2) fails with EMFILE before it looks at the queue: whether a connection
+            // still waits only the second try tells)
+            ::close(m_spareFd);
+            const int victim = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+            const int victimError = errno;
+            if (victim >= 0) {
+                ::close(victim);
+                ++m_refused;
+            }
+            m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            warnRefused(error == EMFILE ? "the process is out of file descriptors (EMFILE)"
+                                        : "the system is out of file descriptors (ENFILE)");
+            if (m_spareFd >= 0) {
+                if (victim >= 0 || victimError == EINTR || victimError == ECONNABORTED)
+                    continue;
+                if (victimError == EAGAIN || victimError == EWOULDBLOCK)
+                    return;   // nothing waits any more
+            }
+        }
+        // out of memory or buffers, or no reserve left: pause rather than spin (said once, not
+        // at every retry)
+        if (!m_acceptPaused) {
+            m_acceptPaused = true;
+            qCWarning(lcEngine, "cannot accept connections: %s; trying again every %lld ms, the "
+                      "connections wait meanwhile", std::strerror(error),
+                      static_cast<long long>(AcceptRetryDelay.count()));
+        }
+        m_notifier->setEnabled(false);
+        // (no QTimer member: the HTTP front keeps no timer objects while idle)
+        QTimer::singleShot(AcceptRetryDelay, this, [this] {
+            if (m_notifier)
+                m_notifier->setEnabled(true);
+        });
+        return;
+    }
+#endif
+}
+
+void EngineTcpServer::warnRefused(const char *why)
+{
+    if (m_refused == m_refusedWarned)
+        return;
+    const qint64 interval = std::chrono::milliseconds(RefusalWarningInterval).count();
+    if (m_lastRefusalWarning.isValid() && m_lastRefusalWarning.elapsed() < interval) {
+        // the count of this interval is told when it ends, even if no refusal follows
+        if (!m_refusalSummaryDue) {
+            m_refusalSummaryDue = true;
+            QTimer::singleShot(interval - m_lastRefusalWarning.elapsed(), this, [this, why] {
+                m_refusalSummaryDue = false;
+                m_lastRefusalWarning.invalidate();
+                warnRefused(why);
+            });
+        }
+        return;
+    }
+    qCWarning(lcEngine, "%s: closed %lld incoming connection(s) at once (%lld since listening); "
+              "raise the limit (ulimit -n) or lower the load",
+              why, static_cast<long long>(m_refused - m_refusedWarned), static_cast<long long>(m_refused));
+    m_refusedWarned = m_refused;
+    m_lastRefusalWarning.start();
+}
+
+void EngineTcpServer::adopt(qintptr socketDescriptor)
+{
+    auto *socket = new EngineTcpSocket(this);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        qCWarning(lcEngine) << "cannot take an accepted connection:" << socket->errorString();
+        delete socket;
+#ifdef Q_OS_WIN
+        ::closesocket(SOCKET(socketDescriptor));
+#else
+        ::close(int(socketDescriptor));
+#endif
+        return;
+    }
+    m_accepted.append(socket);
 }
 
 void EngineTcpServer::incomingConnection(qintptr socketDescriptor)
@@ -1125,6 +1280,51 @@ void EngineServerPrivate::failMiddlewares(MiddlewareRun &run)
     refuse(connection, run.request, run.upgrade, v, &run.engineRequest);
 }
 
+namespace {
+
+/*! Why QWebSocketServer would refuse this handshake, which it does without an answer or a
+    word (only a bare close): ws's checks and messages where ws has them, then what Qt 6.4 alone
+    refuses (HTTP/1.0, version 8, a line over its 8 KiB limit or over 100 header lines, which
+    Node takes). \a rawHead is the head as received, still unread in the socket. Empty: fine. */
+QByteArray webSocketHandshakeProblem(const HttpRequest &head, QByteArrayView rawHead, int *status)
+{
+    *status = 400;
+    if (head.method != "GET") {
+        *status = 405;
+        return QByteArrayLiteral("Invalid HTTP method");
+    }
+    if (head.header("upgrade").toLower() != "websocket")
+        return QByteArrayLiteral("Invalid Upgrade header");
+    static const QRegularExpression keyPattern(QStringLiteral("^[+/0-9A-Za-z]{22}==$"));
+    if (!keyPattern.match(QString::fromLatin1(head.header("sec-websocket-key"))).hasMatch())
+        return QByteArrayLiteral("Missing or invalid Sec-WebSocket-Key header");
+    if (head.header("sec-websocket-version") != "13")
+        return QByteArrayLiteral("Missing or invalid Sec-WebSocket-Version header (13 is supported)");
+    if (head.versionMinor < 1)
+        return QByteArrayLiteral("HTTP/1.1 is needed for a WebSocket handshake");
+    // QWebSocketServer's limits (MAX_HEADERLINE_LENGTH, MAX_HEADERLINES), counted with a margin
+    // of the line ends
+    constexpr qsizetype MaxLine = 8 * 1024 - 2;
+    constexpr qsizetype MaxLines = 100 - 1;
+    qsizetype lines = 0;
+    for (qsizetype from = 0; from < rawHead.size();) {
+        qsizetype end = rawHead.indexOf("\r\n", from);
+        if (end < 0)
+            end = rawHead.size();
+        if (end == from)
+            break;   // the blank line
+        if (end - from > MaxLine || ++lines > MaxLines + 1) {
+            *status = 431;
+            return QByteArrayLiteral("Request header fields too large for a WebSocket handshake "
+                                     "(lines up to 8 KiB, at most 100)");
+        }
+        from = end + 2;
+    }
+    return {};
+}
+
+} // namespace
+
 void EngineServerPrivate::upgradeConnection(HttpConnection *connection, const HttpRequest &head,
                                             EngineRequest engineRequest, HttpHeaders middlewareHeaders)
 {
@@ -1133,6 +1333,28 @@ void EngineServerPrivate::upgradeConnection(HttpConnection *connection, const Ht
     if (!v.ok) {
         refuse(connection, head, true, v, &engineRequest);
         return;
+    }
+    {
+        // answered here, as ws answers them, rather than closed without a word by Qt
+        const QByteArray raw = connection->socket()->peek(connection->socket()->bytesAvailable());
+        const qsizetype headEnd = raw.indexOf("\r\n\r\n");
+        int status = 400;
+        const QByteArray problem = webSocketHandshakeProblem(
+            head, QByteArrayView(raw).first(headEnd < 0 ? raw.size() : headEnd + 2), &status);
+        if (!problem.isEmpty()) {
+            qCInfo(lcEngineWebSocket) << "refused WebSocket handshake for" << head.target << "from"
+                                      << engineRequest.remoteAddress << ":" << problem;
+            const QByteArray reason = status == 405 ? "Method Not Allowed"
+                : status == 431                      ? "Request Header Fields Too Large"
+                                                     : "Bad Request";
+            connection->respondRawAndClose("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
+                                           + "\r\nConnection: close\r\nContent-Type: text/html\r\n"
+                                           + (status == 400 && problem.startsWith("Missing or invalid Sec-WebSocket-Version")
+                                                  ? QByteArray("Sec-WebSocket-Version: 13\r\n") : QByteArray())
+                                           + "Content-Length: " + QByteArray::number(problem.size())
+                                           + "\r\n\r\n" + problem);
+            return;
+        }
     }
     if (connection->socket()->state() != QAbstractSocket::ConnectedState) {
         qCInfo(lcEngineWebSocket) << "peer of" << head.target << "gone before its upgrade was read; dropped";
@@ -1330,7 +1552,7 @@ void EngineServerPrivate::serveConnection(QTcpSocket *socket, const QByteArray &
 
 void EngineServerPrivate::onNewTcpConnection()
 {
-    while (QTcpSocket *socket = tcpServer->nextPendingConnection())
+    while (QTcpSocket *socket = tcpServer->takeAccepted())
         q_ptr->handleConnection(socket);
 }
 
@@ -1479,7 +1701,7 @@ EngineServer::EngineServer(QObject *parent)
 EngineServer::~EngineServer()
 {
     Q_D(EngineServer);
-    d->tcpServer->close();
+    d->tcpServer->stop();
     const QList<EngineSession *> all = d->orderedSessions();
     d->sessions.clear();
     d->sessionOrder.clear();
@@ -1513,7 +1735,7 @@ EngineOptions EngineServer::options() const
 bool EngineServer::listen(const QHostAddress &address, quint16 port)
 {
     Q_D(EngineServer);
-    if (!d->tcpServer->listen(address, port)) {
+    if (!d->tcpServer->start(address, port)) {
         d->errorString = d->tcpServer->errorString();
         qCWarning(lcEngine) << "listen failed:" << d->errorString;
         return false;
@@ -1555,7 +1777,7 @@ void EngineServer::handleConnection(QTcpSocket *socket)
 void EngineServer::close()
 {
     Q_D(EngineServer);
-    d->tcpServer->close();
+    d->tcpServer->stop();
     // As engine.io's Server.close(), which closes each socket with discard: what is queued is
     // dropped and the transport released now (a parked GET gets the close packet, a WebSocket a
     // close frame: the client reports "transport close"); a polling session without a parked

@@ -5,6 +5,7 @@
 #include "protocol/httprequest.h"
 
 #include <QBasicTimer>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QPointer>
 #include <QTcpServer>
@@ -16,6 +17,7 @@
 #include <optional>
 
 QT_BEGIN_NAMESPACE
+class QSocketNotifier;
 class QWebSocket;
 class QWebSocketServer;
 QT_END_NAMESPACE
@@ -97,14 +99,56 @@ private:
     bool m_buffering = false;   // writeData() hands everything to Qt's buffer
 };
 
-/*! A QTcpServer whose connections are EngineTcpSockets. */
+/*!
+  A QTcpServer whose connections are EngineTcpSockets.
+
+  On Linux it accepts by itself (start(), accept4(2)): Qt 6.4's QTcpServer retries a failed accept
+  for as long as the connection waits in the backlog, so a process out of file descriptors
+  (EMFILE) spins at full CPU, says nothing and leaves the connections hanging. Here, as libuv
+  does for Node, one descriptor is kept in reserve: when accept fails for want of descriptors,
+  the reserve is given up to take the waiting connection and close it at once (the peer sees
+  the connection closed, not a hang), then taken back; a warning says so, at most every few
+  seconds with the count. When even that does not work (no reserve left, or the kernel is out
+  of memory), accepting pauses and is retried every AcceptRetryDelay: the connections wait in
+  the backlog meanwhile, with one warning, and are served once descriptors are free again.
+*/
 class EngineTcpServer final : public QTcpServer
 {
 public:
     using QTcpServer::QTcpServer;
+    ~EngineTcpServer() override;
+
+    /*! listen(), then the accepting described above. */
+    bool start(const QHostAddress &address, quint16 port);
+    /*! Stops accepting and closes the listening socket (QTcpServer::close()). */
+    void stop();
+    /*! The next accepted connection, or null (instead of nextPendingConnection(), which would
+        switch Qt's own accepting back on). */
+    QTcpSocket *takeAccepted();
+    /*! The descriptor kept in reserve (-1: none). */
+    int reserveDescriptor() const { return m_spareFd; }
+    /*! Connections closed at once because no descriptor was left (since start()). */
+    qint64 refusedForDescriptors() const { return m_refused; }
+
+    static constexpr std::chrono::milliseconds AcceptRetryDelay{100};
+    static constexpr std::chrono::seconds RefusalWarningInterval{5};
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
+
+private:
+    void onAcceptable();
+    void adopt(qintptr socketDescriptor);
+    void warnRefused(const char *why);
+
+    QSocketNotifier *m_notifier = nullptr;
+    QList<QTcpSocket *> m_accepted;
+    int m_spareFd = -1;
+    qint64 m_refused = 0;
+    qint64 m_refusedWarned = 0;
+    QElapsedTimer m_lastRefusalWarning;
+    bool m_refusalSummaryDue = false;
+    bool m_acceptPaused = false;   // warned that accepting pauses; cleared by the next accept
 };
 
 /*!
@@ -353,7 +397,7 @@ public:
 
     EngineServer *q_ptr;
     EngineOptions options;
-    QTcpServer *tcpServer = nullptr;
+    EngineTcpServer *tcpServer = nullptr;
     QWebSocketServer *wsServer = nullptr;
     /*! The Socket.IO server whose clients receive this engine's sessions (Server::listen() or
         attach()): one at a time, since a session has one receiver (EngineSessionReceiver). */

@@ -205,7 +205,7 @@ void WorkerThread::beginClose()
 
 void ServerWorkersPrivate::onNewConnections()
 {
-    while (QTcpSocket *socket = acceptor->nextPendingConnection()) {
+    while (QTcpSocket *socket = acceptor->takeAccepted()) {
         socket->setParent(nullptr);
         bool handed = false;
         for (int tries = 0; tries < group->count && !handed; ++tries) {
@@ -264,7 +264,7 @@ bool ServerWorkers::listen(const QHostAddress &address, quint16 port)
         d->errorString = QStringLiteral("closed");
         return false;
     }
-    if (!d->acceptor->listen(address, port)) {
+    if (!d->acceptor->start(address, port)) {
         d->errorString = d->acceptor->errorString();
         qCWarning(lcServer) << "ServerWorkers: listen failed:" << d->errorString;
         return false;
@@ -297,7 +297,7 @@ void ServerWorkers::close()
     if (d->closed)
         return;
     d->closed = true;
-    d->acceptor->close();
+    d->acceptor->stop();
     {
         QMutexLocker lock(&d->group->mutex);
         for (int i = 0; i < d->group->count; ++i) {

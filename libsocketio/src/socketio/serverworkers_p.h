@@ -20,6 +20,7 @@ QT_END_NAMESPACE
 namespace SocketIo {
 
 class EngineServer;
+class EngineTcpServer;
 class Server;
 
 /*! What the owner's thread and the workers share; every member under \c mutex unless atomic. */
@@ -80,7 +81,7 @@ public:
     std::shared_ptr<WorkerGroup> group;
     WorkerHub hub;
     QList<WorkerThread *> threads;
-    QTcpServer *acceptor = nullptr;
+    EngineTcpServer *acceptor = nullptr;
     QString errorString;
     int next = 0;
     bool closed = false;
