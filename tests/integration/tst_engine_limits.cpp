@@ -17,6 +17,8 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <QRegularExpression>
+
 #include <memory>
 
 #ifdef Q_OS_UNIX
@@ -89,6 +91,7 @@ private Q_SLOTS:
     void webSocketSlowReaderOverTheLimitIsNotStalled();
     void webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit_data();
     void webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit();
+    void webSocketPeerThatPingsAndNeverReadsIsDroppedAtTheCeiling();
     void webSocketFramesOfOnePassArriveInOrder_data();
     void webSocketFramesOfOnePassArriveInOrder();
     void webSocketPeerGoneBeforeTheWriteClosesOnlyItsSession();
@@ -443,6 +446,45 @@ void tst_EngineLimits::webSocketPeerThatStopsReadingIsClosedAtTheBufferLimit()
     // The socket holds at most what was written while it was writable (the big message).
     QVERIFY(!pipe.server || pipe.server->bytesToWrite() <= big.size() + 16);
 
+    checkBystander(bystander, m_server.get());
+}
+
+void tst_EngineLimits::webSocketPeerThatPingsAndNeverReadsIsDroppedAtTheCeiling()
+{
+    // QWebSocket answers every ping with a pong, which the engine never sees queued: a peer
+    // that pings and reads nothing would grow the server's write buffer without end (Node's ws
+    // too). The socket itself stops at maxBufferedBytesCeiling and drops that connection.
+    EngineOptions options;
+    options.maxBufferedBytesCeiling = 256 * 1024;
+    startServer(options);
+    Bystander bystander;
+    startBystander(bystander, m_server.get());
+    if (QTest::currentTestFailed())
+        return;
+
+    QSignalSpy connections(m_server.get(), &EngineServer::connection);
+    QTcpSocket peer;
+    peer.setReadBufferSize(1024);   // reads the handshake answer, then nothing more
+    peer.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(peer.waitForConnected(5000));
+    peer.write(webSocketHandshake());
+    QTRY_COMPARE(connections.size(), 1);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy closed(session, &EngineSession::closed);
+    QTRY_VERIFY(session->isWritable());
+
+    // a masked ping with 125 bytes of payload (a zero mask leaves it as it is), a thousand at a time
+    QByteArray ping("\x89\xfd\0\0\0\0", 6);
+    ping.append(QByteArray(125, 'p'));
+    const QByteArray batch = ping.repeated(1000);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"more than 262144 bytes wait for a peer that reads nothing"_s));
+    // up to 50 MB of pings, far more than the kernel's loopback buffers and the ceiling hold
+    for (int i = 0; i < 400 && closed.isEmpty() && peer.state() == QAbstractSocket::ConnectedState; ++i) {
+        peer.write(batch);
+        QTRY_VERIFY(peer.bytesToWrite() < 4 * batch.size() || !closed.isEmpty());
+        QCoreApplication::processEvents();
+    }
+    QTRY_COMPARE(closed.size(), 1);
     checkBystander(bystander, m_server.get());
 }
 

@@ -162,6 +162,19 @@ qint64 EngineTcpSocket::writeData(const char *data, qint64 size)
     // reported to the caller cannot hide a partial write.)
     if (m_buffering || (openMode() & QIODevice::Unbuffered))
         return QTcpSocket::writeData(data, size);
+    if (Q_UNLIKELY(m_writeCeiling > 0 && bytesToWrite() + size > m_writeCeiling)) {
+        // What the engine queues has its own limits; this catches what it does not see, such
+        // as QWebSocket's pongs to a peer that pings and never reads.
+        if (!m_overCeiling) {
+            m_overCeiling = true;
+            qCWarning(lcEngine, "more than %lld bytes wait for a peer that reads nothing (maxBufferedBytesCeiling); "
+                      "connection from %s dropped", static_cast<long long>(m_writeCeiling),
+                      qUtf8Printable(peerAddress().toString()));
+            // not from inside the writer's call: its caller may still use the socket
+            QMetaObject::invokeMethod(this, [this] { abort(); }, Qt::QueuedConnection);
+        }
+        return size;   // dropped with the connection
+    }
     if (m_framesFirst)
         m_framesFirst->writeCollected();
     QByteArray out;
@@ -303,15 +316,35 @@ bool EngineTcpServer::start(const QHostAddress &address, quint16 port)
     connect(m_notifier, &QSocketNotifier::activated, this, [this] { onAcceptable(); });
     m_refused = 0;
     m_refusedWarned = 0;
+    m_acceptPaused = false;
+    m_lastRefusalWarning.invalidate();
+#else
+    // Elsewhere Qt accepts; an accept error pauses it (QTcpServer::acceptError): say so and try
+    // again later instead of staying deaf.
+    if (!m_resumeOnError) {
+        m_resumeOnError = true;
+        connect(this, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+            qCWarning(lcEngine, "cannot accept connections: %s; trying again in %lld ms",
+                      qUtf8Printable(errorString()), static_cast<long long>(AcceptRetryDelay.count()));
+            QTimer::singleShot(AcceptRetryDelay, this, [this] {
+                if (isListening())
+                    resumeAccepting();
+            });
+        });
+    }
 #endif
     return true;
 }
 
 void EngineTcpServer::stop()
 {
-    // the notifier goes before the descriptor it watches
-    delete m_notifier;
-    m_notifier = nullptr;
+    // the notifier goes before the descriptor it watches (disabled now, deleted from the
+    // event loop: this may run inside its activated() signal)
+    if (m_notifier) {
+        m_notifier->setEnabled(false);
+        m_notifier->deleteLater();
+        m_notifier = nullptr;
+    }
 #ifdef Q_OS_LINUX
     if (m_spareFd >= 0) {
         ::close(m_spareFd);
@@ -332,11 +365,12 @@ QTcpSocket *EngineTcpServer::takeAccepted()
 void EngineTcpServer::onAcceptable()
 {
 #ifdef Q_OS_LINUX
-    const int listener = int(socketDescriptor());
     QPointer<EngineTcpServer> guard(this);
     // level-triggered: what is left after this many comes back on the next pass, after the
     // other sockets had their turn
-    for (int i = 0; i < 256 && m_notifier; ++i) {
+    for (int i = 0; i < 256 && m_notifier && isListening(); ++i) {
+        // (read each time: a slot of newConnection() may have stopped and restarted the server)
+        const int listener = int(socketDescriptor());
         const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd >= 0) {
             if (m_acceptPaused) {
@@ -345,15 +379,22 @@ void EngineTcpServer::onAcceptable()
             }
             if (m_spareFd < 0)   // given up when even it could not help: back in reserve
                 m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-            adopt(fd);
+            EngineTcpSocket *socket = wrap(fd);
+            if (!socket)
+                continue;
+            m_accepted.append(socket);
             Q_EMIT newConnection();
             if (!guard)
                 return;
             continue;
         }
         const int error = errno;
-        if (error == EINTR || error == ECONNABORTED)
-            continue;   // interrupted, or the peer gave up while waiting: the next one
+        // interrupted, the peer gave up while waiting, or a network error of that connection
+        // that Linux reports through accept(2) (its manual: to be treated as EAGAIN, retrying)
+        if (error == EINTR || error == ECONNABORTED || error == EPROTO || error == ENOPROTOOPT
+            || error == EHOSTDOWN || error == ENONET || error == EHOSTUNREACH || error == EOPNOTSUPP
+            || error == ENETUNREACH || error == ENETDOWN || error == EPERM)
+            continue;
         if (error == EAGAIN || error == EWOULDBLOCK)
             return;     // nothing waits
         if ((error == EMFILE || error == ENFILE) && m_spareFd >= 0) {
@@ -420,36 +461,25 @@ void EngineTcpServer::warnRefused(const char *why)
     m_lastRefusalWarning.start();
 }
 
-void EngineTcpServer::adopt(qintptr socketDescriptor)
+EngineTcpSocket *EngineTcpServer::wrap(qintptr socketDescriptor)
 {
     auto *socket = new EngineTcpSocket(this);
-    if (!socket->setSocketDescriptor(socketDescriptor)) {
-        qCWarning(lcEngine) << "cannot take an accepted connection:" << socket->errorString();
-        delete socket;
+    if (socket->setSocketDescriptor(socketDescriptor))
+        return socket;
+    qCWarning(lcEngine) << "cannot take an accepted connection:" << socket->errorString();
+    delete socket;
 #ifdef Q_OS_WIN
-        ::closesocket(SOCKET(socketDescriptor));
+    ::closesocket(SOCKET(socketDescriptor));
 #else
-        ::close(int(socketDescriptor));
+    ::close(int(socketDescriptor));
 #endif
-        return;
-    }
-    m_accepted.append(socket);
+    return nullptr;
 }
 
 void EngineTcpServer::incomingConnection(qintptr socketDescriptor)
 {
-    auto *socket = new EngineTcpSocket(this);
-    if (!socket->setSocketDescriptor(socketDescriptor)) {
-        qCWarning(lcEngine) << "cannot take an accepted connection:" << socket->errorString();
-        delete socket;
-#ifdef Q_OS_WIN
-        ::closesocket(SOCKET(socketDescriptor));
-#else
-        ::close(int(socketDescriptor));
-#endif
-        return;
-    }
-    addPendingConnection(socket);
+    if (EngineTcpSocket *socket = wrap(socketDescriptor))
+        addPendingConnection(socket);
 }
 
 // ---- HttpConnection ------------------------------------------------------------------------
@@ -1284,15 +1314,13 @@ namespace {
 
 /*! Why QWebSocketServer would refuse this handshake, which it does without an answer or a
     word (only a bare close): ws's checks and messages where ws has them, then what Qt 6.4 alone
-    refuses (HTTP/1.0, version 8, a line over its 8 KiB limit or over 100 header lines, which
-    Node takes). \a rawHead is the head as received, still unread in the socket. Empty: fine. */
+    refuses (HTTP/1.0, a request line over 8190 bytes, a header line over 8 KiB or more than 100
+    header lines, which Node takes). \a rawHead is the head as received, still unread in the
+    socket. Empty: fine. Only GET requests come here (the HTTP front treats no other method as
+    an upgrade). */
 QByteArray webSocketHandshakeProblem(const HttpRequest &head, QByteArrayView rawHead, int *status)
 {
     *status = 400;
-    if (head.method != "GET") {
-        *status = 405;
-        return QByteArrayLiteral("Invalid HTTP method");
-    }
     if (head.header("upgrade").toLower() != "websocket")
         return QByteArrayLiteral("Invalid Upgrade header");
     static const QRegularExpression keyPattern(QStringLiteral("^[+/0-9A-Za-z]{22}==$"));
@@ -1302,18 +1330,22 @@ QByteArray webSocketHandshakeProblem(const HttpRequest &head, QByteArrayView raw
         return QByteArrayLiteral("Missing or invalid Sec-WebSocket-Version header (13 is supported)");
     if (head.versionMinor < 1)
         return QByteArrayLiteral("HTTP/1.1 is needed for a WebSocket handshake");
-    // QWebSocketServer's limits (MAX_HEADERLINE_LENGTH, MAX_HEADERLINES), counted with a margin
-    // of the line ends
-    constexpr qsizetype MaxLine = 8 * 1024 - 2;
-    constexpr qsizetype MaxLines = 100 - 1;
-    qsizetype lines = 0;
+    // QWebSocketServer's limits in Qt 6.4 (QWebSocketHandshakeRequest::readHandshake): the
+    // request line with its line end within 8 KiB, header fields ("name:value" as received) up
+    // to 8 KiB each, at most 100 of them
+    constexpr qsizetype MaxRequestLine = 8 * 1024 - 2;
+    constexpr qsizetype MaxFieldLine = 8 * 1024;
+    constexpr qsizetype MaxFields = 100;
+    qsizetype fields = -1;   // the request line first
     for (qsizetype from = 0; from < rawHead.size();) {
         qsizetype end = rawHead.indexOf("\r\n", from);
         if (end < 0)
             end = rawHead.size();
         if (end == from)
             break;   // the blank line
-        if (end - from > MaxLine || ++lines > MaxLines + 1) {
+        const qsizetype length = end - from;
+        if ((fields < 0 && length > MaxRequestLine) || (fields >= 0 && length > MaxFieldLine)
+            || ++fields > MaxFields) {
             *status = 431;
             return QByteArrayLiteral("Request header fields too large for a WebSocket handshake "
                                      "(lines up to 8 KiB, at most 100)");
@@ -1344,9 +1376,7 @@ void EngineServerPrivate::upgradeConnection(HttpConnection *connection, const Ht
         if (!problem.isEmpty()) {
             qCInfo(lcEngineWebSocket) << "refused WebSocket handshake for" << head.target << "from"
                                       << engineRequest.remoteAddress << ":" << problem;
-            const QByteArray reason = status == 405 ? "Method Not Allowed"
-                : status == 431                      ? "Request Header Fields Too Large"
-                                                     : "Bad Request";
+            const QByteArray reason = status == 431 ? "Request Header Fields Too Large" : "Bad Request";
             connection->respondRawAndClose("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
                                            + "\r\nConnection: close\r\nContent-Type: text/html\r\n"
                                            + (status == 400 && problem.startsWith("Missing or invalid Sec-WebSocket-Version")
@@ -1771,6 +1801,8 @@ void EngineServer::handleConnection(QTcpSocket *socket)
     // ACK of an earlier segment. The option stays on the descriptor when a WebSocket upgrade hands
     // the socket to QWebSocketServer.
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (auto *engineSocket = dynamic_cast<EngineTcpSocket *>(socket))
+        engineSocket->setWriteCeiling(d->options.maxBufferedBytesCeiling);
     new HttpConnection(socket, d, d->frontParent());
 }
 

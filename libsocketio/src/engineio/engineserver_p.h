@@ -82,6 +82,10 @@ public:
         answers the peer's close), \a transport writes the frames it has collected, so that
         everything leaves in the order it was sent. Null: none. */
     void setFramesFirst(WebSocketTransport *transport) { m_framesFirst = transport; }
+    /*! Once more than \a bytes would wait in the write buffer (0: no limit), what is written
+        is dropped and the connection aborted from the event loop, with a warning: the engine's
+        maxBufferedBytesCeiling for what it does not queue itself (QWebSocket's pongs). */
+    void setWriteCeiling(qint64 bytes) { m_writeCeiling = bytes; }
 
 protected:
     qint64 writeData(const char *data, qint64 size) override;
@@ -97,6 +101,8 @@ private:
     QByteArray m_upgradeHeaderLines;
     WebSocketTransport *m_framesFirst = nullptr;
     bool m_buffering = false;   // writeData() hands everything to Qt's buffer
+    qint64 m_writeCeiling = 0;
+    bool m_overCeiling = false;
 };
 
 /*!
@@ -138,7 +144,9 @@ protected:
 
 private:
     void onAcceptable();
-    void adopt(qintptr socketDescriptor);
+    /*! An EngineTcpSocket for an accepted descriptor; null (descriptor closed, warning) when
+        Qt cannot take it. */
+    EngineTcpSocket *wrap(qintptr socketDescriptor);
     void warnRefused(const char *why);
 
     QSocketNotifier *m_notifier = nullptr;
@@ -149,6 +157,7 @@ private:
     QElapsedTimer m_lastRefusalWarning;
     bool m_refusalSummaryDue = false;
     bool m_acceptPaused = false;   // warned that accepting pauses; cleared by the next accept
+    bool m_resumeOnError = false;  // (not Linux) acceptError connected
 };
 
 /*!

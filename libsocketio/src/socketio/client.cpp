@@ -102,7 +102,7 @@ void ClientPrivate::detachEngine()
         return;
     }
     // Let it flush (a DISCONNECT, the close packet) and delete itself once closed.
-    QObject::connect(e, &EngineClient::closed, e, &QObject::deleteLater);
+    QObject::connect(e, &EngineClient::closed, e, [e] { EngineClientPrivate::get(e)->deleteLaterWhenRetired(); });
     e->close();
 }
 
