@@ -93,6 +93,7 @@ private Q_SLOTS:
     void pollingCompressFlagOfPackets();
     void pipelinedRequestsAreAnsweredInOrder();
     void messagesAndBinaryOverPolling();
+    void invalidUtf8InAPostIsReplacedAsEngineIoReadsIt();
     void parkedGetIsFlushedWhenSending();
     void oversizePostGets413AndSessionSurvives();
     void otherMethodWithSidGets500();
@@ -571,6 +572,29 @@ void tst_EngineServer::pipelinedRequestsAreAnsweredInOrder()
     QCOMPARE(second.status, 200);
     QVERIFY(second.body.startsWith("0{"));
     QCOMPARE(client.waitForResponse().status, 400);
+}
+
+void tst_EngineServer::invalidUtf8InAPostIsReplacedAsEngineIoReadsIt()
+{
+    // engine.io appends each chunk of a POST to a string (Buffer.toString(), UTF-8): an invalid
+    // byte becomes U+FFFD and the session goes on
+    startServer();
+    QSignalSpy connections(m_server, &EngineServer::connection);
+    RawHttpClient client;
+    QVERIFY(connectClient(client));
+    const QString sid = handshake(client);
+    auto *session = connections.first().first().value<EngineSession *>();
+    QSignalSpy texts(session, &EngineSession::textMessageReceived);
+    QSignalSpy closed(session, &EngineSession::closed);
+    const RawHttpResponse r = client.request("POST", target(sid), "4caf\xff\x1e" "4ok\x1e" "bAQID",
+                                             {"Content-Type: text/plain;charset=UTF-8"});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(texts.size(), 2);
+    QCOMPARE(texts.at(0).at(0).toByteArray(), QByteArray("caf\xef\xbf\xbd"));
+    QCOMPARE(texts.at(1).at(0).toByteArray(), QByteArray("ok"));
+    QCOMPARE(closed.size(), 0);
+    QCOMPARE(client.request("POST", target(sid), "4still here").status, 200);
+    QCOMPARE(texts.size(), 3);
 }
 
 void tst_EngineServer::messagesAndBinaryOverPolling()

@@ -159,7 +159,14 @@ void PollingTransport::handlePost(HttpConnection *connection, const Protocol::Ht
     }
     QList<EnginePacket> packets;
     QString error;
-    const bool ok = Protocol::decodePayload(request.body, &packets, &error);
+    // engine.io reads a POST body as a string (Buffer.toString(): UTF-8, each invalid sequence
+    // U+FFFD) and goes on; only a WebSocket text frame must be valid UTF-8 (ws closes with 1007)
+    QByteArray replaced;
+    if (Q_UNLIKELY(!QByteArrayView(request.body).isValidUtf8())) {
+        qCDebug(lcEnginePolling) << "invalid UTF-8 in a POST body replaced with U+FFFD, as engine.io reads it";
+        replaced = QString::fromUtf8(request.body).toUtf8();
+    }
+    const bool ok = Protocol::decodePayload(replaced.isNull() ? request.body : replaced, &packets, &error);
     // The handlers below may delete the session and so this transport; the server (and the
     // connection, its child) outlives them, or the connection is gone too.
     EngineServerPrivate *const server = m_server;
