@@ -131,8 +131,6 @@ public:
     /*! The next accepted connection, or null (instead of nextPendingConnection(), which would
         switch Qt's own accepting back on). */
     QTcpSocket *takeAccepted();
-    /*! The descriptor kept in reserve (-1: none). */
-    int reserveDescriptor() const { return m_spareFd; }
     /*! Connections closed at once because no descriptor was left (since start()). */
     qint64 refusedForDescriptors() const { return m_refused; }
 
