@@ -2467,6 +2467,9 @@ void tst_EngineServer::malformedChunkedBodyGets400AndClose_data()
     QTest::newRow("chunk longer than its size") << QByteArray("2\r\nabcdef\r\n0\r\n\r\n");
     QTest::newRow("size overflowing 64 bits") << QByteArray("10000000000000000\r\nab\r\n");
     QTest::newRow("empty size line") << QByteArray("\r\nab\r\n");
+    // a bare LF waited for the CRLF until the body deadline (30 s); Node's parser refuses it
+    QTest::newRow("bare LF after the chunk size") << QByteArray("3\nabc\r\n0\r\n\r\n");
+    QTest::newRow("bare LF after the last chunk") << QByteArray("3\r\nabc\r\n0\n\n");
 }
 
 void tst_EngineServer::malformedChunkedBodyGets400AndClose()

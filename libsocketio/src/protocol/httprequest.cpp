@@ -528,6 +528,12 @@ HttpRequestParser::State HttpRequestParser::parseChunkedBody()
         // a line: chunk size or trailer field
         const qsizetype eol = m_buffer.indexOf("\r\n", pos);
         if (eol < 0) {
+            // a line ended by a bare LF would wait for ever (until the body deadline): refused
+            // at once, as Node's parser does
+            if (m_buffer.indexOf('\n', pos) >= 0) {
+                result = fail(400, "bare LF in chunked body framing");
+                break;
+            }
             // (+ 1: a complete line of the maximum length may wait for the LF after its CR)
             if (m_buffer.size() - pos > MaxChunkLine + 1)
                 result = fail(400, m_chunkStep == ChunkStep::Size ? "chunk size line too long" : "trailer line too long");
