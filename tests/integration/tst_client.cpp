@@ -201,6 +201,7 @@ private Q_SLOTS:
     void closeAndDeleteLaterLetsTheDisconnectsOut_data() { addTransportRows(); }
     void closeAndDeleteLaterLetsTheDisconnectsOut();
     void closeAndDeleteLaterWithNothingToSendDeletesAtOnce();
+    void closeAndDeleteLaterAfterAPingTimeoutLetsTheClosePacketOut();
     void closeAndDeleteLaterGivesUpOnASilentServerAfterGrace_data();
     void closeAndDeleteLaterGivesUpOnASilentServerAfterGrace();
     void reconnectsAfterServerRestart_data() { addTransportRows(); }
@@ -830,6 +831,37 @@ void tst_Client::protocolDeadlinesUsePreciseTimers()
     AckReply *clientAck = socket->emitWithAck(u"unanswered"_s, {}, 10s);
     QTRY_VERIFY(SocketIo::AckReplyPrivate::get(clientAck)->timer);
     QCOMPARE(SocketIo::AckReplyPrivate::get(clientAck)->timer->timerType(), Qt::PreciseTimer);
+}
+
+void tst_Client::closeAndDeleteLaterAfterAPingTimeoutLetsTheClosePacketOut()
+{
+    // a ping timeout on polling: the engine is closed, its transport still posts the close
+    // packet; a closeAndDeleteLater() from the closed() slot waits for that POST, so the server
+    // reads "transport close" rather than a request cut off
+    QList<DisconnectReason> serverReasons;   // before the server: its sockets report on destruction
+    auto io = sioStartServer();
+    QVERIFY(io);
+    QObject::connect(io.get(), &Server::connection, io.get(), [&](Socket *s) {
+        QObject::connect(s, &Socket::disconnected, s, [&](DisconnectReason r) { serverReasons.append(r); });
+    });
+    ClientOptions options;
+    options.upgrade = false;
+    options.reconnection = false;
+    QPointer<Client> client = new Client(urlFor(io->serverPort()), options);
+    auto deleteOnFailure = qScopeGuard([&client] { delete client.data(); });
+    ClientSocket *socket = client->socket();
+    QTRY_VERIFY(socket->isConnected());
+    QSignalSpy destroyed(client.data(), &QObject::destroyed);
+    // once: close() itself reports closed() again
+    QObject::connect(client.data(), &Client::closed, client.data(), [&client] { client->closeAndDeleteLater(); },
+                     Qt::SingleShotConnection);
+    // the machine "sleeps": the wall clock says the ping is long overdue
+    SocketIo::EngineClientPrivate::get(client->engine())->wallClock = [] {
+        return QDateTime::currentMSecsSinceEpoch() + 3600 * 1000;
+    };
+    QVERIFY(client->engine()->hasPingExpired());
+    QTRY_COMPARE(destroyed.size(), 1);
+    QTRY_COMPARE(serverReasons, QList<DisconnectReason>{DisconnectReason::TransportClose});
 }
 
 void tst_Client::closeAndDeleteLaterLetsTheDisconnectsOut()

@@ -525,14 +525,16 @@ void Client::closeAndDeleteLater(std::chrono::milliseconds grace)
     if (!guard)
         return;   // a slot deleted it
     // close() leaves each engine that still has something to send as a child that deletes
-    // itself once closed (detachEngine()): wait for those, bounded by grace
+    // itself once closed (detachEngine()), and one closed after a ping timeout may still be
+    // sending its close packet (EngineClientPrivate::retiring): wait for those, bounded by grace
     const QList<EngineClient *> engines = findChildren<EngineClient *>(Qt::FindDirectChildrenOnly);
     auto flushing = std::make_shared<int>(0);
     for (EngineClient *engine : engines) {
-        if (engine->state() == EngineClient::State::Closed)
+        if (engine->state() == EngineClient::State::Closed
+            && EngineClientPrivate::get(engine)->retiring.isEmpty())
             continue;
         ++*flushing;
-        connect(engine, &EngineClient::closed, this, [this, flushing] {
+        connect(engine, &QObject::destroyed, this, [this, flushing] {
             if (--*flushing == 0)
                 deleteLater();
         });

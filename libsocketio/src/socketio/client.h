@@ -162,8 +162,9 @@ public:
     */
     void close();
     /*! close(), then deletes this Client once what its engines were still sending has gone out
-        (e.g. the DISCONNECT of a socket closed just before: deleting the Client at once cuts that
-        short, and the server sees "transport error"), at the latest after \a grace. Use it
+        (e.g. the DISCONNECT of a socket closed just before, or the close packet after a ping
+        timeout: deleting the Client at once cuts that short, and the server sees "transport
+        error"), at the latest after \a grace. Use it
         instead of \c delete for a Client whose sockets were just closed.
 
         The deletion always comes from the event loop, never inside the call: at the next pass
