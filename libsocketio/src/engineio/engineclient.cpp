@@ -205,9 +205,7 @@ void EngineClientPrivate::onRetired(EngineClientTransport *t)
     Q_Q(EngineClient);
     if (!retiring.removeOne(t))
         return;
-    QObject::disconnect(t, nullptr, q, nullptr);
-    t->abort();
-    t->deleteLater();
+    dropTransport(t);
     if (!retiring.isEmpty())
         return;
     retireTimer.stop();
@@ -638,11 +636,8 @@ EngineClient::~EngineClient()
     d->finishing = true;
     d->dropTransport(d->probe);
     d->dropTransport(d->transport);
-    const QList<EngineClientTransport *> late = std::exchange(d->retiring, {});
-    for (EngineClientTransport *t : late) {
-        QObject::disconnect(t, nullptr, this, nullptr);
-        t->abort();
-    }
+    for (EngineClientTransport *t : std::exchange(d->retiring, {}))
+        d->dropTransport(t);
 }
 
 void EngineClient::setUrl(const QUrl &url)

@@ -550,12 +550,9 @@ void Socket::join(const QStringList &rooms)
         return;
     }
     // one room at a time, in the list's order: socket.io's addAll() walks its Set in insertion
-    // order, so roomCreated()/roomJoined() (and the admin UI's room_joined) come in that order
-    QSet<QString> seen;
+    // order, so roomCreated()/roomJoined() (and the admin UI's room_joined) come in that order;
+    // a repeat is a no-op for the adapter
     for (const QString &room : rooms) {
-        if (seen.contains(room))
-            continue;
-        seen.insert(room);
         if (!d->isUsable())
             return;   // a slot of the previous room disconnected it
         d->nsp->adapter()->addAll(d->id, {room});
